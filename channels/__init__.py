@@ -1,0 +1,1 @@
+"""Channels: the edge where providers meet onward."""

@@ -1,0 +1,1 @@
+"""Plans: the YAML format, its schema, loader, validator and templates."""
