@@ -1,0 +1,106 @@
+"""Shared fixtures: clock, settings, and a real database (SQLite file or a fresh PostgreSQL one)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from onward.engine.clock import FakeClock
+from onward.engine.db import create_db_engine
+from onward.engine.schema import upgrade
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+_postgres_problem: list[str] = []
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("ONWARD_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def _postgres_unavailable(reason: str) -> None:
+    message = (
+        f"PostgreSQL tests cannot run: {reason} (ONWARD_TEST_POSTGRES_URL={postgres_admin_url()})"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message + "; CI is set, so this is a failure, not a skip")
+    _postgres_problem.append(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    engine = create_engine(
+        postgres_admin_url(), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except OperationalError as exc:
+        engine.dispose()
+        _postgres_unavailable(str(exc.orig).splitlines()[0] if exc.orig else str(exc))
+    yield engine
+    engine.dispose()
+
+
+def fresh_postgres_url(admin: Engine) -> str:
+    name = f"onward_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(admin: Engine, url: str) -> None:
+    name = make_url(url).database
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """An empty database on each backend: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'onward.db'}"
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    url = fresh_postgres_url(admin)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(admin, url)
+
+
+@pytest.fixture
+def db_engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database on each backend."""
+    engine = create_db_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    engine = create_db_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'onward.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _postgres_problem:
+        terminalreporter.section("PostgreSQL tests were SKIPPED", sep="!", red=True, bold=True)
+        terminalreporter.write_line(_postgres_problem[0], red=True, bold=True)

@@ -1,0 +1,76 @@
+"""The schema is the sum of the migrations on SQLite and PostgreSQL; migrations round-trip."""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from onward.engine.db import Base, create_db_engine
+from onward.engine.errors import SchemaOutOfDate
+from onward.engine.schema import (
+    current_revision,
+    downgrade,
+    head_revision,
+    require_current,
+    upgrade,
+)
+
+
+def test_upgrade_head_leaves_no_difference_from_models(db_engine: Engine) -> None:
+    with db_engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+    assert diff == []
+    assert current_revision(db_engine) == head_revision()
+
+
+def test_every_table_of_the_design_exists(db_engine: Engine) -> None:
+    tables = set(inspect(db_engine).get_table_names())
+    assert {
+        "people",
+        "plan_versions",
+        "rejections",
+        "runs",
+        "steps",
+        "deliveries",
+        "inbound_messages",
+        "journal_entries",
+    } <= tables
+    step_indexes = {ix["name"] for ix in inspect(db_engine).get_indexes("steps")}
+    assert "ix_steps_status_due_at" in step_indexes
+
+
+def test_downgrade_to_base_and_up_again(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    try:
+        upgrade(engine)
+        downgrade(engine, "base")
+        assert current_revision(engine) is None
+        assert "people" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_old_schema_is_refused_with_one_line(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    try:
+        with pytest.raises(SchemaOutOfDate, match="run `onward db upgrade`"):
+            require_current(engine)
+    finally:
+        engine.dispose()
+
+
+def test_migration_files_are_named_by_sequence() -> None:
+    versions = files("onward.engine") / "migrations" / "versions"
+    names = sorted(p.name for p in versions.iterdir() if p.name.endswith(".py"))
+    assert names, "no migrations shipped"
+    for index, name in enumerate(names, start=1):
+        assert re.fullmatch(rf"{index:04d}_[a-z0-9_]+\.py", name), name
