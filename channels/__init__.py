@@ -1,1 +1,53 @@
-"""Channels: the edge where providers meet onward."""
+"""Channels: the edge where providers meet onward; the protocol and its values re-exported."""
+
+from __future__ import annotations
+
+from onward.channels.base import (
+    STATE_RANK,
+    TERMINAL_STATES,
+    Channel,
+    ChannelContext,
+    ChannelError,
+    ChannelFactory,
+    ChannelNotConfigured,
+    ChannelUnavailable,
+    DeliveryState,
+    DeliveryStatus,
+    InboundMessage,
+    Medium,
+    NotAChannel,
+    OutboundMessage,
+    PermanentSendError,
+    RecipientOptedOut,
+    SendResult,
+    TransientSendError,
+    UnknownChannel,
+    WebhookRejected,
+    WebhookRequest,
+    can_advance,
+)
+
+__all__ = [
+    "STATE_RANK",
+    "TERMINAL_STATES",
+    "Channel",
+    "ChannelContext",
+    "ChannelError",
+    "ChannelFactory",
+    "ChannelNotConfigured",
+    "ChannelUnavailable",
+    "DeliveryState",
+    "DeliveryStatus",
+    "InboundMessage",
+    "Medium",
+    "NotAChannel",
+    "OutboundMessage",
+    "PermanentSendError",
+    "RecipientOptedOut",
+    "SendResult",
+    "TransientSendError",
+    "UnknownChannel",
+    "WebhookRejected",
+    "WebhookRequest",
+    "can_advance",
+]

@@ -46,5 +46,7 @@ class FakeClock:
 def ensure_utc(value: datetime) -> datetime:
     """Refuse naive datetimes: every stored instant is UTC and says so."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value.isoformat()} refused: onward stores aware UTC only")
+        raise ValueError(
+            f"naive datetime {value.isoformat()} refused: onward stores aware UTC only"
+        )
     return value.astimezone(UTC)

@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from onward.engine.errors import SchemaOutOfDate
 
@@ -52,3 +53,10 @@ def require_current(engine: Engine) -> None:
             f"database schema is at {current or 'nothing'}, this onward needs {head}: "
             "run `onward db upgrade`"
         )
+
+
+def schema_is_current(engine: Engine) -> bool:
+    try:
+        return current_revision(engine) == head_revision()
+    except SQLAlchemyError:
+        return False

@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from onward.engine.errors import ConfigError
-from onward.plans.schema import parse_window
+from onward.plans import parse_window
 
 
 class Settings(BaseSettings):

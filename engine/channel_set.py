@@ -1,0 +1,62 @@
+"""The channels this daemon sends and receives through, built once from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TextIO
+
+from pydantic import SecretStr
+
+from onward.channels import Channel, ChannelContext
+from onward.channels.registry import ChannelRegistry
+from onward.engine.settings import Settings
+
+
+def channel_settings(settings: Settings) -> dict[str, object]:
+    """Settings keyed by their environment variable names; secrets unwrapped here only."""
+    values: dict[str, object] = {}
+    for name, field in Settings.model_fields.items():
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        values[field.alias or name.upper()] = value
+    return values
+
+
+@dataclass
+class ChannelSet:
+    """Which channel carries each medium; the web app also finds channels by name."""
+
+    by_medium: dict[str, tuple[str, Channel]]
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        registry: ChannelRegistry | None = None,
+        output: TextIO | None = None,
+    ) -> ChannelSet:
+        registry = registry or ChannelRegistry()
+        values = channel_settings(settings)
+        by_medium: dict[str, tuple[str, Channel]] = {}
+        for medium, name in (
+            ("sms", settings.sms_channel_name),
+            ("email", settings.email_channel_name),
+        ):
+            context = ChannelContext(
+                settings=values,
+                public_url=settings.public_url,
+                output=output,
+                medium=medium,  # type: ignore[arg-type]
+            )
+            by_medium[medium] = (name, registry.create(name, context))
+        return cls(by_medium)
+
+    def by_name(self, name: str, medium: str | None = None) -> Channel | None:
+        for channel_medium, (channel_name, channel) in self.by_medium.items():
+            if channel_name == name and (medium is None or medium == channel_medium):
+                return channel
+        return None
+
+    def names(self) -> list[str]:
+        return sorted({name for name, _channel in self.by_medium.values()})

@@ -1,0 +1,82 @@
+"""The `onward` command: Typer wiring, global options, errors as one line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+import typer
+
+from onward.engine import __version__
+from onward.engine.cli import db as db_cli
+from onward.engine.cli import demo as demo_cli
+from onward.engine.cli import plans as plans_cli
+from onward.engine.cli import serve as serve_cli
+from onward.engine.cli.output import error_line
+from onward.engine.cli.state import state
+from onward.engine.errors import OnwardError
+
+app = typer.Typer(
+    name="onward",
+    help="onward: a kind, timed recovery plan after a job rejection, by SMS or email.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cli.app, name="db")
+app.add_typer(plans_cli.app, name="plans")
+app.add_typer(serve_cli.simulate_app, name="simulate")
+app.command("serve")(serve_cli.serve_command)
+app.command("demo")(demo_cli.demo_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"onward {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show a traceback when a command fails."),
+) -> None:
+    state.debug = debug
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point: exit 0 on success, 1 on failure, 2 on bad usage."""
+    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    state.debug = "--debug" in args
+    try:
+        command.main(args=args, prog_name="onward", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        error_line("aborted")
+        return 1
+    except click.ClickException as exc:
+        error_line(exc.format_message())
+        return exc.exit_code
+    except OnwardError as exc:
+        if state.debug:
+            traceback.print_exc()
+        error_line(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # anything unforeseen: still one line unless --debug
+        if state.debug:
+            traceback.print_exc()
+        error_line(f"{type(exc).__name__}: {exc}")
+        return 1
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""`onward serve`: the web app under uvicorn and APScheduler 3 as the clock, in one process.
+
+APScheduler holds no plan state: it only wakes the dispatcher (every few seconds, and at the
+earliest pending due time) and housekeeping. Everything it acts on is read from the database.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from datetime import UTC, timedelta
+from typing import Any
+
+import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from onward.engine.channel_set import ChannelSet
+from onward.engine.dispatch import DispatchConfig, Dispatcher
+from onward.engine.housekeeping import sweep
+from onward.engine.inbox import Inbox
+from onward.engine.logs import configure_logging, get_logger
+from onward.engine.metrics import TICK_DURATION
+from onward.engine.router import Router
+from onward.engine.runtime import Runtime, router_config
+from onward.engine.schema import require_current
+from onward.engine.web import WebDeps, create_app
+
+log = get_logger("onward.daemon")
+HOUSEKEEPING_SECONDS = 60
+
+
+class Daemon:
+    def __init__(self, runtime: Runtime, channels: ChannelSet | None = None) -> None:
+        self.runtime = runtime
+        settings = runtime.settings
+        self.channels = channels or ChannelSet.from_settings(settings)
+        self.inbox = Inbox(runtime.sessions, Router(router_config(settings)), runtime.clock)
+        worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.dispatcher = Dispatcher(
+            runtime.sessions,
+            runtime.clock,
+            self.channels.by_medium,
+            DispatchConfig(
+                worker_id=worker,
+                lease=timedelta(seconds=settings.lease_seconds),
+                batch=settings.claim_batch,
+                grace=settings.missed_grace,
+                default_window=settings.send_window,
+                public_url=settings.public_url,
+            ),
+        )
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
+        )
+        self._tick_lock = threading.Lock()
+
+    def tick(self) -> None:
+        # The interval job and the wake-up job may coincide: one tick at a time per process.
+        if not self._tick_lock.acquire(blocking=False):
+            return
+        started = time.perf_counter()
+        try:
+            outcomes = self.dispatcher.tick()
+            if outcomes:
+                log.info("dispatch tick", **outcomes)
+            self._schedule_wake()
+        except Exception:
+            log.exception("dispatch tick failed; the next tick tries again")
+        finally:
+            TICK_DURATION.observe(time.perf_counter() - started)
+            self._tick_lock.release()
+
+    def _schedule_wake(self) -> None:
+        due = self.dispatcher.earliest_due()
+        if due is None or self.dispatcher.stopping:
+            return
+        # APScheduler runs on real time; the wake-up only matters when sooner than the next tick.
+        now = self.runtime.clock.now()
+        if due - now < timedelta(seconds=self.runtime.settings.tick_seconds):
+            return
+        self.scheduler.add_job(
+            self.tick,
+            "date",
+            run_date=due,
+            id="wake",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    def housekeeping(self) -> None:
+        try:
+            with self.runtime.sessions.begin() as session:
+                counts = sweep(session, self.runtime.clock.now(), self.runtime.settings.send_window)
+            retried = self.inbox.retry_unhandled()
+            if any(counts.values()) or retried:
+                log.info("housekeeping", inbound_retried=retried, **counts)
+        except Exception:
+            log.exception("housekeeping failed; it runs again soon")
+
+    def start_scheduler(self) -> None:
+        self.scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.runtime.settings.tick_seconds,
+            id="tick",
+            next_run_time=self.runtime.clock.now(),  # the first tick at once
+        )
+        self.scheduler.add_job(
+            self.housekeeping, "interval", seconds=HOUSEKEEPING_SECONDS, id="housekeeping"
+        )
+        self.scheduler.start()
+
+    def stop_scheduler(self) -> None:
+        """Stop claiming, let an in-flight send finish and record, then stop the clock."""
+        self.dispatcher.stopping = True
+        self.scheduler.shutdown(wait=True)
+
+    def app(self) -> Any:
+        deps = WebDeps(self.runtime.settings, self.runtime.clock, self.inbox, self.channels)
+        return create_app(deps)
+
+
+def serve(runtime: Runtime) -> None:
+    settings = runtime.settings
+    configure_logging(settings.log_format, settings.log_level)
+    require_current(runtime.engine)
+    daemon = Daemon(runtime)
+    daemon.start_scheduler()
+    log.info(
+        "onward serving",
+        host=settings.host,
+        port=settings.port,
+        database=_safe_url(settings.database_url),
+        sms=settings.sms_channel_name,
+        email=settings.email_channel_name,
+    )
+    try:
+        uvicorn.run(
+            daemon.app(),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        daemon.stop_scheduler()
+        runtime.close()
+        log.info("onward stopped")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,129 @@
+"""People: found by phone or address, their time zone and mediums, and FORGET's erasure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import available_timezones
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from onward.engine.errors import NotFound
+from onward.engine.models import (
+    Delivery,
+    InboundMessage,
+    JournalEntry,
+    Person,
+    Rejection,
+    Run,
+    Step,
+)
+from onward.engine.phones import (
+    InvalidPhoneNumber,
+    normalize_phone,
+    region_for_phone,
+    timezone_for_phone,
+)
+
+ACTIVE, OPTED_OUT, UNCONFIRMED, INVALID = "active", "opted_out", "unconfirmed", "invalid"
+_ZONES_BY_LOWER = {name.lower(): name for name in available_timezones()}
+
+
+def canonical_timezone(text: str) -> str | None:
+    """The IANA name a person meant ('europe/london' -> 'Europe/London'), or None."""
+    return _ZONES_BY_LOWER.get(text.strip().replace(" ", "_").lower())
+
+
+def find_person(session: Session, medium: str, address: str) -> Person | None:
+    column = Person.phone if medium == "sms" else Person.email
+    return session.scalars(select(Person).where(column == address)).first()
+
+
+def lookup(session: Session, phone_or_email: str) -> Person:
+    """The person an operator names by phone (any common format) or email address."""
+    text = phone_or_email.strip()
+    if "@" in text:
+        person = find_person(session, "email", text.lower())
+    else:
+        try:
+            person = find_person(session, "sms", normalize_phone(text))
+        except InvalidPhoneNumber as exc:
+            raise NotFound(str(exc)) from None
+    if person is None:
+        raise NotFound(f"no person with {text!r}")
+    return person
+
+
+def create_person(session: Session, medium: str, address: str, now: datetime) -> Person:
+    if medium == "sms":
+        person = Person(
+            phone=address,
+            timezone=timezone_for_phone(address),
+            timezone_source="phone",
+            country=region_for_phone(address),
+            preferred_medium="sms",
+            email_status=UNCONFIRMED,
+        )
+    else:
+        # Someone who wrote from an address has shown it is theirs.
+        person = Person(
+            email=address,
+            timezone="UTC",
+            timezone_source="default",
+            preferred_medium="email",
+            email_status=ACTIVE,
+        )
+    person.sms_status = ACTIVE
+    person.created_at = person.updated_at = now
+    session.add(person)
+    session.flush()
+    return person
+
+
+def status_on(person: Person, medium: str) -> str:
+    if medium == "sms":
+        return person.sms_status if person.phone else INVALID
+    return person.email_status if person.email else INVALID
+
+
+def set_status(person: Person, medium: str, status: str, now: datetime) -> None:
+    if medium == "sms":
+        person.sms_status = status
+    else:
+        person.email_status = status
+    person.updated_at = now
+
+
+def address_on(person: Person, medium: str) -> str | None:
+    return person.phone if medium == "sms" else person.email
+
+
+def sendable_medium(person: Person) -> str | None:
+    """The medium nudges go by now: the preferred one if it can carry them, else the other."""
+    other = "email" if person.preferred_medium == "sms" else "sms"
+    for medium in (person.preferred_medium, other):
+        if status_on(person, medium) == ACTIVE:
+            return medium
+    return None
+
+
+def forget(session: Session, person: Person) -> None:
+    """Erase every row that names the person, in the caller's one transaction."""
+    run_ids = select(Run.id).where(Run.person_id == person.id)
+    step_ids = select(Step.id).where(Step.run_id.in_(run_ids))
+    addresses = [a for a in (person.phone, person.email) if a]
+    session.execute(delete(JournalEntry).where(JournalEntry.person_id == person.id))
+    session.execute(
+        delete(Delivery).where(or_(Delivery.person_id == person.id, Delivery.step_id.in_(step_ids)))
+    )
+    session.execute(delete(Step).where(Step.reminder_of.is_not(None), Step.run_id.in_(run_ids)))
+    session.execute(delete(Step).where(Step.run_id.in_(run_ids)))
+    session.execute(delete(Run).where(Run.person_id == person.id))
+    session.execute(delete(Rejection).where(Rejection.person_id == person.id))
+    session.execute(
+        delete(InboundMessage).where(
+            or_(InboundMessage.person_id == person.id, InboundMessage.sender.in_(addresses))
+        )
+    )
+    session.execute(delete(Person).where(Person.id == person.id))
+    session.expunge(person)

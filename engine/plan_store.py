@@ -1,0 +1,155 @@
+"""Plan versions in the database: add (immutable, numbered), look up, choose the default."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from onward.engine.clock import Clock
+from onward.engine.errors import NotFound
+from onward.engine.models import AppSetting, PlanVersion
+from onward.plans import Plan, load_plan, shipped_plan_names, shipped_plan_source
+
+DEFAULT_PLAN_KEY = "default_plan"
+BUILTIN_KEYWORDS = ("REJECTED", "REJECT", "REJECTION")
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    name: str
+    version: int
+    versions: int
+    is_default: bool
+    keywords: tuple[str, ...]
+    steps: int
+
+
+def checksum(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=256)
+def _parse(source: str, label: str) -> Plan:
+    return load_plan(source, label)
+
+
+def parsed(version: PlanVersion) -> Plan:
+    """The Plan of a stored version; versions are immutable, so parsing is cached."""
+    return _parse(version.source, f"{version.name} v{version.version}")
+
+
+def add_plan(session: Session, source: str, clock: Clock, label: str = "<plan>") -> PlanVersion:
+    """Store `source` as the next version of its plan; the same text again adds nothing."""
+    plan = load_plan(source, label)
+    latest = latest_version(session, plan.name)
+    digest = checksum(source)
+    if latest is not None and latest.checksum == digest:
+        return latest
+    version = PlanVersion(
+        name=plan.name,
+        version=(latest.version + 1) if latest else 1,
+        source=source,
+        checksum=digest,
+        created_at=clock.now(),
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def install_shipped_plans(session: Session, clock: Clock) -> list[PlanVersion]:
+    """Add the plans onward ships when they are new or changed; make `standard` the default."""
+    added = []
+    for name in shipped_plan_names():
+        before = latest_version(session, name)
+        version = add_plan(session, shipped_plan_source(name), clock, f"{name}.yaml")
+        if before is None or version.id != before.id:
+            added.append(version)
+    if session.get(AppSetting, DEFAULT_PLAN_KEY) is None:
+        session.add(AppSetting(key=DEFAULT_PLAN_KEY, value="standard"))
+    return added
+
+
+def latest_version(session: Session, name: str) -> PlanVersion | None:
+    return session.scalars(
+        select(PlanVersion).where(PlanVersion.name == name).order_by(PlanVersion.version.desc())
+    ).first()
+
+
+def require_latest(session: Session, name: str) -> PlanVersion:
+    version = latest_version(session, name)
+    if version is None:
+        known = ", ".join(s.name for s in list_plans(session)) or "none"
+        raise NotFound(f"no plan named {name!r} (known: {known})")
+    return version
+
+
+def default_plan_name(session: Session) -> str:
+    setting = session.get(AppSetting, DEFAULT_PLAN_KEY)
+    return setting.value if setting else "standard"
+
+
+def set_default(session: Session, name: str) -> PlanVersion:
+    version = require_latest(session, name)
+    setting = session.get(AppSetting, DEFAULT_PLAN_KEY)
+    if setting is None:
+        session.add(AppSetting(key=DEFAULT_PLAN_KEY, value=name))
+    else:
+        setting.value = name
+    return version
+
+
+def list_plans(session: Session) -> list[PlanSummary]:
+    counts = dict(
+        session.execute(select(PlanVersion.name, func.count()).group_by(PlanVersion.name)).all()
+    )
+    default = default_plan_name(session)
+    summaries = []
+    for name in sorted(counts):
+        latest = latest_version(session, name)
+        assert latest is not None
+        plan = parsed(latest)
+        summaries.append(
+            PlanSummary(
+                name=name,
+                version=latest.version,
+                versions=counts[name],
+                is_default=name == default,
+                keywords=tuple(plan.keywords),
+                steps=len(plan.steps),
+            )
+        )
+    return summaries
+
+
+def plan_for_keyword(session: Session, keyword: str) -> PlanVersion:
+    """The plan a trigger keyword starts: a plan's own keyword, else the default plan."""
+    keyword = keyword.upper()
+    default = require_latest(session, default_plan_name(session))
+    if keyword in BUILTIN_KEYWORDS:
+        return default
+    for summary in list_plans(session):
+        if keyword in summary.keywords:
+            return require_latest(session, summary.name)
+    return default
+
+
+def trigger_keywords(session: Session) -> set[str]:
+    """Every keyword that starts a plan: the built-in ones and those plans add."""
+    words = set(BUILTIN_KEYWORDS)
+    for summary in list_plans(session):
+        words.update(summary.keywords)
+    return words
+
+
+def get_version(session: Session, name: str, version: int) -> PlanVersion:
+    found = session.scalars(
+        select(PlanVersion).where(PlanVersion.name == name, PlanVersion.version == version)
+    ).first()
+    if found is None:
+        raise NotFound(f"plan {name!r} has no version {version}")
+    return found

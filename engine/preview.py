@@ -1,0 +1,63 @@
+"""A plan's timeline for a hypothetical rejection: when each nudge would arrive, and its text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from onward.engine.timing import Window, plan_timeline
+from onward.plans import Plan, parse_window, render, sample_context
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    step: str
+    kind: str
+    due_utc: datetime
+    due_local: datetime
+    moved_by_window: bool
+    text: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "step": self.step,
+            "kind": self.kind,
+            "due_utc": self.due_utc.isoformat().replace("+00:00", "Z"),
+            "due_local": self.due_local.isoformat(),
+            "moved_by_window": self.moved_by_window,
+            "text": self.text,
+        }
+
+
+def preview(
+    plan: Plan, at: datetime, zone: str, default_window: str, country: str | None = None
+) -> list[PreviewRow]:
+    """Every step in due order, placed in the plan's window (or the default), rendered."""
+    from onward.engine.schedule import due_spec
+
+    tz = ZoneInfo(zone)
+    chosen = plan.window or parse_window(default_window)
+    window = Window(start=chosen.start, end=chosen.end)
+    specs = [(step.id, due_spec(step.due, step.business_days)) for step in plan.steps]
+    timeline = plan_timeline(at, specs, tz, window, country)
+    steps = {step.id: step for step in plan.steps}
+    context = sample_context(
+        plan=plan.name, company="Acme", role="Data Analyst", applied=0, goal=plan.apply_goal
+    )
+    rows = []
+    for step_id, placement in timeline:
+        step = steps[step_id]
+        rows.append(
+            PreviewRow(
+                step=step_id,
+                kind=step.kind,
+                due_utc=placement.due_utc,
+                due_local=placement.due_local,
+                moved_by_window=placement.moved_by_window,
+                text=render(
+                    step.text, {**context, "local_due": placement.due_local.strftime("%a %H:%M")}
+                ),
+            )
+        )
+    return rows

@@ -1,0 +1,179 @@
+"""Every sentence onward says outside a plan: short, kind, and always a way to pause or stop."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+STEP_LABELS = {
+    "grieve": "a gentle check-in",
+    "reflect": "a short reflection",
+    "feedback_ask": "help asking for feedback",
+    "research": "a small research task",
+    "apply": "a nudge toward new applications",
+    "message": "a note from me",
+}
+STOP_HINT = "Reply PAUSE for a break or STOP to end."
+
+
+def when_text(due: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """A due time as people read it: 'today at 18:00', 'tomorrow at 10:00', 'Thu 3 Dec at 9:00'."""
+    local, today = due.astimezone(tz), now.astimezone(tz).date()
+    clock = local.strftime("%H:%M")
+    days = (local.date() - today).days
+    if days <= 0:
+        return f"today at {clock}"
+    if days == 1:
+        return f"tomorrow at {clock}"
+    if days < 7:
+        return f"{local.strftime('%A')} at {clock}"
+    return f"{local.strftime('%a')} {local.day} {local.strftime('%b')} at {clock}"
+
+
+def label(kind: str) -> str:
+    return STEP_LABELS.get(kind, STEP_LABELS["message"])
+
+
+def next_line(kind: str | None, when: str | None) -> str:
+    if kind is None or when is None:
+        return "That's the whole plan."
+    return f"Next: {label(kind)}, {when} your time."
+
+
+def rejected(company: str, opening: list[str], kind: str | None, when: str | None) -> str:
+    if opening:
+        return "\n\n".join([*opening, next_line(kind, when)])
+    about = f"about {company}" if company else "about this one"
+    return (
+        f"I'm sorry {about}. It hurts, and that's normal. Nothing to do for now. "
+        f"{next_line(kind, when)} {STOP_HINT}"
+    )
+
+
+def opted_out() -> str:
+    return "You're unsubscribed and won't get more messages here. Text START if you want them back."
+
+
+def opted_in() -> str:
+    return "Welcome back, your messages are on again. Text HELP for the commands or STOP to end."
+
+
+def help_text(operator: str) -> str:
+    return (
+        f"{operator}: kind, short nudges after a job rejection. Text REJECTED <company> to start, "
+        "NEXT, DONE, APPLIED, PAUSE, RESUME, HIRED. STOP ends messages; FORGET erases your data."
+    )
+
+
+def paused(until_text: str) -> str:
+    return f"Paused. I'll be quiet until {until_text} your time. Text RESUME any time to carry on."
+
+
+def resumed(kind: str | None, when: str | None) -> str:
+    return f"Welcome back. {next_line(kind, when)}"
+
+
+def nothing_to_pause() -> str:
+    return "There's no plan running to pause. Text REJECTED <company> if you'd like to start one."
+
+
+def nothing_paused() -> str:
+    return "Nothing is paused right now. Text NEXT to see what's coming."
+
+
+def done() -> str:
+    return "Nice work, I've marked that done. Text NEXT to see what's coming."
+
+
+def nothing_open() -> str:
+    return "There's no open task right now. Text NEXT to see what's coming."
+
+
+def applied(total: int, goal: int | None) -> str:
+    if goal is None:
+        return (
+            f"Counted: {total} application{'s' if total != 1 else ''} so far. Every one is a step."
+        )
+    if total >= goal:
+        return f"That's {total}, your goal of {goal} reached. Well done, truly."
+    return f"Counted: {total} of {goal}. Every application is a real step forward."
+
+
+def next_due(kind: str | None, when: str | None) -> str:
+    if kind is None or when is None:
+        return "Nothing else is scheduled. Text REJECTED <company> if another one comes in."
+    return next_line(kind, when)
+
+
+def paused_next(until_text: str | None) -> str:
+    if until_text is None:
+        return "Your plan is on hold. Text RESUME when you're ready."
+    return f"Your plan is paused until {until_text} your time. Text RESUME to carry on sooner."
+
+
+def hired() -> str:
+    return "Congratulations, that is wonderful news! I have ended your plan. All the best."
+
+
+def timezone_set(zone: str, line: str) -> str:
+    return f"Got it, your time zone is now {zone}. {line}"
+
+
+def timezone_unknown(text: str) -> str:
+    shown = text[:40]
+    return (
+        f"I don't know the time zone '{shown}'. Try a name like America/New_York or Europe/London."
+    )
+
+
+def email_added(address: str) -> str:
+    return (
+        f"Thanks, I've noted {address}. To confirm it's yours, send any message from it; "
+        "until then I'll keep texting."
+    )
+
+
+def email_taken() -> str:
+    return "That address is already linked to someone else, so I can't add it here."
+
+
+def sms_chosen() -> str:
+    return "Done, I'll send your nudges by text message."
+
+
+def forget_asked() -> str:
+    return (
+        "This erases everything onward holds about you, your journal too. "
+        "Reply FORGET YES within 15 minutes to confirm."
+    )
+
+
+def forgotten() -> str:
+    return "Done. Everything about you has been erased. Take care of yourself."
+
+
+def forget_not_asked() -> str:
+    return "To erase your data, text FORGET first, then FORGET YES to confirm."
+
+
+def journal_kept() -> str:
+    return "Thank you. I've kept that privately in your journal."
+
+
+def hint() -> str:
+    return (
+        "I'm here when you need me. Text REJECTED <company> after a rejection, "
+        "NEXT to see what's coming, or HELP."
+    )
+
+
+def no_plan() -> str:
+    return "I don't have a plan running for you. Text REJECTED and the company name to start one."
+
+
+def duration_text(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours % 24:
+        return f"{hours} hours"
+    days = hours // 24
+    return f"{days} day{'s' if days != 1 else ''}"

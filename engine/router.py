@@ -1,0 +1,378 @@
+"""Act on a person's text command: start or supersede a run, opt out, pause, journal, forget."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from onward.channels import STATE_RANK
+from onward.engine import commands as c
+from onward.engine import people, replies, runs
+from onward.engine.care import (
+    DEFAULT_CRISIS_PHRASES,
+    CrisisLine,
+    crisis_line_for,
+    crisis_reply,
+    detect_crisis,
+)
+from onward.engine.logs import get_logger
+from onward.engine.metrics import CRISIS_ALERTS
+from onward.engine.models import RUN_PAUSED, STEP_SENT, Delivery, JournalEntry, Person, Run, Step
+from onward.engine.plan_store import parsed, plan_for_keyword, trigger_keywords
+from onward.engine.render import render_step
+from onward.engine.schedule import next_waiting, replace_in_window, window_for
+
+log = get_logger("onward.router")
+FORGET_CONFIRM_WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class RouterConfig:
+    default_window: str = "09:00-20:00"
+    operator_name: str = "onward"
+    crisis_phrases: tuple[str, ...] = DEFAULT_CRISIS_PHRASES
+    crisis_lines: Mapping[str, CrisisLine] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the router needs of a stored inbound message."""
+
+    id: int
+    channel: str
+    medium: str
+    sender: str
+    body: str
+
+
+@dataclass
+class Outcome:
+    reply: str | None
+    command: str
+    person_id: int | None = None
+    erased: bool = False
+
+
+class Router:
+    def __init__(self, config: RouterConfig) -> None:
+        self.config = config
+
+    def route(self, session: Session, message: Incoming, now: datetime) -> Outcome:
+        command = c.parse_command(message.body, trigger_keywords(session))
+        person = people.find_person(session, message.medium, message.sender)
+        if person is not None and people.status_on(person, message.medium) == people.OPTED_OUT:
+            # Opted out: stored, never re-subscribed by anything but START (HELP still answers).
+            if isinstance(command, c.OptIn):
+                people.set_status(person, message.medium, people.ACTIVE, now)
+                return Outcome(replies.opted_in(), command.name, person.id)
+            if isinstance(command, c.Help):
+                return Outcome(
+                    replies.help_text(self.config.operator_name), command.name, person.id
+                )
+            return Outcome(None, command.name, person.id)
+        if person is None and isinstance(command, c.Rejected | c.OptOut):
+            person = people.create_person(session, message.medium, message.sender, now)
+        if (
+            person is not None
+            and message.medium == "email"
+            and person.email_status == people.UNCONFIRMED
+        ):
+            people.set_status(person, "email", people.ACTIVE, now)  # they wrote from it
+        reply = self._act(session, person, command, message, now)
+        erased = isinstance(command, c.ForgetConfirm) and reply == replies.forgotten()
+        return Outcome(reply, command.name, None if erased or person is None else person.id, erased)
+
+    def _act(
+        self,
+        session: Session,
+        person: Person | None,
+        command: c.Command,
+        msg: Incoming,
+        now: datetime,
+    ) -> str | None:
+        match command:
+            case c.Rejected():
+                return self.rejected(session, person, command, msg, now)
+            case c.OptOut():
+                return self.opt_out(session, person, command, msg, now)
+            case c.OptIn():
+                return self.opt_in(session, person, command, msg, now)
+            case c.Help():
+                return replies.help_text(self.config.operator_name)
+            case c.Pause():
+                return self.pause(session, person, command, msg, now)
+            case c.Resume():
+                return self.resume(session, person, command, msg, now)
+            case c.Done():
+                return self.done(session, person, command, msg, now)
+            case c.Applied():
+                return self.applied(session, person, command, msg, now)
+            case c.Next():
+                return self.next(session, person, command, msg, now)
+            case c.Hired():
+                return self.hired(session, person, command, msg, now)
+            case c.SetTimezone():
+                return self.set_timezone(session, person, command, msg, now)
+            case c.SetEmail():
+                return self.set_email(session, person, command, msg, now)
+            case c.UseSms():
+                return self.use_sms(session, person, command, msg, now)
+            case c.Forget():
+                return self.forget(session, person, command, msg, now)
+            case c.ForgetConfirm():
+                return self.forget_confirm(session, person, command, msg, now)
+            case c.Invalid():
+                return command.reason
+            case c.Free():
+                return self.free(session, person, command, msg, now)
+        raise TypeError(f"no handler for {type(command).__name__}")
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _next_line(self, session: Session, run: Run | None, person: Person, now: datetime) -> str:
+        if run is None:
+            return replies.next_due(None, None)
+        step = next_waiting(session, run.id)
+        if step is None:
+            return replies.next_due(None, None)
+        return replies.next_line(
+            step.kind, replies.when_text(step.due_at, now, ZoneInfo(person.timezone))
+        )
+
+    def _sent_in_reply(
+        self, session: Session, step: Step, person: Person, msg: Incoming, now: datetime
+    ) -> None:
+        """A step due at once travels in the immediate reply: one message, not two."""
+        step.status, step.sent_at, step.attempts = STEP_SENT, now, 1
+        session.add(
+            Delivery(
+                step_id=step.id,
+                run_id=step.run_id,
+                person_id=person.id,
+                channel=msg.channel,
+                medium=msg.medium,
+                address=msg.sender,
+                status="sent",
+                status_rank=STATE_RANK["sent"],
+                attempts=1,
+                error="in the immediate reply",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    def _when(self, person: Person, due: datetime, now: datetime) -> str:
+        return replies.when_text(due, now, ZoneInfo(person.timezone))
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def rejected(
+        self, session: Session, person: Person | None, cmd: c.Rejected, msg: Incoming, now: datetime
+    ) -> str:
+        assert person is not None
+        version = plan_for_keyword(session, cmd.keyword)
+        started = runs.start_run(
+            session, person, version, cmd.company, cmd.role, now, self.config.default_window
+        )
+        opening = [s for s in started.steps if s.reminder_of is None and s.due_at <= now]
+        plan = parsed(version)
+        texts = [render_step(session, step, plan, person, started.run, now) for step in opening]
+        for step in opening:
+            self._sent_in_reply(session, step, person, msg, now)
+        later = next_waiting(session, started.run.id)
+        when = self._when(person, later.due_at, now) if later else None
+        return replies.rejected(cmd.company, texts, later.kind if later else None, when)
+
+    def opt_out(
+        self, session: Session, person: Person | None, cmd: c.OptOut, msg: Incoming, now: datetime
+    ) -> str:
+        assert person is not None
+        people.set_status(person, msg.medium, people.OPTED_OUT, now)
+        return replies.opted_out()
+
+    def opt_in(
+        self, session: Session, person: Person | None, cmd: c.OptIn, msg: Incoming, now: datetime
+    ) -> str:
+        if person is None:
+            return replies.hint()
+        people.set_status(person, msg.medium, people.ACTIVE, now)
+        return replies.opted_in()
+
+    def pause(
+        self, session: Session, person: Person | None, cmd: c.Pause, msg: Incoming, now: datetime
+    ) -> str:
+        run = runs.current_run(session, person.id) if person else None
+        if person is None or run is None:
+            return replies.nothing_to_pause()
+        until = now + cmd.duration
+        runs.pause(session, run, now, until, "person")
+        return replies.paused(self._when(person, until, now))
+
+    def resume(
+        self, session: Session, person: Person | None, cmd: c.Resume, msg: Incoming, now: datetime
+    ) -> str:
+        run = runs.current_run(session, person.id) if person else None
+        if person is None or run is None or run.status != RUN_PAUSED:
+            return replies.nothing_paused()
+        runs.resume(session, run, now, self.config.default_window)
+        return "Welcome back. " + self._next_line(session, run, person, now)
+
+    def done(
+        self, session: Session, person: Person | None, cmd: c.Done, msg: Incoming, now: datetime
+    ) -> str:
+        if person is None:
+            return replies.no_plan()
+        prompt = runs.open_prompt(session, person.id)
+        if prompt is None or (prompt.answered_at is not None and prompt.kind != "apply"):
+            return replies.nothing_open()
+        prompt.answered_at = prompt.answered_at or now
+        return replies.done()
+
+    def applied(
+        self, session: Session, person: Person | None, cmd: c.Applied, msg: Incoming, now: datetime
+    ) -> str:
+        run = runs.current_run(session, person.id) if person else None
+        if run is None:
+            return replies.no_plan()
+        run.applied_count += cmd.count
+        prompt = runs.open_prompt(session, run.person_id)
+        if prompt is not None and prompt.kind == "apply" and prompt.answered_at is None:
+            prompt.answered_at = now
+        return replies.applied(run.applied_count, parsed(run.plan_version).apply_goal)
+
+    def next(
+        self, session: Session, person: Person | None, cmd: c.Next, msg: Incoming, now: datetime
+    ) -> str:
+        run = runs.current_run(session, person.id) if person else None
+        if person is None or run is None:
+            return replies.next_due(None, None)
+        if run.status == RUN_PAUSED:
+            until = self._when(person, run.paused_until, now) if run.paused_until else None
+            return replies.paused_next(until)
+        return self._next_line(session, run, person, now)
+
+    def hired(
+        self, session: Session, person: Person | None, cmd: c.Hired, msg: Incoming, now: datetime
+    ) -> str:
+        if person is not None:
+            for run in runs.open_runs(session, person.id):
+                runs.complete(session, run, now)
+        return replies.hired()
+
+    def set_timezone(
+        self,
+        session: Session,
+        person: Person | None,
+        cmd: c.SetTimezone,
+        msg: Incoming,
+        now: datetime,
+    ) -> str:
+        zone = people.canonical_timezone(cmd.zone)
+        if zone is None:
+            return replies.timezone_unknown(cmd.zone)
+        if person is None:
+            return replies.no_plan()
+        person.timezone, person.timezone_source, person.updated_at = zone, "user", now
+        run = runs.current_run(session, person.id)
+        if run is not None:
+            replace_in_window(
+                session,
+                run,
+                person,
+                window_for(person, parsed(run.plan_version), self.config.default_window),
+            )
+        return replies.timezone_set(zone, self._next_line(session, run, person, now))
+
+    def set_email(
+        self, session: Session, person: Person | None, cmd: c.SetEmail, msg: Incoming, now: datetime
+    ) -> str:
+        if person is None:
+            return replies.no_plan()
+        owner = people.find_person(session, "email", cmd.address)
+        if owner is not None and owner.id != person.id:
+            return replies.email_taken()
+        if person.email != cmd.address:
+            person.email, person.email_status = cmd.address, people.UNCONFIRMED
+        person.preferred_medium, person.updated_at = "email", now
+        return replies.email_added(cmd.address)
+
+    def use_sms(
+        self, session: Session, person: Person | None, cmd: c.UseSms, msg: Incoming, now: datetime
+    ) -> str:
+        if person is None or not person.phone:
+            return replies.no_plan()
+        person.preferred_medium, person.updated_at = "sms", now
+        return replies.sms_chosen()
+
+    def forget(
+        self, session: Session, person: Person | None, cmd: c.Forget, msg: Incoming, now: datetime
+    ) -> str:
+        if person is None:
+            return replies.forgotten()
+        person.forget_requested_at = now
+        return replies.forget_asked()
+
+    def forget_confirm(
+        self,
+        session: Session,
+        person: Person | None,
+        cmd: c.ForgetConfirm,
+        msg: Incoming,
+        now: datetime,
+    ) -> str:
+        if person is None:
+            return replies.forgotten()
+        asked = person.forget_requested_at
+        if asked is None or now - asked > FORGET_CONFIRM_WINDOW:
+            return replies.forget_not_asked()
+        people.forget(session, person)
+        return replies.forgotten()
+
+    def free(
+        self, session: Session, person: Person | None, cmd: c.Free, msg: Incoming, now: datetime
+    ) -> str | None:
+        phrase = detect_crisis(cmd.text, self.config.crisis_phrases)
+        if person is None:
+            if phrase is not None:
+                return self._crisis(session, None, phrase, msg, now)
+            return replies.hint()
+        prompt = runs.open_prompt(session, person.id)
+        if prompt is not None and cmd.text:
+            session.add(
+                JournalEntry(
+                    person_id=person.id,
+                    run_id=prompt.run_id,
+                    step_id=prompt.id,
+                    step_key=prompt.step_key,
+                    text=cmd.text,
+                    created_at=now,
+                )
+            )
+            prompt.answered_at = prompt.answered_at or now
+        if phrase is not None:
+            return self._crisis(session, person, phrase, msg, now)
+        if prompt is not None and cmd.text:
+            return replies.journal_kept()
+        return replies.hint()
+
+    def _crisis(
+        self, session: Session, person: Person | None, phrase: str, msg: Incoming, now: datetime
+    ) -> str:
+        """Duty of care: hold every nudge, answer with a crisis line, and alert an operator."""
+        if person is not None:
+            for run in runs.open_runs(session, person.id):
+                runs.pause(session, run, now, None, "crisis")
+        CRISIS_ALERTS.inc()
+        log.error(
+            "crisis phrase in a reply: plan paused, an operator should check in",
+            sender=msg.sender,
+            channel=msg.channel,
+            inbound_id=msg.id,
+            person_id=person.id if person else None,
+        )
+        country = person.country if person else None
+        return crisis_reply(crisis_line_for(country, self.config.crisis_lines))

@@ -1,0 +1,163 @@
+"""Runs of a plan: start (superseding older ones), pause, resume, finish; what is open or next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onward.engine.errors import NotFound, UsageError
+from onward.engine.models import (
+    OPEN_RUN_STATUSES,
+    RUN_ACTIVE,
+    RUN_CANCELLED,
+    RUN_COMPLETED,
+    RUN_PAUSED,
+    RUN_SUPERSEDED,
+    STEP_SENT,
+    Person,
+    PlanVersion,
+    Rejection,
+    Run,
+    Step,
+)
+from onward.engine.plan_store import parsed
+from onward.engine.schedule import cancel_waiting, expand_run, shift_waiting, window_for
+from onward.plans import PROMPT_KINDS
+
+
+@dataclass(frozen=True)
+class Started:
+    run: Run
+    superseded: list[Run]
+    steps: list[Step]
+
+
+def open_runs(session: Session, person_id: int) -> list[Run]:
+    return list(
+        session.scalars(
+            select(Run)
+            .where(Run.person_id == person_id, Run.status.in_(OPEN_RUN_STATUSES))
+            .order_by(Run.started_at.desc(), Run.id.desc())
+        )
+    )
+
+
+def current_run(session: Session, person_id: int) -> Run | None:
+    runs = open_runs(session, person_id)
+    return runs[0] if runs else None
+
+
+def get_run(session: Session, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"no run with id {run_id}")
+    return run
+
+
+def start_run(
+    session: Session,
+    person: Person,
+    version: PlanVersion,
+    company: str,
+    role: str,
+    now: datetime,
+    default_window: str,
+) -> Started:
+    """Record the rejection and start its plan; one person never gets two streams."""
+    superseded = []
+    for old in open_runs(session, person.id):
+        finish(session, old, RUN_SUPERSEDED, now, "superseded by a newer rejection")
+        superseded.append(old)
+    rejection = Rejection(person_id=person.id, company=company, role=role, reported_at=now)
+    session.add(rejection)
+    session.flush()
+    run = Run(
+        person_id=person.id,
+        rejection_id=rejection.id,
+        plan_version_id=version.id,
+        status=RUN_ACTIVE,
+        applied_count=0,
+        started_at=now,
+    )
+    session.add(run)
+    session.flush()
+    plan = parsed(version)
+    steps = expand_run(session, run, plan, person, now, window_for(person, plan, default_window))
+    return Started(run=run, superseded=superseded, steps=steps)
+
+
+def finish(session: Session, run: Run, status: str, now: datetime, reason: str) -> None:
+    cancel_waiting(session, run.id, reason)
+    run.status = status
+    run.ended_at = now
+    run.paused_until = None
+
+
+def pause(session: Session, run: Run, now: datetime, until: datetime | None, reason: str) -> None:
+    """Hold a run: nothing is claimed while paused; resuming shifts what is still waiting."""
+    if run.status not in OPEN_RUN_STATUSES:
+        raise UsageError(f"run {run.id} is {run.status}, not running")
+    if run.status == RUN_ACTIVE:
+        run.paused_at = now
+    run.status = RUN_PAUSED
+    run.paused_until = until
+    run.pause_reason = reason
+
+
+def resume(session: Session, run: Run, now: datetime, default_window: str) -> None:
+    if run.status != RUN_PAUSED:
+        raise UsageError(f"run {run.id} is {run.status}, not paused")
+    held = now - (run.paused_at or now)
+    plan = parsed(run.plan_version)
+    shift_waiting(
+        session,
+        run,
+        max(held, timedelta(0)),
+        run.person,
+        window_for(run.person, plan, default_window),
+    )
+    run.status = RUN_ACTIVE
+    run.paused_at = run.paused_until = run.pause_reason = None
+
+
+def cancel(session: Session, run: Run, now: datetime) -> None:
+    if run.status not in OPEN_RUN_STATUSES:
+        raise UsageError(f"run {run.id} is already {run.status}")
+    finish(session, run, RUN_CANCELLED, now, "cancelled by an operator")
+
+
+def complete(session: Session, run: Run, now: datetime) -> None:
+    finish(session, run, RUN_COMPLETED, now, "completed")
+
+
+def resume_due(session: Session, now: datetime, default_window: str) -> int:
+    """Housekeeping: runs whose pause has run out carry on by themselves."""
+    runs = session.scalars(
+        select(Run).where(
+            Run.status == RUN_PAUSED, Run.paused_until.is_not(None), Run.paused_until <= now
+        )
+    ).all()
+    for run in runs:
+        resume(session, run, now, default_window)
+    return len(runs)
+
+
+def open_prompt(session: Session, person_id: int) -> Step | None:
+    """The most recently sent prompt of the person's running plan: replies go to its journal."""
+    run = current_run(session, person_id)
+    if run is None:
+        return None
+    return session.scalars(
+        select(Step)
+        .where(
+            Step.run_id == run.id,
+            Step.status == STEP_SENT,
+            Step.kind.in_(PROMPT_KINDS),
+            Step.reminder_of.is_(None),
+        )
+        .order_by(Step.sent_at.desc(), Step.id.desc())
+        .limit(1)
+    ).first()

@@ -1,0 +1,159 @@
+"""A plan version placed in time for one person: step rows, reminders, shifting and the next due."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onward.engine.models import (
+    STEP_CANCELLED,
+    STEP_PENDING,
+    WAITING_STEP_STATUSES,
+    Person,
+    Run,
+    Step,
+)
+from onward.engine.timing import (
+    DueSpec,
+    Window,
+    business_day_checker,
+    offset_due,
+    place_in_window,
+    plan_timeline,
+)
+from onward.plans import Due, Plan, SendWindow, parse_window
+from onward.plans import Step as PlanStep
+
+
+def to_window(window: SendWindow) -> Window:
+    return Window(start=window.start, end=window.end)
+
+
+def window_for(person: Person, plan: Plan, default_window: str) -> Window:
+    """The person's own window (set by the operator) beats the plan's, which beats the default."""
+    if person.send_window:
+        return to_window(parse_window(person.send_window))
+    if plan.window is not None:
+        return to_window(plan.window)
+    return to_window(parse_window(default_window))
+
+
+def due_spec(due: Due, business_days: bool) -> DueSpec:
+    return DueSpec(days=due.days, delta=due.delta, at=due.at, business_days=business_days)
+
+
+def expand_run(
+    session: Session, run: Run, plan: Plan, person: Person, anchor: datetime, window: Window
+) -> list[Step]:
+    """Create the step rows of a new run (and their reminders), due times in UTC."""
+    tz = ZoneInfo(person.timezone)
+    specs = [(step.id, due_spec(step.due, step.business_days)) for step in plan.steps]
+    timeline = plan_timeline(anchor, specs, tz, window, person.country)
+    by_id = {step.id: (index, step) for index, step in enumerate(plan.steps)}
+    rows: list[Step] = []
+    for step_key, placement in timeline:
+        index, plan_step = by_id[step_key]
+        row = Step(
+            run_id=run.id,
+            step_key=step_key,
+            kind=plan_step.kind,
+            seq=index,
+            due_at=placement.due_utc,
+            status=STEP_PENDING,
+            attempts=0,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    for row in list(rows):
+        plan_step = by_id[row.step_key][1]
+        if plan_step.reminder is not None:
+            rows.append(add_reminder(session, row, plan_step, person, window))
+    return rows
+
+
+def reminder_due(
+    parent_due: datetime, plan_step: PlanStep, person: Person, window: Window
+) -> datetime:
+    assert plan_step.reminder is not None
+    tz = ZoneInfo(person.timezone)
+    is_open = business_day_checker(person.country) if plan_step.business_days else None
+    raw = offset_due(
+        parent_due,
+        due_spec(plan_step.reminder.after, plan_step.business_days),
+        tz,
+        business_day_checker(person.country),
+    )
+    placed, _moved = place_in_window(raw, tz, window, is_open)
+    return placed
+
+
+def add_reminder(
+    session: Session, parent: Step, plan_step: PlanStep, person: Person, window: Window
+) -> Step:
+    row = Step(
+        run_id=parent.run_id,
+        step_key=f"{parent.step_key}.reminder",
+        kind=parent.kind,
+        seq=parent.seq,
+        reminder_of=parent.id,
+        due_at=reminder_due(parent.due_at, plan_step, person, window),
+        status=STEP_PENDING,
+        attempts=0,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def waiting_steps(session: Session, run_id: int) -> list[Step]:
+    return list(
+        session.scalars(
+            select(Step)
+            .where(Step.run_id == run_id, Step.status.in_(WAITING_STEP_STATUSES))
+            .order_by(Step.due_at, Step.id)
+        )
+    )
+
+
+def cancel_waiting(session: Session, run_id: int, reason: str) -> int:
+    steps = waiting_steps(session, run_id)
+    for step in steps:
+        step.status = STEP_CANCELLED
+        step.last_error = reason
+        step.claimed_by = None
+        step.lease_until = None
+    return len(steps)
+
+
+def shift_waiting(
+    session: Session, run: Run, delta: timedelta, person: Person, window: Window
+) -> None:
+    """Move a run's waiting steps later by `delta`, each placed again inside the send window."""
+    tz = ZoneInfo(person.timezone)
+    for step in waiting_steps(session, run.id):
+        step.due_at, _moved = place_in_window(step.due_at + delta, tz, window)
+        step.status = STEP_PENDING
+        step.claimed_by = None
+        step.lease_until = None
+
+
+def replace_in_window(session: Session, run: Run, person: Person, window: Window) -> None:
+    """After a change of time zone or window, put each waiting step inside the window again."""
+    shift_waiting(session, run, timedelta(0), person, window)
+
+
+def next_waiting(session: Session, run_id: int) -> Step | None:
+    return session.scalars(
+        select(Step)
+        .where(
+            Step.run_id == run_id,
+            Step.status.in_(WAITING_STEP_STATUSES),
+            Step.reminder_of.is_(None),
+        )
+        .order_by(Step.due_at, Step.id)
+        .limit(1)
+    ).first()

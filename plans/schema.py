@@ -1,0 +1,195 @@
+"""The plan schema: pydantic models of a plan and its steps, and the rules between their fields."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    PositiveInt,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from onward.plans.values import Due, SendWindow, parse_due, parse_window
+
+__all__ = [
+    "DEFAULT_KEYWORDS",
+    "PROMPT_KINDS",
+    "RESERVED_WORDS",
+    "STEP_KINDS",
+    "Due",
+    "Plan",
+    "Reminder",
+    "SendWindow",
+    "Step",
+    "StepKind",
+    "parse_due",
+    "parse_window",
+    "step_rule_problems",
+]
+
+StepKind = Literal["grieve", "reflect", "feedback_ask", "research", "apply", "message"]
+STEP_KINDS: tuple[str, ...] = get_args(StepKind)
+# Prompts expect a reply, which is kept in the person's journal; only they can be re-asked.
+PROMPT_KINDS = frozenset({"reflect", "feedback_ask", "research", "apply"})
+# These always start the default plan; a plan may add its own trigger words.
+DEFAULT_KEYWORDS = ("REJECTED", "REJECT", "REJECTION")
+# A plan keyword must never shadow a text command, above all an opt-out.
+RESERVED_WORDS = frozenset(
+    {
+        *("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"),
+        *("START", "UNSTOP", "YES", "HELP", "INFO", "PAUSE", "RESUME", "DONE", "APPLIED"),
+        *("NEXT", "HIRED", "TZ", "EMAIL", "SMS", "FORGET"),
+    }
+)
+MAX_STEPS = 50
+RULE_ERROR = "plan_rule"  # the pydantic error type of the cross-field rules below
+
+
+def _pattern(regex: str, what: str) -> AfterValidator:
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value!r} is not a valid {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _keyword(value: str) -> str:
+    word = value.strip().upper()
+    if not re.fullmatch(r"[A-Z][A-Z0-9]{1,19}", word):
+        raise ValueError(f"{value!r} is not a keyword: use one word of 2-20 letters or digits")
+    if word in RESERVED_WORDS:
+        raise ValueError(f"{word!r} is a text command and cannot start a plan")
+    return word
+
+
+def _to_due(value: object) -> Due:
+    if isinstance(value, Due):
+        return value
+    if isinstance(value, str):
+        return parse_due(value)
+    raise ValueError(f"expected an offset such as 0m, 36h or '2d at 18:00', not {value!r}")
+
+
+def _to_window(value: object) -> SendWindow | None:
+    if value is None or isinstance(value, SendWindow):
+        return value
+    if isinstance(value, str):
+        return parse_window(value)
+    raise ValueError(f"expected a window such as '09:00-20:00', not {value!r}")
+
+
+Name = Annotated[str, _pattern(r"[a-z0-9][a-z0-9-]{0,39}", "name: use a-z, 0-9 and -")]
+StepId = Annotated[str, _pattern(r"[a-z0-9_]{1,40}", "step id: use a-z, 0-9 and _")]
+Text = Annotated[str, AfterValidator(_not_blank)]
+Keyword = Annotated[str, AfterValidator(_keyword)]
+DueValue = Annotated[Due, PlainValidator(_to_due), PlainSerializer(str, return_type=str)]
+WindowValue = Annotated[
+    SendWindow | None,
+    PlainValidator(_to_window),
+    PlainSerializer(lambda w: None if w is None else str(w), return_type=str | None),
+]
+
+
+def step_rule_problems(
+    kind: str | None, *, goal: bool, reminder: bool, business_days: bool, due: Due | None
+) -> list[tuple[str, str]]:
+    """The rules between a step's fields, as (field, message) pairs.
+
+    Shared by the model (so a Plan built in code keeps them) and the loader (which checks the
+    raw YAML so it can name the line of each field even when other fields are broken).
+    """
+    problems: list[tuple[str, str]] = []
+    if goal and kind is not None and kind != "apply":
+        problems.append(("goal", f"only an apply step has a goal, not a {kind} step"))
+    if reminder and kind is not None and kind not in PROMPT_KINDS:
+        asks = ", ".join(k for k in STEP_KINDS if k in PROMPT_KINDS)
+        problems.append(
+            ("reminder", f"a {kind} step asks for no reply, so it cannot have one (only {asks})")
+        )
+    if business_days and due is not None and due.uses_weeks:
+        problems.append(("due", "with business_days, count in days (e.g. 10d), not weeks"))
+    return problems
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Reminder(_Model):
+    """Re-ask once if no reply came; ``after`` counts calendar time from the step's due time."""
+
+    after: DueValue
+    text: Text
+    subject: Text | None = None
+
+
+class Step(_Model):
+    id: StepId
+    kind: StepKind
+    due: DueValue
+    business_days: bool = False
+    subject: Text | None = None
+    text: Text
+    reminder: Reminder | None = None
+    goal: PositiveInt | None = None
+
+    @property
+    def is_prompt(self) -> bool:
+        return self.kind in PROMPT_KINDS
+
+    @model_validator(mode="after")
+    def _fields_agree(self) -> Step:
+        problems = step_rule_problems(
+            self.kind,
+            goal=self.goal is not None,
+            reminder=self.reminder is not None,
+            business_days=self.business_days,
+            due=self.due,
+        )
+        if problems:
+            raise PydanticCustomError(RULE_ERROR, "; ".join(f"{f}: {m}" for f, m in problems))
+        return self
+
+
+class Plan(_Model):
+    name: Name
+    description: Text
+    keywords: Annotated[list[Keyword], AfterValidator(lambda ks: list(dict.fromkeys(ks)))] = []
+    window: WindowValue = None
+    steps: Annotated[list[Step], Field(min_length=1, max_length=MAX_STEPS)]
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Plan:
+        ids = [step.id for step in self.steps]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise PydanticCustomError(RULE_ERROR, f"duplicate step ids: {', '.join(repeated)}")
+        return self
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(f"plan {self.name!r} has no step {step_id!r}")
+
+    @property
+    def apply_goal(self) -> int | None:
+        """The goal of the first apply step, or None when no apply step sets one."""
+        return next((s.goal for s in self.steps if s.kind == "apply"), None)

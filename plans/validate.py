@@ -1,0 +1,101 @@
+"""Check a plan for errors and for what would hurt its readers: long texts, no way to stop.
+
+Errors make a plan unusable (``load_plan`` raises on them). Warnings never do; they point at
+texts that render, with a longish sample company and role, to more than three SMS parts; texts
+that need UCS-2 (a curly quote or an emoji halves what fits in one SMS); texts that read
+awkwardly when the person named no company or role; and texts that do not say how to pause or
+stop. Every message onward sends should say that, not only the prompts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from onward.plans.loader import Loc, PlanIssue, field_name, parse_plan
+from onward.plans.schema import Plan, Step
+from onward.plans.sms import non_gsm7_chars, sms_segments
+from onward.plans.templates import TemplateRenderError, render, sample_context
+
+MAX_SMS_SEGMENTS = 3
+_PAUSE_OR_STOP = re.compile(r"\b(PAUSE|STOP)\b")
+# Signs of a blank where a company or role was meant to be: "at .", "the  role", "()".
+_AWKWARD = re.compile(r" [.,;:!?)]|\S  +\S|\(\s*\)|''|\"\"")
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    plan: Plan | None
+    errors: list[PlanIssue]
+    warnings: list[PlanIssue]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def issues(self) -> list[PlanIssue]:
+        """Errors then warnings, as ``onward plans validate`` prints them."""
+        return [*self.errors, *self.warnings]
+
+
+def validate_plan(text: str, source: str = "<plan>") -> ValidationReport:
+    parsed = parse_plan(text, source)
+    if parsed.plan is None:
+        return ValidationReport(None, parsed.errors, [])
+    warnings = [
+        PlanIssue(source, parsed.lines.line_of(loc), field_name(loc), message)
+        for loc, message in _warnings(parsed.plan)
+    ]
+    return ValidationReport(parsed.plan, [], warnings)
+
+
+def _texts(step: Step, index: int) -> Iterator[tuple[Loc, str]]:
+    yield ("steps", index, "text"), step.text
+    if step.reminder is not None:
+        yield ("steps", index, "reminder", "text"), step.reminder.text
+
+
+def _warnings(plan: Plan) -> Iterator[tuple[Loc, str]]:
+    goal = plan.apply_goal
+    full = sample_context(plan=plan.name, goal=goal)
+    bare = sample_context(plan=plan.name, goal=goal, company="", role="", applied=0)
+    for index, step in enumerate(plan.steps):
+        for loc, source in _texts(step, index):
+            try:
+                text, blank_text = render(source, full), render(source, bare)
+            except TemplateRenderError as error:  # checked by the loader; kept for safety
+                yield loc, f"does not render: {error}"
+                continue
+            yield from ((loc, message) for message in text_warnings(text, blank_text))
+
+
+def text_warnings(text: str, blank_text: str) -> list[str]:
+    """Warnings about one rendered text; ``blank_text`` is it rendered with no company or role."""
+    found: list[str] = []
+    length = sms_segments(text)
+    if length.segments > MAX_SMS_SEGMENTS:
+        found.append(
+            f"is {length.segments} SMS parts ({length.chars} {length.encoding} characters with "
+            f"a sample company and role); keep it to {MAX_SMS_SEGMENTS} or fewer"
+        )
+    odd = non_gsm7_chars(text)
+    if odd:
+        shown = " ".join(repr(char) for char in odd[:5])
+        found.append(
+            f"uses {shown}, outside the SMS alphabet, so an SMS holds 70 characters instead of "
+            "160; plain ASCII quotes and dashes avoid that"
+        )
+    if not _PAUSE_OR_STOP.search(text):
+        found.append(
+            "does not say how to pause or stop; add e.g. 'Reply PAUSE for a break, STOP to end.'"
+        )
+    awkward = _AWKWARD.search(blank_text)
+    if awkward and not _AWKWARD.search(text):
+        around = blank_text[max(awkward.start() - 20, 0) : awkward.end() + 20].replace("\n", " ")
+        found.append(
+            f"reads oddly when no company or role was given ('...{around}...'); "
+            'try e.g. {{ company or "the company" }} or {% if company %}...{% endif %}'
+        )
+    return found

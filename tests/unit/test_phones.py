@@ -1,0 +1,146 @@
+"""Phone normalisation, region and time-zone guesses, and masking for logs."""
+
+from __future__ import annotations
+
+import pytest
+
+from onward.engine.phones import (
+    SINGLE_ZONE_REGIONS,
+    ZONES_BY_POPULATION,
+    InvalidPhoneNumber,
+    canonical_timezone,
+    is_valid_timezone,
+    mask_email,
+    mask_phone,
+    normalize_phone,
+    region_for_phone,
+    timezone_for_phone,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("+14155550100", None, "+14155550100"),
+        ("+1 (415) 555-0100", None, "+14155550100"),
+        ("  +1 415 555 0100  ", None, "+14155550100"),
+        ("(415) 555-0100", "US", "+14155550100"),
+        ("415.555.0100", "US", "+14155550100"),
+        ("020 7946 0000", "GB", "+442079460000"),
+        ("+44 (0)20 7946 0000", None, "+442079460000"),
+        ("+44 20 7946 0000", "US", "+442079460000"),
+    ],
+)
+def test_normalize_phone(raw, region, expected):
+    assert normalize_phone(raw, region) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "message"),
+    [
+        ("+1415", None, "not a valid phone number: '+1415'"),
+        ("+1 555 000", None, "not a valid phone number: '+1 555 000'"),
+        ("", None, "phone number is empty"),
+        ("   ", "US", "phone number is empty"),
+        ("hello", None, "not a valid phone number: 'hello'"),
+        ("4155550100", None, "start it with + and the country code"),
+        ("+1 415 555 0100 0100 0100 0100", None, "not a valid phone number"),
+    ],
+)
+def test_normalize_phone_refuses(raw, region, message):
+    with pytest.raises(InvalidPhoneNumber) as caught:
+        normalize_phone(raw, region)
+    assert message in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("e164", "region"),
+    [
+        ("+14155550100", "US"),
+        ("+442079460000", "GB"),
+        ("+16045550100", "CA"),
+        ("+18762345678", "JM"),
+        ("+61291234567", "AU"),
+        ("+80012345678", None),  # international freephone: no country
+    ],
+)
+def test_region_for_phone(e164, region):
+    assert region_for_phone(e164) == region
+
+
+@pytest.mark.parametrize(
+    ("e164", "zone"),
+    [
+        ("+14155550100", "America/Los_Angeles"),
+        ("+12125550100", "America/New_York"),
+        ("+442079460000", "Europe/London"),
+        ("+18005550100", "America/New_York"),  # toll-free: the whole of +1
+        ("+19075550100", "America/Anchorage"),  # Alaska: Adak or Anchorage, the more populous
+        ("+18085550100", "Pacific/Honolulu"),
+        ("+16045550100", "America/Vancouver"),
+        ("+15145550100", "America/Toronto"),
+        ("+18762345678", "America/Jamaica"),  # metadata lists every +1 zone for Jamaica
+        ("+35312345678", "Europe/Dublin"),
+        ("+61291234567", "Australia/Sydney"),
+        ("+79161234567", "Europe/Moscow"),  # Russian mobile: many zones
+        ("+5511987654321", "America/Sao_Paulo"),
+        ("+33612345678", "Europe/Paris"),
+        ("+80012345678", "UTC"),  # no zone known at all
+    ],
+)
+def test_timezone_for_phone(e164, zone):
+    assert timezone_for_phone(e164) == zone
+
+
+def test_every_zone_in_the_tables_exists():
+    zones = list(SINGLE_ZONE_REGIONS.values())
+    zones += [zone for ordered in ZONES_BY_POPULATION.values() for zone in ordered]
+    assert [zone for zone in zones if not is_valid_timezone(zone)] == []
+
+
+def test_unparseable_numbers_raise():
+    with pytest.raises(InvalidPhoneNumber):
+        region_for_phone("not a number")
+    with pytest.raises(InvalidPhoneNumber):
+        timezone_for_phone("")
+
+
+def test_timezone_names():
+    assert is_valid_timezone("America/New_York")
+    assert is_valid_timezone("UTC")
+    assert not is_valid_timezone("america/new_york")
+    assert not is_valid_timezone("Mars/Olympus_Mons")
+    assert not is_valid_timezone("")
+    assert canonical_timezone(" america/new york ") == "America/New_York"
+    assert canonical_timezone("EUROPE/LONDON") == "Europe/London"
+    assert canonical_timezone("Mars/Olympus_Mons") is None
+
+
+@pytest.mark.parametrize(
+    ("e164", "masked"),
+    [
+        ("+14155550100", "+1415*****00"),
+        ("+442079460000", "+4420******00"),
+        ("+447700900123", "+447700****23"),  # the area code is kept only while 4 digits hide
+        ("+33612345678", "+336******78"),
+        ("not a phone", "no*******ne"),
+        ("+12", "***"),
+    ],
+)
+def test_mask_phone(e164, masked):
+    assert mask_phone(e164) == masked
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [
+        ("john@example.com", "j***@e***.com"),
+        ("Jane.Doe@mail.example.co.uk", "J***@m***.uk"),
+        ("x@localhost", "x***@l***"),
+        ("nobody", "n***"),
+        ("", "***"),
+    ],
+)
+def test_mask_email(address, masked):
+    assert mask_email(address) == masked
