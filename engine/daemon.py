@@ -7,14 +7,18 @@ earliest pending due time) and housekeeping. Everything it acts on is read from 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, timedelta
-from typing import Any
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 
 from onward.engine.channel_set import ChannelSet
 from onward.engine.dispatch import DispatchConfig, Dispatcher
@@ -115,11 +119,24 @@ class Daemon:
     def stop_scheduler(self) -> None:
         """Stop claiming, let an in-flight send finish and record, then stop the clock."""
         self.dispatcher.stopping = True
-        self.scheduler.shutdown(wait=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
 
-    def app(self) -> Any:
+    def app(self, with_scheduler: bool = False) -> Starlette:
         deps = WebDeps(self.runtime.settings, self.runtime.clock, self.inbox, self.channels)
-        return create_app(deps)
+        if not with_scheduler:
+            return create_app(deps)
+
+        @asynccontextmanager
+        async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+            self.start_scheduler()
+            try:
+                yield
+            finally:
+                # Runs as soon as uvicorn begins its graceful shutdown: stop claiming first.
+                await run_in_threadpool(self.stop_scheduler)
+
+        return create_app(deps, lifespan)
 
 
 def serve(runtime: Runtime) -> None:
@@ -127,7 +144,10 @@ def serve(runtime: Runtime) -> None:
     configure_logging(settings.log_format, settings.log_level)
     require_current(runtime.engine)
     daemon = Daemon(runtime)
-    daemon.start_scheduler()
+    # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; with these handlers in place
+    # that ends in our cleanup below and exit status 0 instead of death by signal.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _note_signal)
     log.info(
         "onward serving",
         host=settings.host,
@@ -138,7 +158,7 @@ def serve(runtime: Runtime) -> None:
     )
     try:
         uvicorn.run(
-            daemon.app(),
+            daemon.app(with_scheduler=True),
             host=settings.host,
             port=settings.port,
             log_level="warning",
@@ -148,6 +168,10 @@ def serve(runtime: Runtime) -> None:
         daemon.stop_scheduler()
         runtime.close()
         log.info("onward stopped")
+
+
+def _note_signal(signum: int, _frame: object) -> None:
+    log.info("stopping", signal=signal.Signals(signum).name)
 
 
 def _safe_url(url: str) -> str:

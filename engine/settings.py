@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from onward.engine.care import parse_crisis_lines_setting
 from onward.engine.errors import ConfigError
 from onward.plans import parse_window
 
@@ -77,6 +78,13 @@ class Settings(BaseSettings):
     @classmethod
     def _window(cls, value: str) -> str:
         parse_window(value)
+        return value
+
+    @field_validator("crisis_lines")
+    @classmethod
+    def _crisis_lines(cls, value: str | None) -> str | None:
+        if value:
+            parse_crisis_lines_setting(value)
         return value
 
     @model_validator(mode="after")

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Lifespan
 
 from onward.channels import Channel, DeliveryStatus, InboundMessage, WebhookRejected, WebhookRequest
 from onward.engine.channel_set import ChannelSet
@@ -44,7 +45,7 @@ class WebDeps:
     channels: ChannelSet
 
 
-def create_app(deps: WebDeps) -> Starlette:
+def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> Starlette:
     settings = deps.settings
     limit = settings.max_body_bytes
     head = head_revision()
@@ -133,7 +134,8 @@ def create_app(deps: WebDeps) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-        ]
+        ],
+        lifespan=lifespan,
     )
 
 

@@ -91,16 +91,16 @@ def parse_due(text: str) -> Due:
         raise ValueError(f"give an offset before 'at', e.g. '0d {cleaned}'")
     if match.group(0) != offset and at_text is None:
         raise ValueError(f"{text.strip()!r} ends with 'at'; add a time such as 'at 18:00'")
-    parts = _parse_parts(offset.replace(" ", "").replace("\t", ""), text.strip())
+    parts = _parse_parts(re.sub(r"\s+", "", offset), text.strip())
     at = _parse_time(at_text.strip()) if at_text is not None else None
-    minutes = {unit: n for n, unit in parts}
+    count = {unit: n for n, unit in parts}
     total = sum(n * _MINUTES[unit] for n, unit in parts)
     if total > MAX_OFFSET_DAYS * _MINUTES["d"]:
         raise ValueError(f"offset {text.strip()!r} is more than {MAX_OFFSET_DAYS} days")
     return Due(
         raw=text.strip(),
-        days=minutes.get("w", 0) * 7 + minutes.get("d", 0),
-        delta=timedelta(hours=minutes.get("h", 0), minutes=minutes.get("m", 0)),
+        days=count.get("w", 0) * 7 + count.get("d", 0),
+        delta=timedelta(hours=count.get("h", 0), minutes=count.get("m", 0)),
         at=at,
         parts=tuple(parts),
     )

@@ -243,4 +243,4 @@ def test_step_rejects_bad_fields(fields: dict[str, object]) -> None:
 def test_plan_models_are_immutable() -> None:
     plan = _plan(_step())
     with pytest.raises(ValidationError):
-        plan.name = "other"  # type: ignore[misc]
+        plan.name = "other"

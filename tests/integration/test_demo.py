@@ -1,0 +1,26 @@
+"""`onward demo` runs the standard plan end to end on a throwaway database."""
+
+from __future__ import annotations
+
+import re
+
+from typer.testing import CliRunner
+
+from onward.engine.cli import app
+from onward.plans import load_shipped_plan
+
+
+def test_demo_delivers_every_step_of_the_standard_plan() -> None:
+    result = CliRunner().invoke(app, ["demo", "--pace", "0"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "REJECTED Acme - Data Analyst" in out
+    plan = load_shipped_plan("standard")
+    # Every step's opening words appear, as the immediate reply or as a delivered nudge.
+    for step in plan.steps:
+        opening = re.split(r"[{.!?]", step.text.strip())[0][:25]
+        assert opening in out, (step.id, opening)
+    assert out.count("delivered:") == len(plan.steps) - 1  # the first step rides in the reply
+    assert "kept that privately in your journal" in out
+    assert "Counted: 2 of 5" in out
+    assert "No rush" not in out  # the reflect reminder was skipped: the prompt got its answer

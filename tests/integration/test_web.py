@@ -1,0 +1,167 @@
+"""The web app through real HTTP requests: console inbound, limits, health, readiness, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from starlette.testclient import TestClient
+
+from onward.engine.clock import FakeClock
+from onward.engine.db import create_db_engine
+from onward.engine.models import InboundMessage, Person, Run
+from tests.integration.web_helpers import WebRig, build_rig, engine_url
+
+SMS = "/webhooks/console/sms"
+
+
+@pytest.fixture
+def rig(db_engine: Engine, clock: FakeClock) -> Iterator[WebRig]:
+    rig = build_rig(engine_url(db_engine), clock)
+    yield rig
+    rig.client.close()
+    rig.runtime.close()
+
+
+def _count(rig: WebRig, model: type) -> int:
+    with rig.runtime.sessions() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_texted_rejection_gets_a_kind_reply_and_starts_one_run(rig: WebRig) -> None:
+    response = rig.client.post(
+        SMS, json={"from": "+1 (415) 555-0100", "body": "REJECTED Acme - Data Analyst"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    reply = response.json()["reply"]
+    assert "Acme" in reply and "Next:" in reply and "STOP" in reply
+    with rig.runtime.sessions() as session:
+        person = session.scalars(select(Person)).one()
+        assert person.phone == "+14155550100"  # normalised to E.164 before storing
+        assert person.timezone == "America/Los_Angeles"
+    assert _count(rig, Run) == 1
+
+
+def test_a_provider_retry_of_the_same_message_changes_nothing(rig: WebRig) -> None:
+    headers = {"X-Console-Message-Id": "msg-1"}
+    body = {"from": "+14155550100", "body": "REJECTED Acme"}
+    first = rig.client.post(SMS, json=body, headers=headers)
+    second = rig.client.post(SMS, json=body, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    assert _count(rig, InboundMessage) == 1
+    assert _count(rig, Run) == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [
+        (b"{not json", 400),
+        (b'["a list"]', 422),
+        (b'{"body": "REJECTED Acme"}', 422),
+        (b'{"from": "", "body": "hi"}', 422),
+        (b'{"from": "+1415", "body": "hi"}', 422),
+        (b'{"from": "not a phone", "body": "hi"}', 422),
+        (b'{"from": "+14155550100", "body": 7}', 422),
+    ],
+)
+def test_malformed_bodies_are_refused_and_nothing_is_stored(
+    rig: WebRig, payload: bytes, status: int
+) -> None:
+    response = rig.client.post(SMS, content=payload, headers={"content-type": "application/json"})
+    assert response.status_code == status
+    assert response.json()["error"]
+    assert _count(rig, InboundMessage) == 0
+    assert _count(rig, Person) == 0
+
+
+def test_an_oversized_body_gets_413_and_nothing_is_stored(rig: WebRig) -> None:
+    huge = "x" * (64 * 1024 + 1)
+    response = rig.client.post(SMS, json={"from": "+14155550100", "body": huge})
+    assert response.status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit holds while streaming
+        yield b'{"from": "+14155550100", "body": "'
+        for _ in range(70):
+            yield b"y" * 1024
+        yield b'"}'
+
+    streamed = rig.client.post(SMS, content=chunks(), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+    assert _count(rig, InboundMessage) == 0
+
+
+def test_a_10kb_body_and_an_empty_body_are_taken(rig: WebRig) -> None:
+    long = rig.client.post(SMS, json={"from": "+14155550100", "body": "I keep thinking. " * 600})
+    empty = rig.client.post(SMS, json={"from": "+14155550101", "body": ""})
+    assert long.status_code == empty.status_code == 200
+    assert _count(rig, InboundMessage) == 2
+
+
+def test_the_console_inbound_refuses_other_hosts(rig: WebRig) -> None:
+    outsider = TestClient(rig.daemon.app(), client=("203.0.113.9", 4000))
+    response = outsider.post(SMS, json={"from": "+14155550100", "body": "REJECTED Acme"})
+    assert response.status_code == 403
+    assert _count(rig, InboundMessage) == 0
+
+
+def test_the_console_inbound_is_refused_when_the_server_listens_beyond_loopback(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    rig = build_rig(engine_url(db_engine), clock, ONWARD_HOST="0.0.0.0")
+    try:
+        response = rig.client.post(SMS, json={"from": "+14155550100", "body": "REJECTED Acme"})
+        assert response.status_code == 403
+    finally:
+        rig.runtime.close()
+
+
+def test_unknown_channels_and_kinds_are_404(rig: WebRig) -> None:
+    assert rig.client.post("/webhooks/pigeon/sms", json={}).status_code == 404
+    assert rig.client.post("/webhooks/console/fax", json={}).status_code == 404
+    assert rig.client.get(SMS).status_code == 405
+
+
+def test_health_readiness_and_metrics(rig: WebRig) -> None:
+    assert rig.client.get("/healthz").status_code == 200
+    ready = rig.client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"] is True
+    rig.client.post(SMS, json={"from": "+14155550100", "body": "HELP"})
+    metrics = rig.client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'onward_inbound_messages_total{channel="console",command="help"}' in metrics.text
+    for name in (
+        "onward_deliveries_total",
+        "onward_dispatch_lag_seconds",
+        "onward_tick_duration_seconds",
+        "onward_crisis_alerts_total",
+    ):
+        assert name in metrics.text
+
+
+def test_readiness_fails_on_an_old_schema(tmp_path: Path, clock: FakeClock) -> None:
+    url = f"sqlite:///{tmp_path}/empty.db"
+    create_db_engine(url).dispose()
+    rig = build_rig(url, clock, install_plans=False)
+    try:
+        ready = rig.client.get("/readyz")
+        assert ready.status_code == 503
+        assert "onward db upgrade" in ready.json()["reason"]
+        assert rig.client.get("/healthz").status_code == 200
+    finally:
+        rig.runtime.close()
+
+
+def test_a_database_that_is_gone_gives_503s_not_losses(clock: FakeClock) -> None:
+    rig = build_rig("postgresql+psycopg://postgres@127.0.0.1:9/nowhere", clock, install_plans=False)
+    try:
+        assert rig.client.get("/healthz").status_code == 200
+        assert rig.client.get("/readyz").status_code == 503
+        response = rig.client.post(SMS, json={"from": "+14155550100", "body": "REJECTED Acme"})
+        assert response.status_code == 503
+        assert response.headers["retry-after"]
+    finally:
+        rig.runtime.close()

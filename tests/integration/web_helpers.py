@@ -1,0 +1,43 @@
+"""Build the real web app over a real database, with the console channel printing to a buffer."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from onward.channels.registry import ChannelRegistry
+from onward.engine.channel_set import ChannelSet
+from onward.engine.clock import FakeClock
+from onward.engine.daemon import Daemon
+from onward.engine.plan_store import install_shipped_plans
+from onward.engine.runtime import Runtime
+from onward.engine.settings import load_settings
+
+LOOPBACK_CLIENT = ("127.0.0.1", 50000)
+
+
+@dataclass
+class WebRig:
+    runtime: Runtime
+    daemon: Daemon
+    client: TestClient
+    printed: io.StringIO
+
+
+def build_rig(url: str, clock: FakeClock, install_plans: bool = True, **env: str) -> WebRig:
+    settings = load_settings({"ONWARD_DATABASE_URL": url, **env})
+    runtime = Runtime(settings, clock)
+    if install_plans:
+        with runtime.sessions.begin() as session:
+            install_shipped_plans(session, clock)
+    printed = io.StringIO()
+    daemon = Daemon(runtime, ChannelSet.from_settings(settings, ChannelRegistry(), output=printed))
+    client = TestClient(daemon.app(), client=LOOPBACK_CLIENT)
+    return WebRig(runtime, daemon, client, printed)
+
+
+def engine_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
