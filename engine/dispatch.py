@@ -18,7 +18,9 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import (
+    STATE_RANK,
     Channel,
+    DeliveryState,
     OutboundMessage,
     PermanentSendError,
     RecipientOptedOut,
@@ -180,19 +182,23 @@ class Dispatcher:
                 or step.claimed_by != self.config.worker_id
             ):
                 return "lost"  # another dispatcher took it over after our lease ran out
+            # The lease counts from now, not from the claim: steps late in a slow batch must
+            # not be taken over (and their delivery marked unknown) while being sent.
+            step.lease_until = now + self.config.lease
             run, person = step.run, step.run.person
+            earlier = session.scalars(
+                select(Delivery).where(Delivery.step_id == step.id).order_by(Delivery.id.desc())
+            ).first()
             if run.status == RUN_PAUSED:
                 return _release(step, "held")
             if run.status != RUN_ACTIVE:
                 step.status, step.last_error = STEP_CANCELLED, f"run {run.status}"
+                _drop_queued(earlier, "cancelled", step.last_error, now)
                 return _release(step, "cancelled")
-            earlier = session.scalars(
-                select(Delivery).where(Delivery.step_id == step.id).order_by(Delivery.id.desc())
-            ).first()
             if earlier is not None and earlier.status not in ("queued", "failed"):
                 # Sent, or a sender vanished mid-send: never blindly send again.
                 if earlier.status == "sending":
-                    earlier.status, earlier.updated_at = "unknown", now
+                    _set_state(earlier, "unknown", now)
                     earlier.error = (
                         "the sender lost its lease before recording a result; not re-sent"
                     )
@@ -215,6 +221,7 @@ class Dispatcher:
                         if parent and parent.answered_at
                         else "no prompt to remind of"
                     )
+                    _drop_queued(earlier, "cancelled", step.last_error, now)
                     return _release(step, "skipped")
                 if parent.status != STEP_SENT:
                     step.due_at = reminder_due(parent.due_at, plan_step, person, window)
@@ -225,6 +232,7 @@ class Dispatcher:
                     STEP_MISSED,
                     "overdue past the grace period; not sent late",
                 )
+                _drop_queued(earlier, "missed", step.last_error, now)
                 return _release(step, "missed")
             is_open_day = business_day_checker(person.country) if plan_step.business_days else None
             opening, moved = place_in_window(now, tz, window, is_open_day)
@@ -234,6 +242,7 @@ class Dispatcher:
             medium = people.sendable_medium(person)
             if medium is None or medium not in self.channels:
                 step.status, step.last_error = STEP_SKIPPED, "no medium can carry it (opted out?)"
+                _drop_queued(earlier, "cancelled", step.last_error, now)
                 return _release(step, "skipped")
             address = people.address_on(person, medium)
             assert address is not None
@@ -249,7 +258,7 @@ class Dispatcher:
                 )
                 session.add(delivery)
             delivery.channel, delivery.medium, delivery.address = channel_name, medium, address
-            delivery.status, delivery.status_rank, delivery.updated_at = "sending", 1, now
+            _set_state(delivery, "sending", now)
             delivery.attempts += 1
             step.attempts += 1
             session.flush()
@@ -274,7 +283,7 @@ class Dispatcher:
             if delivery is not None:
                 delivery.provider_id = result.provider_id
                 if can_advance(delivery.status, result.status):  # type: ignore[arg-type]
-                    delivery.status = result.status
+                    _set_state(delivery, result.status, now)
                 delivery.error, delivery.updated_at = None, now
             if step is not None:
                 step.status, step.sent_at, step.last_error = STEP_SENT, now, None
@@ -290,17 +299,20 @@ class Dispatcher:
             step = session.get(Step, prepared.step_id)
             if delivery is None or step is None:
                 return "lost"
-            decision = self.config.retry.decide(delivery.attempts, now, exc.retry_after)
+            # The step's count, which an operator's retry resets, so a re-queued send gets a
+            # fresh budget; the delivery's count keeps the whole history.
+            decision = self.config.retry.decide(step.attempts, now, exc.retry_after)
             delivery.error, delivery.updated_at = str(exc)[:500], now
             if decision is None:
-                delivery.status = "failed"
+                _set_state(delivery, "failed", now)
                 step.status, step.last_error = (
                     STEP_FAILED,
-                    f"gave up after {delivery.attempts} attempts: {exc}"[:500],
+                    f"gave up after {step.attempts} attempts: {exc}"[:500],
                 )
                 outcome = "failed"
             else:
-                delivery.status = "queued"  # the same delivery is sent again; never a second one
+                # The same delivery is sent again; never a second one.
+                _set_state(delivery, "queued", now)
                 step.status, step.due_at = STEP_PENDING, decision.retry_at
                 step.last_error = f"retrying at {decision.retry_at.isoformat()}: {exc}"[:500]
                 outcome = "retried"
@@ -316,8 +328,8 @@ class Dispatcher:
             delivery = session.get(Delivery, prepared.delivery_id)
             step = session.get(Step, prepared.step_id)
             if delivery is not None:
-                delivery.status, delivery.error, delivery.error_code = "failed", error[:500], code
-                delivery.updated_at = now
+                _set_state(delivery, "failed", now)
+                delivery.error, delivery.error_code = error[:500], code
             if step is not None:
                 step.status, step.last_error = STEP_FAILED, error[:500]
                 _release(step, "failed")
@@ -332,11 +344,8 @@ class Dispatcher:
             step = session.get(Step, prepared.step_id)
             if delivery is None or step is None:
                 return "lost"
-            delivery.status, delivery.error, delivery.error_code = (
-                "failed",
-                str(exc)[:500],
-                exc.code,
-            )
+            _set_state(delivery, "failed", now)
+            delivery.error, delivery.error_code = str(exc)[:500], exc.code
             person = step.run.person
             people.set_status(person, prepared.message.medium, people.OPTED_OUT, now)
             if people.sendable_medium(person) is not None:
@@ -348,6 +357,20 @@ class Dispatcher:
             _release(step, outcome)
         DELIVERIES.labels(prepared.channel_name, "failed").inc()
         return outcome
+
+
+def _set_state(delivery: Delivery, state: DeliveryState, now: datetime) -> None:
+    """Change a delivery's state and keep its rank, the ladder callbacks climb, in step."""
+    delivery.status, delivery.status_rank, delivery.updated_at = state, STATE_RANK[state], now
+
+
+def _drop_queued(
+    earlier: Delivery | None, state: DeliveryState, reason: str, now: datetime
+) -> None:
+    """A retry that will never be made: say so on its delivery rather than leave it queued."""
+    if earlier is not None and earlier.status == "queued":
+        _set_state(earlier, state, now)
+        earlier.error = reason[:500]
 
 
 def _release(step: Step, outcome: str) -> str:

@@ -45,7 +45,7 @@ class Inbox:
                 reply = row.reply if row is not None else None
                 handled = row is None or row.handled_at is not None
             return Received(row_id, reply, duplicate=True, handled=handled)
-        reply, handled = self.handle(row_id)
+        reply, handled = self.handle(row_id, live=True)
         return Received(row_id, reply, duplicate=False, handled=handled)
 
     def _store(self, message: InboundMessage) -> tuple[int, bool]:
@@ -55,8 +55,9 @@ class Inbox:
             medium=message.medium,
             sender=message.sender,
             recipient=message.recipient or "",
-            subject=message.subject or "",
-            body=message.body,
+            # PostgreSQL text cannot hold NUL: a stray one must not cost the whole message.
+            subject=_printable(message.subject or ""),
+            body=_printable(message.body),
             received_at=message.received_at or self.clock.now(),
             attempts=0,
         )
@@ -74,17 +75,22 @@ class Inbox:
                 ).one()
             return existing, True
 
-    def handle(self, inbound_id: int) -> tuple[str | None, bool]:
-        """Route a stored message; on failure keep it, with its error, for housekeeping."""
+    def handle(self, inbound_id: int, live: bool = False) -> tuple[str | None, bool]:
+        """Route a stored message; on failure keep it, with its error, for housekeeping.
+
+        `live` says the reply goes back to the person at once (the provider's request is still
+        open); a retry by housekeeping has nobody to answer.
+        """
         now = self.clock.now()
         try:
             with self.sessions.begin() as session:
-                row = session.get(InboundRow, inbound_id)
+                # Locked, so two replicas' housekeeping never route the same message twice.
+                row = session.get(InboundRow, inbound_id, with_for_update=True)
                 if row is None or row.handled_at is not None:
                     return (row.reply if row else None), True
                 outcome = self.router.route(
                     session,
-                    Incoming(row.id, row.channel, row.medium, row.sender, _text_of(row)),
+                    Incoming(row.id, row.channel, row.medium, row.sender, _text_of(row), live),
                     now,
                 )
                 INBOUND.labels(row.channel, outcome.command).inc()
@@ -135,6 +141,10 @@ class Inbox:
             _reply, ok = self.handle(inbound_id)
             handled += ok
         return handled
+
+
+def _printable(text: str) -> str:
+    return text.replace("\x00", "")
 
 
 def _text_of(row: InboundRow) -> str:

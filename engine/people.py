@@ -34,9 +34,11 @@ def canonical_timezone(text: str) -> str | None:
     return _ZONES_BY_LOWER.get(text.strip().replace(" ", "_").lower())
 
 
-def find_person(session: Session, medium: str, address: str) -> Person | None:
+def find_person(session: Session, medium: str, address: str, lock: bool = False) -> Person | None:
+    """The person with this phone or address; `lock` holds their row until the transaction ends."""
     column = Person.phone if medium == "sms" else Person.email
-    return session.scalars(select(Person).where(column == address)).first()
+    query = select(Person).where(column == address)
+    return session.scalars(query.with_for_update() if lock else query).first()
 
 
 def lookup(session: Session, phone_or_email: str) -> Person:
@@ -127,3 +129,8 @@ def forget(session: Session, person: Person) -> None:
     )
     session.execute(delete(Person).where(Person.id == person.id))
     session.expunge(person)
+
+
+def forget_address(session: Session, address: str) -> None:
+    """Erase what a stranger (someone with no person row) wrote from `address`."""
+    session.execute(delete(InboundMessage).where(InboundMessage.sender == address))

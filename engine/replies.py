@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from onward.engine.care import CrisisLine
+
 STEP_LABELS = {
     "grieve": "a gentle check-in",
     "reflect": "a short reflection",
@@ -111,8 +113,18 @@ def paused_next(until_text: str | None) -> str:
     return f"Your plan is paused until {until_text} your time. Text RESUME to carry on sooner."
 
 
-def hired() -> str:
+def hired(ended: bool) -> str:
+    if not ended:
+        return "Congratulations, that is wonderful news! All the best."
     return "Congratulations, that is wonderful news! I have ended your plan. All the best."
+
+
+def crisis_line(line: CrisisLine) -> str:
+    """Who to reach now, for someone in crisis whose plan is already stopped (after STOP)."""
+    return (
+        f"I'm so sorry you're hurting. You matter. Please reach out now: {line.name}, "
+        f"{line.contact}. If you're in danger, call your local emergency number."
+    )
 
 
 def timezone_set(zone: str, line: str) -> str:

@@ -21,7 +21,17 @@ from onward.engine.care import (
 )
 from onward.engine.logs import get_logger
 from onward.engine.metrics import CRISIS_ALERTS
-from onward.engine.models import RUN_PAUSED, STEP_SENT, Delivery, JournalEntry, Person, Run, Step
+from onward.engine.models import (
+    RUN_CANCELLED,
+    RUN_PAUSED,
+    STEP_SENT,
+    Delivery,
+    JournalEntry,
+    Person,
+    Run,
+    Step,
+)
+from onward.engine.phones import InvalidPhoneNumber, region_for_phone
 from onward.engine.plan_store import parsed, plan_for_keyword, trigger_keywords
 from onward.engine.render import render_step
 from onward.engine.schedule import next_waiting, replace_in_window, window_for
@@ -47,6 +57,8 @@ class Incoming:
     medium: str
     sender: str
     body: str
+    # False when housekeeping routes it again later: no immediate reply reaches the person then.
+    live: bool = True
 
 
 @dataclass
@@ -63,7 +75,13 @@ class Router:
 
     def route(self, session: Session, message: Incoming, now: datetime) -> Outcome:
         command = c.parse_command(message.body, trigger_keywords(session))
-        person = people.find_person(session, message.medium, message.sender)
+        phrase = detect_crisis(message.body, self.config.crisis_phrases)
+        if phrase is not None and not isinstance(command, c.Free | c.OptOut):
+            # "rejected again and i want to die" or "pause i want to die": duty of care first.
+            command = c.Free(message.body.strip())
+        # Locked: one person's messages are acted on one at a time, so two rejections arriving
+        # together can never both supersede the same run and leave two streams.
+        person = people.find_person(session, message.medium, message.sender, lock=True)
         if person is not None and people.status_on(person, message.medium) == people.OPTED_OUT:
             # Opted out: stored, never re-subscribed by anything but START (HELP still answers).
             if isinstance(command, c.OptIn):
@@ -73,6 +91,10 @@ class Router:
                 return Outcome(
                     replies.help_text(self.config.operator_name), command.name, person.id
                 )
+            if phrase is not None:
+                # Someone who says they want to die is answered with a line even after STOP.
+                line = self._crisis(session, person, msg=message, now=now)
+                return Outcome(replies.crisis_line(line), command.name, person.id)
             return Outcome(None, command.name, person.id)
         if person is None and isinstance(command, c.Rejected | c.OptOut):
             person = people.create_person(session, message.medium, message.sender, now)
@@ -83,7 +105,7 @@ class Router:
         ):
             people.set_status(person, "email", people.ACTIVE, now)  # they wrote from it
         reply = self._act(session, person, command, message, now)
-        erased = isinstance(command, c.ForgetConfirm) and reply == replies.forgotten()
+        erased = isinstance(command, c.Forget | c.ForgetConfirm) and reply == replies.forgotten()
         return Outcome(reply, command.name, None if erased or person is None else person.id, erased)
 
     def _act(
@@ -178,8 +200,20 @@ class Router:
         started = runs.start_run(
             session, person, version, cmd.company, cmd.role, now, self.config.default_window
         )
-        opening = [s for s in started.steps if s.reminder_of is None and s.due_at <= now]
         plan = parsed(version)
+        # A step due at once answers what the person has just written, whatever the hour, so it
+        # goes in the reply even when the window would hold it; a reply that will not reach
+        # them (a retry by housekeeping) leaves it to the dispatcher.
+        at_once = {
+            step.id
+            for step in plan.steps
+            if step.due.offset == timedelta(0) and step.due.at is None and not step.business_days
+        }
+        opening = [
+            s
+            for s in started.steps
+            if msg.live and s.reminder_of is None and (s.due_at <= now or s.step_key in at_once)
+        ]
         texts = [render_step(session, step, plan, person, started.run, now) for step in opening]
         for step in opening:
             self._sent_in_reply(session, step, person, msg, now)
@@ -192,6 +226,14 @@ class Router:
     ) -> str:
         assert person is not None
         people.set_status(person, msg.medium, people.OPTED_OUT, now)
+        if people.sendable_medium(person) is None:
+            # Nothing can carry the plan any more: its pending steps are cancelled, not skipped.
+            for run in runs.open_runs(session, person.id):
+                runs.finish(session, run, RUN_CANCELLED, now, "opted out")
+        phrase = detect_crisis(msg.body, self.config.crisis_phrases)
+        if phrase is not None:  # "stop, i wanna die": honour STOP, and still give the line
+            line = self._crisis(session, person, msg=msg, now=now)
+            return f"{replies.opted_out()} {replies.crisis_line(line)}"
         return replies.opted_out()
 
     def opt_in(
@@ -258,10 +300,10 @@ class Router:
     def hired(
         self, session: Session, person: Person | None, cmd: c.Hired, msg: Incoming, now: datetime
     ) -> str:
-        if person is not None:
-            for run in runs.open_runs(session, person.id):
-                runs.complete(session, run, now)
-        return replies.hired()
+        ended = runs.open_runs(session, person.id) if person is not None else []
+        for run in ended:
+            runs.complete(session, run, now)
+        return replies.hired(ended=bool(ended))
 
     def set_timezone(
         self,
@@ -292,13 +334,15 @@ class Router:
     ) -> str:
         if person is None:
             return replies.no_plan()
-        owner = people.find_person(session, "email", cmd.address)
+        # Lower case, as the web edge keeps email senders: mail from it must find this person.
+        address = cmd.address.lower()
+        owner = people.find_person(session, "email", address)
         if owner is not None and owner.id != person.id:
             return replies.email_taken()
-        if person.email != cmd.address:
-            person.email, person.email_status = cmd.address, people.UNCONFIRMED
+        if person.email != address:
+            person.email, person.email_status = address, people.UNCONFIRMED
         person.preferred_medium, person.updated_at = "email", now
-        return replies.email_added(cmd.address)
+        return replies.email_added(address)
 
     def use_sms(
         self, session: Session, person: Person | None, cmd: c.UseSms, msg: Incoming, now: datetime
@@ -312,6 +356,7 @@ class Router:
         self, session: Session, person: Person | None, cmd: c.Forget, msg: Incoming, now: datetime
     ) -> str:
         if person is None:
+            people.forget_address(session, msg.sender)
             return replies.forgotten()
         person.forget_requested_at = now
         return replies.forget_asked()
@@ -325,6 +370,7 @@ class Router:
         now: datetime,
     ) -> str:
         if person is None:
+            people.forget_address(session, msg.sender)
             return replies.forgotten()
         asked = person.forget_requested_at
         if asked is None or now - asked > FORGET_CONFIRM_WINDOW:
@@ -338,7 +384,7 @@ class Router:
         phrase = detect_crisis(cmd.text, self.config.crisis_phrases)
         if person is None:
             if phrase is not None:
-                return self._crisis(session, None, phrase, msg, now)
+                return crisis_reply(self._crisis(session, None, msg, now))
             return replies.hint()
         prompt = runs.open_prompt(session, person.id)
         if prompt is not None and cmd.text:
@@ -354,15 +400,15 @@ class Router:
             )
             prompt.answered_at = prompt.answered_at or now
         if phrase is not None:
-            return self._crisis(session, person, phrase, msg, now)
+            return crisis_reply(self._crisis(session, person, msg, now))
         if prompt is not None and cmd.text:
             return replies.journal_kept()
         return replies.hint()
 
     def _crisis(
-        self, session: Session, person: Person | None, phrase: str, msg: Incoming, now: datetime
-    ) -> str:
-        """Duty of care: hold every nudge, answer with a crisis line, and alert an operator."""
+        self, session: Session, person: Person | None, msg: Incoming, now: datetime
+    ) -> CrisisLine:
+        """Duty of care: hold every nudge and alert an operator; the crisis line to answer with."""
         if person is not None:
             for run in runs.open_runs(session, person.id):
                 runs.pause(session, run, now, None, "crisis")
@@ -374,5 +420,15 @@ class Router:
             inbound_id=msg.id,
             person_id=person.id if person else None,
         )
-        country = person.country if person else None
-        return crisis_reply(crisis_line_for(country, self.config.crisis_lines))
+        country = person.country if person else _country_of(msg)
+        return crisis_line_for(country, self.config.crisis_lines)
+
+
+def _country_of(msg: Incoming) -> str | None:
+    """A stranger's country, from their number, so the line they get is one they can call."""
+    if msg.medium != "sms":
+        return None
+    try:
+        return region_for_phone(msg.sender)
+    except InvalidPhoneNumber:
+        return None

@@ -1,0 +1,306 @@
+"""Leases, crashes, restarts and races: no step is lost, and none reaches a person twice."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from onward.channels import DeliveryStatus
+from onward.engine.channel_set import ChannelSet
+from onward.engine.daemon import Daemon
+from onward.engine.db import create_db_engine, session_factory
+from onward.engine.deliveries import apply_status
+from onward.engine.dispatch import Dispatcher
+from onward.engine.housekeeping import sweep
+from onward.engine.models import Delivery, Run, Step
+from onward.engine.runs import pause
+from onward.engine.runtime import Runtime
+from onward.engine.settings import load_settings
+from tests.integration.dispatch_helpers import WINDOW, FlakyChannel, Harness
+
+LA = ZoneInfo("America/Los_Angeles")
+LEASE = timedelta(seconds=120)
+
+
+@pytest.fixture
+def world(db_engine, clock) -> Harness:
+    return Harness(db_engine, clock)
+
+
+def local(value) -> str:
+    return value.astimezone(LA).strftime("%Y-%m-%d %H:%M")
+
+
+def restarted_daemon(world: Harness, **env: str) -> Daemon:
+    """`onward serve` starting afresh: settings, a new engine, the same database."""
+    url = world.engine.url.render_as_string(hide_password=False)
+    settings = load_settings({"ONWARD_DATABASE_URL": url, **env})
+    channels = ChannelSet({"sms": ("console", world.sms), "email": ("console", world.email)})
+    return Daemon(Runtime(settings, clock=world.clock), channels)
+
+
+# -- leases ---------------------------------------------------------------------------------
+
+
+def test_a_lease_that_ran_out_passes_the_step_to_another_dispatcher(world):
+    run_id = world.start_run()
+    first, second = world.dispatcher("A"), world.dispatcher("B")
+    ack = world.step(run_id, "ack")
+    world.clock.set(ack.due_at)
+    assert first.claim() == [ack.id]
+    assert second.claim() == []  # the lease holds
+
+    world.clock.advance(LEASE + timedelta(seconds=1))  # A stalled past its lease
+    assert second.claim() == [ack.id]
+    assert first.process(ack.id) == "lost"  # B holds it now: A sends nothing
+    assert world.sms.outbox == []  # type: ignore[attr-defined]
+    assert second.process(ack.id) == "sent"
+    assert first.process(ack.id) == "lost"
+    assert len(world.sms.outbox) == 1  # type: ignore[attr-defined]
+    assert len(world.deliveries()) == 1
+    step = world.step(run_id, "ack")
+    assert (step.status, step.claimed_by, step.lease_until) == ("sent", None, None)
+
+
+def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(db_engine, clock):
+    world = Harness(db_engine, clock, sms=FlakyChannel(status="delivered"))
+    run_id = world.start_run()
+    slow, other = world.dispatcher("slow"), world.dispatcher("other")
+    ack = world.step(run_id, "ack")
+    world.update_step(world.step(run_id, "checkin").id, due_at=ack.due_at)
+    world.clock.set(ack.due_at)
+    others_ticks = []
+
+    def provider_takes_70_seconds(_message):
+        world.clock.advance(timedelta(seconds=70))
+        others_ticks.append(other.tick())
+
+    world.sms.during_send = provider_takes_70_seconds  # type: ignore[attr-defined]
+    # Both steps are claimed together at t0; the second is sent from t0+70 s to t0+140 s,
+    # past the claim's lease. Preparing it renewed the lease, so no one takes it over.
+    assert slow.tick() == {"sent": 2}
+    assert others_ticks == [{}, {}]
+    rows = world.deliveries()
+    assert [(r.status, r.error) for r in rows] == [("delivered", None)] * 2
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]
+
+
+def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(world):
+    run_id = world.start_run()
+    doomed, survivor = world.dispatcher("A"), world.dispatcher("B")
+    ack = world.step(run_id, "ack")
+    world.clock.set(ack.due_at)
+    assert doomed.claim() == [ack.id]
+    prepared = doomed._prepare(ack.id)  # the delivery row is written in `sending`...
+    assert not isinstance(prepared, str)
+    # ...and A dies before the channel answers (or before it could record the answer).
+    [row] = world.deliveries()
+    assert (row.id, row.status) == (prepared.delivery_id, "sending")
+
+    assert survivor.tick() == {}  # A's lease still runs
+    world.clock.advance(LEASE + timedelta(seconds=1))
+    assert survivor.tick() == {"unknown": 1}
+    assert world.sms.outbox == []  # type: ignore[attr-defined]
+    [row] = world.deliveries()
+    assert row.status == "unknown" and "not re-sent" in (row.error or "")
+    step = world.step(run_id, "ack")
+    assert (step.status, step.claimed_by) == ("sent", None)
+    assert survivor.earliest_due() == world.step(run_id, "checkin").due_at
+
+    # The provider's callback, carrying our delivery id, settles what really happened.
+    status = DeliveryStatus("console", "SM-late", row.id, "delivered")
+    with world.sessions.begin() as session:
+        assert apply_status(session, status, world.clock.now()) is True
+    [row] = world.deliveries()
+    assert (row.status, row.provider_id) == ("delivered", "SM-late")
+
+
+def test_a_restart_after_kill_9_mid_send_does_not_send_again(world):
+    run_id = world.start_run()
+    ack = world.step(run_id, "ack")
+    person_id = world.person().id
+    world.clock.set(ack.due_at + timedelta(minutes=1))
+    # What a process killed between "sending" and the provider's answer leaves behind.
+    with world.sessions.begin() as session:
+        step = session.get(Step, ack.id)
+        assert step is not None
+        step.status, step.claimed_by = "claimed", "old-host:4242"
+        step.lease_until, step.attempts = ack.due_at + LEASE, 1
+        session.add(
+            Delivery(
+                step_id=ack.id,
+                run_id=run_id,
+                person_id=person_id,
+                channel="console",
+                medium="sms",
+                address="+14155550100",
+                status="sending",
+                status_rank=1,
+                attempts=1,
+                created_at=ack.due_at,
+                updated_at=ack.due_at,
+            )
+        )
+    world.clock.set(ack.due_at + LEASE + timedelta(seconds=5))
+    daemon = restarted_daemon(world)
+    assert daemon.dispatcher.tick() == {"unknown": 1}
+    assert world.sms.outbox == []  # type: ignore[attr-defined]
+    assert [r.status for r in world.deliveries()] == ["unknown"]
+    assert daemon.dispatcher.tick() == {}
+
+
+# -- restarts -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overdue", "outcome"),
+    [(timedelta(hours=5), "sent"), (timedelta(hours=7), "missed")],
+    ids=["5h-sent", "7h-missed"],
+)
+def test_a_restart_sends_recent_steps_and_marks_old_ones_missed(world, overdue, outcome):
+    run_id = world.start_run()
+    ack = world.step(run_id, "ack")  # 09:00 in San Francisco
+    world.clock.set(ack.due_at)
+    assert world.dispatcher("old-host:1").claim() == [ack.id]  # then: kill -9
+
+    world.clock.set(ack.due_at + overdue)  # 14:00 or 16:00: inside the window either way
+    daemon = restarted_daemon(world)
+    assert daemon.dispatcher.config.grace == timedelta(hours=6)  # the default setting
+    assert daemon.dispatcher.tick() == {outcome: 1}
+    step = world.step(run_id, "ack")
+    assert step.status == outcome
+    if outcome == "sent":
+        assert step.sent_at == world.clock.now()
+        assert len(world.sms.outbox) == 1  # type: ignore[attr-defined]
+    else:
+        assert "not sent late" in (step.last_error or "")
+        assert world.sms.outbox == [] and world.deliveries() == []  # type: ignore[attr-defined]
+
+    # The rest of the plan carries on as scheduled.
+    checkin = world.step(run_id, "checkin")
+    world.clock.set(daemon.dispatcher.earliest_due())
+    assert world.clock.now() == checkin.due_at
+    assert daemon.dispatcher.tick() == {"sent": 1}
+
+
+def test_the_grace_period_is_a_setting(world):
+    run_id = world.start_run()
+    ack = world.step(run_id, "ack")
+    world.clock.set(ack.due_at + timedelta(hours=3))
+    daemon = restarted_daemon(world, ONWARD_MISSED_GRACE_HOURS="2")
+    assert daemon.dispatcher.tick() == {"missed": 1}
+    assert world.sms.outbox == []  # type: ignore[attr-defined]
+
+
+def test_a_restart_at_night_waits_for_the_morning_rather_than_missing(world):
+    run_id = world.start_run()
+    dispatcher = world.dispatcher()
+    world.drive(dispatcher, until=world.step(run_id, "ack").due_at)
+    checkin = world.step(run_id, "checkin")  # 18:00; the daemon was down until 22:00
+    world.clock.set(checkin.due_at + timedelta(hours=4))
+    daemon = restarted_daemon(world)
+    assert daemon.dispatcher.tick() == {"rescheduled": 1}
+    assert local(world.step(run_id, "checkin").due_at) == "2026-11-26 09:00"
+    world.clock.set(daemon.dispatcher.earliest_due())
+    assert daemon.dispatcher.tick() == {"sent": 1}
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]
+
+
+# -- races ----------------------------------------------------------------------------------
+
+
+def test_dispatchers_racing_for_100_due_steps_claim_each_exactly_once(world):
+    run_id = world.start_run()
+    now = world.clock.now()
+    with world.sessions.begin() as session:
+        for n in range(100):
+            session.add(
+                Step(
+                    run_id=run_id,
+                    step_key="ack",
+                    kind="message",
+                    seq=0,
+                    due_at=now - timedelta(seconds=n),
+                    status="pending",
+                    attempts=0,
+                )
+            )
+    url = world.engine.url.render_as_string(hide_password=False)
+    racers = 4
+    start = threading.Barrier(racers)
+
+    def race(worker: str) -> list[int]:
+        # A separate engine per dispatcher: separate connections, as separate replicas have.
+        engine = create_db_engine(url)
+        try:
+            dispatcher = Dispatcher(
+                session_factory(engine),
+                world.clock,
+                {},
+                world.dispatcher(worker, batch=7).config,
+            )
+            start.wait(timeout=10)
+            mine: list[int] = []
+            while ids := dispatcher.claim():
+                mine += ids
+            return mine
+        finally:
+            engine.dispose()
+
+    with ThreadPoolExecutor(racers) as pool:
+        claims = list(pool.map(race, [f"w{n}" for n in range(racers)]))
+
+    everything = [step_id for claim in claims for step_id in claim]
+    assert len(everything) == 100
+    assert len(set(everything)) == 100
+    with world.sessions() as session:
+        owners = {
+            row.id: row.claimed_by for row in session.execute(select(Step.id, Step.claimed_by))
+        }
+    for n, claim in enumerate(claims):
+        assert all(owners[step_id] == f"w{n}" for step_id in claim)
+
+
+# -- housekeeping ---------------------------------------------------------------------------
+
+
+def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world):
+    run_id = world.start_run()
+    dispatcher = world.dispatcher()
+    world.drive(dispatcher, until=world.step(run_id, "ack").due_at)
+    before = {s.step_key: s.due_at for s in world.steps(run_id) if s.status == "pending"}
+    world.clock.advance(timedelta(hours=1))  # Tuesday 10:00
+    until = world.clock.now() + timedelta(days=2)
+    with world.sessions.begin() as session:
+        pause(session, session.get(Run, run_id), world.clock.now(), until, "person")
+
+    world.clock.set(before["checkin"])
+    assert dispatcher.tick() == {} and dispatcher.earliest_due() is None
+    world.clock.set(until - timedelta(minutes=1))
+    with world.sessions.begin() as session:
+        assert sweep(session, world.clock.now(), WINDOW)["resumed"] == 0
+
+    world.clock.set(until + timedelta(hours=3))  # housekeeping ran late: held 2 days 3 hours
+    with world.sessions.begin() as session:
+        assert sweep(session, world.clock.now(), WINDOW)["resumed"] == 1
+        run = session.get(Run, run_id)
+        assert run is not None
+        assert (run.status, run.paused_at, run.paused_until) == ("active", None, None)
+    after = {s.step_key: s.due_at for s in world.steps(run_id) if s.status == "pending"}
+    assert after.keys() == before.keys()
+    assert local(after["checkin"]) == "2026-11-28 09:00"  # 21:00 waits for the morning
+    assert local(after["reflect"]) == "2026-11-28 13:00"
+    assert local(after["encourage"]) == "2026-12-11 09:00"  # 20:00 is past the window too
+    for key, due in after.items():
+        if key not in ("checkin", "encourage"):
+            assert due == before[key] + timedelta(days=2, hours=3)
+
+    world.drive(dispatcher)
+    steps = world.steps(run_id)
+    assert {s.status for s in steps} == {"sent"}
+    assert all(s.sent_at == after[s.step_key] for s in steps if s.step_key in after)
