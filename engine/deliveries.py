@@ -68,6 +68,15 @@ def retry(session: Session, delivery_id: int, now: datetime) -> Delivery:
         raise NotFound(f"the step of delivery {delivery_id} no longer exists")
     if step.status not in (STEP_FAILED, STEP_SKIPPED, "sent", "missed"):
         raise UsageError(f"its step is {step.status}; it will be sent when due")
+    reached = session.scalars(
+        select(Delivery.id).where(
+            Delivery.step_id == step.id,
+            Delivery.id != delivery.id,
+            Delivery.status.in_(("sending", "sent", "delivered")),
+        )
+    ).first()
+    if reached is not None:
+        raise UsageError(f"its step already went out as delivery {reached}; not sending it twice")
     delivery.status, delivery.status_rank, delivery.updated_at = "queued", 0, now
     delivery.error = None
     step.status, step.due_at, step.attempts, step.last_error = STEP_PENDING, now, 0, None

@@ -34,7 +34,7 @@ from onward.engine.models import (
 from onward.engine.phones import InvalidPhoneNumber, region_for_phone
 from onward.engine.plan_store import parsed, plan_for_keyword, trigger_keywords
 from onward.engine.render import render_step
-from onward.engine.schedule import next_waiting, replace_in_window, window_for
+from onward.engine.schedule import keep_wall_times, next_waiting, window_for
 
 log = get_logger("onward.router")
 FORGET_CONFIRM_WINDOW = timedelta(minutes=15)
@@ -250,6 +250,8 @@ class Router:
         run = runs.current_run(session, person.id) if person else None
         if person is None or run is None:
             return replies.nothing_to_pause()
+        if run.status == RUN_PAUSED and run.pause_reason == "crisis":
+            return replies.paused_next(None)  # a crisis hold ends only with RESUME
         until = now + cmd.duration
         runs.pause(session, run, now, until, "person")
         return replies.paused(self._when(person, until, now))
@@ -318,15 +320,12 @@ class Router:
             return replies.timezone_unknown(cmd.zone)
         if person is None:
             return replies.no_plan()
+        old_zone = person.timezone
         person.timezone, person.timezone_source, person.updated_at = zone, "user", now
         run = runs.current_run(session, person.id)
         if run is not None:
-            replace_in_window(
-                session,
-                run,
-                person,
-                window_for(person, parsed(run.plan_version), self.config.default_window),
-            )
+            window = window_for(person, parsed(run.plan_version), self.config.default_window)
+            keep_wall_times(session, run, person, old_zone, window, now)
         return replies.timezone_set(zone, self._next_line(session, run, person, now))
 
     def set_email(

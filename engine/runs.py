@@ -90,7 +90,7 @@ def start_run(
 
 
 def finish(session: Session, run: Run, status: str, now: datetime, reason: str) -> None:
-    cancel_waiting(session, run.id, reason)
+    cancel_waiting(session, run.id, reason, now)
     run.status = status
     run.ended_at = now
     run.paused_until = None

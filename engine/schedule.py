@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from onward.channels import STATE_RANK
 from onward.engine.models import (
     STEP_CANCELLED,
     STEP_PENDING,
     WAITING_STEP_STATUSES,
+    Delivery,
     Person,
     Run,
     Step,
@@ -20,6 +22,7 @@ from onward.engine.timing import (
     DueSpec,
     Window,
     business_day_checker,
+    localize,
     offset_due,
     place_in_window,
     plan_timeline,
@@ -119,13 +122,25 @@ def waiting_steps(session: Session, run_id: int) -> list[Step]:
     )
 
 
-def cancel_waiting(session: Session, run_id: int, reason: str) -> int:
+def cancel_waiting(session: Session, run_id: int, reason: str, now: datetime) -> int:
+    """Cancel what a run still has waiting, and close any delivery left queued for a retry."""
     steps = waiting_steps(session, run_id)
     for step in steps:
         step.status = STEP_CANCELLED
         step.last_error = reason
         step.claimed_by = None
         step.lease_until = None
+    if steps:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.step_id.in_([s.id for s in steps]), Delivery.status == "queued")
+            .values(
+                status="cancelled",
+                status_rank=STATE_RANK["cancelled"],
+                error=reason[:500],
+                updated_at=now,
+            )
+        )
     return len(steps)
 
 
@@ -141,9 +156,22 @@ def shift_waiting(
         step.lease_until = None
 
 
-def replace_in_window(session: Session, run: Run, person: Person, window: Window) -> None:
-    """After a change of time zone or window, put each waiting step inside the window again."""
-    shift_waiting(session, run, timedelta(0), person, window)
+def keep_wall_times(
+    session: Session, run: Run, person: Person, old_zone: str, window: Window, now: datetime
+) -> None:
+    """After a change of time zone, a step due at 18:00 stays at 18:00 in the new zone.
+
+    Each waiting step keeps its local wall time (so pauses and business days carry over), is
+    never moved into the past, and is placed inside the window again.
+    """
+    old, new = ZoneInfo(old_zone), ZoneInfo(person.timezone)
+    for step in waiting_steps(session, run.id):
+        wall = step.due_at.astimezone(old).replace(tzinfo=None)
+        moved = max(localize(wall, new), now)
+        step.due_at, _moved = place_in_window(moved, new, window)
+        step.status = STEP_PENDING
+        step.claimed_by = None
+        step.lease_until = None
 
 
 def next_waiting(session: Session, run_id: int) -> Step | None:
