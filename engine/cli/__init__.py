@@ -6,13 +6,16 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-import click
 import typer
 
 from onward.engine import __version__
+from onward.engine.cli import channels as channels_cli
 from onward.engine.cli import db as db_cli
+from onward.engine.cli import deliveries as deliveries_cli
 from onward.engine.cli import demo as demo_cli
+from onward.engine.cli import people as people_cli
 from onward.engine.cli import plans as plans_cli
+from onward.engine.cli import runs as runs_cli
 from onward.engine.cli import serve as serve_cli
 from onward.engine.cli.output import error_line
 from onward.engine.cli.state import state
@@ -27,6 +30,10 @@ app = typer.Typer(
 )
 app.add_typer(db_cli.app, name="db")
 app.add_typer(plans_cli.app, name="plans")
+app.add_typer(people_cli.app, name="people")
+app.add_typer(runs_cli.app, name="runs")
+app.add_typer(deliveries_cli.app, name="deliveries")
+app.add_typer(channels_cli.app, name="channels")
 app.add_typer(serve_cli.simulate_app, name="simulate")
 app.command("serve")(serve_cli.serve_command)
 app.command("demo")(demo_cli.demo_command)
@@ -54,15 +61,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     state.debug = "--debug" in args
     try:
-        command.main(args=args, prog_name="onward", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
+        # Without standalone mode a command's typer.Exit(n) comes back as the return value.
+        returned = command.main(args=args, prog_name="onward", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(getattr(exc, "exit_code", 0))
+    except typer.Abort:
         error_line("aborted")
         return 1
-    except click.ClickException as exc:
-        error_line(exc.format_message())
-        return exc.exit_code
+    except typer.TyperException as exc:  # Typer's usage errors: bad option, missing argument
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if format_message else str(exc)
+        if message.strip():  # a bare group (`onward people`) has printed its help already
+            error_line(message)
+        return int(getattr(exc, "exit_code", 2))
     except OnwardError as exc:
         if state.debug:
             traceback.print_exc()
@@ -75,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         error_line(f"{type(exc).__name__}: {exc}")
         return 1
-    return 0
+    return returned if isinstance(returned, int) else 0
 
 
 def run() -> None:

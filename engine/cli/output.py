@@ -37,7 +37,7 @@ def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title
         return
     table = Table(title=title or None, header_style="bold")
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # wrap, never cut, values scripts grep for
     for row in rows:
         table.add_row(*(_cell(row.get(column)) for column in columns))
     stdout.print(table)

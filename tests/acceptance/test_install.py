@@ -20,7 +20,9 @@ def _fresh_venv(where: Path) -> Path:
     python = where / "bin" / "python"
     site = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     (Path(site) / "borrowed_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return python
@@ -29,7 +31,10 @@ def _fresh_venv(where: Path) -> Path:
 def _pip_install(python: Path, *args: str) -> None:
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--no-deps", *args],
-        check=True, cwd=ROOT, capture_output=True, text=True,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
     )
 
@@ -37,7 +42,9 @@ def _pip_install(python: Path, *args: str) -> None:
 def _installed_tree(python: Path) -> Path:
     out = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     return Path(out)
 
@@ -67,7 +74,9 @@ def _probe(python: Path, tmp_path: Path) -> None:
     version = subprocess.run([script, "--version"], cwd=tmp_path, capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("onward "), version.stderr
     env = {**os.environ, "ONWARD_DATABASE_URL": f"sqlite:///{tmp_path}/installed.db"}
-    upgrade = subprocess.run([script, "db", "upgrade"], cwd=tmp_path, capture_output=True, text=True, env=env)
+    upgrade = subprocess.run(
+        [script, "db", "upgrade"], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
     assert upgrade.returncode == 0, upgrade.stderr
     assert "installed plan standard v1" in upgrade.stdout
 
@@ -76,11 +85,17 @@ def test_a_normal_install_ships_every_package_and_the_plans(tmp_path: Path) -> N
     python = _fresh_venv(tmp_path / "venv")
     _pip_install(python, str(ROOT))
     site = _installed_tree(python)
-    assert not (site / "engine").exists() and not (site / "channels").exists() and not (site / "plans").exists()
+    assert (
+        not (site / "engine").exists()
+        and not (site / "channels").exists()
+        and not (site / "plans").exists()
+    )
     for source_package in ROOT.glob("*/**/__init__.py"):
         relative = source_package.parent.relative_to(ROOT)
         if relative.parts[0] in ("engine", "channels", "plans"):
-            assert (site / "onward" / relative / "__init__.py").exists(), f"{relative} is not installed"
+            assert (site / "onward" / relative / "__init__.py").exists(), (
+                f"{relative} is not installed"
+            )
     assert (site / "onward" / "plans" / "standard.yaml").exists()
     assert list((site / "onward" / "engine" / "migrations" / "versions").glob("0001_*.py"))
     _probe(python, tmp_path)
@@ -90,4 +105,3 @@ def test_an_editable_install_works_from_anywhere(tmp_path: Path) -> None:
     python = _fresh_venv(tmp_path / "venv")
     _pip_install(python, "-e", str(ROOT))
     _probe(python, tmp_path)
-

@@ -1,4 +1,4 @@
-"""The real daemon as a subprocess: text it with `onward simulate`, watch a nudge go out, stop it."""
+"""The real daemon as a subprocess: text it with `onward simulate`, see a nudge go out, stop it."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import update
 
+from onward.engine.clock import SystemClock
 from onward.engine.db import create_db_engine
 from onward.engine.models import Person, Step
 
@@ -44,7 +44,9 @@ def _wait_until(predicate: object, seconds: float = 20.0) -> None:
 
 @pytest.fixture
 def daemon_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONWARD_", "TWILIO_", "SENDGRID_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("ONWARD_", "TWILIO_", "SENDGRID_"))
+    }
     env.update(
         ONWARD_DATABASE_URL=f"sqlite:///{tmp_path}/serve.db",
         ONWARD_PORT=str(_free_port()),
@@ -56,11 +58,15 @@ def daemon_env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def serving(daemon_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+def serving(
+    daemon_env: dict[str, str], tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     assert _run(["db", "upgrade"], daemon_env).returncode == 0
     log_path = tmp_path / "daemon.out"
     log = log_path.open("w")
-    process = subprocess.Popen([*ONWARD, "serve"], env=daemon_env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [*ONWARD, "serve"], env=daemon_env, stdout=log, stderr=subprocess.STDOUT, text=True
+    )
     base = f"http://127.0.0.1:{daemon_env['ONWARD_PORT']}"
 
     def healthy() -> bool:
@@ -84,16 +90,19 @@ def test_texting_the_daemon_and_receiving_a_nudge(
     serving: tuple[subprocess.Popen[str], Path], daemon_env: dict[str, str]
 ) -> None:
     process, log_path = serving
-    texted = _run(["simulate", "sms", "--from", "+14155550100", "REJECTED Acme - Data Analyst"], daemon_env)
+    texted = _run(
+        ["simulate", "sms", "--from", "+14155550100", "REJECTED Acme - Data Analyst"], daemon_env
+    )
     assert texted.returncode == 0, texted.stderr
     assert "Acme" in texted.stdout and "Next:" in texted.stdout
 
     # Let a day pass in the database: the check-in falls due now, and the running daemon sends it.
     # (The operator's per-person window lets it go whatever the real time of day is.)
     engine = create_db_engine(daemon_env["ONWARD_DATABASE_URL"])
+    now = SystemClock().now()  # the daemon runs on real time
     with engine.begin() as conn:
         conn.execute(update(Person).values(send_window="00:00-24:00"))
-        conn.execute(update(Step).where(Step.step_key == "checkin").values(due_at=datetime.now(UTC)))
+        conn.execute(update(Step).where(Step.step_key == "checkin").values(due_at=now))
     engine.dispose()
     _wait_until(lambda: "Just checking in" in log_path.read_text())
     assert "+14155550100" in log_path.read_text()

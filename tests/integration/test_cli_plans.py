@@ -72,6 +72,7 @@ def test_validate_reports_every_error_with_file_line_and_field(tmp_path: Path) -
             lines,
         )
     assert "Traceback" not in result.output
+    assert main(["plans", "validate", str(path)]) == 1  # the console script's own exit status
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Settings: the contract's variables and defaults, one clear line per bad setting, secrets hidden."""
+"""Settings: the contract's variables and defaults, one line per bad setting, secrets hidden."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def test_credentials_choose_the_provider_channels() -> None:
         ({"ONWARD_CRISIS_LINES": "junk"}, "ONWARD_CRISIS_LINES"),
     ],
 )
-def test_a_bad_setting_fails_with_one_line_naming_the_variable(environ: dict[str, str], variable: str) -> None:
+def test_a_bad_setting_fails_with_one_line_naming_the_variable(
+    environ: dict[str, str], variable: str
+) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(environ)
     message = str(caught.value)
@@ -62,7 +64,9 @@ def test_secrets_never_appear_in_errors_or_reprs() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings({"SENDGRID_API_KEY": "SG.very-secret", "ONWARD_PORT": "0"})
     assert "very-secret" not in str(caught.value)
-    settings = load_settings({**TWILIO, "ONWARD_SMTP_URL": "smtp://u:pw-secret@h:25", "ONWARD_EMAIL_FROM": "a@b.co"})
+    settings = load_settings(
+        {**TWILIO, "ONWARD_SMTP_URL": "smtp://u:pw-secret@h:25", "ONWARD_EMAIL_FROM": "a@b.co"}
+    )
     shown = repr(settings) + str(settings.model_dump())
     assert "s3cr3t-token-value" not in shown
     assert "pw-secret" not in shown
