@@ -103,6 +103,8 @@ class OutboundMessage:
     subject: str = ""
     status_callback_url: str | None = None
     expires_at: datetime | None = None
+    # Email only: the signed one-click unsubscribe URL (RFC 8058) for List-Unsubscribe.
+    unsubscribe_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,11 @@ class DeliveryStatus:
     state: DeliveryState
     error_code: str | None = None
     occurred_at: datetime | None = None
+    # The provider's id of this event, so a retried batch is applied once (SendGrid sg_event_id).
+    event_id: str | None = None
+    # What the event says about the address itself: the person opted out (spam report,
+    # unsubscribe) or the address is invalid (hard bounce).
+    consent: Literal["opted_out", "invalid"] | None = None
 
 
 class ChannelError(Exception):
@@ -155,6 +162,10 @@ class RecipientOptedOut(PermanentSendError):
 
 
 WEBHOOK_REJECT_STATUSES = frozenset({400, 401, 403, 413, 422})
+
+
+class ProviderAuthError(PermanentSendError):
+    """The provider refused our credentials; stop using this channel until an operator acts."""
 
 
 class WebhookRejected(ChannelError):
@@ -207,6 +218,8 @@ class ChannelContext:
     public_url: str = "http://127.0.0.1:8000"
     output: TextIO | None = None
     medium: Medium | None = None
+    # The engine's injected clock (aware UTC), for checks such as a webhook signature's age.
+    clock: Callable[[], datetime] | None = None
 
     def require(self, key: str) -> str:
         """The setting ``key`` as a non-empty string, or ``ChannelNotConfigured`` naming it."""
