@@ -9,6 +9,7 @@ from pydantic import SecretStr
 
 from onward.channels import Channel, ChannelContext
 from onward.channels.registry import ChannelRegistry
+from onward.engine.clock import Clock
 from onward.engine.settings import Settings
 
 
@@ -35,6 +36,7 @@ class ChannelSet:
         settings: Settings,
         registry: ChannelRegistry | None = None,
         output: TextIO | None = None,
+        clock: Clock | None = None,
     ) -> ChannelSet:
         registry = registry or ChannelRegistry()
         values = channel_settings(settings)
@@ -48,6 +50,7 @@ class ChannelSet:
                 public_url=settings.public_url,
                 output=output,
                 medium=medium,  # type: ignore[arg-type]
+                clock=clock.now if clock is not None else None,
             )
             by_medium[medium] = (name, registry.create(name, context))
         return cls(by_medium)

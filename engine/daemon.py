@@ -26,6 +26,7 @@ from onward.engine.housekeeping import sweep
 from onward.engine.inbox import Inbox
 from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
+from onward.engine.pacing import ChannelHealth
 from onward.engine.router import Router
 from onward.engine.runtime import Runtime, router_config
 from onward.engine.schema import require_current
@@ -39,7 +40,8 @@ class Daemon:
     def __init__(self, runtime: Runtime, channels: ChannelSet | None = None) -> None:
         self.runtime = runtime
         settings = runtime.settings
-        self.channels = channels or ChannelSet.from_settings(settings)
+        self.channels = channels or ChannelSet.from_settings(settings, clock=runtime.clock)
+        self.health = ChannelHealth()
         self.inbox = Inbox(runtime.sessions, Router(router_config(settings)), runtime.clock)
         worker = f"{socket.gethostname()}:{os.getpid()}"
         self.dispatcher = Dispatcher(
@@ -54,6 +56,7 @@ class Daemon:
                 default_window=settings.send_window,
                 public_url=settings.public_url,
             ),
+            health=self.health,
         )
         self.scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
@@ -102,6 +105,20 @@ class Daemon:
                 log.info("housekeeping", inbound_retried=retried, **counts)
         except Exception:
             log.exception("housekeeping failed; it runs again soon")
+        self.recheck_channels()
+
+    def recheck_channels(self) -> None:
+        """A channel held for refused credentials comes back once its provider accepts them."""
+        for name in self.health.problems():
+            channel = self.channels.by_name(name)
+            try:
+                if channel is not None:
+                    channel.check()
+            except Exception as exc:
+                log.warning("channel still held", channel=name, reason=str(exc))
+                continue
+            self.health.enable(name)
+            log.info("channel accepted again", channel=name)
 
     def start_scheduler(self) -> None:
         self.scheduler.add_job(
@@ -123,7 +140,9 @@ class Daemon:
             self.scheduler.shutdown(wait=True)
 
     def app(self, with_scheduler: bool = False) -> Starlette:
-        deps = WebDeps(self.runtime.settings, self.runtime.clock, self.inbox, self.channels)
+        deps = WebDeps(
+            self.runtime.settings, self.runtime.clock, self.inbox, self.channels, self.health
+        )
         if not with_scheduler:
             return create_app(deps)
 

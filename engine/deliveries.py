@@ -5,12 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onward.channels import STATE_RANK, DeliveryStatus, can_advance
+from onward.channels import DeliveryStatus, can_advance
+from onward.engine import people
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.metrics import DELIVERIES
-from onward.engine.models import STEP_FAILED, STEP_PENDING, STEP_SKIPPED, Delivery, Step
+from onward.engine.models import (
+    STEP_FAILED,
+    STEP_PENDING,
+    STEP_SKIPPED,
+    Delivery,
+    Person,
+    ProviderEvent,
+    Step,
+)
+from onward.engine.outcomes import fall_back, set_state
+
+# Twilio's carrier errors for an SMS that could not reach the handset (unreachable, unknown or
+# landline, blocked as spam...): the email carries that step instead, once.
+CARRIER_FALLBACK_CODES = frozenset({"30003", "30004", "30005", "30006", "30007", "30008"})
 
 
 def find_delivery(session: Session, status: DeliveryStatus) -> Delivery | None:
@@ -30,21 +45,60 @@ def find_delivery(session: Session, status: DeliveryStatus) -> Delivery | None:
 
 
 def apply_status(session: Session, status: DeliveryStatus, now: datetime) -> bool:
-    """Move a delivery forward; a late or repeated callback never moves it back. True if changed."""
+    """Move a delivery forward; a late or repeated callback never moves it back. True if changed.
+
+    An event the provider numbered is applied once, however often its batch is retried. What it
+    says about the address (opted out, invalid) updates the person; a carrier that could not
+    deliver an SMS, or a hard bounce, hands the step to the other medium once.
+    """
+    if status.event_id is not None and not _first_sighting(session, status, now):
+        return False
     delivery = find_delivery(session, status)
     if delivery is None:
         return False
     if status.provider_id and delivery.provider_id is None:
         delivery.provider_id = status.provider_id
+    person = session.get(Person, delivery.person_id)
+    if person is not None and status.consent == "opted_out":
+        people.set_status(person, delivery.medium, people.OPTED_OUT, now)
+    elif person is not None and status.consent == "invalid":
+        people.set_status(person, delivery.medium, people.INVALID, now)
     if not can_advance(delivery.status, status.state):  # type: ignore[arg-type]
-        return False
-    delivery.status = status.state
-    delivery.status_rank = STATE_RANK[status.state]
-    delivery.updated_at = now
+        return status.consent is not None
+    set_state(delivery, status.state, now)
     if status.error_code:
         delivery.error_code = status.error_code
     DELIVERIES.labels(delivery.channel, status.state).inc()
+    if person is not None and _undeliverable(delivery, status):
+        step = session.get(Step, delivery.step_id) if delivery.step_id else None
+        if step is not None and step.status == "sent":
+            fall_back(step, person, delivery.medium, {"sms", "email"}, now, _reason(status))
     return True
+
+
+def _first_sighting(session: Session, status: DeliveryStatus, now: datetime) -> bool:
+    assert status.event_id is not None
+    try:
+        with session.begin_nested():
+            session.add(
+                ProviderEvent(channel=status.channel, event_id=status.event_id, received_at=now)
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def _undeliverable(delivery: Delivery, status: DeliveryStatus) -> bool:
+    if status.state not in ("undelivered", "failed"):
+        return False
+    if delivery.medium == "sms":
+        return (status.error_code or "") in CARRIER_FALLBACK_CODES
+    return status.consent == "invalid"
+
+
+def _reason(status: DeliveryStatus) -> str:
+    code = f" (error {status.error_code})" if status.error_code else ""
+    return f"the provider reported {status.state}{code}"
 
 
 def get_delivery(session: Session, delivery_id: int) -> Delivery:
@@ -77,7 +131,7 @@ def retry(session: Session, delivery_id: int, now: datetime) -> Delivery:
     ).first()
     if reached is not None:
         raise UsageError(f"its step already went out as delivery {reached}; not sending it twice")
-    delivery.status, delivery.status_rank, delivery.updated_at = "queued", 0, now
+    set_state(delivery, "queued", now)
     delivery.error = None
     step.status, step.due_at, step.attempts, step.last_error = STEP_PENDING, now, 0, None
     step.claimed_by = step.lease_until = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -45,7 +46,7 @@ class Inbox:
                 reply = row.reply if row is not None else None
                 handled = row is None or row.handled_at is not None
             return Received(row_id, reply, duplicate=True, handled=handled)
-        reply, handled = self.handle(row_id, live=True)
+        reply, handled = self.handle(row_id, live=True, extra=message.extra)
         return Received(row_id, reply, duplicate=False, handled=handled)
 
     def _store(self, message: InboundMessage) -> tuple[int, bool]:
@@ -75,7 +76,9 @@ class Inbox:
                 ).one()
             return existing, True
 
-    def handle(self, inbound_id: int, live: bool = False) -> tuple[str | None, bool]:
+    def handle(
+        self, inbound_id: int, live: bool = False, extra: Mapping[str, str] | None = None
+    ) -> tuple[str | None, bool]:
         """Route a stored message; on failure keep it, with its error, for housekeeping.
 
         `live` says the reply goes back to the person at once (the provider's request is still
@@ -90,7 +93,16 @@ class Inbox:
                     return (row.reply if row else None), True
                 outcome = self.router.route(
                     session,
-                    Incoming(row.id, row.channel, row.medium, row.sender, _text_of(row), live),
+                    Incoming(
+                        row.id,
+                        row.channel,
+                        row.medium,
+                        row.sender,
+                        row.body,
+                        live,
+                        subject=row.subject,
+                        extra=dict(extra or {}),
+                    ),
                     now,
                 )
                 INBOUND.labels(row.channel, outcome.command).inc()
@@ -103,7 +115,7 @@ class Inbox:
                     row.attempts += 1
                 return outcome.reply, True
         except Exception as exc:
-            INBOUND_FAILURES.labels("unknown").inc()
+            INBOUND_FAILURES.inc()
             log.exception(
                 "handling an inbound message failed; kept for retry", inbound_id=inbound_id
             )
@@ -145,10 +157,3 @@ class Inbox:
 
 def _printable(text: str) -> str:
     return text.replace("\x00", "")
-
-
-def _text_of(row: InboundRow) -> str:
-    """An email's command may be its subject or its first line: use whichever holds one."""
-    if row.medium == "email" and row.subject.strip() and not row.body.strip():
-        return row.subject
-    return row.body

@@ -21,7 +21,6 @@ INBOUND_DUPLICATES = Counter(
 INBOUND_FAILURES = Counter(
     "onward_inbound_failures",
     "Inbound messages whose handling failed (kept for housekeeping to retry).",
-    ["channel"],
     registry=REGISTRY,
 )
 DELIVERIES = Counter(

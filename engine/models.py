@@ -113,6 +113,9 @@ class Step(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a step must go by one medium (a fallback after the other failed); else chosen
+    # at send time from the person's preference.
+    medium: Mapped[str | None] = mapped_column(String(8))
 
     run: Mapped[Run] = relationship()
 
@@ -181,3 +184,15 @@ class JournalEntry(Base):
     step_key: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProviderEvent(Base):
+    """Provider events already applied (SendGrid's sg_event_id): a retried batch changes nothing."""
+
+    __tablename__ = "provider_events"
+    __table_args__ = (UniqueConstraint("channel", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())

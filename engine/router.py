@@ -44,6 +44,7 @@ FORGET_CONFIRM_WINDOW = timedelta(minutes=15)
 class RouterConfig:
     default_window: str = "09:00-20:00"
     operator_name: str = "onward"
+    help_text: str | None = None  # the operator's own HELP answer (ONWARD_HELP_TEXT)
     crisis_phrases: tuple[str, ...] = DEFAULT_CRISIS_PHRASES
     crisis_lines: Mapping[str, CrisisLine] = field(default_factory=dict)
 
@@ -59,6 +60,22 @@ class Incoming:
     body: str
     # False when housekeeping routes it again later: no immediate reply reaches the person then.
     live: bool = True
+    subject: str = ""
+    # What the channel knew beyond the text: Twilio's OptOutType, an email's SPF/DKIM verdict.
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def verified(self) -> bool:
+        """Did the sender prove they own the address (SPF/DKIM pass; the local console)?"""
+        return self.channel == "console" or self.extra.get("verified") == "1"
+
+
+# Twilio's Advanced Opt-Out has already answered these keywords itself: one confirmation only.
+PROVIDER_ANSWERED: dict[str, c.Command] = {
+    "STOP": c.OptOut("STOP"),
+    "START": c.OptIn("START"),
+    "HELP": c.Help(),
+}
 
 
 @dataclass
@@ -74,8 +91,28 @@ class Router:
         self.config = config
 
     def route(self, session: Session, message: Incoming, now: datetime) -> Outcome:
-        command = c.parse_command(message.body, trigger_keywords(session))
-        phrase = detect_crisis(message.body, self.config.crisis_phrases)
+        answered = PROVIDER_ANSWERED.get(message.extra.get("OptOutType", "").upper())
+        if answered is not None:
+            outcome = self._route(session, message, answered, now)
+            outcome.reply = None
+            return outcome
+        return self._route(session, message, self._parse(session, message), now)
+
+    def _parse(self, session: Session, message: Incoming) -> c.Command:
+        """An SMS is its body; an email's command may be its subject or its first line."""
+        keywords = trigger_keywords(session)
+        if message.medium == "email":
+            first_line = next((ln for ln in message.body.splitlines() if ln.strip()), "")
+            for candidate in (message.subject, first_line):
+                command = c.parse_command(candidate, keywords)
+                if candidate.strip() and not isinstance(command, c.Free):
+                    return command
+        return c.parse_command(message.body, keywords)
+
+    def _route(
+        self, session: Session, message: Incoming, command: c.Command, now: datetime
+    ) -> Outcome:
+        phrase = detect_crisis(f"{message.subject}\n{message.body}", self.config.crisis_phrases)
         if phrase is not None and not isinstance(command, c.Free | c.OptOut):
             # "rejected again and i want to die" or "pause i want to die": duty of care first.
             command = c.Free(message.body.strip())
@@ -88,9 +125,7 @@ class Router:
                 people.set_status(person, message.medium, people.ACTIVE, now)
                 return Outcome(replies.opted_in(), command.name, person.id)
             if isinstance(command, c.Help):
-                return Outcome(
-                    replies.help_text(self.config.operator_name), command.name, person.id
-                )
+                return Outcome(self._help(), command.name, person.id)
             if phrase is not None:
                 # Someone who says they want to die is answered with a line even after STOP.
                 line = self._crisis(session, person, msg=message, now=now)
@@ -101,6 +136,7 @@ class Router:
         if (
             person is not None
             and message.medium == "email"
+            and message.verified
             and person.email_status == people.UNCONFIRMED
         ):
             people.set_status(person, "email", people.ACTIVE, now)  # they wrote from it
@@ -124,7 +160,7 @@ class Router:
             case c.OptIn():
                 return self.opt_in(session, person, command, msg, now)
             case c.Help():
-                return replies.help_text(self.config.operator_name)
+                return self._help()
             case c.Pause():
                 return self.pause(session, person, command, msg, now)
             case c.Resume():
@@ -152,6 +188,9 @@ class Router:
             case c.Free():
                 return self.free(session, person, command, msg, now)
         raise TypeError(f"no handler for {type(command).__name__}")
+
+    def _help(self) -> str:
+        return self.config.help_text or replies.help_text(self.config.operator_name)
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ def router_config(settings: Settings) -> RouterConfig:
     return RouterConfig(
         default_window=settings.send_window,
         operator_name=settings.operator_name,
+        help_text=settings.help_text,
         crisis_phrases=phrases,
         crisis_lines=lines,
     )

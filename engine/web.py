@@ -1,40 +1,44 @@
-"""The web app: provider webhooks (one generic route per channel), health, readiness, metrics."""
+"""The web app: provider webhooks (one generic route per channel), one-click unsubscribe,
+health, readiness and metrics. Starlette only here and in the daemon."""
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import json
-from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from dataclasses import dataclass, replace
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Lifespan
 
-from onward.channels import Channel, DeliveryStatus, InboundMessage, WebhookRejected, WebhookRequest
+from onward.channels import Channel, DeliveryStatus, InboundMessage, WebhookRejected
+from onward.engine import people
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.deliveries import apply_status
 from onward.engine.inbox import Inbox
 from onward.engine.logs import get_logger
 from onward.engine.metrics import REGISTRY, SCHEMA_CURRENT
+from onward.engine.models import Person
+from onward.engine.pacing import ChannelHealth
 from onward.engine.phones import InvalidPhoneNumber, normalize_phone
+from onward.engine.replier import Replier
 from onward.engine.schema import current_revision, head_revision
 from onward.engine.settings import Settings
+from onward.engine.unsubscribe import read_token
+from onward.engine.web_request import BodyTooLarge, as_webhook
 
 log = get_logger("onward.web")
 INBOUND_KINDS = {"sms": "sms", "email": "email", "inbound": None}
 STATUS_KINDS = ("status", "events")
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 @dataclass
@@ -43,42 +47,14 @@ class WebDeps:
     clock: Clock
     inbox: Inbox
     channels: ChannelSet
+    health: ChannelHealth | None = None
 
 
 def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> Starlette:
     settings = deps.settings
-    limit = settings.max_body_bytes
     head = head_revision()
-
-    async def read_body(request: Request) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise BodyTooLarge
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLarge
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    async def as_webhook(request: Request) -> WebhookRequest:
-        body = await read_body(request)
-        form: dict[str, str] = {}
-        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        # Providers sign the URL they were given: rebuild it from ONWARD_PUBLIC_URL, not Host.
-        query = f"?{request.url.query}" if request.url.query else ""
-        return WebhookRequest(
-            method=request.method,
-            url=f"{settings.public_url}{request.url.path}{query}",
-            path=request.url.path,
-            headers=dict(request.headers),
-            query=dict(request.query_params),
-            form=form,
-            body=body,
-            client_host=request.client.host if request.client else None,
-        )
+    health = deps.health or ChannelHealth()
+    replier = Replier(deps.inbox.sessions, deps.clock, deps.channels, settings.public_url)
 
     def channel_for(name: str, medium: str | None) -> Channel | None:
         if name == "console" and not _is_loopback(settings.host):
@@ -89,21 +65,22 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
         name, kind = request.path_params["channel"], request.path_params["kind"]
         if kind not in INBOUND_KINDS and kind not in STATUS_KINDS:
             return _problem(404, "no such webhook")
-        medium = INBOUND_KINDS.get(kind)
-        channel = channel_for(name, medium)
+        channel = channel_for(name, INBOUND_KINDS.get(kind))
         if channel is None:
             status = 403 if name == "console" else 404
             return _problem(status, f"channel {name!r} does not take {kind} webhooks here")
+        # An email post may carry a reply with its history; it gets more room than an SMS.
+        limit = settings.max_email_bytes if kind == "inbound" else settings.max_body_bytes
         try:
-            hook = await as_webhook(request)
+            hook = await as_webhook(request, settings.public_url, limit)
             if kind in STATUS_KINDS:
                 statuses = channel.parse_status(hook)
                 await run_in_threadpool(_apply_statuses, deps, statuses)
                 return Response(status_code=204)
             message = _normalised(channel.parse_inbound(hook))
             received = await run_in_threadpool(deps.inbox.receive, message)
-        except BodyTooLarge:
-            return _problem(413, f"body larger than {limit} bytes")
+        except BodyTooLarge as exc:
+            return _problem(413, str(exc))
         except WebhookRejected as exc:
             log.warning(
                 "webhook refused", channel=name, kind=kind, status=exc.status, reason=str(exc)
@@ -114,8 +91,26 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
         except OperationalError:
             log.error("database unavailable while taking a webhook", channel=name)
             return _problem(503, "database unavailable, retry later", retry_after="10")
-        content_type, payload = channel.reply_response(received.reply)
-        return Response(payload, media_type=content_type)
+        if getattr(channel, "replies_inline", True) or not received.reply or received.duplicate:
+            content_type, payload = channel.reply_response(received.reply)
+            return Response(payload, media_type=content_type)
+        # The provider's answer cannot carry a reply (email): send it as a message of its own.
+        task = BackgroundTask(run_in_threadpool, replier.send, received.inbound_id, received.reply)
+        content_type, payload = channel.reply_response(None)
+        return Response(payload, media_type=content_type, background=task)
+
+    async def unsubscribe(request: Request) -> Response:
+        token = request.path_params["token"]
+        if request.method == "GET":
+            # Link checkers fetch URLs: a GET only shows the button (RFC 8058 one-click is POST).
+            return HTMLResponse(_unsubscribe_page(token))
+        try:
+            done = await run_in_threadpool(_unsubscribe, deps, token)
+        except OperationalError:
+            return _problem(503, "database unavailable, retry later", retry_after="10")
+        if not done:
+            return HTMLResponse("<p>This unsubscribe link is not valid.</p>", status_code=404)
+        return HTMLResponse("<p>You're unsubscribed. No more emails will come from onward.</p>")
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -123,6 +118,9 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     async def readyz(request: Request) -> Response:
         ready, reason = await run_in_threadpool(_database_ready, deps, head)
         SCHEMA_CURRENT.set(1 if ready else 0)
+        problems = health.problems()
+        if ready and problems:
+            ready, reason = False, "; ".join(f"channel {n}: {why}" for n, why in problems.items())
         return JSONResponse({"ready": ready, "reason": reason}, status_code=200 if ready else 503)
 
     async def metrics(request: Request) -> Response:
@@ -131,6 +129,7 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     return Starlette(
         routes=[
             Route("/webhooks/{channel}/{kind}", webhook, methods=["POST"]),
+            Route("/unsubscribe/{token}", unsubscribe, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
@@ -141,18 +140,34 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
 
 def _normalised(message: InboundMessage) -> InboundMessage:
     """Senders become E.164 numbers or lower-case addresses, the way people rows store them."""
-    from dataclasses import replace
-
     if message.medium == "sms":
         return replace(message, sender=normalize_phone(message.sender))
     return replace(message, sender=message.sender.strip().lower())
 
 
 def _apply_statuses(deps: WebDeps, statuses: list[DeliveryStatus]) -> None:
-    factory = deps.inbox.sessions
-    with factory.begin() as session:
+    with deps.inbox.sessions.begin() as session:
         for status in statuses:
             apply_status(session, status, deps.clock.now())
+
+
+def _unsubscribe(deps: WebDeps, token: str) -> bool:
+    with deps.inbox.sessions.begin() as session:
+        found = read_token(session, token)
+        person = session.get(Person, found[0]) if found else None
+        if found is None or person is None:
+            return False
+        people.set_status(person, found[1], people.OPTED_OUT, deps.clock.now())
+        return True
+
+
+def _unsubscribe_page(token: str) -> str:
+    action = html.escape(token, quote=True)
+    return (
+        "<!doctype html><title>Unsubscribe</title>"
+        "<p>Stop all emails from onward?</p>"
+        f'<form method="post" action="{action}"><button type="submit">Unsubscribe</button></form>'
+    )
 
 
 def _database_ready(deps: WebDeps, head: str) -> tuple[bool, str]:

@@ -96,7 +96,7 @@ def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(world):
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at)
     assert doomed.claim() == [ack.id]
-    prepared = doomed._prepare(ack.id)  # the delivery row is written in `sending`...
+    prepared = doomed.prepare(ack.id)  # the delivery row is written in `sending`...
     assert not isinstance(prepared, str)
     # ...and A dies before the channel answers (or before it could record the answer).
     [row] = world.deliveries()

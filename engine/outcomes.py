@@ -1,0 +1,150 @@
+"""What a send's result does to its delivery, its step and the person: sent, retried, failed,
+rerouted to the other medium, or held because the provider refused our credentials."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from onward.channels import (
+    STATE_RANK,
+    DeliveryState,
+    PermanentSendError,
+    RecipientOptedOut,
+    SendResult,
+    TransientSendError,
+    can_advance,
+)
+from onward.engine import people
+from onward.engine.models import (
+    STEP_CLAIMED,
+    STEP_FAILED,
+    STEP_PENDING,
+    STEP_SENT,
+    STEP_SKIPPED,
+    Delivery,
+    Person,
+    Step,
+)
+from onward.engine.retry import RetryPolicy
+
+# Provider codes that say the address itself is wrong: Twilio's invalid or unreachable
+# numbers, and the email channels' shared code for an invalid address.
+INVALID_ADDRESS_CODES = frozenset(
+    {
+        "21211",
+        "21214",
+        "21217",
+        "21401",
+        "21407",
+        "21408",
+        "21421",
+        "21612",
+        "21614",
+        "invalid_address",
+    }
+)
+
+
+def set_state(delivery: Delivery, state: DeliveryState, now: datetime) -> None:
+    """Change a delivery's state and keep its rank, the ladder callbacks climb, in step."""
+    delivery.status, delivery.status_rank, delivery.updated_at = state, STATE_RANK[state], now
+
+
+def drop_queued(earlier: Delivery | None, state: DeliveryState, reason: str, now: datetime) -> None:
+    """A retry that will never be made: say so on its delivery rather than leave it queued."""
+    if earlier is not None and earlier.status == "queued":
+        set_state(earlier, state, now)
+        earlier.error = reason[:500]
+
+
+def release(step: Step, outcome: str) -> str:
+    if step.status == STEP_CLAIMED:
+        step.status = STEP_PENDING
+    step.claimed_by = None
+    step.lease_until = None
+    return outcome
+
+
+def other_medium(medium: str) -> str:
+    return "email" if medium == "sms" else "sms"
+
+
+def record_sent(
+    session: Session, delivery: Delivery, step: Step | None, result: SendResult, now: datetime
+) -> str:
+    delivery.provider_id = result.provider_id
+    if can_advance(delivery.status, result.status):  # type: ignore[arg-type]
+        set_state(delivery, result.status, now)
+    delivery.error, delivery.updated_at = None, now
+    if step is not None:
+        step.status, step.sent_at, step.last_error = STEP_SENT, now, None
+        release(step, "sent")
+    return "sent"
+
+
+def record_transient(
+    delivery: Delivery, step: Step, exc: TransientSendError, policy: RetryPolicy, now: datetime
+) -> str:
+    # The step's count, which an operator's retry resets, so a re-queued send gets a fresh
+    # budget; the delivery's count keeps the whole history.
+    decision = policy.decide(step.attempts, now, exc.retry_after)
+    delivery.error, delivery.updated_at = str(exc)[:500], now
+    if decision is None:
+        set_state(delivery, "failed", now)
+        step.status = STEP_FAILED
+        step.last_error = f"gave up after {step.attempts} attempts: {exc}"[:500]
+        return release(step, "failed")
+    set_state(delivery, "queued", now)  # the same delivery is sent again; never a second one
+    step.status, step.due_at = STEP_PENDING, decision.retry_at
+    step.last_error = f"retrying at {decision.retry_at.isoformat()}: {exc}"[:500]
+    return release(step, "retried")
+
+
+def record_failure(
+    delivery: Delivery, step: Step, exc: PermanentSendError, channels: set[str], now: datetime
+) -> str:
+    """A permanent failure: the other medium carries the step once, if the person has it."""
+    set_state(delivery, "failed", now)
+    delivery.error, delivery.error_code = str(exc)[:500], exc.code
+    person = step.run.person
+    medium = delivery.medium
+    if exc.code in INVALID_ADDRESS_CODES:
+        _mark_unusable(person, medium, now)
+    if isinstance(exc, RecipientOptedOut):
+        people.set_status(person, medium, people.OPTED_OUT, now)
+    return fall_back(step, person, medium, channels, now, reason=str(exc))
+
+
+def fall_back(
+    step: Step, person: Person, failed_medium: str, channels: set[str], now: datetime, reason: str
+) -> str:
+    other = other_medium(failed_medium)
+    if (
+        step.medium is None
+        and other in channels
+        and people.status_on(person, other) == people.ACTIVE
+    ):
+        step.medium, step.status, step.due_at, step.attempts = other, STEP_PENDING, now, 0
+        step.last_error = f"{failed_medium} failed ({reason}); sending by {other}"[:500]
+        return release(step, "rerouted")
+    opted_out = people.status_on(person, failed_medium) == people.OPTED_OUT
+    step.status = STEP_SKIPPED if opted_out else STEP_FAILED
+    step.last_error = reason[:500]
+    return release(step, "skipped" if opted_out else "failed")
+
+
+def record_auth_failure(delivery: Delivery, step: Step, now: datetime, retry_in: timedelta) -> str:
+    """Our credentials were refused: not the person's fault, so the send waits, it doesn't fail."""
+    set_state(delivery, "queued", now)
+    delivery.error = "the provider refused onward's credentials; held until an operator fixes them"
+    step.status, step.due_at = STEP_PENDING, now + retry_in
+    return release(step, "held")
+
+
+def _mark_unusable(person: Person, medium: str, now: datetime) -> None:
+    if medium == "email":
+        people.set_status(person, "email", people.INVALID, now)
+    elif person.preferred_medium == "sms" and people.status_on(person, "email") == people.ACTIVE:
+        person.preferred_medium, person.updated_at = "email", now

@@ -1,0 +1,60 @@
+"""Signed, unguessable one-click unsubscribe links (RFC 8058) for every email onward sends."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from onward.engine.models import AppSetting
+
+SECRET_KEY = "unsubscribe_secret"
+PATH = "/unsubscribe/"
+
+
+def _secret(session: Session) -> bytes:
+    """A random key made once and kept in the database, so every replica signs alike."""
+    setting = session.get(AppSetting, SECRET_KEY)
+    if setting is None:
+        try:
+            with session.begin_nested():
+                setting = AppSetting(key=SECRET_KEY, value=secrets.token_hex(32))
+                session.add(setting)
+        except IntegrityError:  # another replica made it first
+            setting = session.get(AppSetting, SECRET_KEY)
+            assert setting is not None
+    return bytes.fromhex(setting.value)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def make_token(session: Session, person_id: int, medium: str) -> str:
+    payload = f"{person_id}.{medium}"
+    mac = hmac.new(_secret(session), payload.encode(), hashlib.sha256).digest()[:16]
+    return f"{_b64(payload.encode())}.{_b64(mac)}"
+
+
+def read_token(session: Session, token: str) -> tuple[int, str] | None:
+    """The (person id, medium) a token was made for, or None when it is forged or garbled."""
+    try:
+        encoded, mac_text = token.split(".", 1)
+        payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+        given = base64.urlsafe_b64decode(mac_text + "=" * (-len(mac_text) % 4))
+        person_text, medium = payload.split(".", 1)
+        person_id = int(person_text)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    expected = hmac.new(_secret(session), payload.encode(), hashlib.sha256).digest()[:16]
+    if medium not in ("sms", "email") or not hmac.compare_digest(expected, given):
+        return None
+    return person_id, medium
+
+
+def unsubscribe_url(session: Session, public_url: str, person_id: int, medium: str) -> str:
+    return f"{public_url}{PATH}{make_token(session, person_id, medium)}"
