@@ -82,7 +82,7 @@ def prepare(
         step.status, step.last_error = STEP_CANCELLED, f"run {run.status}"
         drop_queued(earlier, "cancelled", step.last_error, now)
         return release(step, "cancelled")
-    if earlier is not None and earlier.status not in ("queued", "failed"):
+    if earlier is not None and earlier.status not in ("queued", "failed", "undelivered"):
         # Sent, or a sender vanished mid-send: never blindly send again.
         if earlier.status == "sending":
             set_state(earlier, "unknown", now)

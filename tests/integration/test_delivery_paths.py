@@ -1,0 +1,215 @@
+"""Delivery paths between the engine and providers: pacing, fallback to the other medium,
+refused credentials, provider events applied once, and one-click unsubscribe."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from onward.channels import DeliveryStatus, PermanentSendError, ProviderAuthError
+from onward.engine.clock import FakeClock
+from onward.engine.deliveries import apply_status
+from onward.engine.dispatch import DispatchConfig, Dispatcher
+from onward.engine.pacing import ChannelHealth, Pacer
+from onward.engine.unsubscribe import make_token, read_token, unsubscribe_url
+from tests.integration.dispatch_helpers import PHONE, FlakyChannel, Harness
+from tests.integration.web_helpers import build_rig, engine_url
+
+EMAIL = "sam@example.org"
+
+
+def _dispatcher(rig: Harness, health: ChannelHealth | None = None) -> Dispatcher:
+    def fake_sleep(seconds: float) -> None:
+        rig.clock.advance(timedelta(seconds=seconds))
+
+    return Dispatcher(
+        rig.sessions,
+        rig.clock,
+        {"sms": ("flaky-sms", rig.sms), "email": ("flaky-email", rig.email)},
+        DispatchConfig(worker_id="w1"),
+        health=health,
+        sleep=fake_sleep,
+    )
+
+
+def _first_due(rig: Harness, dispatcher: Dispatcher) -> None:
+    due = dispatcher.earliest_due()
+    assert due is not None
+    rig.clock.set(due)
+
+
+def test_a_pacer_spaces_slots_by_the_rate_and_never_refuses(clock: FakeClock) -> None:
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        clock.advance(timedelta(seconds=seconds))
+
+    pacer = Pacer(3.0, clock, sleep)
+    start = clock.now()
+    for _ in range(10):
+        pacer.wait_turn()
+    assert clock.now() - start == pytest.approx(timedelta(seconds=3), abs=timedelta(milliseconds=5))
+    assert len(waited) == 9 and all(w == pytest.approx(1 / 3) for w in waited)
+    with pytest.raises(ValueError):
+        Pacer(0, clock)
+
+
+def test_a_burst_at_the_window_opening_is_paced_at_the_channel_rate(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    sms = FlakyChannel()
+    sms.rate_per_sec = 2.0
+    rig = Harness(db_engine, clock, sms=sms, email=FlakyChannel(medium="email"))
+    for n in range(8):
+        rig.start_run(phone=f"+1415555{n:04d}")
+    dispatcher = _dispatcher(rig)
+    _first_due(rig, dispatcher)
+    opening = clock.now()
+    outcomes = dispatcher.tick()
+    assert outcomes == {"sent": 8}
+    assert len(sms.outbox) == 8
+    assert clock.now() - opening == pytest.approx(
+        timedelta(seconds=3.5), abs=timedelta(milliseconds=50)
+    )
+
+
+def test_a_permanent_failure_hands_the_step_to_the_other_medium_once(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    sms = FlakyChannel(PermanentSendError("invalid number", code="21211"))
+    email = FlakyChannel(medium="email")
+    rig = Harness(db_engine, clock, sms=sms, email=email)
+    run_id = rig.start_run(email=EMAIL, email_status="active")
+    dispatcher = _dispatcher(rig)
+    _first_due(rig, dispatcher)
+    assert dispatcher.tick() == {"rerouted": 1}
+    assert dispatcher.tick() == {"sent": 1}  # the next tick, due at once
+    assert [m.to for m in email.outbox] == [EMAIL]
+    ack = rig.step(run_id, "ack")
+    assert (ack.status, ack.medium) == ("sent", "email")
+    assert rig.person().preferred_medium == "email"  # an invalid number is not tried again
+    failed, sent = rig.deliveries(ack.id)
+    assert (failed.status, failed.error_code, sent.status) == ("failed", "21211", "sent")
+
+
+def test_a_permanent_failure_without_another_medium_fails_the_step(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    rig = Harness(db_engine, clock, sms=FlakyChannel(PermanentSendError("too long", code="21617")))
+    run_id = rig.start_run()
+    dispatcher = _dispatcher(rig)
+    _first_due(rig, dispatcher)
+    assert dispatcher.tick() == {"failed": 1}
+    assert rig.step(run_id, "ack").status == "failed"
+
+
+def test_refused_credentials_hold_the_channel_instead_of_burning_retries(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    sms = FlakyChannel(ProviderAuthError("401 from the provider"))
+    rig = Harness(db_engine, clock, sms=sms)
+    run_id = rig.start_run()
+    health = ChannelHealth()
+    dispatcher = _dispatcher(rig, health)
+    _first_due(rig, dispatcher)
+    assert dispatcher.tick() == {"held": 1}
+    assert "flaky-sms" in health.problems()
+    ack = rig.step(run_id, "ack")
+    assert ack.status == "pending" and ack.attempts == 1
+    [delivery] = rig.deliveries(ack.id)
+    assert delivery.status == "queued"
+    clock.set(ack.due_at)
+    assert dispatcher.tick() == {"held": 1}  # still held: the channel is not called again
+    assert len(sms.calls) == 1
+    health.enable("flaky-sms")
+    clock.set(rig.step(run_id, "ack").due_at)
+    assert dispatcher.tick() == {"sent": 1}
+
+
+def _sent_ack(rig: Harness) -> tuple[int, int]:
+    run_id = rig.start_run(email=EMAIL, email_status="active")
+    dispatcher = _dispatcher(rig)
+    _first_due(rig, dispatcher)
+    assert dispatcher.tick() == {"sent": 1}
+    [delivery] = rig.deliveries(rig.step(run_id, "ack").id)
+    return run_id, delivery.id
+
+
+def test_a_carrier_error_sends_the_step_by_email_once(db_engine: Engine, clock: FakeClock) -> None:
+    email = FlakyChannel(medium="email")
+    rig = Harness(db_engine, clock, sms=FlakyChannel(), email=email)
+    run_id, delivery_id = _sent_ack(rig)
+    failed = DeliveryStatus("flaky-sms", None, delivery_id, "undelivered", error_code="30003")
+    with rig.sessions.begin() as session:
+        assert apply_status(session, failed, clock.now())
+    ack = rig.step(run_id, "ack")
+    assert (ack.status, ack.medium) == ("pending", "email")
+    assert _dispatcher(rig).tick() == {"sent": 1}
+    assert [m.to for m in email.outbox] == [EMAIL]
+    with rig.sessions.begin() as session:  # the same callback again changes nothing
+        assert not apply_status(session, failed, clock.now())
+    assert rig.step(run_id, "ack").status == "sent"
+
+
+def test_provider_events_apply_once_and_speak_for_the_address(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    rig = Harness(db_engine, clock, sms=FlakyChannel(), email=FlakyChannel(medium="email"))
+    _run_id, delivery_id = _sent_ack(rig)
+    with rig.sessions.begin() as session:
+        delivered = DeliveryStatus("flaky-sms", None, delivery_id, "delivered", event_id="ev-1")
+        assert apply_status(session, delivered, clock.now())
+        assert not apply_status(session, delivered, clock.now())  # the batch was retried
+    with rig.sessions.begin() as session:
+        complaint = DeliveryStatus(
+            "flaky-sms", None, delivery_id, "delivered", event_id="ev-2", consent="opted_out"
+        )
+        assert apply_status(session, complaint, clock.now())
+    assert rig.person().sms_status == "opted_out"
+    [delivery] = rig.deliveries()
+    assert delivery.status == "delivered"
+
+
+def test_unsubscribe_tokens_are_signed_and_one_click_posts_opt_out(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    rig = build_rig(engine_url(db_engine), clock)
+    try:
+        harness = Harness(db_engine, clock)
+        harness.start_run(email=EMAIL, email_status="active")
+        person = harness.person()
+        with rig.runtime.sessions.begin() as session:
+            token = make_token(session, person.id, "email")
+            assert read_token(session, token) == (person.id, "email")
+            assert read_token(session, token[:-2] + "xx") is None
+            assert read_token(session, "garbage") is None
+            url = unsubscribe_url(session, "https://onward.example", person.id, "email")
+        assert url.startswith("https://onward.example/unsubscribe/")
+        client: TestClient = rig.client
+        page = client.get(f"/unsubscribe/{token}")
+        assert page.status_code == 200 and "<form" in page.text
+        assert harness.person().email_status == "active"  # a GET (a link scanner) changes nothing
+        done = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+        assert done.status_code == 200
+        assert harness.person().email_status == "opted_out"
+        assert harness.person().sms_status == "active"
+        assert client.post(f"/unsubscribe/{token[:-3]}abc").status_code == 404
+    finally:
+        rig.runtime.close()
+
+
+def test_readiness_names_a_held_channel(db_engine: Engine, clock: FakeClock) -> None:
+    rig = build_rig(engine_url(db_engine), clock)
+    try:
+        rig.daemon.health.disable("console", "the provider refused onward's credentials")
+        ready = rig.client.get("/readyz")
+        assert ready.status_code == 503
+        assert "console" in ready.json()["reason"]
+        rig.daemon.recheck_channels()  # the console's check passes: the channel comes back
+        assert rig.client.get("/readyz").status_code == 200
+    finally:
+        rig.runtime.close()

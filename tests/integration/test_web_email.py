@@ -1,0 +1,148 @@
+"""Email webhooks through the real app: multipart posts parsed, size limits, and immediate
+replies sent as messages of their own when the provider's answer cannot carry them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import Engine, func, select
+from starlette.testclient import TestClient
+
+from onward.channels import (
+    DeliveryStatus,
+    InboundMessage,
+    OutboundMessage,
+    SendResult,
+    WebhookRejected,
+    WebhookRequest,
+)
+from onward.channels.console import ConsoleChannel
+from onward.engine.channel_set import ChannelSet
+from onward.engine.clock import FakeClock
+from onward.engine.daemon import Daemon
+from onward.engine.models import Delivery
+from onward.engine.models import InboundMessage as InboundRow
+from onward.engine.plan_store import install_shipped_plans
+from onward.engine.runtime import Runtime
+from onward.engine.settings import load_settings
+from tests.integration.web_helpers import LOOPBACK_CLIENT, engine_url
+
+INBOUND = "/webhooks/postbox/inbound"
+
+
+@dataclass
+class PostboxChannel:
+    """A real in-process email channel: multipart in, sends recorded, no inline replies."""
+
+    name = "postbox"
+    medium = "email"
+    max_body = 1_000_000
+    rate_per_sec = 100.0
+    requires: tuple[str, ...] = ()
+    replies_inline = False
+    outbox: list[OutboundMessage] = field(default_factory=list)
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        self.outbox.append(message)
+        return SendResult(provider_id=f"pb-{message.delivery_id}", status="queued")
+
+    def parse_inbound(self, request: WebhookRequest) -> InboundMessage:
+        if "from" not in request.form:
+            raise WebhookRejected("no sender", status=422)
+        return InboundMessage(
+            channel="postbox",
+            medium="email",
+            provider_message_id=request.form["message_id"],
+            sender=request.form["from"],
+            recipient=request.form.get("to", ""),
+            body=request.form.get("text", ""),
+            subject=request.form.get("subject", ""),
+            extra={"verified": "1"},
+        )
+
+    def parse_status(self, request: WebhookRequest) -> list[DeliveryStatus]:
+        return []
+
+    def reply_response(self, text: str | None) -> tuple[str, bytes]:
+        return "application/json", b"{}"
+
+    def check(self) -> str:
+        return "ok"
+
+
+@pytest.fixture
+def rig(
+    db_engine: Engine, clock: FakeClock
+) -> Iterator[tuple[TestClient, PostboxChannel, Runtime]]:
+    runtime = Runtime(load_settings({"ONWARD_DATABASE_URL": engine_url(db_engine)}), clock)
+    with runtime.sessions.begin() as session:
+        install_shipped_plans(session, clock)
+    postbox = PostboxChannel()
+    console = ConsoleChannel()
+    console.output = io.StringIO()  # type: ignore[attr-defined]
+    channels = ChannelSet({"sms": ("console", console), "email": ("postbox", postbox)})
+    client = TestClient(Daemon(runtime, channels).app(), client=LOOPBACK_CLIENT)
+    yield client, postbox, runtime
+    client.close()
+    runtime.close()
+
+
+def _post(client: TestClient, **fields: str) -> int:
+    files = {"attachment1": ("photo.png", b"\x89PNG" + b"0" * 100, "image/png")}
+    return client.post(INBOUND, data=fields, files=files).status_code
+
+
+def test_a_multipart_email_is_parsed_and_answered_by_email(
+    rig: tuple[TestClient, PostboxChannel, Runtime],
+) -> None:
+    client, postbox, runtime = rig
+    status = _post(
+        client,
+        message_id="<m1@mail>",
+        **{"from": "Sam@Example.org"},
+        subject="REJECTED Acme",
+        text="It stings.",
+    )
+    assert status == 200
+    [reply] = postbox.outbox  # sent after the response, as the provider's answer can't carry it
+    assert reply.to == "sam@example.org"
+    assert reply.subject == "Re: REJECTED Acme"
+    assert "Acme" in reply.body and reply.unsubscribe_url
+    with runtime.sessions() as session:
+        [delivery] = session.scalars(select(Delivery).where(Delivery.step_id.is_(None))).all()
+        assert (delivery.status, delivery.provider_id) == ("queued", f"pb-{delivery.id}")
+    assert (
+        _post(
+            client, message_id="<m1@mail>", **{"from": "sam@example.org"}, subject="REJECTED Acme"
+        )
+        == 200
+    )
+    assert len(postbox.outbox) == 1  # the provider's retry is not answered twice
+
+
+def test_a_malformed_or_oversized_email_post_is_refused_and_nothing_stored(
+    rig: tuple[TestClient, PostboxChannel, Runtime],
+) -> None:
+    client, _postbox, runtime = rig
+    broken = client.post(
+        INBOUND,
+        content=b'--xyz\r\nContent-Disposition: form-data; name="from"\r\n\r\nsam',
+        headers={"content-type": "multipart/form-data; boundary=xyz"},
+    )
+    assert broken.status_code in (400, 422)  # a truncated body: refused, whichever layer sees it
+    no_boundary = client.post(
+        INBOUND, content=b"junk", headers={"content-type": "multipart/form-data"}
+    )
+    assert no_boundary.status_code == 400
+    huge = client.post(
+        INBOUND,
+        data={"from": "sam@example.org", "message_id": "m2"},
+        files={"a": ("big.bin", b"0" * (10 * 1024 * 1024), "application/octet-stream")},
+    )
+    assert huge.status_code == 413
+    assert client.post(INBOUND, data={"message_id": "m3"}).status_code == 422
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(InboundRow)) == 0
