@@ -15,7 +15,7 @@ from onward.engine.deliveries import apply_status
 from onward.engine.dispatch import DispatchConfig, Dispatcher
 from onward.engine.pacing import ChannelHealth, Pacer
 from onward.engine.unsubscribe import make_token, read_token, unsubscribe_url
-from tests.integration.dispatch_helpers import PHONE, FlakyChannel, Harness
+from tests.integration.dispatch_helpers import FlakyChannel, Harness
 from tests.integration.web_helpers import build_rig, engine_url
 
 EMAIL = "sam@example.org"
