@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import InboundMessage
 from onward.engine.clock import Clock
+from onward.engine.incoming import Incoming
 from onward.engine.logs import get_logger
 from onward.engine.metrics import INBOUND, INBOUND_DUPLICATES, INBOUND_FAILURES
 from onward.engine.models import InboundMessage as InboundRow
-from onward.engine.router import Incoming, Router
+from onward.engine.router import Router
 
 log = get_logger("onward.inbox")
 MAX_HANDLING_ATTEMPTS = 5

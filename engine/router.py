@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -13,61 +10,26 @@ from onward.channels import STATE_RANK
 from onward.engine import commands as c
 from onward.engine import people, replies, runs
 from onward.engine.care import (
-    DEFAULT_CRISIS_PHRASES,
-    CrisisLine,
-    crisis_line_for,
     crisis_reply,
     detect_crisis,
 )
+from onward.engine.incoming import Incoming, Outcome, RouterConfig
 from onward.engine.logs import get_logger
-from onward.engine.metrics import CRISIS_ALERTS
 from onward.engine.models import (
-    RUN_CANCELLED,
     RUN_PAUSED,
     STEP_SENT,
     Delivery,
     JournalEntry,
     Person,
-    Run,
     Step,
 )
-from onward.engine.phones import InvalidPhoneNumber, region_for_phone
+from onward.engine.person_commands import PersonCommands
 from onward.engine.plan_store import parsed, plan_for_keyword, trigger_keywords
 from onward.engine.render import render_step
-from onward.engine.schedule import keep_wall_times, next_waiting, window_for
+from onward.engine.schedule import next_waiting
 
 log = get_logger("onward.router")
 FORGET_CONFIRM_WINDOW = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class RouterConfig:
-    default_window: str = "09:00-20:00"
-    operator_name: str = "onward"
-    help_text: str | None = None  # the operator's own HELP answer (ONWARD_HELP_TEXT)
-    crisis_phrases: tuple[str, ...] = DEFAULT_CRISIS_PHRASES
-    crisis_lines: Mapping[str, CrisisLine] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """What the router needs of a stored inbound message."""
-
-    id: int
-    channel: str
-    medium: str
-    sender: str
-    body: str
-    # False when housekeeping routes it again later: no immediate reply reaches the person then.
-    live: bool = True
-    subject: str = ""
-    # What the channel knew beyond the text: Twilio's OptOutType, an email's SPF/DKIM verdict.
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def verified(self) -> bool:
-        """Did the sender prove they own the address (SPF/DKIM pass; the local console)?"""
-        return self.channel == "console" or self.extra.get("verified") == "1"
 
 
 # Twilio's Advanced Opt-Out has already answered these keywords itself: one confirmation only.
@@ -78,15 +40,7 @@ PROVIDER_ANSWERED: dict[str, c.Command] = {
 }
 
 
-@dataclass
-class Outcome:
-    reply: str | None
-    command: str
-    person_id: int | None = None
-    erased: bool = False
-
-
-class Router:
+class Router(PersonCommands):
     def __init__(self, config: RouterConfig) -> None:
         self.config = config
 
@@ -194,16 +148,6 @@ class Router:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _next_line(self, session: Session, run: Run | None, person: Person, now: datetime) -> str:
-        if run is None:
-            return replies.next_due(None, None)
-        step = next_waiting(session, run.id)
-        if step is None:
-            return replies.next_due(None, None)
-        return replies.next_line(
-            step.kind, replies.when_text(step.due_at, now, ZoneInfo(person.timezone))
-        )
-
     def _sent_in_reply(
         self, session: Session, step: Step, person: Person, msg: Incoming, now: datetime
     ) -> None:
@@ -225,11 +169,6 @@ class Router:
                 updated_at=now,
             )
         )
-
-    def _when(self, person: Person, due: datetime, now: datetime) -> str:
-        return replies.when_text(due, now, ZoneInfo(person.timezone))
-
-    # -- commands ------------------------------------------------------------------------------
 
     def rejected(
         self, session: Session, person: Person | None, cmd: c.Rejected, msg: Incoming, now: datetime
@@ -259,29 +198,6 @@ class Router:
         later = next_waiting(session, started.run.id)
         when = self._when(person, later.due_at, now) if later else None
         return replies.rejected(cmd.company, texts, later.kind if later else None, when)
-
-    def opt_out(
-        self, session: Session, person: Person | None, cmd: c.OptOut, msg: Incoming, now: datetime
-    ) -> str:
-        assert person is not None
-        people.set_status(person, msg.medium, people.OPTED_OUT, now)
-        if people.sendable_medium(person) is None:
-            # Nothing can carry the plan any more: its pending steps are cancelled, not skipped.
-            for run in runs.open_runs(session, person.id):
-                runs.finish(session, run, RUN_CANCELLED, now, "opted out")
-        phrase = detect_crisis(msg.body, self.config.crisis_phrases)
-        if phrase is not None:  # "stop, i wanna die": honour STOP, and still give the line
-            line = self._crisis(session, person, msg=msg, now=now)
-            return f"{replies.opted_out()} {replies.crisis_line(line)}"
-        return replies.opted_out()
-
-    def opt_in(
-        self, session: Session, person: Person | None, cmd: c.OptIn, msg: Incoming, now: datetime
-    ) -> str:
-        if person is None:
-            return replies.hint()
-        people.set_status(person, msg.medium, people.ACTIVE, now)
-        return replies.opted_in()
 
     def pause(
         self, session: Session, person: Person | None, cmd: c.Pause, msg: Incoming, now: datetime
@@ -346,76 +262,6 @@ class Router:
             runs.complete(session, run, now)
         return replies.hired(ended=bool(ended))
 
-    def set_timezone(
-        self,
-        session: Session,
-        person: Person | None,
-        cmd: c.SetTimezone,
-        msg: Incoming,
-        now: datetime,
-    ) -> str:
-        zone = people.canonical_timezone(cmd.zone)
-        if zone is None:
-            return replies.timezone_unknown(cmd.zone)
-        if person is None:
-            return replies.no_plan()
-        old_zone = person.timezone
-        person.timezone, person.timezone_source, person.updated_at = zone, "user", now
-        run = runs.current_run(session, person.id)
-        if run is not None:
-            window = window_for(person, parsed(run.plan_version), self.config.default_window)
-            keep_wall_times(session, run, person, old_zone, window, now)
-        return replies.timezone_set(zone, self._next_line(session, run, person, now))
-
-    def set_email(
-        self, session: Session, person: Person | None, cmd: c.SetEmail, msg: Incoming, now: datetime
-    ) -> str:
-        if person is None:
-            return replies.no_plan()
-        # Lower case, as the web edge keeps email senders: mail from it must find this person.
-        address = cmd.address.lower()
-        owner = people.find_person(session, "email", address)
-        if owner is not None and owner.id != person.id:
-            return replies.email_taken()
-        if person.email != address:
-            person.email, person.email_status = address, people.UNCONFIRMED
-        person.preferred_medium, person.updated_at = "email", now
-        return replies.email_added(address)
-
-    def use_sms(
-        self, session: Session, person: Person | None, cmd: c.UseSms, msg: Incoming, now: datetime
-    ) -> str:
-        if person is None or not person.phone:
-            return replies.no_plan()
-        person.preferred_medium, person.updated_at = "sms", now
-        return replies.sms_chosen()
-
-    def forget(
-        self, session: Session, person: Person | None, cmd: c.Forget, msg: Incoming, now: datetime
-    ) -> str:
-        if person is None:
-            people.forget_address(session, msg.sender)
-            return replies.forgotten()
-        person.forget_requested_at = now
-        return replies.forget_asked()
-
-    def forget_confirm(
-        self,
-        session: Session,
-        person: Person | None,
-        cmd: c.ForgetConfirm,
-        msg: Incoming,
-        now: datetime,
-    ) -> str:
-        if person is None:
-            people.forget_address(session, msg.sender)
-            return replies.forgotten()
-        asked = person.forget_requested_at
-        if asked is None or now - asked > FORGET_CONFIRM_WINDOW:
-            return replies.forget_not_asked()
-        people.forget(session, person)
-        return replies.forgotten()
-
     def free(
         self, session: Session, person: Person | None, cmd: c.Free, msg: Incoming, now: datetime
     ) -> str | None:
@@ -442,31 +288,3 @@ class Router:
         if prompt is not None and cmd.text:
             return replies.journal_kept()
         return replies.hint()
-
-    def _crisis(
-        self, session: Session, person: Person | None, msg: Incoming, now: datetime
-    ) -> CrisisLine:
-        """Duty of care: hold every nudge and alert an operator; the crisis line to answer with."""
-        if person is not None:
-            for run in runs.open_runs(session, person.id):
-                runs.pause(session, run, now, None, "crisis")
-        CRISIS_ALERTS.inc()
-        log.error(
-            "crisis phrase in a reply: plan paused, an operator should check in",
-            sender=msg.sender,
-            channel=msg.channel,
-            inbound_id=msg.id,
-            person_id=person.id if person else None,
-        )
-        country = person.country if person else _country_of(msg)
-        return crisis_line_for(country, self.config.crisis_lines)
-
-
-def _country_of(msg: Incoming) -> str | None:
-    """A stranger's country, from their number, so the line they get is one they can call."""
-    if msg.medium != "sms":
-        return None
-    try:
-        return region_for_phone(msg.sender)
-    except InvalidPhoneNumber:
-        return None

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onward.engine.care import DEFAULT_CRISIS_PHRASES, parse_crisis_lines_setting
 from onward.engine.clock import Clock, SystemClock
 from onward.engine.db import create_db_engine, session_factory
-from onward.engine.router import RouterConfig
+from onward.engine.incoming import RouterConfig
 from onward.engine.settings import Settings
 
 

@@ -15,6 +15,7 @@ from onward.channels import InboundMessage, Medium
 from onward.engine.clock import FakeClock
 from onward.engine.db import Base, create_db_engine, session_factory
 from onward.engine.inbox import Inbox, Received
+from onward.engine.incoming import RouterConfig
 from onward.engine.models import (
     Delivery,
     JournalEntry,
@@ -28,7 +29,7 @@ from onward.engine.models import (
     InboundMessage as InboundRow,
 )
 from onward.engine.plan_store import install_shipped_plans
-from onward.engine.router import Router, RouterConfig
+from onward.engine.router import Router
 from onward.engine.schema import upgrade
 from tests.conftest import drop_postgres_database, fresh_postgres_url
 

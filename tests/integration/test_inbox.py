@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,14 +16,13 @@ from sqlalchemy.orm import Session
 from onward.engine import replies
 from onward.engine.clock import FakeClock
 from onward.engine.inbox import MAX_HANDLING_ATTEMPTS, Inbox, Received
+from onward.engine.incoming import Incoming, Outcome, RouterConfig
 from onward.engine.models import Delivery, InboundMessage, Person, Rejection, Run
-from onward.engine.router import Incoming, Outcome, Router, RouterConfig
+from onward.engine.router import Router
 from tests.integration.inbound_helpers import (
-    BACKENDS,
     PHONE,
     Talk,
     cleared,
-    shared_database,
 )
 
 
@@ -42,23 +41,6 @@ class BrokenRouter(Router):
         if self.calls <= self.failures:
             raise RuntimeError("the router broke half-way")
         return outcome
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def shared_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    yield from shared_database(request, tmp_path_factory)
-
-
-@pytest.fixture
-def engine(shared_engine: Engine) -> Engine:
-    return cleared(shared_engine)
-
-
-@pytest.fixture
-def talk(engine: Engine, clock: FakeClock) -> Talk:
-    return Talk(engine, clock)
 
 
 def inbound(talk: Talk) -> InboundMessage:

@@ -3,7 +3,6 @@ ending a run closes queued retries, and an operator retry never re-sends what we
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,19 +14,7 @@ from onward.engine.deliveries import retry
 from onward.engine.errors import UsageError
 from onward.engine.models import Delivery, Run, Step
 from tests.integration.dispatch_helpers import FlakyChannel, Harness
-from tests.integration.inbound_helpers import BACKENDS, PHONE, Talk, cleared, shared_database
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def shared_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    yield from shared_database(request, tmp_path_factory)
-
-
-@pytest.fixture
-def engine(shared_engine: Engine) -> Engine:
-    return cleared(shared_engine)
+from tests.integration.inbound_helpers import PHONE, Talk
 
 
 def _local_walls(talk: Talk, zone: str) -> dict[str, str]:

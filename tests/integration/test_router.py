@@ -20,35 +20,15 @@ from onward.engine.metrics import CRISIS_ALERTS
 from onward.engine.models import Delivery, InboundMessage, JournalEntry, Person, Rejection, Run
 from onward.engine.timing import Window, place_in_window
 from tests.integration.inbound_helpers import (
-    BACKENDS,
     OTHER_PHONE,
     PHONE,
     Talk,
-    cleared,
-    shared_database,
 )
 
 LA = ZoneInfo("America/Los_Angeles")
 WAITING = ("pending", "claimed")
 WINDOW = Window(time(9), time(20))
 # The clock starts on Tuesday 24 November 2026 at 15:00 UTC, 07:00 in San Francisco.
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def shared_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    yield from shared_database(request, tmp_path_factory)
-
-
-@pytest.fixture
-def engine(shared_engine: Engine) -> Engine:
-    return cleared(shared_engine)
-
-
-@pytest.fixture
-def talk(engine: Engine, clock: FakeClock) -> Talk:
-    return Talk(engine, clock)
 
 
 @pytest.fixture

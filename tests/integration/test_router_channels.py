@@ -3,29 +3,15 @@ addresses proven by SPF/DKIM, and the operator's HELP text."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
-import pytest
 from sqlalchemy import Engine
 
 from onward.engine.clock import FakeClock
 from onward.engine.models import JournalEntry, Rejection, Run
-from tests.integration.inbound_helpers import BACKENDS, PHONE, Talk, cleared, shared_database
+from tests.integration.inbound_helpers import PHONE, Talk, cleared
 
 ADDRESS = "sam@example.org"
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def shared_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    yield from shared_database(request, tmp_path_factory)
-
-
-@pytest.fixture
-def talk(shared_engine: Engine, clock: FakeClock) -> Talk:
-    return Talk(cleared(shared_engine), clock)
 
 
 def _twilio(talk: Talk, body: str, opt_out_type: str) -> str | None:
