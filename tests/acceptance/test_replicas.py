@@ -1,0 +1,205 @@
+"""Several real `onward serve` replicas on one PostgreSQL database: every step is delivered
+exactly once, whichever replica claims it, even when one is killed or frozen past its lease."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func, select, update
+
+from onward.engine.clock import SystemClock
+from onward.engine.db import create_db_engine
+from onward.engine.models import Delivery, Person, Run, Step
+from tests.conftest import drop_postgres_database, fresh_postgres_url
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+ONWARD = [sys.executable, "-m", "onward.engine.cli"]
+FRAME = re.compile(r"· delivery (\d+) ─")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Replica:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = _free_port()
+        self.log = log
+        self._out = log.open("w")
+        self.process = subprocess.Popen(
+            [*ONWARD, "serve"],
+            env={**env, "ONWARD_PORT": str(self.port)},
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def wait_healthy(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=0.5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                assert self.process.poll() is None, self.log.read_text()
+            time.sleep(0.1)
+        raise AssertionError("replica never became healthy")
+
+    def text(self, sender: str, body: str, message_id: str) -> httpx.Response:
+        return httpx.post(
+            f"{self.base}/webhooks/console/sms",
+            json={"from": sender, "body": body},
+            headers={"X-Console-Message-Id": message_id},
+            timeout=15,
+        )
+
+    def sent_delivery_ids(self) -> list[int]:
+        return [int(m) for m in FRAME.findall(self.log.read_text())]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._out.close()
+
+
+@pytest.fixture
+def database(postgres_admin: Engine) -> Iterator[str]:
+    url = fresh_postgres_url(postgres_admin)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(postgres_admin, url)
+
+
+@pytest.fixture
+def replicas(database: str, tmp_path: Path) -> Iterator[list[Replica]]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("ONWARD_", "TWILIO_", "SENDGRID_"))
+    }
+    env.update(
+        ONWARD_DATABASE_URL=database,
+        ONWARD_TICK_SECONDS="0.2",
+        ONWARD_LEASE_SECONDS="5",
+        ONWARD_CLAIM_BATCH="10",
+        PYTHONUNBUFFERED="1",
+    )
+    upgraded = subprocess.run([*ONWARD, "db", "upgrade"], env=env, capture_output=True, text=True)
+    assert upgraded.returncode == 0, upgraded.stderr
+    started = [Replica(env, tmp_path / f"replica{n}.log") for n in range(3)]
+    try:
+        for replica in started:
+            replica.wait_healthy()
+        yield started
+    finally:
+        for replica in started:
+            replica.stop()
+
+
+def _report_rejections(replicas: list[Replica], people: int) -> None:
+    for n in range(people):
+        replica = replicas[n % len(replicas)]
+        response = replica.text(f"+1415555{n:04d}", f"REJECTED Company{n}", f"m-{n}")
+        assert response.status_code == 200, response.text
+    # The same messages again through other replicas: provider retries change nothing.
+    for n in range(0, people, 5):
+        assert (
+            replicas[(n + 1) % len(replicas)]
+            .text(f"+1415555{n:04d}", f"REJECTED Company{n}", f"m-{n}")
+            .status_code
+            == 200
+        )
+
+
+def _make_everything_due(engine: Engine) -> int:
+    now = SystemClock().now()
+    with engine.begin() as conn:
+        conn.execute(update(Person).values(send_window="00:00-24:00"))
+        return conn.execute(
+            update(Step)
+            .where(Step.status == "pending", Step.reminder_of.is_(None))
+            .values(due_at=now)
+        ).rowcount
+
+
+def _wait_until_drained(engine: Engine, expected: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            pending = conn.scalar(
+                select(func.count())
+                .select_from(Step)
+                .where(Step.status.in_(("pending", "claimed")), Step.reminder_of.is_(None))
+            )
+        if pending == 0:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{pending} of {expected} steps still waiting")
+
+
+def _assert_exactly_once(engine: Engine, replicas: list[Replica], people: int) -> None:
+    with engine.connect() as conn:
+        per_step = Counter(
+            conn.scalars(select(Delivery.step_id).where(Delivery.status != "failed")).all()
+        )
+        runs = conn.scalar(select(func.count()).select_from(Run))
+        steps = conn.scalar(
+            select(func.count()).select_from(Step).where(Step.reminder_of.is_(None))
+        )
+    assert runs == people  # the retried REJECTED messages started nothing new
+    assert len(per_step) == steps, "a step was never delivered"
+    assert set(per_step.values()) == {1}, "a step was delivered twice"
+    printed = Counter(d for r in replicas for d in r.sent_delivery_ids())
+    assert all(count == 1 for count in printed.values()), "a nudge was printed twice"
+
+
+def test_three_replicas_deliver_every_step_exactly_once(
+    replicas: list[Replica], database: str
+) -> None:
+    engine = create_db_engine(database)
+    try:
+        _report_rejections(replicas, people=30)
+        due = _make_everything_due(engine)
+        _wait_until_drained(engine, due)
+        _assert_exactly_once(engine, replicas, people=30)
+        assert sum(1 for r in replicas if r.sent_delivery_ids()) >= 2, "only one replica worked"
+    finally:
+        engine.dispose()
+
+
+def test_a_replica_killed_or_frozen_loses_and_doubles_nothing(
+    replicas: list[Replica], database: str
+) -> None:
+    engine = create_db_engine(database)
+    try:
+        _report_rejections(replicas, people=30)
+        due = _make_everything_due(engine)
+        frozen, killed = replicas[0], replicas[1]
+        frozen.process.send_signal(signal.SIGSTOP)
+        time.sleep(0.4)
+        killed.process.send_signal(signal.SIGKILL)
+        time.sleep(6)  # past the 5 s lease: the survivor takes over what they held
+        frozen.process.send_signal(signal.SIGCONT)  # its late results must not double a send
+        _wait_until_drained(engine, due)
+        time.sleep(1)
+        _assert_exactly_once(engine, replicas, people=30)
+    finally:
+        engine.dispose()
