@@ -304,3 +304,20 @@ def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world):
     steps = world.steps(run_id)
     assert {s.status for s in steps} == {"sent"}
     assert all(s.sent_at == after[s.step_key] for s in steps if s.step_key in after)
+
+
+def test_the_clock_jumping_forward_and_back_loses_and_doubles_nothing(world):
+    run_id = world.start_run()
+    dispatcher = world.dispatcher()
+    world.drive(dispatcher, until=world.clock.now() + timedelta(days=1))
+    sent_before = [s.id for s in world.steps(run_id) if s.status == "sent"]
+    world.clock.advance(timedelta(hours=1))  # an NTP correction forward...
+    dispatcher.tick()
+    world.clock.advance(timedelta(hours=-1))  # ...and back again
+    dispatcher.tick()
+    world.drive(dispatcher)
+    steps = world.steps(run_id)
+    assert set(sent_before) <= {s.id for s in steps if s.status == "sent"}
+    delivered = [d.step_id for d in world.deliveries()]
+    assert len(delivered) == len(set(delivered))  # no step sent twice
+    assert {s.status for s in steps if s.reminder_of is None} == {"sent"}
