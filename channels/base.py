@@ -164,6 +164,10 @@ class RecipientOptedOut(PermanentSendError):
 WEBHOOK_REJECT_STATUSES = frozenset({400, 401, 403, 413, 422})
 
 
+class SendOutcomeUnknown(ChannelError):
+    """The provider may have taken the message: not sent again; its status callback decides."""
+
+
 class ProviderAuthError(PermanentSendError):
     """The provider refused our credentials; stop using this channel until an operator acts."""
 

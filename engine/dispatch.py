@@ -21,6 +21,7 @@ from onward.channels import (
     Channel,
     PermanentSendError,
     ProviderAuthError,
+    SendOutcomeUnknown,
     SendResult,
     TransientSendError,
 )
@@ -160,6 +161,9 @@ class Dispatcher:
                 case SendResult():
                     outcome = outcomes.record_sent(session, delivery, step, result, now)
                     DISPATCH_LAG.observe(max((now - prepared.due_at).total_seconds(), 0.0))
+                case SendOutcomeUnknown():
+                    log.warning("provider may have taken the message; not sent again", channel=name)
+                    outcome = outcomes.record_unknown(delivery, step, str(result), now)
                 case ProviderAuthError():
                     self.health.disable(name, str(result))
                     log.error("provider refused our credentials: channel held", channel=name)

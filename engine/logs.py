@@ -47,7 +47,16 @@ def configure_logging(fmt: str = "console", level: str = "INFO", stream: Any = N
         level=level.upper(), stream=stream or sys.stderr, format="%(message)s", force=True
     )
     # Libraries' chatter (migrations, HTTP clients) only when it matters.
-    for noisy in ("alembic", "httpx", "httpx2", "httpcore", "apscheduler", "uvicorn.access"):
+    for noisy in (
+        "alembic",
+        "httpx",
+        "httpx2",
+        "httpcore",
+        "twilio",
+        "urllib3",
+        "apscheduler",
+        "uvicorn.access",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[

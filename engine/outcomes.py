@@ -31,19 +31,9 @@ from onward.engine.retry import RetryPolicy
 
 # Provider codes that say the address itself is wrong: Twilio's invalid or unreachable
 # numbers, and the email channels' shared code for an invalid address.
+# (21408 and 21612 depend on the sender's own settings, not the address: not in this list.)
 INVALID_ADDRESS_CODES = frozenset(
-    {
-        "21211",
-        "21214",
-        "21217",
-        "21401",
-        "21407",
-        "21408",
-        "21421",
-        "21612",
-        "21614",
-        "invalid_address",
-    }
+    {"21211", "21214", "21217", "21401", "21407", "21421", "21614", "invalid_address"}
 )
 
 
@@ -133,6 +123,14 @@ def fall_back(
     step.status = STEP_SKIPPED if opted_out else STEP_FAILED
     step.last_error = reason[:500]
     return release(step, "skipped" if opted_out else "failed")
+
+
+def record_unknown(delivery: Delivery, step: Step, error: str, now: datetime) -> str:
+    """The provider may have it: never send again; its status callback will settle the state."""
+    set_state(delivery, "unknown", now)
+    delivery.error = error[:500]
+    step.status, step.sent_at, step.last_error = STEP_SENT, now, error[:500]
+    return release(step, "unknown")
 
 
 def record_auth_failure(delivery: Delivery, step: Step, now: datetime, retry_in: timedelta) -> str:

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
         None, alias="ONWARD_TWILIO_MESSAGING_SERVICE_SID"
     )
     twilio_api_base: str | None = Field(None, alias="ONWARD_TWILIO_API_BASE")
+    # A long code sends about 1 message a second; a short code or a Messaging Service more.
+    twilio_rate_per_sec: float = Field(1.0, alias="ONWARD_TWILIO_RATE_PER_SEC", gt=0)
 
     sendgrid_api_key: SecretStr | None = Field(None, alias="SENDGRID_API_KEY")
     email_from: str | None = Field(None, alias="ONWARD_EMAIL_FROM")

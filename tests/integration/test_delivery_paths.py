@@ -9,7 +9,12 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from onward.channels import DeliveryStatus, PermanentSendError, ProviderAuthError
+from onward.channels import (
+    DeliveryStatus,
+    PermanentSendError,
+    ProviderAuthError,
+    SendOutcomeUnknown,
+)
 from onward.engine.clock import FakeClock
 from onward.engine.deliveries import apply_status
 from onward.engine.dispatch import DispatchConfig, Dispatcher
@@ -213,3 +218,25 @@ def test_readiness_names_a_held_channel(db_engine: Engine, clock: FakeClock) -> 
         assert rig.client.get("/readyz").status_code == 200
     finally:
         rig.runtime.close()
+
+
+def test_a_send_whose_outcome_is_unknown_is_never_sent_again(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    sms = FlakyChannel(SendOutcomeUnknown("the provider did not answer in time"))
+    rig = Harness(db_engine, clock, sms=sms)
+    run_id = rig.start_run()
+    dispatcher = _dispatcher(rig)
+    _first_due(rig, dispatcher)
+    assert dispatcher.tick() == {"unknown": 1}
+    ack = rig.step(run_id, "ack")
+    [delivery] = rig.deliveries(ack.id)
+    assert (ack.status, delivery.status) == ("sent", "unknown")
+    clock.advance(timedelta(hours=1))
+    dispatcher.tick()
+    assert len(sms.calls) == 1  # not a second time
+    with rig.sessions.begin() as session:  # the provider's callback settles it
+        assert apply_status(
+            session, DeliveryStatus("flaky-sms", None, delivery.id, "delivered"), clock.now()
+        )
+    assert rig.deliveries(ack.id)[0].status == "delivered"

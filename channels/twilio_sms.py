@@ -1,0 +1,292 @@
+"""The Twilio SMS channel: send through the SDK, verify and parse webhooks, answer with TwiML."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
+
+from onward.channels.base import (
+    ChannelContext,
+    ChannelNotConfigured,
+    DeliveryState,
+    DeliveryStatus,
+    InboundMessage,
+    Medium,
+    OutboundMessage,
+    PermanentSendError,
+    ProviderAuthError,
+    SendResult,
+    WebhookRejected,
+    WebhookRequest,
+)
+from onward.channels.twilio_errors import (
+    INVALID_RECIPIENT_CODES,
+    MALFORMED_RESPONSE,
+    OPTED_OUT_CODE,
+    HeaderRecordingHttpClient,
+    map_errors,
+)
+
+DEFAULT_TIMEOUT = 10.0
+# Twilio's bounds for ValidityPeriod, in seconds (the Message resource's create parameters).
+MIN_VALIDITY, MAX_VALIDITY = 1, 36_000
+SIGNATURE_HEADER = "x-twilio-signature"
+SHARED_KEY_HEADER = "x-twilio-webhooks-signature-settings"
+DELIVERY_QUERY_KEY = "delivery"
+
+# Twilio's message statuses as onward's delivery states. "receiving"/"received" belong to
+# inbound messages and never describe a send, so a callback carrying them is refused.
+STATES: dict[str, DeliveryState] = {
+    "accepted": "queued",
+    "scheduled": "queued",
+    "queued": "queued",
+    "sending": "sending",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    # Reached the handset in part (a multi-part message): the person has it, so no fallback.
+    "partially_delivered": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "cancelled",
+}
+
+
+class TwilioSmsChannel:
+    """SMS through Twilio's Programmable Messaging API, from a number or a Messaging Service.
+
+    Each send carries a ValidityPeriod ending at the message's ``expires_at`` (the send window's
+    close), so a message stuck in Twilio's queue expires rather than arriving at night.
+    """
+
+    name = "twilio"
+    medium: Medium = "sms"
+    max_body = 1600  # Twilio's limit, in characters, for one message however many segments
+    rate_per_sec = 1.0  # a long code sends one segment a second
+    requires: tuple[str, ...] = ("twilio",)
+
+    def __init__(self, context: ChannelContext, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self._account_sid = context.require("TWILIO_ACCOUNT_SID")
+        self._auth_token = context.require("TWILIO_AUTH_TOKEN")
+        # A Messaging Service picks the sender from its pool, so it wins when both are set.
+        self._service_sid = context.optional("ONWARD_TWILIO_MESSAGING_SERVICE_SID")
+        self._from = None if self._service_sid else context.optional("ONWARD_TWILIO_FROM")
+        if not (self._service_sid or self._from):
+            raise ChannelNotConfigured(
+                "ONWARD_TWILIO_FROM",
+                "Twilio needs a sender: set ONWARD_TWILIO_FROM "
+                "or ONWARD_TWILIO_MESSAGING_SERVICE_SID",
+            )
+        self.rate_per_sec = _rate(context.optional("ONWARD_TWILIO_RATE_PER_SEC"))
+        self._clock: Callable[[], datetime] | None = context.clock
+        self._validator = RequestValidator(self._auth_token)
+        self._http = HeaderRecordingHttpClient(timeout=timeout)
+        # Credentials passed as the SDK's "environment" too, so it never reads TWILIO_EDGE or
+        # TWILIO_REGION from the process: ONWARD_TWILIO_API_BASE is the one way to move the host.
+        self._client: Any = Client(
+            self._account_sid,
+            self._auth_token,
+            http_client=self._http,
+            environment={
+                "TWILIO_ACCOUNT_SID": self._account_sid,
+                "TWILIO_AUTH_TOKEN": self._auth_token,
+            },
+        )
+        api_base = _api_base(context.optional("ONWARD_TWILIO_API_BASE"))
+        if api_base:
+            self._client.api.base_url = api_base
+
+    def __repr__(self) -> str:
+        sender = f"service {self._service_sid}" if self._service_sid else f"from {self._from}"
+        return f"<TwilioSmsChannel account {self.account_label} {sender}>"
+
+    @property
+    def account_label(self) -> str:
+        """The account SID shortened for messages, e.g. ``AC12…cd``."""
+        sid = self._account_sid
+        return f"{sid[:4]}…{sid[-2:]}" if len(sid) > 8 else sid
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        if not message.to.strip():
+            raise PermanentSendError("the message has no phone number", code="no-address")
+        if len(message.body) > self.max_body:
+            raise PermanentSendError(
+                f"the body is {len(message.body)} characters; Twilio takes at most {self.max_body}",
+                code="body-too-long",
+            )
+        params: dict[str, object] = {"to": message.to, "body": message.body}
+        if self._service_sid:
+            params["messaging_service_sid"] = self._service_sid
+        else:
+            params["from_"] = self._from
+        if message.status_callback_url:
+            params["status_callback"] = message.status_callback_url
+        validity = self.validity_period(message.expires_at)
+        if validity is not None:
+            params["validity_period"] = validity
+        with self._errors("send a message"):
+            created = self._client.messages.create(**params)
+        sid, status = getattr(created, "sid", None), getattr(created, "status", None)
+        if not isinstance(sid, str) or not sid:
+            raise PermanentSendError(
+                "Twilio accepted the message but its answer has no sid; not retried, as "
+                "the message may be on its way",
+                code=MALFORMED_RESPONSE,
+            )
+        return SendResult(provider_id=sid, status=STATES.get(str(status), "queued"))
+
+    def validity_period(self, expires_at: datetime | None) -> int | None:
+        """Seconds until ``expires_at``, within Twilio's bounds; ``None`` when unknowable."""
+        if expires_at is None or self._clock is None:
+            return None
+        seconds = int((expires_at - self._clock()).total_seconds())
+        return max(MIN_VALIDITY, min(MAX_VALIDITY, seconds))
+
+    def parse_inbound(self, request: WebhookRequest) -> InboundMessage:
+        self._verify(request)
+        form = request.form
+        message_sid = _required(form, "MessageSid")
+        sender = _required(form, "From")
+        extra: dict[str, str] = {}
+        # Advanced Opt-Out has already answered STOP/START/HELP; the router must know that.
+        opt_out_type = form.get("OptOutType", "").strip()
+        if opt_out_type:
+            extra["OptOutType"] = opt_out_type.upper()
+        num_media = form.get("NumMedia", "").strip()
+        if num_media.isdigit() and int(num_media) > 0:
+            extra["NumMedia"] = num_media
+        return InboundMessage(
+            channel=self.name,
+            medium=self.medium,
+            provider_message_id=message_sid,
+            sender=sender,
+            recipient=form.get("To", "").strip(),
+            body=form.get("Body", ""),
+            extra=extra,
+        )
+
+    def parse_status(self, request: WebhookRequest) -> list[DeliveryStatus]:
+        self._verify(request)
+        form = request.form
+        message_sid = _required(form, "MessageSid")
+        twilio_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip()
+        state = STATES.get(twilio_status.lower())
+        if state is None:
+            raise WebhookRejected(
+                f"unknown MessageStatus {twilio_status!r} for {message_sid}", status=422
+            )
+        error_code = form.get("ErrorCode", "").strip() or None
+        consent: Literal["opted_out", "invalid"] | None = None
+        if error_code == OPTED_OUT_CODE:
+            consent = "opted_out"
+        elif error_code in INVALID_RECIPIENT_CODES:
+            consent = "invalid"
+        return [
+            DeliveryStatus(
+                channel=self.name,
+                provider_id=message_sid,
+                delivery_id=_delivery_id(request.url),
+                state=state,
+                error_code=error_code,
+                consent=consent,
+            )
+        ]
+
+    def reply_response(self, text: str | None) -> tuple[str, bytes]:
+        response = MessagingResponse()
+        if text:
+            response.message(text)
+        return "application/xml", str(response.to_xml()).encode("utf-8")
+
+    def check(self) -> str:
+        with self._errors("fetch the account"):
+            account = self._client.api.v2010.accounts(self._account_sid).fetch()
+        status = str(getattr(account, "status", "unknown"))
+        if status != "active":
+            raise ProviderAuthError(
+                f"account {self.account_label} is {status}: Twilio will not send from it",
+                code=f"account-{status}",
+            )
+        kind = getattr(account, "type", None)
+        name = getattr(account, "friendly_name", None)
+        details = "; ".join(str(part) for part in (kind, name) if part)
+        return f"account {self.account_label} is active" + (f" ({details})" if details else "")
+
+    def _errors(self, doing: str) -> AbstractContextManager[None]:
+        return map_errors(
+            doing,
+            account=self.account_label,
+            headers=self._http.last_headers,
+            clock=self._clock,
+            secret=self._auth_token,
+        )
+
+    def _verify(self, request: WebhookRequest) -> None:
+        signature = request.headers.get(SIGNATURE_HEADER, "").strip()
+        if not signature:
+            raise WebhookRejected("the request has no X-Twilio-Signature header", status=403)
+        if SHARED_KEY_HEADER in request.headers:
+            raise WebhookRejected(
+                "the request is signed with a Twilio SharedKey; onward checks signatures made "
+                "with TWILIO_AUTH_TOKEN, so remove the Webhook Rule that matches this URL",
+                status=403,
+            )
+        if not self._validator.validate(request.url, dict(request.form), signature):
+            raise WebhookRejected(
+                f"the X-Twilio-Signature does not match a request to {request.url}; "
+                "Twilio signs the URL it calls, so ONWARD_PUBLIC_URL must be that URL's base",
+                status=403,
+            )
+
+
+def _required(form: Mapping[str, str], key: str) -> str:
+    value = str(form.get(key, "")).strip()
+    if not value:
+        raise WebhookRejected(f"the request has no {key}", status=422)
+    return value
+
+
+def _delivery_id(url: str) -> int | None:
+    # Read from the signed URL, not a separately parsed query: only the URL is authenticated.
+    values = parse_qs(urlsplit(url).query).get(DELIVERY_QUERY_KEY)
+    if not values:
+        return None
+    if not values[0].isdigit():
+        raise WebhookRejected(f"the delivery id {values[0]!r} is not a number", status=422)
+    return int(values[0])
+
+
+def _rate(value: str | None) -> float:
+    if value is None:
+        return TwilioSmsChannel.rate_per_sec
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not rate > 0 or rate == float("inf"):
+        raise ChannelNotConfigured(
+            "ONWARD_TWILIO_RATE_PER_SEC",
+            f"ONWARD_TWILIO_RATE_PER_SEC must be a positive number of messages a second, "
+            f"not {value!r}",
+        )
+    return rate
+
+
+def _api_base(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise ChannelNotConfigured(
+            "ONWARD_TWILIO_API_BASE",
+            f"ONWARD_TWILIO_API_BASE must be an http(s) URL such as https://api.twilio.com, "
+            f"not {value!r}",
+        )
+    return value.strip().rstrip("/")

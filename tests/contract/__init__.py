@@ -1,0 +1,1 @@
+"""Contract tests: each channel driven through its real SDK against a local fake provider."""

@@ -1,0 +1,1 @@
+"""Local fake provider servers that the real SDKs talk to in tests."""

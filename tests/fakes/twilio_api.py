@@ -1,0 +1,265 @@
+"""A fake Twilio REST API on 127.0.0.1 that the real SDK talks to, programmable per test."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from twilio.request_validator import RequestValidator
+
+from onward.channels.base import WebhookRequest
+
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "s3cr3t-auth-token-" + "9" * 14
+# Twilio's resources carry RFC 2822 dates; a fixed one keeps the fake free of the wall clock.
+CREATED = "Mon, 06 May 2024 12:00:00 +0000"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    form: dict[str, str]
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the fake does instead of answering normally, for one request."""
+
+    status: int = 500
+    code: int | None = None
+    message: str = "Internal Server Error"
+    retry_after: str | None = None
+    hang_seconds: float = 0.0  # > 0: wait this long (or until the fake stops), then answer
+    close: bool = False  # drop the connection without a byte of answer
+    raw_body: str | None = None  # answer this text instead of Twilio's JSON error
+
+
+@dataclass
+class FakeTwilioApi:
+    """The two resources the channel uses: Messages (create) and the Account (fetch).
+
+    Every request is recorded in ``requests``; ``faults`` are consumed one per request, first in
+    first out, before the normal answer. Basic auth must be ``account_sid:auth_token``.
+    """
+
+    account_sid: str = ACCOUNT_SID
+    auth_token: str = AUTH_TOKEN
+    account_status: str = "active"
+    requests: list[RecordedRequest] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "the fake is not running"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def fail_next(self, times: int = 1, **fault: Any) -> None:
+        with self._lock:
+            self.faults.extend(Fault(**fault) for _ in range(times))
+
+    def messages_sent(self) -> list[RecordedRequest]:
+        suffix = f"/Accounts/{self.account_sid}/Messages.json"
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith(suffix)]
+
+    def start(self) -> None:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        # A short poll keeps stop() quick: shutdown() waits for the serving loop to notice.
+        serve = self._server.serve_forever
+        threading.Thread(target=serve, kwargs={"poll_interval": 0.02}, daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopping.set()  # releases any hanging request
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def _take_fault(self) -> Fault | None:
+        with self._lock:
+            return self.faults.pop(0) if self.faults else None
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _authorised(self, header: str) -> bool:
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return header == f"Basic {expected}"
+
+
+@contextmanager
+def running_fake(**options: Any) -> Iterator[FakeTwilioApi]:
+    fake = FakeTwilioApi(**options)
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeTwilioApi
+
+    def log_message(self, format: str, *args: Any) -> None:  # the test output stays quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        form = {key: values[-1] for key, values in parse_qs(raw, keep_blank_values=True).items()}
+        path = urlsplit(self.path).path
+        self.fake._record(RecordedRequest(method, path, form, dict(self.headers.items())))
+        fault = self.fake._take_fault()
+        if fault is not None:
+            self._fault(fault)
+            return
+        if not self.fake._authorised(self.headers.get("Authorization", "")):
+            self._error(401, 20003, "Authenticate")
+            return
+        prefix = f"/2010-04-01/Accounts/{self.fake.account_sid}"
+        if method == "POST" and path == f"{prefix}/Messages.json":
+            self._create_message(form)
+        elif method == "GET" and path == f"{prefix}.json":
+            self._json(200, self._account())
+        else:
+            self._error(404, 20404, f"The requested resource {path} was not found")
+
+    def _create_message(self, form: Mapping[str, str]) -> None:
+        if not form.get("To"):
+            self._error(400, 21604, "A 'To' phone number is required.")
+        elif not form.get("Body"):
+            self._error(400, 21602, "Message body is required.")
+        elif not (form.get("From") or form.get("MessagingServiceSid")):
+            self._error(400, 21603, "A 'From' phone number is required.")
+        else:
+            self._json(201, self._message(form))
+
+    def _message(self, form: Mapping[str, str]) -> dict[str, Any]:
+        sid = "SM" + uuid.uuid4().hex
+        service = form.get("MessagingServiceSid")
+        return {
+            "sid": sid,
+            "account_sid": self.fake.account_sid,
+            "to": form["To"],
+            "from": None if service else form["From"],
+            "messaging_service_sid": service,
+            "body": form["Body"],
+            # Twilio answers "accepted" while a Messaging Service is still choosing a sender.
+            "status": "accepted" if service else "queued",
+            "num_segments": "1",
+            "num_media": "0",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "price": None,
+            "error_code": None,
+            "error_message": None,
+            "date_created": CREATED,
+            "date_updated": CREATED,
+            "date_sent": None,
+            "uri": f"/2010-04-01/Accounts/{self.fake.account_sid}/Messages/{sid}.json",
+        }
+
+    def _account(self) -> dict[str, Any]:
+        sid = self.fake.account_sid
+        return {
+            "sid": sid,
+            "owner_account_sid": sid,
+            "friendly_name": "onward test account",
+            "status": self.fake.account_status,
+            "type": "Full",
+            # The real resource carries the token too: the channel must never show it.
+            "auth_token": self.fake.auth_token,
+            "date_created": CREATED,
+            "date_updated": CREATED,
+            "uri": f"/2010-04-01/Accounts/{sid}.json",
+        }
+
+    def _fault(self, fault: Fault) -> None:
+        if fault.hang_seconds:
+            self.fake._stopping.wait(fault.hang_seconds)
+        if fault.close:
+            self.close_connection = True
+            return
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+        if fault.raw_body is not None:
+            self._send(fault.status, fault.raw_body.encode(), headers)
+        else:
+            self._error(fault.status, fault.code, fault.message, headers)
+
+    def _error(
+        self, status: int, code: int | None, message: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        body: dict[str, Any] = {"code": code, "message": message, "status": status}
+        if code is not None:
+            body["more_info"] = f"https://www.twilio.com/docs/errors/{code}"
+        self._json(status, body, headers)
+
+    def _json(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        self._send(status, json.dumps(body).encode(), all_headers)
+
+    def _send(self, status: int, body: bytes, headers: Mapping[str, str]) -> None:
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass  # the client gave up (a timeout test): nothing left to tell it
+
+
+def sign(url: str, params: Mapping[str, str], auth_token: str = AUTH_TOKEN) -> str:
+    """The X-Twilio-Signature Twilio would send for a POST of ``params`` to ``url``."""
+    return str(RequestValidator(auth_token).compute_signature(url, dict(params)))
+
+
+def webhook(
+    url: str,
+    params: Mapping[str, str],
+    *,
+    signature: str | None = None,
+    auth_token: str = AUTH_TOKEN,
+    headers: Mapping[str, str] | None = None,
+) -> WebhookRequest:
+    """A webhook request as the engine hands it to the channel, signed unless told otherwise.
+
+    ``signature=""`` leaves the header out; any other string replaces the correct signature.
+    """
+    parts = urlsplit(url)
+    all_headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+    sig = sign(url, params, auth_token) if signature is None else signature
+    if sig:
+        all_headers["X-Twilio-Signature"] = sig
+    return WebhookRequest(
+        method="POST",
+        url=url,
+        path=parts.path,
+        headers=all_headers,
+        query={key: values[-1] for key, values in parse_qs(parts.query).items()},
+        form=dict(params),
+        body=urlencode(params).encode(),
+        client_host="54.172.60.1",
+    )
