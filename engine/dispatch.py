@@ -29,7 +29,7 @@ from onward.engine import outcomes
 from onward.engine.clock import Clock
 from onward.engine.guards import HELD_CHANNEL_DELAY, Prepared, prepare
 from onward.engine.logs import get_logger
-from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, STEPS
+from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS, STEPS
 from onward.engine.models import RUN_ACTIVE, STEP_CLAIMED, STEP_PENDING, Delivery, Run, Step
 from onward.engine.pacing import ChannelHealth, Pacer, Sleep
 from onward.engine.retry import RetryPolicy
@@ -185,5 +185,8 @@ class Dispatcher:
                         delivery, step, wrapped, self.config.retry, now
                     )
             state = delivery.status
+        if isinstance(result, Exception):
+            code = getattr(result, "code", None) or type(result).__name__
+            SEND_ERRORS.labels(name, str(code)).inc()
         DELIVERIES.labels(name, "retrying" if outcome == "retried" else state).inc()
         return outcome

@@ -29,6 +29,12 @@ DELIVERIES = Counter(
     ["channel", "status"],
     registry=REGISTRY,
 )
+SEND_ERRORS = Counter(
+    "onward_send_errors",
+    "Sends a provider refused, by channel and the provider's error code (or the error's kind).",
+    ["channel", "code"],
+    registry=REGISTRY,
+)
 STEPS = Counter(
     "onward_steps",
     "Steps finished by the dispatcher, by outcome (sent, missed, skipped, failed, retried).",

@@ -148,6 +148,8 @@ def test_stop_at_the_carrier_opts_the_person_out_of_sms(rig: TwilioRig) -> None:
     assert rig.run_due() == {"skipped": 1}
     person = rig.person()
     assert person.sms_status == "opted_out"
+    metrics = rig.client.get("/metrics").text
+    assert 'onward_send_errors_total{channel="twilio",code="21610"}' in metrics
     with rig.runtime.sessions() as session:
         waiting = session.scalars(select(Step).where(Step.status == "pending")).all()
     rig.clock.advance(timedelta(days=3))
@@ -174,3 +176,32 @@ def test_a_carrier_error_hands_the_step_to_email_once(rig: TwilioRig) -> None:
         d for d in rig.deliveries() if d.medium == "email" and d.step_id == delivery.step_id
     ]
     assert len(by_email) == 1
+
+
+def test_channels_check_asks_twilio_and_never_prints_the_token(
+    tmp_path: Any, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from onward.engine.cli import main
+    from onward.engine.cli.state import state
+
+    with running_fake() as fake:
+        settings = load_settings(
+            {
+                "ONWARD_DATABASE_URL": f"sqlite:///{tmp_path}/c.db",
+                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "ONWARD_TWILIO_FROM": OUR_NUMBER,
+                "ONWARD_TWILIO_API_BASE": fake.base_url,
+            }
+        )
+        state.use(Runtime(settings, clock))
+        try:
+            assert main(["channels", "check"]) == 0
+            assert main(["channels", "list", "--json"]) == 0
+            printed = capsys.readouterr().out
+            assert "active" in printed and "twilio" in printed
+            assert AUTH_TOKEN not in printed
+            fake.auth_token = "a-different-token"
+            assert main(["channels", "check"]) == 1
+        finally:
+            state.use(None)
