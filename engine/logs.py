@@ -50,6 +50,7 @@ def configure_logging(fmt: str = "console", level: str = "INFO", stream: Any = N
     for noisy in (
         "alembic",
         "httpx",
+        "python_http_client",
         "httpx2",
         "httpcore",
         "twilio",

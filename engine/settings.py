@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     inbound_email_user: str | None = Field(None, alias="ONWARD_INBOUND_EMAIL_USER")
     inbound_email_password: SecretStr | None = Field(None, alias="ONWARD_INBOUND_EMAIL_PASSWORD")
     smtp_url: SecretStr | None = Field(None, alias="ONWARD_SMTP_URL")
+    smtp_ca_file: str | None = Field(None, alias="ONWARD_SMTP_CA_FILE")
 
     send_window: str = Field("09:00-20:00", alias="ONWARD_SEND_WINDOW")
 

@@ -85,7 +85,8 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             log.warning(
                 "webhook refused", channel=name, kind=kind, status=exc.status, reason=str(exc)
             )
-            return _problem(exc.status, str(exc))
+            challenge = {"WWW-Authenticate": 'Basic realm="onward"'} if exc.status == 401 else None
+            return _problem(exc.status, str(exc), headers=challenge)
         except InvalidPhoneNumber as exc:
             return _problem(422, str(exc))
         except OperationalError:
@@ -183,8 +184,12 @@ def _database_ready(deps: WebDeps, head: str) -> tuple[bool, str]:
     return True, "ok"
 
 
-def _problem(status: int, detail: str, retry_after: str | None = None) -> Response:
-    headers = {"Retry-After": retry_after} if retry_after else None
+def _problem(
+    status: int, detail: str, retry_after: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    headers = dict(headers or {})
+    if retry_after:
+        headers["Retry-After"] = retry_after
     return Response(
         json.dumps({"error": detail}),
         status_code=status,
