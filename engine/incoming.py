@@ -13,6 +13,7 @@ class RouterConfig:
     default_window: str = "09:00-20:00"
     operator_name: str = "onward"
     help_text: str | None = None  # the operator's own HELP answer (ONWARD_HELP_TEXT)
+    email_address: str | None = None  # where people write to confirm an address (ONWARD_EMAIL_FROM)
     crisis_phrases: tuple[str, ...] = DEFAULT_CRISIS_PHRASES
     crisis_lines: Mapping[str, CrisisLine] = field(default_factory=dict)
 

@@ -100,7 +100,7 @@ class PersonCommands:
         if person.email != address:
             person.email, person.email_status = address, people.UNCONFIRMED
         person.preferred_medium, person.updated_at = "email", now
-        return replies.email_added(address)
+        return replies.email_added(address, self.config.email_address)
 
     def use_sms(
         self, session: Session, person: Person | None, cmd: c.UseSms, msg: Incoming, now: datetime

@@ -138,9 +138,10 @@ def timezone_unknown(text: str) -> str:
     )
 
 
-def email_added(address: str) -> str:
+def email_added(address: str, write_to: str | None = None) -> str:
+    where = f" to {write_to}" if write_to else ""
     return (
-        f"Thanks, I've noted {address}. To confirm it's yours, send any message from it; "
+        f"Thanks, I've noted {address}. To confirm it's yours, send any message from it{where}; "
         "until then I'll keep texting."
     )
 

@@ -46,6 +46,7 @@ def router_config(settings: Settings) -> RouterConfig:
         default_window=settings.send_window,
         operator_name=settings.operator_name,
         help_text=settings.help_text,
+        email_address=settings.email_from,
         crisis_phrases=phrases,
         crisis_lines=lines,
     )
