@@ -64,6 +64,8 @@ def configure_logging(fmt: str = "console", level: str = "INFO", stream: Any = N
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            # Tracebacks become text before masking: exception messages can carry addresses.
+            structlog.processors.format_exc_info,
             _mask_private,
             renderer,
         ],

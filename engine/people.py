@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import available_timezones
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onward.engine.errors import NotFound
@@ -56,7 +57,23 @@ def lookup(session: Session, phone_or_email: str) -> Person:
     return person
 
 
-def create_person(session: Session, medium: str, address: str, now: datetime) -> Person:
+def create_person(
+    session: Session, medium: str, address: str, now: datetime, verified: bool = True
+) -> Person:
+    """A new person; when two first messages race (two replicas), the loser finds the winner's."""
+    try:
+        with session.begin_nested():
+            return _insert_person(session, medium, address, now, verified)
+    except IntegrityError:
+        found = find_person(session, medium, address, lock=True)
+        if found is None:
+            raise
+        return found
+
+
+def _insert_person(
+    session: Session, medium: str, address: str, now: datetime, verified: bool
+) -> Person:
     if medium == "sms":
         person = Person(
             phone=address,
@@ -67,13 +84,13 @@ def create_person(session: Session, medium: str, address: str, now: datetime) ->
             email_status=UNCONFIRMED,
         )
     else:
-        # Someone who wrote from an address has shown it is theirs.
+        # Someone whose own domain vouched for the mail (DKIM/SPF) has shown it is theirs.
         person = Person(
             email=address,
             timezone="UTC",
             timezone_source="default",
             preferred_medium="email",
-            email_status=ACTIVE,
+            email_status=ACTIVE if verified else UNCONFIRMED,
         )
     person.sms_status = ACTIVE
     person.created_at = person.updated_at = now

@@ -86,7 +86,9 @@ class Router(PersonCommands):
                 return Outcome(replies.crisis_line(line), command.name, person.id)
             return Outcome(None, command.name, person.id)
         if person is None and isinstance(command, c.Rejected | c.OptOut):
-            person = people.create_person(session, message.medium, message.sender, now)
+            person = people.create_person(
+                session, message.medium, message.sender, now, verified=message.verified
+            )
         if (
             person is not None
             and message.medium == "email"

@@ -203,3 +203,39 @@ def test_a_replica_killed_or_frozen_loses_and_doubles_nothing(
         _assert_exactly_once(engine, replicas, people=30)
     finally:
         engine.dispose()
+
+
+def test_races_between_replicas_end_in_one_consistent_state(
+    replicas: list[Replica], database: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = create_db_engine(database)
+    try:
+        # The same person reports two rejections at the same moment through two replicas.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(
+                pool.map(
+                    lambda n: replicas[n % 2].text(
+                        "+14155550177", f"REJECTED Company{n}", f"race-{n}"
+                    ),
+                    range(4),
+                )
+            )
+        assert all(a.status_code == 200 for a in answers)
+        with engine.connect() as conn:
+            statuses = Counter(conn.scalars(select(Run.status)).all())
+        assert statuses == {"active": 1, "superseded": 3}  # one stream, never two
+
+        # STOP races a step falling due: whichever wins, nothing is sent after the STOP.
+        _make_everything_due(engine)
+        stop = replicas[2].text("+14155550177", "STOP", "race-stop")
+        assert stop.status_code == 200 and "unsubscribed" in stop.text
+        stopped_at = SystemClock().now()
+        time.sleep(1.5)
+        with engine.connect() as conn:
+            late = conn.scalars(select(Delivery.id).where(Delivery.created_at > stopped_at)).all()
+            opted_out = conn.scalar(select(Person.sms_status).where(Person.phone == "+14155550177"))
+        assert late == [] and opted_out == "opted_out"
+    finally:
+        engine.dispose()
