@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from onward.channels import (
     Channel,
@@ -27,7 +27,7 @@ from onward.channels import (
 )
 from onward.engine import outcomes
 from onward.engine.clock import Clock
-from onward.engine.guards import HELD_CHANNEL_DELAY, Prepared, prepare
+from onward.engine.guards import HELD_CHANNEL_DELAY, Prepared, prepare, prepare_batch
 from onward.engine.logs import get_logger
 from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS, STEPS
 from onward.engine.models import RUN_ACTIVE, STEP_CLAIMED, STEP_PENDING, Delivery, Run, Step
@@ -73,12 +73,11 @@ class Dispatcher:
     # -- claiming ------------------------------------------------------------------------------
 
     def tick(self) -> dict[str, int]:
-        """Claim what is due and work through it; returns a count of outcomes."""
+        """Claim what is due and work through it, batch by batch; returns a count of outcomes."""
         counts: dict[str, int] = {}
         while not self.stopping:
             claimed = self.claim()
-            for step_id in claimed:
-                outcome = self.process(step_id)
+            for outcome in self.process_batch(claimed):
                 counts[outcome] = counts.get(outcome, 0) + 1
             if len(claimed) < self.config.batch:
                 break
@@ -134,59 +133,101 @@ class Dispatcher:
             )
 
     def process(self, step_id: int) -> str:
-        prepared = self.prepare(step_id)
-        if isinstance(prepared, str):
-            STEPS.labels(prepared).inc()
-            return prepared
-        channel = self.channels[prepared.message.medium][1]
-        self.pacers[prepared.channel_name].wait_turn()
-        # No transaction is open while the provider is called: a slow provider holds no locks.
-        try:
-            result: SendResult | Exception = channel.send(prepared.message)
-        except Exception as exc:
-            result = exc
-        outcome = self._record(prepared, result)
-        STEPS.labels(outcome).inc()
-        return outcome
+        return self.process_batch([step_id])[0]
 
-    def _record(self, prepared: Prepared, result: SendResult | Exception) -> str:
-        now = self.clock.now()
-        name = prepared.channel_name
+    def process_batch(self, step_ids: list[int]) -> list[str]:
+        """One transaction guards and renders the batch; sends run with none open; one records."""
+        if not step_ids:
+            return []
+        started = self.clock.now()
         with self.sessions.begin() as session:
-            delivery = session.get(Delivery, prepared.delivery_id)
-            step = session.get(Step, prepared.step_id)
-            if delivery is None or step is None:
-                return "lost"  # erased (FORGET) while the provider was being called
-            match result:
-                case SendResult():
-                    outcome = outcomes.record_sent(session, delivery, step, result, now)
-                    DISPATCH_LAG.observe(max((now - prepared.due_at).total_seconds(), 0.0))
-                case SendOutcomeUnknown():
-                    log.warning("provider may have taken the message; not sent again", channel=name)
-                    outcome = outcomes.record_unknown(delivery, step, str(result), now)
-                case ProviderAuthError():
-                    self.health.disable(name, str(result))
-                    log.error("provider refused our credentials: channel held", channel=name)
-                    outcome = outcomes.record_auth_failure(delivery, step, now, HELD_CHANNEL_DELAY)
-                case PermanentSendError():
-                    outcome = outcomes.record_failure(
-                        delivery, step, result, set(self.channels), now
+            prepared = prepare_batch(
+                session, step_ids, started, self.config, self.channels, self.health
+            )
+        # Stop sending well before the lease runs out (pacing can make a batch long), or when
+        # the daemon is stopping: what is left goes back to the queue, never half-done.
+        deadline = started + self.config.lease / 2
+        sent: list[tuple[Prepared, SendResult | Exception | None]] = []
+        for item in prepared:
+            if isinstance(item, str):
+                continue
+            if self.stopping or self.clock.now() >= deadline:
+                sent.append((item, None))
+                continue
+            channel = self.channels[item.message.medium][1]
+            self.pacers[item.channel_name].wait_turn()
+            # No transaction is open while the provider is called: a slow one holds no locks.
+            try:
+                sent.append((item, channel.send(item.message)))
+            except Exception as exc:
+                sent.append((item, exc))
+        recorded = iter(self._record(sent))
+        outcomes = [item if isinstance(item, str) else next(recorded) for item in prepared]
+        for outcome in outcomes:
+            STEPS.labels(outcome).inc()
+        return outcomes
+
+    def _record(self, sent: list[tuple[Prepared, SendResult | Exception | None]]) -> list[str]:
+        if not sent:
+            return []
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            deliveries = {
+                d.id: d
+                for d in session.scalars(
+                    select(Delivery).where(Delivery.id.in_([p.delivery_id for p, _ in sent]))
+                )
+            }
+            steps = {
+                s.id: s
+                for s in session.scalars(
+                    select(Step)
+                    .where(Step.id.in_([p.step_id for p, _ in sent]))
+                    .options(
+                        joinedload(Step.run, innerjoin=True).joinedload(Run.person, innerjoin=True)
                     )
-                case TransientSendError():
-                    outcome = outcomes.record_transient(
-                        delivery, step, result, self.config.retry, now
-                    )
-                case _:  # a channel bug or an unmapped SDK error: retry, then give up
-                    log.error(
-                        "channel raised an unexpected error", channel=name, error=repr(result)
-                    )
-                    wrapped = TransientSendError(f"{type(result).__name__}: {result}")
-                    outcome = outcomes.record_transient(
-                        delivery, step, wrapped, self.config.retry, now
-                    )
-            state = delivery.status
+                ).unique()
+            }
+            return [
+                self._apply(prepared, result, deliveries, steps, now) for prepared, result in sent
+            ]
+
+    def _apply(
+        self,
+        prepared: Prepared,
+        result: SendResult | Exception | None,
+        deliveries: dict[int, Delivery],
+        steps: dict[int, Step],
+        now: datetime,
+    ) -> str:
+        name = prepared.channel_name
+        delivery = deliveries.get(prepared.delivery_id)
+        step = steps.get(prepared.step_id)
+        if delivery is None or step is None:
+            return "lost"  # erased (FORGET) while the provider was being called
+        match result:
+            case None:
+                outcome = outcomes.record_released(delivery, step, now)
+            case SendResult():
+                outcome = outcomes.record_sent(delivery, step, result, now)
+                DISPATCH_LAG.observe(max((now - prepared.due_at).total_seconds(), 0.0))
+            case SendOutcomeUnknown():
+                log.warning("provider may have taken the message; not sent again", channel=name)
+                outcome = outcomes.record_unknown(delivery, step, str(result), now)
+            case ProviderAuthError():
+                self.health.disable(name, str(result))
+                log.error("provider refused our credentials: channel held", channel=name)
+                outcome = outcomes.record_auth_failure(delivery, step, now, HELD_CHANNEL_DELAY)
+            case PermanentSendError():
+                outcome = outcomes.record_failure(delivery, step, result, set(self.channels), now)
+            case TransientSendError():
+                outcome = outcomes.record_transient(delivery, step, result, self.config.retry, now)
+            case _:  # a channel bug or an unmapped SDK error: retry, then give up
+                log.error("channel raised an unexpected error", channel=name, error=repr(result))
+                wrapped = TransientSendError(f"{type(result).__name__}: {result}")
+                outcome = outcomes.record_transient(delivery, step, wrapped, self.config.retry, now)
         if isinstance(result, Exception):
             code = getattr(result, "code", None) or type(result).__name__
             SEND_ERRORS.labels(name, str(code)).inc()
-        DELIVERIES.labels(name, "retrying" if outcome == "retried" else state).inc()
+        DELIVERIES.labels(name, "retrying" if outcome == "retried" else delivery.status).inc()
         return outcome

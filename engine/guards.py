@@ -7,14 +7,14 @@ been answered, the step may be too old to send at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from onward.channels import Channel, OutboundMessage
 from onward.engine import people
@@ -30,12 +30,13 @@ from onward.engine.models import (
     STEP_SKIPPED,
     Delivery,
     Person,
+    Run,
     Step,
 )
 from onward.engine.outcomes import drop_queued, release, set_state
 from onward.engine.pacing import ChannelHealth
 from onward.engine.plan_store import parsed
-from onward.engine.render import render_step, render_subject
+from onward.engine.render import journal_answers, render_step, render_subject
 from onward.engine.schedule import reminder_due, window_for
 from onward.engine.timing import business_day_checker, place_in_window, window_closes_at
 from onward.engine.unsubscribe import unsubscribe_url
@@ -58,6 +59,47 @@ class Prepared:
     due_at: datetime
 
 
+@dataclass
+class Loaded:
+    """What a batch of claimed steps needs, read in a few queries instead of a dozen per step."""
+
+    steps: dict[int, Step]
+    latest_delivery: dict[int, Delivery]
+    parents: dict[int, Step]
+    answers: dict[int, dict[str, str]]
+
+
+def load_batch(session: Session, step_ids: Sequence[int]) -> Loaded:
+    run_chain = joinedload(Step.run, innerjoin=True)
+    steps = session.scalars(
+        select(Step)
+        .where(Step.id.in_(step_ids))
+        .options(
+            run_chain.joinedload(Run.person, innerjoin=True),
+            run_chain.joinedload(Run.rejection, innerjoin=True),
+            run_chain.joinedload(Run.plan_version, innerjoin=True),
+        )
+        # Row locks on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers).
+        .with_for_update(of=Step)
+    ).unique()
+    by_id = {step.id: step for step in steps}
+    latest: dict[int, Delivery] = {}
+    for delivery in session.scalars(
+        select(Delivery).where(Delivery.step_id.in_(list(by_id))).order_by(Delivery.id)
+    ):
+        assert delivery.step_id is not None
+        latest[delivery.step_id] = delivery  # ordered by id: the last one wins
+    parent_ids = [s.reminder_of for s in by_id.values() if s.reminder_of is not None]
+    parents = (
+        {p.id: p for p in session.scalars(select(Step).where(Step.id.in_(parent_ids)))}
+        if parent_ids
+        else {}
+    )
+    return Loaded(
+        by_id, latest, parents, journal_answers(session, {s.run_id for s in by_id.values()})
+    )
+
+
 def prepare(
     session: Session,
     step_id: int,
@@ -66,16 +108,77 @@ def prepare(
     channels: Mapping[str, tuple[str, Channel]],
     health: ChannelHealth,
 ) -> Prepared | str:
-    step = session.get(Step, step_id, with_for_update=True)
+    return prepare_batch(session, [step_id], now, config, channels, health)[0]
+
+
+def prepare_batch(
+    session: Session,
+    step_ids: Sequence[int],
+    now: datetime,
+    config: DispatchConfig,
+    channels: Mapping[str, tuple[str, Channel]],
+    health: ChannelHealth,
+) -> list[Prepared | str]:
+    """Guard, render and write the `sending` delivery of each claimed step, in one transaction."""
+    loaded = load_batch(session, step_ids)
+    decided = [
+        _decide(loaded, step_id, now, config, channels, health, session) for step_id in step_ids
+    ]
+    session.flush()  # every new delivery row at once, with its id
+    return [d.finish() if isinstance(d, _Pending) else d for d in decided]
+
+
+@dataclass
+class _Pending:
+    """A step that passed its guards; its delivery id exists once the batch is flushed."""
+
+    step: Step
+    delivery: Delivery
+    channel_name: str
+    medium: str
+    address: str
+    text: str
+    subject: str
+    expires_at: datetime | None
+    unsubscribe_url: str | None
+    public_url: str
+
+    def finish(self) -> Prepared:
+        message = OutboundMessage(
+            delivery_id=self.delivery.id,
+            medium=self.medium,  # type: ignore[arg-type]
+            to=self.address,
+            body=self.text,
+            subject=self.subject,
+            # Our delivery id travels in the callback URL: a status can always find its row.
+            status_callback_url=(
+                f"{self.public_url}/webhooks/{self.channel_name}/status?delivery={self.delivery.id}"
+            ),
+            expires_at=self.expires_at,
+            unsubscribe_url=self.unsubscribe_url,
+        )
+        return Prepared(
+            self.step.id, self.delivery.id, self.channel_name, message, self.step.due_at
+        )
+
+
+def _decide(
+    loaded: Loaded,
+    step_id: int,
+    now: datetime,
+    config: DispatchConfig,
+    channels: Mapping[str, tuple[str, Channel]],
+    health: ChannelHealth,
+    session: Session,
+) -> _Pending | str:
+    step = loaded.steps.get(step_id)
     if step is None or step.status != STEP_CLAIMED or step.claimed_by != config.worker_id:
         return "lost"  # another dispatcher took it over after our lease ran out
     # The lease counts from now, not from the claim: steps late in a slow batch must not be
     # taken over (and their delivery marked unknown) while being sent.
     step.lease_until = now + config.lease
     run, person = step.run, step.run.person
-    earlier = session.scalars(
-        select(Delivery).where(Delivery.step_id == step.id).order_by(Delivery.id.desc())
-    ).first()
+    earlier = loaded.latest_delivery.get(step.id)
     if run.status == RUN_PAUSED:
         return release(step, "held")
     if run.status != RUN_ACTIVE:
@@ -94,7 +197,7 @@ def prepare(
     tz = ZoneInfo(person.timezone)
     plan_step = plan.step(step.step_key.removesuffix(".reminder"))
     if step.reminder_of is not None:
-        parent = session.get(Step, step.reminder_of)
+        parent = loaded.parents.get(step.reminder_of)
         if (
             parent is None
             or parent.answered_at is not None
@@ -132,8 +235,11 @@ def prepare(
         return release(step, "held")
     address = people.address_on(person, medium)
     assert address is not None
-    text = render_step(session, step, plan, person, run, now)
-    subject = render_subject(session, step, plan, person, run, now) if medium == "email" else ""
+    answers = loaded.answers.get(run.id, {})
+    text = render_step(session, step, plan, person, run, now, answers)
+    subject = (
+        render_subject(session, step, plan, person, run, now, answers) if medium == "email" else ""
+    )
     delivery = earlier if earlier is not None and earlier.status == "queued" else None
     if delivery is None:
         delivery = Delivery(
@@ -144,25 +250,22 @@ def prepare(
     set_state(delivery, "sending", now)
     delivery.attempts += 1
     step.attempts += 1
-    session.flush()
-    message = OutboundMessage(
-        delivery_id=delivery.id,
-        medium=medium,  # type: ignore[arg-type]
-        to=address,
-        body=text,
+    return _Pending(
+        step=step,
+        delivery=delivery,
+        channel_name=channel_name,
+        medium=medium,
+        address=address,
+        text=text,
         subject=subject,
-        # Our delivery id travels in the callback URL: a status can always find its row.
-        status_callback_url=(
-            f"{config.public_url}/webhooks/{channel_name}/status?delivery={delivery.id}"
-        ),
         expires_at=window_closes_at(now, tz, window),
         unsubscribe_url=(
             unsubscribe_url(session, config.public_url, person.id, medium)
             if medium == "email"
             else None
         ),
+        public_url=config.public_url,
     )
-    return Prepared(step.id, delivery.id, channel_name, message, step.due_at)
 
 
 def _medium_for(

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
 from onward.channels import (
     STATE_RANK,
     DeliveryState,
@@ -61,9 +59,7 @@ def other_medium(medium: str) -> str:
     return "email" if medium == "sms" else "sms"
 
 
-def record_sent(
-    session: Session, delivery: Delivery, step: Step | None, result: SendResult, now: datetime
-) -> str:
+def record_sent(delivery: Delivery, step: Step | None, result: SendResult, now: datetime) -> str:
     delivery.provider_id = result.provider_id
     if can_advance(delivery.status, result.status):  # type: ignore[arg-type]
         set_state(delivery, result.status, now)
@@ -123,6 +119,14 @@ def fall_back(
     step.status = STEP_SKIPPED if opted_out else STEP_FAILED
     step.last_error = reason[:500]
     return release(step, "skipped" if opted_out else "failed")
+
+
+def record_released(delivery: Delivery, step: Step, now: datetime) -> str:
+    """Prepared but not sent (stopping, or the lease nearly over): back to the queue, due now."""
+    set_state(delivery, "queued", now)
+    step.attempts = max(step.attempts - 1, 0)
+    step.status, step.due_at = STEP_PENDING, now
+    return release(step, "released")
 
 
 def record_unknown(delivery: Delivery, step: Step, error: str, now: datetime) -> str:

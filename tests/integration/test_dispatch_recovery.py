@@ -81,9 +81,11 @@ def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(db_engine, cloc
         others_ticks.append(other.tick())
 
     world.sms.during_send = provider_takes_70_seconds  # type: ignore[attr-defined]
-    # Both steps are claimed together at t0; the second is sent from t0+70 s to t0+140 s,
-    # past the claim's lease. Preparing it renewed the lease, so no one takes it over.
-    assert slow.tick() == {"sent": 2}
+    # Both steps are claimed and prepared together at t0 (lease to t0+120 s). The first send
+    # takes until t0+70 s, past half the lease: the second is not started late but handed back
+    # to the queue, due at once, so no one ever finds it half-sent; the next tick sends it.
+    assert slow.tick() == {"sent": 1, "released": 1}
+    assert slow.tick() == {"sent": 1}
     assert others_ticks == [{}, {}]
     rows = world.deliveries()
     assert [(r.status, r.error) for r in rows] == [("delivered", None)] * 2
@@ -321,3 +323,24 @@ def test_the_clock_jumping_forward_and_back_loses_and_doubles_nothing(world):
     delivered = [d.step_id for d in world.deliveries()]
     assert len(delivered) == len(set(delivered))  # no step sent twice
     assert {s.status for s in steps if s.reminder_of is None} == {"sent"}
+
+
+def test_stopping_mid_batch_hands_unsent_steps_back_to_the_queue(db_engine, clock):
+    world = Harness(db_engine, clock, sms=FlakyChannel())
+    run_ids = [world.start_run(phone=f"+1415555{n:04d}") for n in range(3)]
+    dispatcher = world.dispatcher("stopping")
+    first = world.step(run_ids[0], "ack")
+    world.clock.set(first.due_at)
+
+    def sigterm_arrives(_message):
+        dispatcher.stopping = True  # as the daemon's shutdown does
+
+    world.sms.during_send = sigterm_arrives  # type: ignore[attr-defined]
+    assert dispatcher.tick() == {"sent": 1, "released": 2}
+    acks = [world.step(run_id, "ack") for run_id in run_ids]
+    assert sorted(s.status for s in acks) == ["pending", "pending", "sent"]
+    statuses = sorted(d.status for d in world.deliveries())
+    assert statuses == ["queued", "queued", "sent"]  # nothing left half-sent or unknown
+    world.sms.during_send = None  # type: ignore[attr-defined]
+    assert world.dispatcher("next").tick() == {"sent": 2}
+    assert len(world.sms.outbox) == 3  # type: ignore[attr-defined]
