@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import threading
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +19,7 @@ from starlette.requests import Request
 
 from onward.channels.base import WebhookRequest
 from onward.engine.web_request import parse_form
+from tests.fakes.provider_server import FakeProvider, QuietHandler, running
 
 API_KEY = "SG.fakeKeyId0123.fakeSecret-" + "7" * 20
 EVENTS_URL = "http://127.0.0.1:8000/webhooks/sendgrid/events"
@@ -53,7 +52,7 @@ class Fault:
 
 
 @dataclass
-class FakeSendgridApi:
+class FakeSendgridApi(FakeProvider):
     """``POST /v3/mail/send`` and ``GET /v3/scopes``, with ``Authorization: Bearer <key>``.
 
     Every request is recorded; ``faults`` are consumed one per request before the normal answer.
@@ -61,47 +60,10 @@ class FakeSendgridApi:
 
     api_key: str = API_KEY
     scopes: list[str] = field(default_factory=lambda: ["mail.send", "user.profile.read"])
-    requests: list[RecordedRequest] = field(default_factory=list)
-    faults: list[Fault] = field(default_factory=list)
     message_ids: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _stopping: threading.Event = field(default_factory=threading.Event)
-    _server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "the fake is not running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def fail_next(self, times: int = 1, **fault: Any) -> None:
-        with self._lock:
-            self.faults.extend(Fault(**fault) for _ in range(times))
 
     def mail_sent(self) -> list[RecordedRequest]:
         return [r for r in self.requests if (r.method, r.path) == ("POST", "/v3/mail/send")]
-
-    def start(self) -> None:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-
-    def stop(self) -> None:
-        self._stopping.set()  # releases any hanging request
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def _take_fault(self) -> Fault | None:
-        with self._lock:
-            return self.faults.pop(0) if self.faults else None
-
-    def _record(self, request: RecordedRequest) -> None:
-        with self._lock:
-            self.requests.append(request)
 
     def _new_message_id(self) -> str:
         # SendGrid's X-Message-Id: 22 characters of URL-safe base64.
@@ -111,27 +73,12 @@ class FakeSendgridApi:
         return message_id
 
 
-@contextmanager
-def running_fake(**options: Any) -> Iterator[FakeSendgridApi]:
-    fake = FakeSendgridApi(**options)
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+def running_fake(**options: Any) -> AbstractContextManager[FakeSendgridApi]:
+    return running(FakeSendgridApi(**options))
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     fake: FakeSendgridApi
-
-    def log_message(self, format: str, *args: Any) -> None:  # the test output stays quiet
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
 
     def _handle(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -189,6 +136,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+FakeSendgridApi.handler = _Handler
+FakeSendgridApi.fault_type = Fault
 
 
 def _valid_address(address: str) -> bool:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from twilio.request_validator import RequestValidator
 
 from onward.channels.base import WebhookRequest
+from tests.fakes.provider_server import FakeProvider, QuietHandler, running
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "s3cr3t-auth-token-" + "9" * 14
@@ -45,7 +44,7 @@ class Fault:
 
 
 @dataclass
-class FakeTwilioApi:
+class FakeTwilioApi(FakeProvider):
     """The two resources the channel uses: Messages (create) and the Account (fetch).
 
     Every request is recorded in ``requests``; ``faults`` are consumed one per request, first in
@@ -55,74 +54,22 @@ class FakeTwilioApi:
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
     account_status: str = "active"
-    requests: list[RecordedRequest] = field(default_factory=list)
-    faults: list[Fault] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _stopping: threading.Event = field(default_factory=threading.Event)
-    _server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "the fake is not running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def fail_next(self, times: int = 1, **fault: Any) -> None:
-        with self._lock:
-            self.faults.extend(Fault(**fault) for _ in range(times))
 
     def messages_sent(self) -> list[RecordedRequest]:
         suffix = f"/Accounts/{self.account_sid}/Messages.json"
         return [r for r in self.requests if r.method == "POST" and r.path.endswith(suffix)]
-
-    def start(self) -> None:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        # A short poll keeps stop() quick: shutdown() waits for the serving loop to notice.
-        serve = self._server.serve_forever
-        threading.Thread(target=serve, kwargs={"poll_interval": 0.02}, daemon=True).start()
-
-    def stop(self) -> None:
-        self._stopping.set()  # releases any hanging request
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def _take_fault(self) -> Fault | None:
-        with self._lock:
-            return self.faults.pop(0) if self.faults else None
-
-    def _record(self, request: RecordedRequest) -> None:
-        with self._lock:
-            self.requests.append(request)
 
     def _authorised(self, header: str) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         return header == f"Basic {expected}"
 
 
-@contextmanager
-def running_fake(**options: Any) -> Iterator[FakeTwilioApi]:
-    fake = FakeTwilioApi(**options)
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+def running_fake(**options: Any) -> AbstractContextManager[FakeTwilioApi]:
+    return running(FakeTwilioApi(**options))
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     fake: FakeTwilioApi
-
-    def log_message(self, format: str, *args: Any) -> None:  # the test output stays quiet
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
 
     def _handle(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -229,6 +176,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except OSError:
             pass  # the client gave up (a timeout test): nothing left to tell it
+
+
+FakeTwilioApi.handler = _Handler
+FakeTwilioApi.fault_type = Fault
 
 
 def sign(url: str, params: Mapping[str, str], auth_token: str = AUTH_TOKEN) -> str:
