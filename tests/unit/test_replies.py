@@ -1,0 +1,65 @@
+"""Everything onward says outside a plan is short (two SMS at most), plain GSM-7, and kind."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from onward.engine import replies
+from onward.engine.care import crisis_line_for
+from onward.plans import sms_segments
+
+WHEN = "Thu 3 Dec at 10:00"
+SAMPLES = {
+    "rejected (no opening)": replies.rejected("Northwind Traders", [], "reflect", WHEN),
+    "opted out": replies.opted_out(),
+    "opted in": replies.opted_in(),
+    "help": replies.help_text("Acme Careers Club"),
+    "paused": replies.paused(WHEN),
+    "resumed": replies.resumed("feedback_ask", WHEN),
+    "nothing to pause": replies.nothing_to_pause(),
+    "nothing paused": replies.nothing_paused(),
+    "done": replies.done(),
+    "nothing open": replies.nothing_open(),
+    "applied": replies.applied(3, 5),
+    "applied, goal met": replies.applied(5, 5),
+    "next": replies.next_due("apply", WHEN),
+    "paused next": replies.paused_next(WHEN),
+    "hired": replies.hired(True),
+    "timezone": replies.timezone_set("America/Los_Angeles", replies.next_line("reflect", WHEN)),
+    "timezone unknown": replies.timezone_unknown("Mars/Olympus"),
+    "email added": replies.email_added("someone.long@example.org", "onward@onward.example"),
+    "email taken": replies.email_taken(),
+    "sms": replies.sms_chosen(),
+    "forget asked": replies.forget_asked(),
+    "forgotten": replies.forgotten(),
+    "journal": replies.journal_kept(),
+    "hint": replies.hint(),
+    "no plan": replies.no_plan(),
+    "crisis": replies.crisis_line(crisis_line_for("US")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_reply_fits_two_gsm7_segments(name: str) -> None:
+    length = sms_segments(SAMPLES[name])
+    assert length.encoding == "GSM-7", name
+    assert length.segments <= 2, (name, length)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_no_reply_blames_the_person(name: str) -> None:
+    text = SAMPLES[name].lower()
+    for word in ("your fault", "you failed", "should have", "wrong with you"):
+        assert word not in text
+
+
+def test_times_read_the_way_people_say_them() -> None:
+    tz = ZoneInfo("America/New_York")
+    now = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in New York
+    assert replies.when_text(now + timedelta(hours=8), now, tz) == "today at 18:00"
+    assert replies.when_text(now + timedelta(days=1), now, tz) == "tomorrow at 10:00"
+    assert replies.when_text(now + timedelta(days=3), now, tz) == "Friday at 10:00"
+    assert replies.when_text(now + timedelta(days=9), now, tz) == "Thu 3 Dec at 10:00"
