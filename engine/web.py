@@ -89,8 +89,10 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             return _problem(exc.status, str(exc), headers=challenge)
         except InvalidPhoneNumber as exc:
             return _problem(422, str(exc))
-        except OperationalError:
-            log.error("database unavailable while taking a webhook", channel=name)
+        except OperationalError as exc:
+            # "database or disk is full", "attempt to write a readonly database", a lost server.
+            reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+            log.error("database unavailable while taking a webhook", channel=name, reason=reason)
             return _problem(503, "database unavailable, retry later", retry_after="10")
         if getattr(channel, "replies_inline", True) or not received.reply or received.duplicate:
             content_type, payload = channel.reply_response(received.reply)
