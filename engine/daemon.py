@@ -79,18 +79,23 @@ class Daemon:
             TICK_DURATION.observe(time.perf_counter() - started)
             self._tick_lock.release()
 
+    def wake_soon(self) -> None:
+        """An inbound message may have brought a step due sooner: move the wake-up."""
+        try:
+            self._schedule_wake()
+        except Exception:
+            log.exception("could not move the wake-up; the periodic tick still runs")
+
     def _schedule_wake(self) -> None:
         due = self.dispatcher.earliest_due()
         if due is None or self.dispatcher.stopping:
             return
-        # APScheduler runs on real time; the wake-up only matters when sooner than the next tick.
-        now = self.runtime.clock.now()
-        if due - now < timedelta(seconds=self.runtime.settings.tick_seconds):
-            return
+        # Wake exactly at the earliest due time, not at the next periodic tick: a step due in
+        # two seconds goes in two seconds. (Only ever one "wake" job: each one is replaced.)
         self.scheduler.add_job(
             self.tick,
             "date",
-            run_date=due,
+            run_date=max(due, self.runtime.clock.now()),
             id="wake",
             replace_existing=True,
             misfire_grace_time=None,
@@ -141,7 +146,12 @@ class Daemon:
 
     def app(self, with_scheduler: bool = False) -> Starlette:
         deps = WebDeps(
-            self.runtime.settings, self.runtime.clock, self.inbox, self.channels, self.health
+            self.runtime.settings,
+            self.runtime.clock,
+            self.inbox,
+            self.channels,
+            self.health,
+            after_inbound=self.wake_soon if with_scheduler else None,
         )
         if not with_scheduler:
             return create_app(deps)

@@ -138,12 +138,24 @@ def plan_for_keyword(session: Session, keyword: str) -> PlanVersion:
     return default
 
 
-def trigger_keywords(session: Session) -> set[str]:
-    """Every keyword that starts a plan: the built-in ones and those plans add."""
-    words = set(BUILTIN_KEYWORDS)
-    for summary in list_plans(session):
-        words.update(summary.keywords)
-    return words
+def trigger_keywords(session: Session) -> frozenset[str]:
+    """Every keyword that starts a plan: the built-in ones and those plans add.
+
+    Asked on every inbound message; versions are immutable, so the answer only changes when a
+    version is added: it is cached on the newest version's id (one cheap query).
+    """
+    newest = session.scalar(select(func.max(PlanVersion.id))) or 0
+    key = (str(session.get_bind().engine.url), newest)
+    cached = _KEYWORDS.get(key)
+    if cached is None:
+        words = set(BUILTIN_KEYWORDS)
+        for summary in list_plans(session):
+            words.update(summary.keywords)
+        cached = _KEYWORDS[key] = frozenset(words)
+    return cached
+
+
+_KEYWORDS: dict[tuple[str, int], frozenset[str]] = {}
 
 
 def get_version(session: Session, name: str, version: int) -> PlanVersion:

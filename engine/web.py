@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 import ipaddress
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
+from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -48,6 +49,9 @@ class WebDeps:
     inbox: Inbox
     channels: ChannelSet
     health: ChannelHealth | None = None
+    # Called after each new inbound message: it may have made a step due sooner (the daemon
+    # moves its wake-up to the earliest due time).
+    after_inbound: Callable[[], None] | None = None
 
 
 def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> Starlette:
@@ -94,13 +98,16 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
             log.error("database unavailable while taking a webhook", channel=name, reason=reason)
             return _problem(503, "database unavailable, retry later", retry_after="10")
+        tasks = BackgroundTasks()
+        if deps.after_inbound is not None and not received.duplicate:
+            tasks.add_task(run_in_threadpool, deps.after_inbound)
         if getattr(channel, "replies_inline", True) or not received.reply or received.duplicate:
             content_type, payload = channel.reply_response(received.reply)
-            return Response(payload, media_type=content_type)
+            return Response(payload, media_type=content_type, background=tasks)
         # The provider's answer cannot carry a reply (email): send it as a message of its own.
-        task = BackgroundTask(run_in_threadpool, replier.send, received.inbound_id, received.reply)
+        tasks.add_task(run_in_threadpool, replier.send, received.inbound_id, received.reply)
         content_type, payload = channel.reply_response(None)
-        return Response(payload, media_type=content_type, background=task)
+        return Response(payload, media_type=content_type, background=tasks)
 
     async def unsubscribe(request: Request) -> Response:
         token = request.path_params["token"]
