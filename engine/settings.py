@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = Field("console", alias="ONWARD_LOG_FORMAT")
     log_level: str = Field("INFO", alias="ONWARD_LOG_LEVEL")
     max_body_bytes: int = Field(64 * 1024, alias="ONWARD_MAX_BODY_BYTES", ge=1024)
+    webhook_timeout_seconds: float = Field(10.0, alias="ONWARD_WEBHOOK_TIMEOUT_SECONDS", gt=0)
     max_email_bytes: int = Field(2 * 1024 * 1024, alias="ONWARD_MAX_EMAIL_BYTES", ge=1024)
     help_text: str | None = Field(None, alias="ONWARD_HELP_TEXT", max_length=480)
     missed_grace_hours: float = Field(6.0, alias="ONWARD_MISSED_GRACE_HOURS", gt=0)

@@ -3,6 +3,7 @@ health, readiness and metrics. Starlette only here and in the daemon."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import ipaddress
 import json
@@ -82,7 +83,11 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
                 await run_in_threadpool(_apply_statuses, deps, statuses)
                 return Response(status_code=204)
             message = _normalised(channel.parse_inbound(hook))
-            received = await run_in_threadpool(deps.inbox.receive, message)
+            # Providers give up after about 15 s (Twilio) and retry: answer 503 well before that
+            # rather than late. The work goes on in its thread; storing first makes the retry safe.
+            received = await asyncio.wait_for(
+                run_in_threadpool(deps.inbox.receive, message), settings.webhook_timeout_seconds
+            )
         except BodyTooLarge as exc:
             return _problem(413, str(exc))
         except WebhookRejected as exc:
@@ -93,6 +98,9 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             return _problem(exc.status, str(exc), headers=challenge)
         except InvalidPhoneNumber as exc:
             return _problem(422, str(exc))
+        except TimeoutError:
+            log.error("a webhook took too long; the provider will retry", channel=name)
+            return _problem(503, "busy, retry later", retry_after="5")
         except OperationalError as exc:
             # "database or disk is full", "attempt to write a readonly database", a lost server.
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__

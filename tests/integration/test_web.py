@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from starlette.testclient import TestClient
 
 from onward.engine.clock import FakeClock
@@ -23,6 +24,12 @@ def rig(db_engine: Engine, clock: FakeClock) -> Iterator[WebRig]:
     yield rig
     rig.client.close()
     rig.runtime.close()
+
+
+def _handled(rig: WebRig) -> int:
+    with rig.runtime.sessions() as session:
+        query = select(func.count()).where(InboundMessage.handled_at.is_not(None))
+        return session.scalar(query) or 0
 
 
 def _count(rig: WebRig, model: type) -> int:
@@ -164,4 +171,34 @@ def test_a_database_that_is_gone_gives_503s_not_losses(clock: FakeClock) -> None
         assert response.status_code == 503
         assert response.headers["retry-after"]
     finally:
+        rig.runtime.close()
+
+
+def test_a_slow_database_gets_a_503_before_the_provider_gives_up(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    rig = build_rig(engine_url(db_engine), clock, ONWARD_WEBHOOK_TIMEOUT_SECONDS="0.5")
+    blocker = create_db_engine(engine_url(db_engine))
+    headers = {"X-Console-Message-Id": "slow-1"}
+    body = {"from": "+14155550100", "body": "REJECTED Acme"}
+    try:
+        with blocker.connect() as conn:
+            # Another writer holds the database: every write of the webhook has to wait.
+            if db_engine.dialect.name == "postgresql":
+                conn.begin()
+                conn.execute(text("LOCK TABLE inbound_messages IN ACCESS EXCLUSIVE MODE"))
+            else:
+                conn.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: the write lock is taken
+            response = rig.client.post(SMS, json=body, headers=headers)
+            assert response.status_code == 503 and response.headers["retry-after"]
+            conn.rollback()
+        deadline = time.monotonic() + 10  # the first attempt carries on once the lock is gone
+        while _handled(rig) == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        retried = rig.client.post(SMS, json=body, headers=headers)  # the provider's retry
+        assert retried.status_code == 200 and "Acme" in retried.json()["reply"]
+        assert _count(rig, InboundMessage) == 1 and _count(rig, Run) == 1
+    finally:
+        blocker.dispose()
         rig.runtime.close()
