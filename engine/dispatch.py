@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from onward.channels import (
+    STATE_RANK,
     Channel,
     PermanentSendError,
     ProviderAuthError,
@@ -27,10 +28,19 @@ from onward.channels import (
 )
 from onward.engine import outcomes
 from onward.engine.clock import Clock
+from onward.engine.db import Base
 from onward.engine.guards import HELD_CHANNEL_DELAY, Prepared, prepare, prepare_batch
 from onward.engine.logs import get_logger
 from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS, STEPS
-from onward.engine.models import RUN_ACTIVE, STEP_CLAIMED, STEP_PENDING, Delivery, Run, Step
+from onward.engine.models import (
+    RUN_ACTIVE,
+    STEP_CLAIMED,
+    STEP_PENDING,
+    STEP_SENT,
+    Delivery,
+    Run,
+    Step,
+)
 from onward.engine.pacing import ChannelHealth, Pacer, Sleep
 from onward.engine.retry import RetryPolicy
 
@@ -171,26 +181,82 @@ class Dispatcher:
         if not sent:
             return []
         now = self.clock.now()
+        # Accepted sends, the common case, are recorded with two bulk UPDATEs by primary key;
+        # every other result goes through its rules one by one.
+        accepted = {p.delivery_id for p, r in sent if isinstance(r, SendResult)}
         with self.sessions.begin() as session:
+            if accepted:
+                self._record_accepted(
+                    session, [(p, r) for p, r in sent if p.delivery_id in accepted], now
+                )
+            rest = [(p, r) for p, r in sent if p.delivery_id not in accepted]
             deliveries = {
                 d.id: d
                 for d in session.scalars(
-                    select(Delivery).where(Delivery.id.in_([p.delivery_id for p, _ in sent]))
+                    select(Delivery).where(Delivery.id.in_([p.delivery_id for p, _ in rest]))
                 )
             }
             steps = {
                 s.id: s
                 for s in session.scalars(
                     select(Step)
-                    .where(Step.id.in_([p.step_id for p, _ in sent]))
+                    .where(Step.id.in_([p.step_id for p, _ in rest]))
                     .options(
                         joinedload(Step.run, innerjoin=True).joinedload(Run.person, innerjoin=True)
                     )
                 ).unique()
             }
-            return [
-                self._apply(prepared, result, deliveries, steps, now) for prepared, result in sent
-            ]
+            outcomes_by_delivery = {
+                p.delivery_id: self._apply(p, r, deliveries, steps, now) for p, r in rest
+            }
+        return [outcomes_by_delivery.get(p.delivery_id, "sent") for p, _ in sent]
+
+    def _record_accepted(
+        self,
+        session: Session,
+        accepted: list[tuple[Prepared, SendResult | Exception | None]],
+        now: datetime,
+    ) -> None:
+        delivery_rows, step_rows = [], []
+        for prepared, result in accepted:
+            assert isinstance(result, SendResult)
+            # The provider's first word can only move a delivery up from `sending`.
+            state = (
+                result.status if STATE_RANK[result.status] > STATE_RANK["sending"] else "sending"
+            )
+            delivery_rows.append(
+                {
+                    "id": prepared.delivery_id,
+                    "provider_id": result.provider_id,
+                    "status": state,
+                    "status_rank": STATE_RANK[state],
+                    "error": None,
+                    "updated_at": now,
+                }
+            )
+            step_rows.append(
+                {
+                    "id": prepared.step_id,
+                    "status": STEP_SENT,
+                    "sent_at": now,
+                    "last_error": None,
+                    "claimed_by": None,
+                    "lease_until": None,
+                }
+            )
+            DISPATCH_LAG.observe(max((now - prepared.due_at).total_seconds(), 0.0))
+            DELIVERIES.labels(prepared.channel_name, state).inc()
+        # Core executemany, not the ORM's bulk UPDATE: a row erased meanwhile (FORGET) is simply
+        # not matched, instead of failing the whole batch's record.
+        deliveries, steps = Base.metadata.tables["deliveries"], Base.metadata.tables["steps"]
+        session.execute(
+            update(deliveries).where(deliveries.c.id == bindparam("row_id")),
+            [_keyed(row) for row in delivery_rows],
+        )
+        session.execute(
+            update(steps).where(steps.c.id == bindparam("row_id")),
+            [_keyed(row) for row in step_rows],
+        )
 
     def _apply(
         self,
@@ -231,3 +297,8 @@ class Dispatcher:
             SEND_ERRORS.labels(name, str(code)).inc()
         DELIVERIES.labels(name, "retrying" if outcome == "retried" else delivery.status).inc()
         return outcome
+
+
+def _keyed(row: dict[str, object]) -> dict[str, object]:
+    """A row for an UPDATE ... WHERE id = :row_id: the id names the row, it is not set."""
+    return {"row_id" if key == "id" else key: value for key, value in row.items()}

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from onward.channels import Channel, OutboundMessage
+from onward.channels import STATE_RANK, Channel, OutboundMessage
 from onward.engine import people
 from onward.engine.models import (
     RUN_ACTIVE,
@@ -124,7 +124,18 @@ def prepare_batch(
     decided = [
         _decide(loaded, step_id, now, config, channels, health, session) for step_id in step_ids
     ]
-    session.flush()  # every new delivery row at once, with its id
+    session.flush()
+    # New delivery rows in one multi-row INSERT (the ORM would insert them one by one to keep
+    # RETURNING in order); each comes back with its step id, so order does not matter.
+    new = [d for d in decided if isinstance(d, _Pending) and d.delivery_id is None]
+    if new:
+        returned = session.execute(
+            insert(Delivery).returning(Delivery.id, Delivery.step_id),
+            [d.new_row(now) for d in new],
+        )
+        ids = {step_id: delivery_id for delivery_id, step_id in returned}
+        for pending in new:
+            pending.delivery_id = ids[pending.step.id]
     return [d.finish() if isinstance(d, _Pending) else d for d in decided]
 
 
@@ -133,7 +144,7 @@ class _Pending:
     """A step that passed its guards; its delivery id exists once the batch is flushed."""
 
     step: Step
-    delivery: Delivery
+    delivery_id: int | None  # None until the batch's new rows are inserted
     channel_name: str
     medium: str
     address: str
@@ -143,22 +154,39 @@ class _Pending:
     unsubscribe_url: str | None
     public_url: str
 
+    def new_row(self, now: datetime) -> dict[str, object]:
+        run = self.step.run
+        return {
+            "step_id": self.step.id,
+            "run_id": run.id,
+            "person_id": run.person_id,
+            "channel": self.channel_name,
+            "medium": self.medium,
+            "address": self.address,
+            "status": "sending",
+            "status_rank": STATE_RANK["sending"],
+            "attempts": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+
     def finish(self) -> Prepared:
+        assert self.delivery_id is not None
         message = OutboundMessage(
-            delivery_id=self.delivery.id,
+            delivery_id=self.delivery_id,
             medium=self.medium,  # type: ignore[arg-type]
             to=self.address,
             body=self.text,
             subject=self.subject,
             # Our delivery id travels in the callback URL: a status can always find its row.
             status_callback_url=(
-                f"{self.public_url}/webhooks/{self.channel_name}/status?delivery={self.delivery.id}"
+                f"{self.public_url}/webhooks/{self.channel_name}/status?delivery={self.delivery_id}"
             ),
             expires_at=self.expires_at,
             unsubscribe_url=self.unsubscribe_url,
         )
         return Prepared(
-            self.step.id, self.delivery.id, self.channel_name, message, self.step.due_at
+            self.step.id, self.delivery_id, self.channel_name, message, self.step.due_at
         )
 
 
@@ -240,19 +268,16 @@ def _decide(
     subject = (
         render_subject(session, step, plan, person, run, now, answers) if medium == "email" else ""
     )
-    delivery = earlier if earlier is not None and earlier.status == "queued" else None
-    if delivery is None:
-        delivery = Delivery(
-            step_id=step.id, run_id=run.id, person_id=person.id, attempts=0, created_at=now
-        )
-        session.add(delivery)
-    delivery.channel, delivery.medium, delivery.address = channel_name, medium, address
-    set_state(delivery, "sending", now)
-    delivery.attempts += 1
+    delivery_id = None
+    if earlier is not None and earlier.status == "queued":  # a retry reuses its delivery
+        earlier.channel, earlier.medium, earlier.address = channel_name, medium, address
+        set_state(earlier, "sending", now)
+        earlier.attempts += 1
+        delivery_id = earlier.id
     step.attempts += 1
     return _Pending(
         step=step,
-        delivery=delivery,
+        delivery_id=delivery_id,
         channel_name=channel_name,
         medium=medium,
         address=address,

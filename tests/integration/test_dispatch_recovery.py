@@ -344,3 +344,23 @@ def test_stopping_mid_batch_hands_unsent_steps_back_to_the_queue(db_engine, cloc
     world.sms.during_send = None  # type: ignore[attr-defined]
     assert world.dispatcher("next").tick() == {"sent": 2}
     assert len(world.sms.outbox) == 3  # type: ignore[attr-defined]
+
+
+def test_forget_while_the_provider_is_called_erases_and_breaks_nothing(db_engine, clock):
+    from onward.engine.people import forget, lookup
+
+    world = Harness(db_engine, clock, sms=FlakyChannel())
+    erased, kept = world.start_run(phone="+14155550100"), world.start_run(phone="+14155550101")
+    dispatcher = world.dispatcher("w")
+    world.clock.set(world.step(erased, "ack").due_at)
+
+    def forget_yes_arrives(message):
+        if message.to == "+14155550100":
+            with world.sessions.begin() as session:
+                forget(session, lookup(session, "+14155550100"))
+
+    world.sms.during_send = forget_yes_arrives  # type: ignore[attr-defined]
+    outcomes = dispatcher.tick()
+    assert sum(outcomes.values()) == 2
+    assert [d.address for d in world.deliveries()] == ["+14155550101"]  # nothing left of the other
+    assert world.step(kept, "ack").status == "sent"
