@@ -1,0 +1,48 @@
+"""Logs are one JSON object a line, with phone numbers and addresses masked and people's own
+words (bodies, replies, journal text) never written, not even inside a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from onward.engine.logs import configure_logging, get_logger, mask_text
+
+
+@pytest.fixture
+def lines() -> Iterator[io.StringIO]:
+    buf = io.StringIO()
+    configure_logging("json", stream=buf)
+    yield buf
+    configure_logging()
+
+
+def test_records_are_json_lines_with_addresses_masked(lines: io.StringIO) -> None:
+    log = get_logger("test")
+    log.info("inbound", sender="+14155550100", email="jane.doe@example.org", command="rejected")
+    log.info("reply", body="I froze on the SQL question", text="my journal", reply="thanks")
+    first, second = (json.loads(line) for line in lines.getvalue().splitlines())
+    assert first["sender"] == "+1415*****00"
+    assert "jane.doe" not in first["email"] and first["email"].endswith(".org")
+    assert second["body"] == "<27 chars>" and second["text"] == "<10 chars>"
+    assert "SQL question" not in lines.getvalue()
+
+
+def test_a_traceback_is_masked_too(lines: io.StringIO) -> None:
+    try:
+        raise ValueError("duplicate key (phone)=(+14155550100) for sam@example.org")
+    except ValueError:
+        get_logger("test").exception("handling failed")
+    record = json.loads(lines.getvalue())
+    assert "+14155550100" not in record["exception"]
+    assert "sam@example.org" not in record["exception"]
+
+
+def test_mask_text_leaves_other_words_alone() -> None:
+    assert mask_text("no numbers here") == "no numbers here"
+    masked = mask_text("call +447400123456 now")
+    assert "+447400123456" not in masked and masked.count("*") >= 4
+    assert masked.startswith("call +44") and masked.endswith("56 now")
