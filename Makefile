@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: run test lint typecheck unit clean lock
+.PHONY: run test lint typecheck unit clean lock bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ run: $(STAMP)
 	$(BIN)/onward serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine channels plans tests
-	$(BIN)/ruff format --check engine channels plans tests
+	$(BIN)/ruff check engine channels plans tests bench
+	$(BIN)/ruff format --check engine channels plans tests bench
 
 # mypy needs the installed names (onward.engine, ...) on disk; a tree of links gives it them.
 typecheck: $(STAMP)
@@ -38,6 +38,16 @@ unit: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest -q
+
+# Benchmarks (not part of `make test`): every figure against a baseline run side by side.
+# wrk (the HTTP load generator) is a Debian package; installed here when missing.
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py
+
+bench-quick: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py --quick --out build/bench-quick.json
 
 # Refresh the constraints file after changing dependencies (then run make test).
 lock: $(BIN)/python
