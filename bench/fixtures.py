@@ -1,0 +1,215 @@
+"""Benchmark databases: real runs started through onward's own API, far-future filler rows copied
+from them in bulk, steps made due at once, and SQLite files copied for each repetition.
+
+    python bench/fixtures.py sqlite PATH --runs 1430 [--filler 990000]
+    python bench/fixtures.py pg NAME --runs 1430
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import emit, now_s, pg_url
+from sqlalchemy import Connection, Engine, func, inspect, select, text, update
+
+from onward.engine.clock import SystemClock
+from onward.engine.db import create_db_engine, session_factory
+from onward.engine.models import Person, Run, Step
+from onward.engine.people import create_person
+from onward.engine.plan_store import install_shipped_plans, require_latest
+from onward.engine.runs import start_run
+from onward.engine.schema import upgrade
+
+ALWAYS_OPEN = "00:00-24:00"  # so the send window never moves a step the benchmark made due
+RUN_CHUNK = 500
+
+
+def phone(area: str, n: int) -> str:
+    """A valid North American number, distinct for each n below 8,000,000."""
+    return f"+1{area}{2_000_000 + n:07d}"
+
+
+def build_runs(engine: Engine, runs: int, area: str = "415", first: int = 0) -> None:
+    """Migrate, install the shipped plans and start `runs` runs of `standard`, one person each."""
+    upgrade(engine)
+    sessions = session_factory(engine)
+    clock = SystemClock()
+    with sessions.begin() as session:
+        install_shipped_plans(session, clock)
+    for start in range(first, first + runs, RUN_CHUNK):
+        with sessions.begin() as session:
+            version = require_latest(session, "standard")
+            now = clock.now()
+            for n in range(start, min(start + RUN_CHUNK, first + runs)):
+                person = create_person(session, "sms", phone(area, n), now)
+                person.send_window = ALWAYS_OPEN
+                start_run(session, person, version, f"Company {n}", "Engineer", now, ALWAYS_OPEN)
+
+
+def postpone_all(engine: Engine, days: int = 30) -> int:
+    """Push every waiting step far out, so nothing falls due until a benchmark says so."""
+    later = SystemClock().now() + timedelta(days=days)
+    with engine.begin() as conn:
+        waiting = update(Step).where(Step.status == "pending").values(due_at=later)
+        return conn.execute(waiting).rowcount
+
+
+def make_due(engine: Engine, limit: int | None = None) -> list[int]:
+    """Make the first `limit` pending plan steps (not reminders) of active runs due now; returns
+    their ids."""
+    now = SystemClock().now()
+    chosen = (
+        select(Step.id)
+        .join(Run, Run.id == Step.run_id)
+        .where(Step.status == "pending", Step.reminder_of.is_(None), Run.status == "active")
+        .order_by(Step.id)
+    )
+    if limit is not None:
+        chosen = chosen.limit(limit)
+    with engine.begin() as conn:
+        conn.execute(update(Person).values(send_window=ALWAYS_OPEN))
+        ids = list(conn.scalars(chosen))
+        for start in range(0, len(ids), 5000):
+            part = ids[start : start + 5000]
+            conn.execute(update(Step).where(Step.id.in_(part)).values(due_at=now))
+    return ids
+
+
+def count_pending(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.scalar(select(func.count()).select_from(Step).where(Step.status == "pending")) or 0
+        )
+
+
+def add_filler(engine: Engine, steps: int, days: int = 60) -> None:
+    """Add `steps` pending, not-yet-due plan steps in runs of their own (SQLite, in bulk).
+
+    Every row is a copy of a real row onward wrote (a person, a rejection, a run, its plan
+    steps), with new ids, phone numbers and due times spread over the next `days` days: the
+    indexes see what a database with that many people waiting would hold.
+    """
+    with engine.begin() as conn:
+        template = conn.execute(
+            select(Run.id, Run.person_id, Run.rejection_id).order_by(Run.id).limit(1)
+        ).one()
+        plan_rows = int(
+            conn.scalar(
+                select(func.count())
+                .select_from(Step)
+                .where(Step.run_id == template.id, Step.reminder_of.is_(None))
+            )
+            or 0
+        )
+        runs = -(-steps // plan_rows)
+        bases = {
+            table: int(conn.scalar(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")))
+            for table in ("people", "rejections", "runs")
+        }
+        params = {"last": runs - 1, "run": template.id, "person": bases["people"]}
+        params |= {"rejection": bases["rejections"], "new_run": bases["runs"]}
+        seq = "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :last) "
+        copies = {
+            "people": (
+                template.person_id,
+                {"id": ":person + n", "phone": "printf('+1212%07d', 2000000 + n)"},
+            ),
+            "rejections": (
+                template.rejection_id,
+                {"id": ":rejection + n", "person_id": ":person + n"},
+            ),
+            "runs": (
+                template.id,
+                {"id": ":new_run + n", "person_id": ":person + n"}
+                | {"rejection_id": ":rejection + n"},
+            ),
+        }
+        for table, (row_id, overrides) in copies.items():
+            _copy_rows(conn, table, overrides, f"t.id = {int(row_id)}", seq, params)
+        overrides = {
+            "run_id": ":new_run + n",
+            "status": "'pending'",
+            # The stored form of a UTC instant on SQLite: wall time with six fraction digits.
+            "due_at": (
+                "strftime('%Y-%m-%d %H:%M:%S', 'now', '+1 day', "
+                f"'+' || ((n * 7919 + t.seq * 104729) % {days * 86400}) || ' seconds')"
+                " || '.000000'"
+            ),
+        }
+        where = f"t.run_id = {int(template.id)} AND t.reminder_of IS NULL"
+        _copy_rows(conn, "steps", overrides, where, seq, params)
+
+
+def _copy_rows(
+    conn: Connection, table: str, overrides: dict[str, str], where: str, seq: str, params: dict
+) -> None:
+    """INSERT ... SELECT one copy of the matching rows for each n, columns as the schema has them;
+    a table's own id is left to SQLite unless overridden."""
+    columns = [c["name"] for c in inspect(conn).get_columns(table)]
+    columns = [c for c in columns if c != "id" or "id" in overrides]
+    chosen = ", ".join(overrides.get(c, f"t.{c}") for c in columns)
+    conn.execute(
+        text(
+            f"{seq}INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT {chosen} FROM seq, {table} t WHERE {where}"
+        ),
+        params,
+    )
+
+
+def checkpoint(path: Path) -> None:
+    """Fold a SQLite database's WAL into its file, so the file alone is the whole database."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A self-contained copy of a SQLite database for one repetition."""
+    checkpoint(source)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("backend", choices=("sqlite", "pg"))
+    parser.add_argument("where", help="SQLite file path, or PostgreSQL database name")
+    parser.add_argument("--runs", type=int, required=True)
+    parser.add_argument("--filler", type=int, default=0, help="far-future steps to add")
+    args = parser.parse_args()
+    url = f"sqlite:///{args.where}" if args.backend == "sqlite" else pg_url(args.where)
+    engine = create_db_engine(url)
+    started = now_s()
+    try:
+        build_runs(engine, args.runs)
+        postpone_all(engine)  # nothing is due until a benchmark makes it so
+        built = now_s()
+        if args.filler:
+            add_filler(engine, args.filler)
+        emit(
+            {
+                "runs": args.runs,
+                "pending": count_pending(engine),
+                "build_s": round(built - started, 2),
+                "filler_s": round(now_s() - built, 2),
+            }
+        )
+    finally:
+        engine.dispose()
+    if args.backend == "sqlite":
+        checkpoint(Path(args.where))
+
+
+if __name__ == "__main__":
+    main()
