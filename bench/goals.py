@@ -1,12 +1,37 @@
-"""The goals of issue 8 as checks on the medians, each a ratio against a baseline of the same run,
-what the figures mean for an operator, and the table `make bench` prints."""
+"""Medians of the repetitions; the goals of issue 8 as checks on them, each a ratio against a
+baseline of the same run; what the figures mean for an operator; the table and README text."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from common import median
+
 PLAN_STEPS = 7  # messages a rejection brings in the standard plan (reminders aside)
 DAY = 86_400
+
+
+def summarise(results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per benchmark: the median of each numeric figure, the worst of the counts that must be
+    zero, and every repetition's figures."""
+    summary: dict[str, Any] = {}
+    must_be_zero = ("duplicates", "drain_duplicates", "non_2xx", "refused", "socket_errors")
+    for name, runs in results.items():
+        medians: dict[str, Any] = {"repetitions": len(runs)}
+        for key, value in runs[0].items():
+            values = [run[key] for run in runs if isinstance(run.get(key), int | float)]
+            if isinstance(value, bool) or not values or len(values) != len(runs):
+                continue
+            medians[key] = max(values) if key in must_be_zero else median(values)
+        for key in ("exactly_once_pct", "drain_exactly_once_pct"):
+            if key in medians:
+                medians[key] = min(run[key] for run in runs)
+        if "query_plans" in runs[0]:
+            medians["query_plans"] = runs[0]["query_plans"]
+        strip = ("query_plans", "per_process")
+        medians["runs"] = [{k: v for k, v in run.items() if k not in strip} for run in runs]
+        summary[name] = medians
+    return summary
 
 
 def _get(figures: dict[str, Any], name: str, key: str) -> float | None:

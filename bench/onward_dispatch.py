@@ -21,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
     PYTHON,
-    NullChannel,
     create_pg_database,
     drop_pg_database,
     emit,
@@ -32,6 +31,7 @@ from common import (
     wait_for_go,
 )
 from fixtures import build_runs, copy_sqlite, make_due, postpone_all
+from null_channel import NullChannel
 from sqlalchemy import Engine, event, select, text
 
 from onward.engine.clock import SystemClock

@@ -29,10 +29,9 @@ from common import (
     create_pg_database,
     drop_pg_database,
     machine_info,
-    median,
     now_s,
 )
-from goals import evaluate, markdown, operator_view, print_table
+from goals import evaluate, markdown, operator_view, print_table, summarise
 
 
 @dataclass(frozen=True)
@@ -131,29 +130,6 @@ class Runner:
         return figures
 
 
-def summarise(results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Per benchmark: the median of each numeric figure, the worst of the counts that must be
-    zero, and every repetition's figures."""
-    summary: dict[str, Any] = {}
-    must_be_zero = ("duplicates", "drain_duplicates", "non_2xx", "refused", "socket_errors")
-    for name, runs in results.items():
-        medians: dict[str, Any] = {"repetitions": len(runs)}
-        for key, value in runs[0].items():
-            values = [run[key] for run in runs if isinstance(run.get(key), int | float)]
-            if isinstance(value, bool) or not values or len(values) != len(runs):
-                continue
-            medians[key] = max(values) if key in must_be_zero else median(values)
-        for key in ("exactly_once_pct", "drain_exactly_once_pct"):
-            if key in medians:
-                medians[key] = min(run[key] for run in runs)
-        if "query_plans" in runs[0]:
-            medians["query_plans"] = runs[0]["query_plans"]
-        strip = ("query_plans", "per_process")
-        medians["runs"] = [{k: v for k, v in run.items() if k not in strip} for run in runs]
-        summary[name] = medians
-    return summary
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repetition")
@@ -206,6 +182,7 @@ def main() -> None:
         "sizes": {**sizes.__dict__, "reps": reps},
         "wall_seconds": round(wall, 1),
     }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     print_table(report)
     print(f"\nwrote {args.out} after {wall:.0f} s")
