@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -35,9 +37,18 @@ class Inbox:
         self.sessions = sessions
         self.router = router
         self.clock = clock
+        # SQLite has one writer at a time and its busy handler backs off unfairly: webhook
+        # threads queue on this lock in arrival order instead (PostgreSQL needs no such thing).
+        bind = sessions.kw.get("bind")
+        sqlite = getattr(getattr(bind, "dialect", None), "name", "") == "sqlite"
+        self._writer: AbstractContextManager[object] = threading.Lock() if sqlite else nullcontext()
 
     def receive(self, message: InboundMessage) -> Received:
         """Store first, then act: a provider's retry of the same message changes nothing."""
+        with self._writer:
+            return self._receive(message)
+
+    def _receive(self, message: InboundMessage) -> Received:
         row_id, duplicate = self._store(message)
         if duplicate:
             INBOUND_DUPLICATES.labels(message.channel).inc()

@@ -39,7 +39,9 @@ def find_person(session: Session, medium: str, address: str, lock: bool = False)
     """The person with this phone or address; `lock` holds their row until the transaction ends."""
     column = Person.phone if medium == "sms" else Person.email
     query = select(Person).where(column == address)
-    return session.scalars(query.with_for_update() if lock else query).first()
+    # FOR NO KEY UPDATE: it serialises one person's messages, yet lets the dispatcher's inserts
+    # (whose foreign keys take KEY SHARE on this row) go ahead, so the two never deadlock.
+    return session.scalars(query.with_for_update(key_share=True) if lock else query).first()
 
 
 def lookup(session: Session, phone_or_email: str) -> Person:
