@@ -41,12 +41,3 @@ class FakeClock:
             raise ValueError("FakeClock needs an aware datetime")
         with self._lock:
             self._now = instant.astimezone(UTC)
-
-
-def ensure_utc(value: datetime) -> datetime:
-    """Refuse naive datetimes: every stored instant is UTC and says so."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            f"naive datetime {value.isoformat()} refused: onward stores aware UTC only"
-        )
-    return value.astimezone(UTC)

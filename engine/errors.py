@@ -28,7 +28,3 @@ class UsageError(OnwardError):
 
 class SchemaOutOfDate(OnwardError):
     """The database schema is older than this onward; run `onward db upgrade`."""
-
-
-class DatabaseUnavailable(OnwardError):
-    """The database does not answer."""
