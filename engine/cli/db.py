@@ -7,7 +7,7 @@ import typer
 from onward.engine.cli.output import stdout
 from onward.engine.cli.state import state
 from onward.engine.plan_store import install_shipped_plans
-from onward.engine.schema import current_revision, head_revision, upgrade
+from onward.engine.schema import current_revision, head_revision, migration_lock, upgrade
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -16,10 +16,11 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 def upgrade_command() -> None:
     """Bring the database schema up to date (safe to run again) and install the shipped plans."""
     runtime = state.runtime()
-    before = current_revision(runtime.engine)
-    upgrade(runtime.engine)
-    with runtime.sessions.begin() as session:
-        added = install_shipped_plans(session, runtime.clock)
+    with migration_lock(runtime.engine):
+        before = current_revision(runtime.engine)
+        upgrade(runtime.engine)
+        with runtime.sessions.begin() as session:
+            added = install_shipped_plans(session, runtime.clock)
     after = head_revision()
     if before == after:
         stdout.print(f"database already at {after}", highlight=False)

@@ -4,49 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sysconfig
-import venv
 from pathlib import Path
 
 import pytest
 
+from tests.acceptance.venvs import fresh_venv, installed_tree, pip_install
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-def _fresh_venv(where: Path) -> Path:
-    """A new venv that borrows onward's dependencies from the test's environment via a .pth."""
-    venv.EnvBuilder(with_pip=True).create(where)
-    python = where / "bin" / "python"
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    (Path(site) / "borrowed_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
-
-
-def _pip_install(python: Path, *args: str) -> None:
-    subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--no-deps", *args],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-    )
-
-
-def _installed_tree(python: Path) -> Path:
-    out = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return Path(out)
 
 
 PROBE = """
@@ -82,9 +47,9 @@ def _probe(python: Path, tmp_path: Path) -> None:
 
 
 def test_a_normal_install_ships_every_package_and_the_plans(tmp_path: Path) -> None:
-    python = _fresh_venv(tmp_path / "venv")
-    _pip_install(python, str(ROOT))
-    site = _installed_tree(python)
+    python = fresh_venv(tmp_path / "venv")
+    pip_install(python, str(ROOT), cwd=ROOT)
+    site = installed_tree(python)
     assert (
         not (site / "engine").exists()
         and not (site / "channels").exists()
@@ -102,6 +67,6 @@ def test_a_normal_install_ships_every_package_and_the_plans(tmp_path: Path) -> N
 
 
 def test_an_editable_install_works_from_anywhere(tmp_path: Path) -> None:
-    python = _fresh_venv(tmp_path / "venv")
-    _pip_install(python, "-e", str(ROOT))
+    python = fresh_venv(tmp_path / "venv")
+    pip_install(python, "-e", str(ROOT), cwd=ROOT)
     _probe(python, tmp_path)
