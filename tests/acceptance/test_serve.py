@@ -128,3 +128,15 @@ def test_serve_refuses_an_old_schema_with_one_line(daemon_env: dict[str, str]) -
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "onward db upgrade" in lines[0]
+
+
+@pytest.mark.parametrize("stop_with", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_idle_daemon_stops_cleanly_on_either_signal(
+    serving: tuple[subprocess.Popen[str], Path], stop_with: signal.Signals
+) -> None:
+    process, log_path = serving
+    started = time.monotonic()
+    process.send_signal(stop_with)
+    assert process.wait(timeout=10) == 0, log_path.read_text()
+    assert time.monotonic() - started < 10
+    assert "Traceback" not in log_path.read_text()
