@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
+import html
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlparse, urlsplit
 
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
-from twilio.twiml.messaging_response import MessagingResponse
 
 from onward.channels.base import (
     ChannelContext,
@@ -40,6 +41,9 @@ MIN_VALIDITY, MAX_VALIDITY = 1, 36_000
 SIGNATURE_HEADER = "x-twilio-signature"
 SHARED_KEY_HEADER = "x-twilio-webhooks-signature-settings"
 DELIVERY_QUERY_KEY = "delivery"
+TWIML_START = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
+TWIML_END = "</Message></Response>"
+EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 # Twilio's message statuses as onward's delivery states. "receiving"/"received" belong to
 # inbound messages and never describe a send, so a callback carrying them is refused.
@@ -200,10 +204,12 @@ class TwilioSmsChannel:
         ]
 
     def reply_response(self, text: str | None) -> tuple[str, bytes]:
-        response = MessagingResponse()
-        if text:
-            response.message(text)
-        return "application/xml", str(response.to_xml()).encode("utf-8")
+        # The SDK's MessagingResponse writes exactly this through ElementTree, which escapes
+        # only &, < and > in text; built as a string it costs a few microseconds, not 150.
+        if not text:
+            return "application/xml", EMPTY_TWIML
+        body = f"{TWIML_START}{html.escape(text, quote=False)}{TWIML_END}"
+        return "application/xml", body.encode("utf-8")
 
     def check(self) -> str:
         with self._errors("fetch the account"):
@@ -238,12 +244,23 @@ class TwilioSmsChannel:
                 "with TWILIO_AUTH_TOKEN, so remove the Webhook Rule that matches this URL",
                 status=403,
             )
-        if not self._validator.validate(request.url, dict(request.form), signature):
+        if not self._signed(request.url, request.form, signature):
             raise WebhookRejected(
                 f"the X-Twilio-Signature does not match a request to {request.url}; "
                 "Twilio signs the URL it calls, so ONWARD_PUBLIC_URL must be that URL's base",
                 status=403,
             )
+
+    def _signed(self, url: str, form: Mapping[str, str], signature: str) -> bool:
+        """The SDK's check, one HMAC in the usual case instead of always two.
+
+        The SDK accepts a signature over the URL with its port or without it; the URL as it is
+        configured is one of the two, and is tried alone first.
+        """
+        as_given = self._validator.compute_signature(urlparse(url).geturl(), form)
+        if hmac.compare_digest(as_given.encode(), signature.encode()):
+            return True
+        return bool(self._validator.validate(url, dict(form), signature))
 
 
 def _required(form: Mapping[str, str], key: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,6 +23,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# SQLite: how long a transaction may wait for the write lock, and how often it asks for it.
+BUSY_TIMEOUT_MS = 30_000
+BUSY_POLL_MS = 5
 
 
 class Base(DeclarativeBase):
@@ -85,7 +92,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         cursor = dbapi_connection.cursor()
         if database and database != ":memory:":
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -94,9 +101,31 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     def _on_begin(conn: Any) -> None:
         # Every transaction takes the write lock up front: a read that later writes can then
         # never fail half-way with SQLITE_BUSY, and the dispatcher's claim is serialised.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(conn)
 
     return engine
+
+
+def _begin_immediate(conn: Any) -> None:
+    """BEGIN IMMEDIATE, asking for the write lock every few milliseconds for up to the busy
+    timeout. SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms), so
+    a writer that has waited a while keeps losing to one that just asked: webhooks waited
+    seconds behind a draining dispatcher. Polling alike for every transaction lets the webhooks
+    and the dispatcher, in one process or several, take turns."""
+    raw = conn.connection.driver_connection
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    raw.execute(f"PRAGMA busy_timeout = {BUSY_POLL_MS}")
+    try:
+        while time.monotonic() < deadline:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    break  # not contention: let SQLAlchemy raise it, wrapped, below
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

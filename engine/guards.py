@@ -13,11 +13,19 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from onward.channels import STATE_RANK, Channel, OutboundMessage
+from onward.channels import Channel, OutboundMessage
 from onward.engine import people
+from onward.engine.claims import (
+    Batch,
+    Claimed,
+    claim_due,
+    insert_deliveries,
+    load_batch,
+    load_claimed,
+    write_back,
+)
 from onward.engine.models import (
     RUN_ACTIVE,
     RUN_PAUSED,
@@ -28,24 +36,23 @@ from onward.engine.models import (
     STEP_PENDING,
     STEP_SENT,
     STEP_SKIPPED,
-    Delivery,
     Person,
-    Run,
-    Step,
 )
 from onward.engine.outcomes import drop_queued, release, set_state
 from onward.engine.pacing import ChannelHealth
-from onward.engine.plan_store import parsed
-from onward.engine.render import journal_answers, render_step, render_subject
+from onward.engine.render import StepFacts, render_facts, step_source
 from onward.engine.schedule import reminder_due, window_for
-from onward.engine.timing import business_day_checker, place_in_window, window_closes_at
+from onward.engine.timing import Window, business_day_checker, place_in_window, window_closes_at
 from onward.engine.unsubscribe import unsubscribe_url
 
 if TYPE_CHECKING:
+    from onward.engine.claims import StepRow
     from onward.engine.dispatch import DispatchConfig
 
 # A channel whose credentials were refused is tried again this much later.
 HELD_CHANNEL_DELAY = timedelta(minutes=5)
+
+Channels = Mapping[str, tuple[str, Channel]]
 
 
 @dataclass(frozen=True)
@@ -59,53 +66,12 @@ class Prepared:
     due_at: datetime
 
 
-@dataclass
-class Loaded:
-    """What a batch of claimed steps needs, read in a few queries instead of a dozen per step."""
-
-    steps: dict[int, Step]
-    latest_delivery: dict[int, Delivery]
-    parents: dict[int, Step]
-    answers: dict[int, dict[str, str]]
-
-
-def load_batch(session: Session, step_ids: Sequence[int]) -> Loaded:
-    run_chain = joinedload(Step.run, innerjoin=True)
-    steps = session.scalars(
-        select(Step)
-        .where(Step.id.in_(step_ids))
-        .options(
-            run_chain.joinedload(Run.person, innerjoin=True),
-            run_chain.joinedload(Run.rejection, innerjoin=True),
-            run_chain.joinedload(Run.plan_version, innerjoin=True),
-        )
-        # Row locks on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers).
-        .with_for_update(of=Step)
-    ).unique()
-    by_id = {step.id: step for step in steps}
-    latest: dict[int, Delivery] = {}
-    for delivery in session.scalars(
-        select(Delivery).where(Delivery.step_id.in_(list(by_id))).order_by(Delivery.id)
-    ):
-        assert delivery.step_id is not None
-        latest[delivery.step_id] = delivery  # ordered by id: the last one wins
-    parent_ids = [s.reminder_of for s in by_id.values() if s.reminder_of is not None]
-    parents = (
-        {p.id: p for p in session.scalars(select(Step).where(Step.id.in_(parent_ids)))}
-        if parent_ids
-        else {}
-    )
-    return Loaded(
-        by_id, latest, parents, journal_answers(session, {s.run_id for s in by_id.values()})
-    )
-
-
 def prepare(
     session: Session,
     step_id: int,
     now: datetime,
     config: DispatchConfig,
-    channels: Mapping[str, tuple[str, Channel]],
+    channels: Channels,
     health: ChannelHealth,
 ) -> Prepared | str:
     return prepare_batch(session, [step_id], now, config, channels, health)[0]
@@ -116,34 +82,65 @@ def prepare_batch(
     step_ids: Sequence[int],
     now: datetime,
     config: DispatchConfig,
-    channels: Mapping[str, tuple[str, Channel]],
+    channels: Channels,
     health: ChannelHealth,
 ) -> list[Prepared | str]:
-    """Guard, render and write the `sending` delivery of each claimed step, in one transaction."""
-    loaded = load_batch(session, step_ids)
+    """Guard, render and write the `sending` delivery of steps claimed before: one transaction."""
+    items = load_claimed(session, step_ids)
+    results = _prepare(session, items, now, config, channels, health)
+    decided = dict(zip([item.step.id for item in items], results, strict=True))
+    # A step erased meanwhile (FORGET) is as lost as one another dispatcher took over.
+    return [decided.get(step_id, "lost") for step_id in step_ids]
+
+
+def claim_and_prepare(
+    session: Session,
+    now: datetime,
+    config: DispatchConfig,
+    channels: Channels,
+    health: ChannelHealth,
+) -> list[Prepared | str]:
+    """Claim up to a batch of due steps and prepare them, in the caller's one transaction.
+
+    The claim is written together with what the guards decide: no separate round of claim
+    UPDATEs that the very next statement would overwrite.
+    """
+    items = claim_due(session, now, config.batch)
+    for item in items:
+        item.step.status, item.step.claimed_by = STEP_CLAIMED, config.worker_id
+        item.step.lease_until = now + config.lease
+    return _prepare(session, items, now, config, channels, health)
+
+
+def _prepare(
+    session: Session,
+    items: list[Claimed],
+    now: datetime,
+    config: DispatchConfig,
+    channels: Channels,
+    health: ChannelHealth,
+) -> list[Prepared | str]:
+    batch = load_batch(session, items)
+    windows: dict[tuple[str | None, int], Window] = {}
     decided = [
-        _decide(loaded, step_id, now, config, channels, health, session) for step_id in step_ids
+        _decide(batch, item, windows, now, config, channels, health, session) for item in items
     ]
-    session.flush()
-    # New delivery rows in one multi-row INSERT (the ORM would insert them one by one to keep
-    # RETURNING in order); each comes back with its step id, so order does not matter.
-    new = [d for d in decided if isinstance(d, _Pending) and d.delivery_id is None]
+    sending = [d for d in decided if isinstance(d, _Pending)]
+    sending_ids = [d.item.step.id for d in sending]
+    write_back(session, batch, sending_ids, config.worker_id, now + config.lease)
+    new = [d for d in sending if d.delivery_id is None]
     if new:
-        returned = session.execute(
-            insert(Delivery).returning(Delivery.id, Delivery.step_id),
-            [d.new_row(now) for d in new],
-        )
-        ids = {step_id: delivery_id for delivery_id, step_id in returned}
+        ids = insert_deliveries(session, [d.new_row() for d in new], now)
         for pending in new:
-            pending.delivery_id = ids[pending.step.id]
+            pending.delivery_id = ids[pending.item.step.id]
     return [d.finish() if isinstance(d, _Pending) else d for d in decided]
 
 
 @dataclass
 class _Pending:
-    """A step that passed its guards; its delivery id exists once the batch is flushed."""
+    """A step that passed its guards; its delivery id exists once the batch is written."""
 
-    step: Step
+    item: Claimed
     delivery_id: int | None  # None until the batch's new rows are inserted
     channel_name: str
     medium: str
@@ -154,21 +151,16 @@ class _Pending:
     unsubscribe_url: str | None
     public_url: str
 
-    def new_row(self, now: datetime) -> dict[str, object]:
-        run = self.step.run
-        return {
-            "step_id": self.step.id,
-            "run_id": run.id,
-            "person_id": run.person_id,
-            "channel": self.channel_name,
-            "medium": self.medium,
-            "address": self.address,
-            "status": "sending",
-            "status_rank": STATE_RANK["sending"],
-            "attempts": 1,
-            "created_at": now,
-            "updated_at": now,
-        }
+    def new_row(self) -> tuple[int, int, int, str, str, str]:
+        step = self.item.step
+        return (
+            step.id,
+            step.run_id,
+            self.item.person_id,
+            self.channel_name,
+            self.medium,
+            self.address,
+        )
 
     def finish(self) -> Prepared:
         assert self.delivery_id is not None
@@ -185,32 +177,31 @@ class _Pending:
             expires_at=self.expires_at,
             unsubscribe_url=self.unsubscribe_url,
         )
-        return Prepared(
-            self.step.id, self.delivery_id, self.channel_name, message, self.step.due_at
-        )
+        step = self.item.step
+        return Prepared(step.id, self.delivery_id, self.channel_name, message, step.due_at)
 
 
 def _decide(
-    loaded: Loaded,
-    step_id: int,
+    batch: Batch,
+    item: Claimed,
+    windows: dict[tuple[str | None, int], Window],
     now: datetime,
     config: DispatchConfig,
-    channels: Mapping[str, tuple[str, Channel]],
+    channels: Channels,
     health: ChannelHealth,
     session: Session,
 ) -> _Pending | str:
-    step = loaded.steps.get(step_id)
-    if step is None or step.status != STEP_CLAIMED or step.claimed_by != config.worker_id:
+    step, person = item.step, item.person
+    if step.status != STEP_CLAIMED or step.claimed_by != config.worker_id:
         return "lost"  # another dispatcher took it over after our lease ran out
     # The lease counts from now, not from the claim: steps late in a slow batch must not be
     # taken over (and their delivery marked unknown) while being sent.
     step.lease_until = now + config.lease
-    run, person = step.run, step.run.person
-    earlier = loaded.latest_delivery.get(step.id)
-    if run.status == RUN_PAUSED:
+    earlier = batch.latest_delivery.get(step.id)
+    if item.run_status == RUN_PAUSED:
         return release(step, "held")
-    if run.status != RUN_ACTIVE:
-        step.status, step.last_error = STEP_CANCELLED, f"run {run.status}"
+    if item.run_status != RUN_ACTIVE:
+        step.status, step.last_error = STEP_CANCELLED, f"run {item.run_status}"
         drop_queued(earlier, "cancelled", step.last_error, now)
         return release(step, "cancelled")
     if earlier is not None and earlier.status not in ("queued", "failed", "undelivered"):
@@ -220,12 +211,16 @@ def _decide(
             earlier.error = "the sender lost its lease before recording a result; not re-sent"
         step.status, step.sent_at = STEP_SENT, step.sent_at or earlier.created_at
         return release(step, "unknown" if earlier.status == "unknown" else "already-sent")
-    plan = parsed(run.plan_version)
-    window = window_for(person, plan, config.default_window)
+    plan = batch.plans[item.plan_version_id]
+    # The window depends only on the person's own setting and the plan: worked out once a batch.
+    key = (person.send_window, item.plan_version_id)
+    window = windows.get(key)
+    if window is None:
+        window = windows[key] = window_for(person, plan, config.default_window)
     tz = ZoneInfo(person.timezone)
     plan_step = plan.step(step.step_key.removesuffix(".reminder"))
     if step.reminder_of is not None:
-        parent = loaded.parents.get(step.reminder_of)
+        parent = batch.parents.get(step.reminder_of)
         if (
             parent is None
             or parent.answered_at is not None
@@ -263,10 +258,21 @@ def _decide(
         return release(step, "held")
     address = people.address_on(person, medium)
     assert address is not None
-    answers = loaded.answers.get(run.id, {})
-    text = render_step(session, step, plan, person, run, now, answers)
+    answers = batch.answers.get(step.run_id, {})
+    facts = StepFacts(
+        step.step_key,
+        step.reminder_of is not None,
+        step.due_at,
+        item.company,
+        item.role,
+        item.applied_count,
+    )
+    source, subject_source = step_source(plan, step.step_key, facts.is_reminder)
+    text = render_facts(source, facts, plan, person, now, answers)
     subject = (
-        render_subject(session, step, plan, person, run, now, answers) if medium == "email" else ""
+        render_facts(subject_source, facts, plan, person, now, answers)
+        if medium == "email" and subject_source
+        else ""
     )
     delivery_id = None
     if earlier is not None and earlier.status == "queued":  # a retry reuses its delivery
@@ -276,7 +282,7 @@ def _decide(
         delivery_id = earlier.id
     step.attempts += 1
     return _Pending(
-        step=step,
+        item=item,
         delivery_id=delivery_id,
         channel_name=channel_name,
         medium=medium,
@@ -293,9 +299,7 @@ def _decide(
     )
 
 
-def _medium_for(
-    step: Step, person: Person, channels: Mapping[str, tuple[str, Channel]]
-) -> str | None:
+def _medium_for(step: StepRow, person: Person, channels: Channels) -> str | None:
     """A fallback step keeps the medium it fell back to; others follow the person's preference."""
     if step.medium is not None:
         usable = people.status_on(person, step.medium) == people.ACTIVE

@@ -4,6 +4,7 @@ rerouted to the other medium, or held because the provider refused our credentia
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from onward.channels import (
     STATE_RANK,
@@ -35,19 +36,38 @@ INVALID_ADDRESS_CODES = frozenset(
 )
 
 
-def set_state(delivery: Delivery, state: DeliveryState, now: datetime) -> None:
+class DeliveryFields(Protocol):
+    """What the state changes below touch: an ORM Delivery, or a row the dispatcher read."""
+
+    status: str
+    status_rank: int
+    error: str | None
+    updated_at: datetime
+
+
+class StepFields(Protocol):
+    """What `release` touches: an ORM Step, or a row the dispatcher read."""
+
+    status: str
+    claimed_by: str | None
+    lease_until: datetime | None
+
+
+def set_state(delivery: DeliveryFields, state: DeliveryState, now: datetime) -> None:
     """Change a delivery's state and keep its rank, the ladder callbacks climb, in step."""
     delivery.status, delivery.status_rank, delivery.updated_at = state, STATE_RANK[state], now
 
 
-def drop_queued(earlier: Delivery | None, state: DeliveryState, reason: str, now: datetime) -> None:
+def drop_queued(
+    earlier: DeliveryFields | None, state: DeliveryState, reason: str, now: datetime
+) -> None:
     """A retry that will never be made: say so on its delivery rather than leave it queued."""
     if earlier is not None and earlier.status == "queued":
         set_state(earlier, state, now)
         earlier.error = reason[:500]
 
 
-def release(step: Step, outcome: str) -> str:
+def release(step: StepFields, outcome: str) -> str:
     if step.status == STEP_CLAIMED:
         step.status = STEP_PENDING
     step.claimed_by = None

@@ -129,7 +129,7 @@ def list_plans(session: Session) -> list[PlanSummary]:
 def plan_for_keyword(session: Session, keyword: str) -> PlanVersion:
     """The plan a trigger keyword starts: a plan's own keyword, else the default plan."""
     keyword = keyword.upper()
-    default = require_latest(session, default_plan_name(session))
+    default = default_version(session)
     if keyword in BUILTIN_KEYWORDS:
         return default
     for summary in list_plans(session):
@@ -138,13 +138,35 @@ def plan_for_keyword(session: Session, keyword: str) -> PlanVersion:
     return default
 
 
+# Built once: every REJECTED asks, and building a query costs about as much as running it.
+_DEFAULT_VERSION = (
+    select(PlanVersion)
+    .where(
+        PlanVersion.name
+        == func.coalesce(
+            select(AppSetting.value).where(AppSetting.key == DEFAULT_PLAN_KEY).scalar_subquery(),
+            "standard",
+        )
+    )
+    .order_by(PlanVersion.version.desc())
+    .limit(1)
+)
+_NEWEST_VERSION_ID = select(func.max(PlanVersion.id))
+
+
+def default_version(session: Session) -> PlanVersion:
+    """The latest version of the default plan, in one query."""
+    version = session.scalars(_DEFAULT_VERSION).first()
+    return version or require_latest(session, default_plan_name(session))
+
+
 def trigger_keywords(session: Session) -> frozenset[str]:
     """Every keyword that starts a plan: the built-in ones and those plans add.
 
     Asked on every inbound message; versions are immutable, so the answer only changes when a
     version is added: it is cached on the newest version's id (one cheap query).
     """
-    newest = session.scalar(select(func.max(PlanVersion.id))) or 0
+    newest = session.scalar(_NEWEST_VERSION_ID) or 0
     key = (str(session.get_bind().engine.url), newest)
     cached = _KEYWORDS.get(key)
     if cached is None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from jinja2 import Environment, TemplateSyntaxError, meta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,13 +33,47 @@ def journal_answers(session: Session, run_ids: Iterable[int]) -> dict[int, dict[
     return answers
 
 
-def step_context(
-    step: Step, plan: Plan, person: Person, run: Run, now: datetime, answers: Mapping[str, str]
-) -> dict[str, object]:
-    return template_context(
+@dataclass(frozen=True)
+class StepFacts:
+    """What a step's text may say about its run, as plain values (no ORM objects needed)."""
+
+    step_key: str
+    is_reminder: bool
+    due_at: datetime
+    company: str
+    role: str
+    applied: int
+
+
+# Only for reading which variables a template uses; rendering happens in the plans sandbox.
+_PARSER = Environment()
+
+
+@lru_cache(maxsize=512)
+def _uses_local_due(source: str) -> bool:
+    try:
+        return "local_due" in meta.find_undeclared_variables(_PARSER.parse(source))
+    except TemplateSyntaxError:
+        return True  # let the sandbox report it, as it always has
+
+
+def render_facts(
+    source: str,
+    facts: StepFacts,
+    plan: Plan,
+    person: Person,
+    now: datetime,
+    answers: Mapping[str, str],
+) -> str:
+    # `local_due` costs two time-zone conversions; most texts never mention it, and a text that
+    # does not use a variable renders the same whatever its value.
+    local_due = (
+        when_text(facts.due_at, now, ZoneInfo(person.timezone)) if _uses_local_due(source) else ""
+    )
+    context = template_context(
         plan=plan.name,
-        company=run.rejection.company,
-        role=run.rejection.role,
+        company=facts.company,
+        role=facts.role,
         person={
             "timezone": person.timezone,
             "medium": person.preferred_medium,
@@ -44,9 +81,30 @@ def step_context(
             "email": person.email,
         },
         answers=answers,
-        applied=run.applied_count,
+        applied=facts.applied,
         goal=plan.apply_goal,
-        local_due=when_text(step.due_at, now, ZoneInfo(person.timezone)),
+        local_due=local_due,
+    )
+    return render(source, context)
+
+
+def step_source(plan: Plan, step_key: str, is_reminder: bool) -> tuple[str, str]:
+    """The text source of a step (or of its reminder) and its subject source ("" if none)."""
+    plan_step = plan.step(step_key.removesuffix(".reminder"))
+    source = plan_step.text
+    if is_reminder and plan_step.reminder is not None:
+        source = plan_step.reminder.text
+    return source, plan_step.subject or ""
+
+
+def _facts(step: Step, run: Run) -> StepFacts:
+    return StepFacts(
+        step_key=step.step_key,
+        is_reminder=step.reminder_of is not None,
+        due_at=step.due_at,
+        company=run.rejection.company,
+        role=run.rejection.role,
+        applied=run.applied_count,
     )
 
 
@@ -60,13 +118,10 @@ def render_step(
     answers: Mapping[str, str] | None = None,
 ) -> str:
     """The text of a step (or of its reminder) for this person, rendered in the sandbox."""
-    plan_step = plan.step(step.step_key.removesuffix(".reminder"))
-    source = plan_step.text
-    if step.reminder_of is not None and plan_step.reminder is not None:
-        source = plan_step.reminder.text
+    source, _subject = step_source(plan, step.step_key, step.reminder_of is not None)
     if answers is None:
         answers = journal_answers(session, [run.id]).get(run.id, {})
-    return render(source, step_context(step, plan, person, run, now, answers))
+    return render_facts(source, _facts(step, run), plan, person, now, answers)
 
 
 def render_subject(
@@ -78,9 +133,9 @@ def render_subject(
     now: datetime,
     answers: Mapping[str, str] | None = None,
 ) -> str:
-    plan_step = plan.step(step.step_key.removesuffix(".reminder"))
-    if not plan_step.subject:
+    _source, subject = step_source(plan, step.step_key, step.reminder_of is not None)
+    if not subject:
         return ""
     if answers is None:
         answers = journal_answers(session, [run.id]).get(run.id, {})
-    return render(plan_step.subject, step_context(step, plan, person, run, now, answers))
+    return render_facts(subject, _facts(step, run), plan, person, now, answers)

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from onward.channels import STATE_RANK
 from onward.engine import commands as c
 from onward.engine import people, replies, runs
 from onward.engine.care import (
@@ -17,16 +16,12 @@ from onward.engine.incoming import Incoming, Outcome, RouterConfig
 from onward.engine.logs import get_logger
 from onward.engine.models import (
     RUN_PAUSED,
-    STEP_SENT,
-    Delivery,
     JournalEntry,
     Person,
-    Step,
 )
 from onward.engine.person_commands import PersonCommands
-from onward.engine.plan_store import parsed, plan_for_keyword, trigger_keywords
-from onward.engine.render import render_step
-from onward.engine.schedule import next_waiting
+from onward.engine.plan_store import parsed, trigger_keywords
+from onward.engine.rejected import RejectedCommand
 
 log = get_logger("onward.router")
 FORGET_CONFIRM_WINDOW = timedelta(minutes=15)
@@ -40,7 +35,7 @@ PROVIDER_ANSWERED: dict[str, c.Command] = {
 }
 
 
-class Router(PersonCommands):
+class Router(PersonCommands, RejectedCommand):
     def __init__(self, config: RouterConfig) -> None:
         self.config = config
 
@@ -54,14 +49,13 @@ class Router(PersonCommands):
 
     def _parse(self, session: Session, message: Incoming) -> c.Command:
         """An SMS is its body; an email's command may be its subject or its first line."""
-        keywords = trigger_keywords(session)
         if message.medium == "email":
             first_line = next((ln for ln in message.body.splitlines() if ln.strip()), "")
             for candidate in (message.subject, first_line):
-                command = c.parse_command(candidate, keywords)
+                command = _parse_text(session, candidate)
                 if candidate.strip() and not isinstance(command, c.Free):
                     return command
-        return c.parse_command(message.body, keywords)
+        return _parse_text(session, message.body)
 
     def _route(
         self, session: Session, message: Incoming, command: c.Command, now: datetime
@@ -147,59 +141,6 @@ class Router(PersonCommands):
 
     def _help(self) -> str:
         return self.config.help_text or replies.help_text(self.config.operator_name)
-
-    # -- helpers -------------------------------------------------------------------------------
-
-    def _sent_in_reply(
-        self, session: Session, step: Step, person: Person, msg: Incoming, now: datetime
-    ) -> None:
-        """A step due at once travels in the immediate reply: one message, not two."""
-        step.status, step.sent_at, step.attempts = STEP_SENT, now, 1
-        session.add(
-            Delivery(
-                step_id=step.id,
-                run_id=step.run_id,
-                person_id=person.id,
-                channel=msg.channel,
-                medium=msg.medium,
-                address=msg.sender,
-                status="sent",
-                status_rank=STATE_RANK["sent"],
-                attempts=1,
-                error="in the immediate reply",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-
-    def rejected(
-        self, session: Session, person: Person | None, cmd: c.Rejected, msg: Incoming, now: datetime
-    ) -> str:
-        assert person is not None
-        version = plan_for_keyword(session, cmd.keyword)
-        started = runs.start_run(
-            session, person, version, cmd.company, cmd.role, now, self.config.default_window
-        )
-        plan = parsed(version)
-        # A step due at once answers what the person has just written, whatever the hour, so it
-        # goes in the reply even when the window would hold it; a reply that will not reach
-        # them (a retry by housekeeping) leaves it to the dispatcher.
-        at_once = {
-            step.id
-            for step in plan.steps
-            if step.due.offset == timedelta(0) and step.due.at is None and not step.business_days
-        }
-        opening = [
-            s
-            for s in started.steps
-            if msg.live and s.reminder_of is None and (s.due_at <= now or s.step_key in at_once)
-        ]
-        texts = [render_step(session, step, plan, person, started.run, now) for step in opening]
-        for step in opening:
-            self._sent_in_reply(session, step, person, msg, now)
-        later = next_waiting(session, started.run.id)
-        when = self._when(person, later.due_at, now) if later else None
-        return replies.rejected(cmd.company, texts, later.kind if later else None, when)
 
     def pause(
         self, session: Session, person: Person | None, cmd: c.Pause, msg: Incoming, now: datetime
@@ -290,3 +231,12 @@ class Router(PersonCommands):
         if prompt is not None and cmd.text:
             return replies.journal_kept()
         return replies.hint()
+
+
+def _parse_text(session: Session, text: str) -> c.Command:
+    # Plan keywords are tried only after every built-in command, so they can only change a Free
+    # result: most messages need no look-up of them.
+    command = c.parse_command(text)
+    if isinstance(command, c.Free):
+        return c.parse_command(text, trigger_keywords(session))
+    return command

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from onward.engine.errors import NotFound, UsageError
@@ -24,7 +24,14 @@ from onward.engine.models import (
     Step,
 )
 from onward.engine.plan_store import parsed
-from onward.engine.schedule import cancel_waiting, expand_run, shift_waiting, window_for
+from onward.engine.schedule import (
+    NewStep,
+    SentNow,
+    cancel_waiting,
+    expand_run,
+    shift_waiting,
+    window_for,
+)
 from onward.plans import PROMPT_KINDS
 
 
@@ -32,17 +39,31 @@ from onward.plans import PROMPT_KINDS
 class Started:
     run: Run
     superseded: list[Run]
-    steps: list[Step]
+    steps: list[NewStep]
+
+
+# Built once (every inbound message asks): building a query costs about as much as running it.
+_OPEN_RUNS = (
+    select(Run)
+    .where(Run.person_id == bindparam("person_id"), Run.status.in_(OPEN_RUN_STATUSES))
+    .order_by(Run.started_at.desc(), Run.id.desc())
+)
+# The most recently sent prompt of the person's current run, in one statement.
+_OPEN_PROMPT = (
+    select(Step)
+    .where(
+        Step.run_id == _OPEN_RUNS.with_only_columns(Run.id).limit(1).scalar_subquery(),
+        Step.status == STEP_SENT,
+        Step.kind.in_(PROMPT_KINDS),
+        Step.reminder_of.is_(None),
+    )
+    .order_by(Step.sent_at.desc(), Step.id.desc())
+    .limit(1)
+)
 
 
 def open_runs(session: Session, person_id: int) -> list[Run]:
-    return list(
-        session.scalars(
-            select(Run)
-            .where(Run.person_id == person_id, Run.status.in_(OPEN_RUN_STATUSES))
-            .order_by(Run.started_at.desc(), Run.id.desc())
-        )
-    )
+    return list(session.scalars(_OPEN_RUNS, {"person_id": person_id}))
 
 
 def current_run(session: Session, person_id: int) -> Run | None:
@@ -65,19 +86,23 @@ def start_run(
     role: str,
     now: datetime,
     default_window: str,
+    sent_now: SentNow | None = None,
 ) -> Started:
-    """Record the rejection and start its plan; one person never gets two streams."""
+    """Record the rejection and start its plan; one person never gets two streams.
+
+    Steps `sent_now` picks are written as sent: they go in the reply to the person's message.
+    """
     superseded = []
     for old in open_runs(session, person.id):
         finish(session, old, RUN_SUPERSEDED, now, "superseded by a newer rejection")
         superseded.append(old)
     rejection = Rejection(person_id=person.id, company=company, role=role, reported_at=now)
-    session.add(rejection)
-    session.flush()
+    # Through the relationships: one flush writes both rows, and rendering the opening step
+    # later finds the rejection in hand instead of loading it again.
     run = Run(
-        person_id=person.id,
-        rejection_id=rejection.id,
-        plan_version_id=version.id,
+        person=person,
+        rejection=rejection,
+        plan_version=version,
         status=RUN_ACTIVE,
         applied_count=0,
         started_at=now,
@@ -85,7 +110,8 @@ def start_run(
     session.add(run)
     session.flush()
     plan = parsed(version)
-    steps = expand_run(session, run, plan, person, now, window_for(person, plan, default_window))
+    window = window_for(person, plan, default_window)
+    steps = expand_run(session, run, plan, person, now, window, sent_now)
     return Started(run=run, superseded=superseded, steps=steps)
 
 
@@ -147,17 +173,4 @@ def resume_due(session: Session, now: datetime, default_window: str) -> int:
 
 def open_prompt(session: Session, person_id: int) -> Step | None:
     """The most recently sent prompt of the person's running plan: replies go to its journal."""
-    run = current_run(session, person_id)
-    if run is None:
-        return None
-    return session.scalars(
-        select(Step)
-        .where(
-            Step.run_id == run.id,
-            Step.status == STEP_SENT,
-            Step.kind.in_(PROMPT_KINDS),
-            Step.reminder_of.is_(None),
-        )
-        .order_by(Step.sent_at.desc(), Step.id.desc())
-        .limit(1)
-    ).first()
+    return session.scalars(_OPEN_PROMPT, {"person_id": person_id}).first()

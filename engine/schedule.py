@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from onward.channels import STATE_RANK
 from onward.engine.models import (
     STEP_CANCELLED,
     STEP_PENDING,
+    STEP_SENT,
     WAITING_STEP_STATUSES,
     Delivery,
     Person,
@@ -48,34 +52,90 @@ def due_spec(due: Due, business_days: bool) -> DueSpec:
     return DueSpec(days=due.days, delta=due.delta, at=due.at, business_days=business_days)
 
 
+@dataclass(frozen=True)
+class NewStep:
+    """A step row just written, as plain values: for a run's ten rows, building ORM objects
+    costs more than the INSERT itself."""
+
+    id: int
+    run_id: int
+    step_key: str
+    kind: str
+    seq: int
+    due_at: datetime
+    status: str
+    reminder_of: int | None = None
+
+
+_STEPS = cast(Table, Step.__table__)
+# A plain (Core) INSERT: the rows come back as NewStep values, not ORM objects.
+_INSERT_STEPS = insert(_STEPS).returning(_STEPS.c.step_key, _STEPS.c.id)
+
+# Says which of a new run's steps are written as sent at once (they travel in the reply).
+SentNow = Callable[[str, datetime], bool]
+
+
 def expand_run(
-    session: Session, run: Run, plan: Plan, person: Person, anchor: datetime, window: Window
-) -> list[Step]:
+    session: Session,
+    run: Run,
+    plan: Plan,
+    person: Person,
+    anchor: datetime,
+    window: Window,
+    sent_now: SentNow | None = None,
+) -> list[NewStep]:
     """Create the step rows of a new run (and their reminders), due times in UTC."""
     tz = ZoneInfo(person.timezone)
     specs = [(step.id, due_spec(step.due, step.business_days)) for step in plan.steps]
     timeline = plan_timeline(anchor, specs, tz, window, person.country)
     by_id = {step.id: (index, step) for index, step in enumerate(plan.steps)}
-    rows: list[Step] = []
+    parents = []
     for step_key, placement in timeline:
         index, plan_step = by_id[step_key]
-        row = Step(
-            run_id=run.id,
-            step_key=step_key,
-            kind=plan_step.kind,
-            seq=index,
-            due_at=placement.due_utc,
-            status=STEP_PENDING,
-            attempts=0,
+        sent = sent_now is not None and sent_now(step_key, placement.due_utc)
+        parents.append(
+            {
+                "run_id": run.id,
+                "step_key": step_key,
+                "kind": plan_step.kind,
+                "seq": index,
+                "due_at": placement.due_utc,
+                "status": STEP_SENT if sent else STEP_PENDING,
+                "sent_at": anchor if sent else None,
+                "attempts": 1 if sent else 0,
+            }
         )
-        session.add(row)
-        rows.append(row)
-    session.flush()
-    for row in list(rows):
-        plan_step = by_id[row.step_key][1]
-        if plan_step.reminder is not None:
-            rows.append(add_reminder(session, row, plan_step, person, window))
-    return rows
+    rows = insert_steps(session, parents)
+    reminders = [
+        reminder_values(row, plan_step, person, window)
+        for row in rows
+        if (plan_step := by_id[row.step_key][1]).reminder is not None
+    ]
+    return rows + insert_steps(session, reminders)
+
+
+def insert_steps(session: Session, values: list[dict[str, Any]]) -> list[NewStep]:
+    """Many step rows in one INSERT ... RETURNING, given back in the order of `values`.
+
+    They are matched back by step key (unique within a run's new rows): RETURNING promises no
+    order, and asking SQLAlchemy for one makes it send one INSERT per row on SQLite.
+    """
+    if not values:
+        return []
+    ids: dict[str, int] = dict(session.execute(_INSERT_STEPS, values).all())
+    return [
+        NewStep(
+            id=ids[value["step_key"]],
+            run_id=value["run_id"],
+            step_key=value["step_key"],
+            kind=value["kind"],
+            seq=value["seq"],
+            due_at=value["due_at"],
+            status=value["status"],
+            reminder_of=value.get("reminder_of"),
+        )
+        for value in values
+    ]
 
 
 def reminder_due(
@@ -94,22 +154,20 @@ def reminder_due(
     return placed
 
 
-def add_reminder(
-    session: Session, parent: Step, plan_step: PlanStep, person: Person, window: Window
-) -> Step:
-    row = Step(
-        run_id=parent.run_id,
-        step_key=f"{parent.step_key}.reminder",
-        kind=parent.kind,
-        seq=parent.seq,
-        reminder_of=parent.id,
-        due_at=reminder_due(parent.due_at, plan_step, person, window),
-        status=STEP_PENDING,
-        attempts=0,
-    )
-    session.add(row)
-    session.flush()
-    return row
+def reminder_values(
+    parent: NewStep, plan_step: PlanStep, person: Person, window: Window
+) -> dict[str, Any]:
+    return {
+        "run_id": parent.run_id,
+        "step_key": f"{parent.step_key}.reminder",
+        "kind": parent.kind,
+        "seq": parent.seq,
+        "reminder_of": parent.id,
+        "due_at": reminder_due(parent.due_at, plan_step, person, window),
+        "status": STEP_PENDING,
+        "sent_at": None,
+        "attempts": 0,
+    }
 
 
 def waiting_steps(session: Session, run_id: int) -> list[Step]:
@@ -185,3 +243,9 @@ def next_waiting(session: Session, run_id: int) -> Step | None:
         .order_by(Step.due_at, Step.id)
         .limit(1)
     ).first()
+
+
+def first_waiting(steps: Iterable[NewStep]) -> NewStep | None:
+    """`next_waiting` over the steps of a run just started, which are all in hand: no query."""
+    waiting = [s for s in steps if s.status in WAITING_STEP_STATUSES and s.reminder_of is None]
+    return min(waiting, key=lambda s: (s.due_at, s.id), default=None)

@@ -7,7 +7,8 @@ import asyncio
 import html
 import ipaddress
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -25,6 +26,7 @@ from onward.channels import Channel, DeliveryStatus, InboundMessage, WebhookReje
 from onward.engine import people
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
+from onward.engine.coalesce import Coalesced
 from onward.engine.deliveries import apply_status
 from onward.engine.inbox import Inbox
 from onward.engine.logs import get_logger
@@ -50,8 +52,9 @@ class WebDeps:
     inbox: Inbox
     channels: ChannelSet
     health: ChannelHealth | None = None
-    # Called after each new inbound message: it may have made a step due sooner (the daemon
-    # moves its wake-up to the earliest due time).
+    # Called after new inbound messages: they may have made a step due sooner (the daemon
+    # moves its wake-up to the earliest due time). Coalesced: one call serves every message
+    # stored before it starts.
     after_inbound: Callable[[], None] | None = None
 
 
@@ -60,6 +63,7 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     head = head_revision()
     health = deps.health or ChannelHealth()
     replier = Replier(deps.inbox.sessions, deps.clock, deps.channels, settings.public_url)
+    wake = Coalesced(deps.after_inbound) if deps.after_inbound else None
 
     def channel_for(name: str, medium: str | None) -> Channel | None:
         if name == "console" and not _is_loopback(settings.host):
@@ -107,8 +111,8 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             log.error("database unavailable while taking a webhook", channel=name, reason=reason)
             return _problem(503, "database unavailable, retry later", retry_after="10")
         tasks = BackgroundTasks()
-        if deps.after_inbound is not None and not received.duplicate:
-            tasks.add_task(run_in_threadpool, deps.after_inbound)
+        if wake is not None and not received.duplicate and wake.request():
+            tasks.add_task(run_in_threadpool, wake.run)
         if getattr(channel, "replies_inline", True) or not received.reply or received.duplicate:
             content_type, payload = channel.reply_response(received.reply)
             return Response(payload, media_type=content_type, background=tasks)
@@ -144,6 +148,15 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
+    @asynccontextmanager
+    async def warmed(app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(deps.inbox.warm_up)
+        if lifespan is None:
+            yield
+            return
+        async with lifespan(app):
+            yield
+
     return Starlette(
         routes=[
             Route("/webhooks/{channel}/{kind}", webhook, methods=["POST"]),
@@ -152,7 +165,7 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
         ],
-        lifespan=lifespan,
+        lifespan=warmed,
     )
 
 

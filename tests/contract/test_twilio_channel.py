@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from twilio.twiml.messaging_response import MessagingResponse
 
 from onward.channels.base import (
     Channel,
@@ -270,6 +271,22 @@ def test_a_correctly_signed_inbound_message_is_parsed():
 
 
 @pytest.mark.parametrize(
+    ("called", "signed"),
+    [
+        (INBOUND_URL, INBOUND_URL),
+        (INBOUND_URL, INBOUND_URL.replace(".org/", ".org:443/")),  # Twilio may sign the port
+        (INBOUND_URL.replace(".org/", ".org:443/"), INBOUND_URL),
+        ("http://127.0.0.1:8000/webhooks/twilio/sms", "http://127.0.0.1:8000/webhooks/twilio/sms"),
+    ],
+)
+def test_a_signature_with_or_without_the_port_is_accepted(called: str, signed: str) -> None:
+    message = make_channel().parse_inbound(
+        webhook(called, INBOUND, signature=sign(signed, INBOUND))
+    )
+    assert message.provider_message_id == INBOUND["MessageSid"]
+
+
+@pytest.mark.parametrize(
     "request_",
     [
         pytest.param(webhook(INBOUND_URL, INBOUND, signature=""), id="missing"),
@@ -444,6 +461,16 @@ def test_a_reply_is_twiml_with_the_text_escaped():
     root = ET.fromstring(body)
     assert root.tag == "Response"
     assert [(child.tag, child.text) for child in root] == [("Message", text)]
+
+
+@pytest.mark.parametrize(
+    "text", [None, "", "ok", "a <b> & 'c' \"d\"", "two\nlines\r\n\ttab", "🙂 Grüße — 日本", "]]>"]
+)
+def test_a_reply_is_byte_for_byte_what_the_sdk_writes(text: str | None) -> None:
+    expected = MessagingResponse()
+    if text:
+        expected.message(text)
+    assert make_channel().reply_response(text)[1] == str(expected.to_xml()).encode("utf-8")
 
 
 @pytest.mark.parametrize("text", [None, ""])

@@ -364,3 +364,23 @@ def test_forget_while_the_provider_is_called_erases_and_breaks_nothing(db_engine
     assert sum(outcomes.values()) == 2
     assert [d.address for d in world.deliveries()] == ["+14155550101"]  # nothing left of the other
     assert world.step(kept, "ack").status == "sent"
+
+
+def test_a_status_callback_that_beats_the_record_is_not_set_back(db_engine, clock):
+    """A fast provider calls back `delivered` while its API call is still returning: recording
+    the send afterwards must not move the delivery back to `sent`."""
+    world = Harness(db_engine, clock, sms=FlakyChannel(status="sent"))
+    run_id = world.start_run()
+    ack = world.step(run_id, "ack")
+    world.clock.set(ack.due_at)
+
+    def callback_arrives_first(message):
+        status = DeliveryStatus("flaky", None, message.delivery_id, "delivered")
+        with world.sessions.begin() as session:
+            assert apply_status(session, status, world.clock.now()) is True
+
+    world.sms.during_send = callback_arrives_first  # type: ignore[attr-defined]
+    assert world.dispatcher().tick() == {"sent": 1}
+    [row] = world.deliveries()
+    assert row.status == "delivered" and row.provider_id is not None
+    assert world.step(run_id, "ack").status == "sent"

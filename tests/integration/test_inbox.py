@@ -234,3 +234,17 @@ def test_simultaneous_rejections_from_one_person_leave_one_stream(talk: Talk) ->
         assert all(r.handled for r in together(2, lambda: talk.send(bodies.get())))
         assert talk.count(Run, Run.status.in_(("active", "paused"))) == 1
     assert talk.count(Rejection) == 7
+
+
+def test_the_warm_up_at_start_leaves_nothing_behind(talk: Talk) -> None:
+    talk.inbox.warm_up()
+    for model in (Person, Rejection, Run, Delivery, InboundMessage):
+        assert talk.count(model) == 0, model.__tablename__
+    assert talk.say("REJECTED Acme")  # and the real first message is routed as ever
+
+
+def test_the_warm_up_never_fails_a_start(engine: Engine, clock: FakeClock) -> None:
+    cleared(engine)  # not even the plans are there
+    inbox = Inbox(Talk(engine, clock).sessions, Router(RouterConfig()), clock)
+    cleared(engine)
+    inbox.warm_up()

@@ -1,0 +1,287 @@
+"""A batch's database work: claim due steps, read what their guards need, write what they decided.
+
+A step is due when it is pending and its time has come, or when the dispatcher that claimed it
+let its lease run out. Each kind is read on its own, in (due_at, id) order straight off an index,
+so a claim costs the same with ten or with a million steps waiting (one query with an OR of the
+two would sort every due step on every claim). On PostgreSQL, FOR UPDATE SKIP LOCKED lets
+replicas claim side by side without waiting for, or taking, each other's steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import Session, load_only
+
+from onward.channels import STATE_RANK
+from onward.engine.bulk import fresh_plans, insert_rows, is_postgres
+from onward.engine.db import Base
+from onward.engine.models import (
+    RUN_ACTIVE,
+    STEP_CLAIMED,
+    STEP_PENDING,
+    Person,
+    PlanVersion,
+)
+from onward.engine.plan_store import parsed
+from onward.engine.render import journal_answers
+from onward.plans import Plan
+
+STEPS = Base.metadata.tables["steps"]
+RUNS = Base.metadata.tables["runs"]
+REJECTIONS = Base.metadata.tables["rejections"]
+DELIVERIES = Base.metadata.tables["deliveries"]
+
+
+@dataclass(slots=True)
+class StepRow:
+    """A step's own columns, as read and as the guards leave them (changes are written back)."""
+
+    id: int
+    run_id: int
+    step_key: str
+    reminder_of: int | None
+    due_at: datetime
+    status: str
+    claimed_by: str | None
+    lease_until: datetime | None
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+    medium: str | None
+
+
+@dataclass(slots=True)
+class DeliveryRow:
+    """A step's latest delivery, as read and as the guards leave it."""
+
+    id: int
+    step_id: int
+    status: str
+    status_rank: int
+    error: str | None
+    updated_at: datetime
+    channel: str
+    medium: str
+    address: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A reminder's prompt (its parent step): whether it was sent and answered."""
+
+    status: str
+    due_at: datetime
+    answered_at: datetime | None
+
+
+@dataclass(slots=True)
+class Claimed:
+    """A claimed step with what its guards read about its run and person (read only)."""
+
+    step: StepRow
+    loaded: tuple[object, ...]  # the step's columns as read: what changed is written back
+    run_status: str
+    person_id: int
+    applied_count: int
+    plan_version_id: int
+    company: str
+    role: str
+    person: Person
+
+
+@dataclass
+class Batch:
+    """Everything a batch of claimed steps needs, read in a handful of queries."""
+
+    items: list[Claimed]
+    latest_delivery: dict[int, DeliveryRow]  # by step id
+    delivery_loaded: dict[int, tuple[object, ...]]  # by delivery id: its columns as read
+    parents: dict[int, Prompt]  # by the prompt's step id
+    answers: dict[int, dict[str, str]]
+    plans: dict[int, Plan]
+
+
+STEP_FIELDS = tuple(f.name for f in fields(StepRow))
+DELIVERY_FIELDS = tuple(f.name for f in fields(DeliveryRow))
+
+# What the guards read of a person; the rest (their timestamps) would only cost parsing.
+_PERSON = load_only(
+    Person.id,
+    Person.phone,
+    Person.email,
+    Person.timezone,
+    Person.country,
+    Person.sms_status,
+    Person.email_status,
+    Person.preferred_medium,
+    Person.send_window,
+)
+_CLAIMED_ROWS = (
+    select(
+        *[STEPS.c[name] for name in STEP_FIELDS],
+        RUNS.c.status,
+        RUNS.c.person_id,
+        RUNS.c.applied_count,
+        RUNS.c.plan_version_id,
+        REJECTIONS.c.company,
+        REJECTIONS.c.role,
+        Person,
+    )
+    .select_from(STEPS)
+    .join(RUNS, RUNS.c.id == STEPS.c.run_id)
+    .join(REJECTIONS, REJECTIONS.c.id == RUNS.c.rejection_id)
+    .join(Person, Person.id == RUNS.c.person_id)
+    .options(_PERSON)
+)
+# Built once: the two kinds of due step, each in index order, and the steps named by id.
+_DUE_KINDS = [
+    _CLAIMED_ROWS.where(RUNS.c.status == RUN_ACTIVE, *kind)
+    .order_by(STEPS.c.due_at, STEPS.c.id)
+    .limit(bindparam("limit"))
+    for kind in (
+        (STEPS.c.status == STEP_PENDING, STEPS.c.due_at <= bindparam("now")),
+        (STEPS.c.status == STEP_CLAIMED, STEPS.c.lease_until < bindparam("now")),
+    )
+]
+_LOCKED_DUE_KINDS = [query.with_for_update(skip_locked=True, of=STEPS) for query in _DUE_KINDS]
+_BY_ID = _CLAIMED_ROWS.where(STEPS.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
+    """The first `limit` due steps of active runs, oldest first, locked; not yet marked claimed."""
+    kinds = _LOCKED_DUE_KINDS if is_postgres(session) else _DUE_KINDS
+    found: list[Claimed] = []
+    for query in kinds:
+        found += _claimed(session, query, {"now": now, "limit": limit})
+    # The two kinds merged in due order, as one query would have taken them. A row read but
+    # not taken (only when both kinds are due at once) stays locked until the claim commits.
+    found.sort(key=lambda item: (item.step.due_at, item.step.id))
+    return found[:limit]
+
+
+def load_claimed(session: Session, step_ids: Sequence[int]) -> list[Claimed]:
+    """Steps claimed earlier (by whoever), by id, in the given order; locked on PostgreSQL."""
+    query = _BY_ID.with_for_update(of=STEPS) if is_postgres(session) else _BY_ID
+    by_id = {item.step.id: item for item in _claimed(session, query, {"ids": list(step_ids)})}
+    return [by_id[i] for i in step_ids if i in by_id]
+
+
+def _claimed(session: Session, query: Select[Any], params: dict[str, object]) -> list[Claimed]:
+    width = len(STEP_FIELDS)
+    items = []
+    for row in session.execute(query, params):
+        values = tuple(row[:width])
+        status, person_id, applied, version, company, role, person = row[width:]
+        items.append(
+            Claimed(
+                StepRow(*values), values, status, person_id, applied, version, company, role, person
+            )
+        )
+    return items
+
+
+def load_batch(session: Session, items: list[Claimed]) -> Batch:
+    """The latest delivery and reminder parent of each step, journal answers and plans."""
+    step_ids = [item.step.id for item in items]
+    latest: dict[int, DeliveryRow] = {}
+    loaded: dict[int, tuple[object, ...]] = {}
+    with fresh_plans(session):
+        rows = session.execute(
+            select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS])
+            .where(DELIVERIES.c.step_id.in_(step_ids))
+            .order_by(DELIVERIES.c.id)
+        ).all()
+    for row in rows:
+        latest[row.step_id] = DeliveryRow(*row)  # ordered by id: the last one wins
+        loaded[row.id] = tuple(row)
+    parent_ids = [item.step.reminder_of for item in items if item.step.reminder_of is not None]
+    parents = (
+        {
+            row.id: Prompt(row.status, row.due_at, row.answered_at)
+            for row in session.execute(
+                select(STEPS.c.id, STEPS.c.status, STEPS.c.due_at, STEPS.c.answered_at).where(
+                    STEPS.c.id.in_(parent_ids)
+                )
+            )
+        }
+        if parent_ids
+        else {}
+    )
+    version_ids = {item.plan_version_id for item in items}
+    plans = (
+        {
+            version.id: parsed(version)
+            for version in session.scalars(
+                select(PlanVersion).where(PlanVersion.id.in_(version_ids))
+            )
+        }
+        if version_ids
+        else {}
+    )
+    answers = journal_answers(session, {item.step.run_id for item in items})
+    return Batch(items, latest, loaded, parents, answers, plans)
+
+
+def write_back(
+    session: Session, batch: Batch, sending: list[int], worker_id: str, lease_until: datetime
+) -> None:
+    """One UPDATE holds every step about to be sent (claimed, leased, one more attempt); any
+    other change the guards made is written row by row."""
+    if sending:
+        session.execute(
+            update(STEPS)
+            .where(STEPS.c.id.in_(sending))
+            .values(
+                status=STEP_CLAIMED,
+                claimed_by=worker_id,
+                lease_until=lease_until,
+                attempts=STEPS.c.attempts + 1,
+            )
+        )
+    held = set(sending)
+    others = [(item.step, item.loaded) for item in batch.items if item.step.id not in held]
+    _write_changes(session, STEPS.name, STEP_FIELDS, others)
+    deliveries = [(row, batch.delivery_loaded[row.id]) for row in batch.latest_delivery.values()]
+    _write_changes(session, DELIVERIES.name, DELIVERY_FIELDS, deliveries)
+
+
+def _write_changes(
+    session: Session, table: str, names: tuple[str, ...], rows: list[tuple[Any, tuple[object, ...]]]
+) -> None:
+    """UPDATE the columns that differ from what was read, one executemany per set of columns."""
+    groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for row, loaded in rows:
+        changed = tuple(
+            name for name, before in zip(names, loaded, strict=True) if getattr(row, name) != before
+        )
+        if changed:
+            values = {name: getattr(row, name) for name in changed}
+            groups.setdefault(changed, []).append({"row_id": row.id, **values})
+    target = Base.metadata.tables[table]
+    for params in groups.values():
+        # A row erased meanwhile (FORGET) is simply not matched.
+        session.execute(update(target).where(target.c.id == bindparam("row_id")), params)
+
+
+def insert_deliveries(
+    session: Session, rows: list[tuple[int, int, int, str, str, str]], now: datetime
+) -> dict[int, int]:
+    """New deliveries in `sending`, from (step, run, person, channel, medium, address) each, in
+    one statement; returns each one's id by its step id."""
+    same = {
+        "status": "sending",
+        "status_rank": STATE_RANK["sending"],
+        "attempts": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    names = ("step_id", "run_id", "person_id", "channel", "medium", "address")
+    returned = insert_rows(session, DELIVERIES, names, rows, same, ("id", "step_id"))
+    return {step_id: delivery_id for delivery_id, step_id in returned}

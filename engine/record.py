@@ -1,0 +1,160 @@
+"""Record what the provider said about each send of a batch, in one transaction after the sends.
+
+Accepted sends, the common case, are written with a statement or two for the whole batch; every
+other result (a failure, a retry, a send never made) goes through its rules in engine/outcomes.py.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, joinedload
+
+from onward.channels import (
+    STATE_RANK,
+    DeliveryState,
+    PermanentSendError,
+    ProviderAuthError,
+    SendOutcomeUnknown,
+    SendResult,
+    TransientSendError,
+)
+from onward.engine import outcomes
+from onward.engine.bulk import fresh_plans, update_rows
+from onward.engine.db import Base
+from onward.engine.guards import HELD_CHANNEL_DELAY, Prepared
+from onward.engine.logs import get_logger
+from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS
+from onward.engine.models import STEP_SENT, Delivery, Run, Step
+from onward.engine.pacing import ChannelHealth
+from onward.engine.retry import RetryPolicy
+
+log = get_logger("onward.dispatch")
+
+Sent = list[tuple[Prepared, SendResult | Exception | None]]
+
+
+def record(
+    session: Session,
+    sent: Sent,
+    now: datetime,
+    mediums: Collection[str],
+    retry: RetryPolicy,
+    health: ChannelHealth,
+) -> list[str]:
+    """Each send's outcome ("sent", "retried", "failed", ...), in the order of `sent`."""
+    accepted: list[tuple[Prepared, SendResult]] = []
+    rest: list[tuple[Prepared, Exception | None]] = []
+    for prepared, result in sent:
+        if isinstance(result, SendResult):
+            accepted.append((prepared, result))
+        else:
+            rest.append((prepared, result))
+    if accepted:
+        with fresh_plans(session):  # deliveries by id, one UPDATE each
+            _record_accepted(session, accepted, now)
+    if not rest:
+        return ["sent"] * len(sent)
+    deliveries = {
+        d.id: d
+        for d in session.scalars(
+            select(Delivery).where(Delivery.id.in_([p.delivery_id for p, _ in rest]))
+        )
+    }
+    steps = {
+        s.id: s
+        for s in session.scalars(
+            select(Step)
+            .where(Step.id.in_([p.step_id for p, _ in rest]))
+            .options(joinedload(Step.run, innerjoin=True).joinedload(Run.person, innerjoin=True))
+        ).unique()
+    }
+    by_delivery = {
+        p.delivery_id: _apply(p, r, deliveries, steps, now, set(mediums), retry, health)
+        for p, r in rest
+    }
+    return [by_delivery.get(p.delivery_id, "sent") for p, _ in sent]
+
+
+def _record_accepted(
+    session: Session, accepted: list[tuple[Prepared, SendResult]], now: datetime
+) -> None:
+    delivery_rows = []
+    by_state: dict[DeliveryState, list[int]] = {}
+    counts: Counter[tuple[str, str]] = Counter()
+    for prepared, result in accepted:
+        # The provider's first word can only move a delivery up from `sending`.
+        state = result.status if STATE_RANK[result.status] > STATE_RANK["sending"] else "sending"
+        delivery_rows.append((prepared.delivery_id, result.provider_id))
+        by_state.setdefault(state, []).append(prepared.delivery_id)
+        DISPATCH_LAG.observe(max((now - prepared.due_at).total_seconds(), 0.0))
+        counts[prepared.channel_name, state] += 1
+    for (channel, status), count in counts.items():
+        DELIVERIES.labels(channel, status).inc(count)
+    deliveries, steps = Base.metadata.tables["deliveries"], Base.metadata.tables["steps"]
+    update_rows(
+        session,
+        deliveries,
+        ("id", "provider_id"),
+        delivery_rows,
+        {"error": None, "updated_at": now},
+    )
+    # A status callback may have come in while the send call was returning (a fast provider):
+    # the state only moves forward, as in deliveries.apply_status.
+    for target, ids in by_state.items():
+        rank = STATE_RANK[target]
+        session.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(ids), deliveries.c.status_rank < rank)
+            .values(status=target, status_rank=rank)
+        )
+    # Every accepted step ends the same way: one UPDATE for them all. Core statements by
+    # primary key, not the ORM's: a row erased meanwhile (FORGET) is simply not matched.
+    session.execute(
+        update(steps)
+        .where(steps.c.id.in_([prepared.step_id for prepared, _ in accepted]))
+        .values(status=STEP_SENT, sent_at=now, last_error=None, claimed_by=None, lease_until=None)
+    )
+
+
+def _apply(
+    prepared: Prepared,
+    result: Exception | None,
+    deliveries: dict[int, Delivery],
+    steps: dict[int, Step],
+    now: datetime,
+    mediums: set[str],
+    retry: RetryPolicy,
+    health: ChannelHealth,
+) -> str:
+    name = prepared.channel_name
+    delivery = deliveries.get(prepared.delivery_id)
+    step = steps.get(prepared.step_id)
+    if delivery is None or step is None:
+        return "lost"  # erased (FORGET) while the provider was being called
+    match result:
+        case None:
+            outcome = outcomes.record_released(delivery, step, now)
+        case SendOutcomeUnknown():
+            log.warning("provider may have taken the message; not sent again", channel=name)
+            outcome = outcomes.record_unknown(delivery, step, str(result), now)
+        case ProviderAuthError():
+            health.disable(name, str(result))
+            log.error("provider refused our credentials: channel held", channel=name)
+            outcome = outcomes.record_auth_failure(delivery, step, now, HELD_CHANNEL_DELAY)
+        case PermanentSendError():
+            outcome = outcomes.record_failure(delivery, step, result, mediums, now)
+        case TransientSendError():
+            outcome = outcomes.record_transient(delivery, step, result, retry, now)
+        case _:  # a channel bug or an unmapped SDK error: retry, then give up
+            log.error("channel raised an unexpected error", channel=name, error=repr(result))
+            wrapped = TransientSendError(f"{type(result).__name__}: {result}")
+            outcome = outcomes.record_transient(delivery, step, wrapped, retry, now)
+    if isinstance(result, Exception):
+        code = getattr(result, "code", None) or type(result).__name__
+        SEND_ERRORS.labels(name, str(code)).inc()
+    DELIVERIES.labels(name, "retrying" if outcome == "retried" else delivery.status).inc()
+    return outcome

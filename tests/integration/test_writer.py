@@ -1,0 +1,71 @@
+"""The webhooks' write transactions: in arrival order, and on SQLite they take the write lock
+from a busy writer elsewhere without giving up, then leave the connection as they found it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from onward.engine.db import create_db_engine, session_factory
+from onward.engine.models import AppSetting
+from onward.engine.schema import upgrade
+from onward.engine.writer import FairLock, Writer
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Engine:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'onward.db'}")
+    upgrade(engine)
+    return engine
+
+
+def test_the_lock_is_taken_in_the_order_it_was_asked_for() -> None:
+    lock, order = FairLock(), []
+    lock.__enter__()
+    threads = []
+    for n in range(8):
+        thread = threading.Thread(target=lambda n=n: _take(lock, order, n))
+        thread.start()
+        threads.append(thread)
+        time.sleep(0.02)  # each one queued before the next asks
+    lock.__exit__()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert order == list(range(8))
+
+
+def _take(lock: FairLock, order: list[int], n: int) -> None:
+    with lock:
+        order.append(n)
+
+
+def test_a_transaction_waits_for_a_busy_writer_then_commits(sqlite_engine: Engine) -> None:
+    writer = Writer(session_factory(sqlite_engine))
+    other = sqlite_engine.connect()
+    other.execute(text("select 1"))  # BEGIN IMMEDIATE: the other connection holds the lock
+    releaser = threading.Timer(0.3, other.commit)
+    releaser.start()
+    started = time.monotonic()
+    with writer.lock, writer.transaction() as session:
+        session.add(AppSetting(key="k", value="v"))
+    assert time.monotonic() - started >= 0.25
+    releaser.join()
+    other.close()
+    with writer.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AppSetting)) == 1
+    with sqlite_engine.connect() as conn:  # the connection went back with its own busy timeout
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_a_failure_rolls_the_whole_transaction_back(sqlite_engine: Engine) -> None:
+    writer = Writer(session_factory(sqlite_engine))
+    with pytest.raises(RuntimeError), writer.lock, writer.transaction() as session:
+        session.add(AppSetting(key="k", value="v"))
+        session.flush()
+        raise RuntimeError("half-way")
+    with writer.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AppSetting)) == 0
