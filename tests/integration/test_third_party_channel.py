@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from onward.channels.registry import ChannelRegistry
+from tests.acceptance.venvs import installed_tree
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "thirdparty_channel"
 
@@ -84,12 +85,7 @@ def fresh_venv_seeing_onward(root: Path) -> Path:
     """A new virtual environment whose own site-packages is empty but which can import onward."""
     venv.EnvBuilder(with_pip=False).create(root)
     python = root / "bin" / "python"
-    purelib = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    purelib = installed_tree(python)
     # addsitedir (unlike a bare path line) runs onward's own .pth files, editable finder included.
     host = sysconfig.get_paths()["purelib"]
     Path(purelib, "onward-host.pth").write_text(f"import site; site.addsitedir({host!r})\n")
