@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import sys
 import threading
@@ -19,6 +18,7 @@ from onward.channels.base import (
     SendResult,
     WebhookRejected,
     WebhookRequest,
+    is_loopback_host,
 )
 
 FRAME_WIDTH = 72
@@ -70,7 +70,7 @@ class ConsoleChannel:
         return SendResult(provider_id=f"console-{uuid.uuid4().hex}", status="delivered")
 
     def parse_inbound(self, request: WebhookRequest) -> InboundMessage:
-        if not _is_loopback(request.client_host):
+        if not is_loopback_host(request.client_host):
             raise WebhookRejected(
                 "the console channel only takes messages from this machine", status=403
             )
@@ -123,20 +123,6 @@ def render_frame(message: OutboundMessage) -> str:
         lines += [f"Subject: {message.subject}", ""]
     lines += [message.body, "─" * FRAME_WIDTH]
     return "\n".join(lines) + "\n"
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 def _json_object(request: WebhookRequest) -> dict[str, object]:

@@ -26,6 +26,7 @@ from onward.channels.base import (
     TransientSendError,
     WebhookRejected,
     WebhookRequest,
+    is_loopback_host,
 )
 from onward.channels.email_format import (
     address_of,
@@ -179,7 +180,7 @@ class SmtpEmailChannel:
                     f"the SMTP server does not offer STARTTLS, which {_URL} requires"
                 )
             if server.user is not None and server.password is not None:
-                if not encrypted and not _is_loopback(server.host):
+                if not encrypted and not is_loopback_host(server.host):
                     raise ProviderAuthError(
                         "the SMTP server offers no encryption; refusing to send the password "
                         "in the clear (use smtps:// or a server with STARTTLS)"
@@ -235,7 +236,3 @@ def _reply(exc: smtplib.SMTPResponseException) -> str:
 def _text(raw: bytes | str) -> str:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     return " ".join(text.split())[:300]
-
-
-def _is_loopback(host: str) -> bool:
-    return host in ("localhost", "::1") or host.startswith("127.")

@@ -27,6 +27,7 @@ from onward.engine.models import (
     Person,
     PlanVersion,
 )
+from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed
 from onward.engine.render import journal_answers
 from onward.plans import Plan
@@ -285,3 +286,17 @@ def insert_deliveries(
     names = ("step_id", "run_id", "person_id", "channel", "medium", "address")
     returned = insert_rows(session, DELIVERIES, names, rows, same, ("id", "step_id"))
     return {step_id: delivery_id for delivery_id, step_id in returned}
+
+
+def still_wanted(session: Session, step_id: int, medium: str) -> bool:
+    """Is the step's run still running, and its person still reachable on `medium` (no STOP,
+    no bounce since the guards ran)? A step erased meanwhile (FORGET) is not wanted."""
+    people = Person.__table__
+    status = people.c.sms_status if medium == "sms" else people.c.email_status
+    row = session.execute(
+        select(RUNS.c.status, status)
+        .select_from(STEPS.join(RUNS, RUNS.c.id == STEPS.c.run_id))
+        .join(people, people.c.id == RUNS.c.person_id)
+        .where(STEPS.c.id == step_id)
+    ).first()
+    return row is not None and row[0] == RUN_ACTIVE and row[1] == ACTIVE

@@ -69,6 +69,7 @@ def create_db_engine(
     return create_engine(
         url,
         echo=echo,
+        hide_parameters=True,  # errors reach logs: never with what a person wrote
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
@@ -83,7 +84,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         parent = Path(database).expanduser().parent
         if not parent.exists():
             raise FileNotFoundError(f"folder for the SQLite database does not exist: {parent}")
-    engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+    # Errors reach logs and stored error text: never with what a person wrote.
+    engine = create_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

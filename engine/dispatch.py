@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import Channel
-from onward.engine.claims import claim_due
+from onward.engine.claims import claim_due, still_wanted
 from onward.engine.clock import Clock
 from onward.engine.guards import Prepared, claim_and_prepare, prepare, prepare_batch
 from onward.engine.metrics import STEPS
@@ -29,6 +29,9 @@ from onward.engine.models import RUN_ACTIVE, STEP_CLAIMED, STEP_PENDING, Run, St
 from onward.engine.pacing import ChannelHealth, Pacer, Sleep
 from onward.engine.record import Sent, record
 from onward.engine.retry import RetryPolicy
+
+# How old a batch may be before each send first checks the person still wants it.
+RECHECK_AFTER = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,9 @@ class Dispatcher:
                 continue
             channel = self.channels[item.message.medium][1]
             self.pacers[item.channel_name].wait_turn()
+            if self._went_stale(item, started):
+                sent.append((item, None))  # back to the queue: the guards decide again
+                continue
             # No transaction is open while the provider is called: a slow one holds no locks.
             try:
                 sent.append((item, channel.send(item.message)))
@@ -155,6 +161,19 @@ class Dispatcher:
         for outcome, count in Counter(results).items():
             STEPS.labels(outcome).inc(count)
         return results
+
+    def _went_stale(self, item: Prepared, started: datetime) -> bool:
+        """A provider's pace can stretch a batch over a minute: the window may have closed
+        since the guards ran, or the person may have said STOP. Checked again before each send
+        once the batch is a few seconds old (one small query; at that point sends are paced)."""
+        now = self.clock.now()
+        expires = item.message.expires_at
+        if expires is not None and now >= expires:
+            return True
+        if now - started < RECHECK_AFTER:
+            return False
+        with self.sessions() as session:
+            return not still_wanted(session, item.step_id, item.message.medium)
 
     def _record(self, sent: Sent) -> list[str]:
         if not sent:

@@ -32,6 +32,8 @@ class Incoming:
     subject: str = ""
     # What the channel knew beyond the text: Twilio's OptOutType, an email's SPF/DKIM verdict.
     extra: Mapping[str, str] = field(default_factory=dict)
+    # Set by the router once: the subject or the body matched a crisis phrase.
+    crisis: bool = False
 
     @property
     def verified(self) -> bool:

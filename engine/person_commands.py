@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from onward.engine import commands as c
 from onward.engine import people, replies, runs
-from onward.engine.care import CrisisLine, crisis_line_for, detect_crisis
+from onward.engine.care import CrisisLine, crisis_line_for
 from onward.engine.incoming import Incoming, RouterConfig
 from onward.engine.logs import get_logger
 from onward.engine.metrics import CRISIS_ALERTS
@@ -52,8 +52,7 @@ class PersonCommands:
             # Nothing can carry the plan any more: its pending steps are cancelled, not skipped.
             for run in runs.open_runs(session, person.id):
                 runs.finish(session, run, RUN_CANCELLED, now, "opted out")
-        phrase = detect_crisis(msg.body, self.config.crisis_phrases)
-        if phrase is not None:  # "stop, i wanna die": honour STOP, and still give the line
+        if msg.crisis:  # "stop, i wanna die": honour STOP, and still give the line
             line = self._crisis(session, person, msg=msg, now=now)
             return f"{replies.opted_out()} {replies.crisis_line(line)}"
         return replies.opted_out()

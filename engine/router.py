@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -61,6 +62,7 @@ class Router(PersonCommands, RejectedCommand):
         self, session: Session, message: Incoming, command: c.Command, now: datetime
     ) -> Outcome:
         phrase = detect_crisis(f"{message.subject}\n{message.body}", self.config.crisis_phrases)
+        message = replace(message, crisis=phrase is not None)  # heard once, subject included
         if phrase is not None and not isinstance(command, c.Free | c.OptOut):
             # "rejected again and i want to die" or "pause i want to die": duty of care first.
             command = c.Free(message.body.strip())
@@ -208,9 +210,8 @@ class Router(PersonCommands, RejectedCommand):
     def free(
         self, session: Session, person: Person | None, cmd: c.Free, msg: Incoming, now: datetime
     ) -> str | None:
-        phrase = detect_crisis(cmd.text, self.config.crisis_phrases)
         if person is None:
-            if phrase is not None:
+            if msg.crisis:
                 return crisis_reply(self._crisis(session, None, msg, now))
             return replies.hint()
         prompt = runs.open_prompt(session, person.id)
@@ -226,7 +227,7 @@ class Router(PersonCommands, RejectedCommand):
                 )
             )
             prompt.answered_at = prompt.answered_at or now
-        if phrase is not None:
+        if msg.crisis:
             return crisis_reply(self._crisis(session, person, msg, now))
         if prompt is not None and cmd.text:
             return replies.journal_kept()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import ipaddress
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from starlette.routing import Route
 from starlette.types import Lifespan
 
 from onward.channels import Channel, DeliveryStatus, InboundMessage, WebhookRejected
+from onward.channels.base import is_loopback_host
 from onward.engine import people
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
@@ -66,7 +66,7 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     wake = Coalesced(deps.after_inbound) if deps.after_inbound else None
 
     def channel_for(name: str, medium: str | None) -> Channel | None:
-        if name == "console" and not _is_loopback(settings.host):
+        if name == "console" and not is_loopback_host(settings.host):
             return None  # the console inbound exists only on a daemon that listens on loopback
         return deps.channels.by_name(name, medium)
 
@@ -226,12 +226,3 @@ def _problem(
         media_type="application/json",
         headers=headers,
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

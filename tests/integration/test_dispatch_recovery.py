@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -384,3 +384,44 @@ def test_a_status_callback_that_beats_the_record_is_not_set_back(db_engine, cloc
     [row] = world.deliveries()
     assert row.status == "delivered" and row.provider_id is not None
     assert world.step(run_id, "ack").status == "sent"
+
+
+def _two_steps_due_together(world: Harness, at: datetime) -> tuple[Dispatcher, int]:
+    run_id = world.start_run()
+    dispatcher = world.dispatcher()
+    world.drive(dispatcher, until=world.step(run_id, "ack").due_at)
+    for key in ("checkin", "reflect"):
+        world.update_step(world.step(run_id, key).id, due_at=at)
+    world.clock.set(at)
+    return dispatcher, run_id
+
+
+def test_a_paced_batch_stops_at_the_window_close(db_engine, clock):
+    """A provider's pace can stretch a batch past 20:00: what is left waits for the morning."""
+    world = Harness(db_engine, clock, sms=FlakyChannel())
+    dispatcher, run_id = _two_steps_due_together(
+        world, datetime(2026, 11, 25, 19, 59, 59, tzinfo=LA)
+    )
+    world.sms.during_send = lambda _message: world.clock.advance(timedelta(seconds=2))  # type: ignore[attr-defined]
+    assert dispatcher.tick() == {"sent": 1, "released": 1}
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  (the ack, then one)
+    assert dispatcher.tick() == {"rescheduled": 1}
+    waiting = [s for s in world.steps(run_id) if s.step_key in ("checkin", "reflect")]
+    assert sorted(s.status for s in waiting) == ["pending", "sent"]
+    later = next(s for s in waiting if s.status == "pending")
+    assert later.due_at.astimezone(LA).strftime("%Y-%m-%d %H:%M") == "2026-11-26 09:00"
+
+
+def test_a_stop_during_a_paced_batch_holds_the_rest_of_it(db_engine, clock):
+    """STOP arrives while a slow batch is being sent: nothing more goes to that person."""
+    world = Harness(db_engine, clock, sms=FlakyChannel())
+    dispatcher, _ = _two_steps_due_together(world, datetime(2026, 11, 25, 12, 0, tzinfo=LA))
+
+    def stop_arrives_meanwhile(_message):
+        world.clock.advance(timedelta(seconds=3))
+        world.update_person(sms_status="opted_out")
+
+    world.sms.during_send = stop_arrives_meanwhile  # type: ignore[attr-defined]
+    assert dispatcher.tick() == {"sent": 1, "released": 1}
+    assert dispatcher.tick() == {"skipped": 1}
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  (the ack, then one)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import Engine
 
 from onward.engine.clock import FakeClock
@@ -84,3 +85,12 @@ def test_only_a_proven_address_confirms_an_email(talk: Talk) -> None:
 def test_the_operator_help_text(shared_engine: Engine, clock: FakeClock) -> None:
     talk = Talk(cleared(shared_engine), clock, help_text="Acme Careers Club: text STOP to end.")
     assert talk.say("help") == "Acme Careers Club: text STOP to end."
+
+
+@pytest.mark.parametrize("body", ["thanks for the note", "stop"])
+def test_a_crisis_phrase_in_an_emails_subject_is_heard(talk: Talk, body: str) -> None:
+    talk.say("REJECTED Acme", ADDRESS, medium="email")
+    reply = talk.say(body, ADDRESS, medium="email", subject="Re: I want to die")
+    # An address has no country: the line is the international directory.
+    assert reply is not None and "findahelpline.com" in reply
+    assert [run.status for run in talk.runs(ADDRESS)] in (["paused"], ["cancelled"])

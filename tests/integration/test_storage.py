@@ -56,3 +56,12 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_engine: Engine) -> N
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_a_database_error_never_carries_what_a_person_wrote(db_engine: Engine) -> None:
+    """Errors end up in logs (tracebacks) and in the inbound row's error column: the statement
+    may be named, its parameters (a journal entry, a message body) never."""
+    words = "my private sorrow words"
+    with pytest.raises(Exception) as raised, db_engine.begin() as conn:
+        conn.execute(text("INSERT INTO no_such_table (body) VALUES (:body)"), {"body": words})
+    assert words not in str(raised.value)

@@ -166,3 +166,25 @@ def test_webhook_request_lowercases_header_names() -> None:
         "content-type": "Application/JSON; charset=utf-8",
     }
     assert request.content_type == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.10.0.3", True),
+        ("::1", True),
+        ("0:0::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("localhost", True),
+        ("127.mail.example.com", False),  # a name, not an address: could be anywhere
+        ("10.0.0.5", False),
+        ("::ffff:10.0.0.1", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_loopback_is_an_address_on_this_machine_only(host: str | None, loopback: bool) -> None:
+    from onward.channels.base import is_loopback_host
+
+    assert is_loopback_host(host) is loopback
