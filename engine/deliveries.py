@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onward.channels import DeliveryStatus, can_advance
-from onward.engine import people
+from onward.engine import people, runs
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.metrics import DELIVERIES
 from onward.engine.models import (
@@ -59,8 +59,8 @@ def apply_status(session: Session, status: DeliveryStatus, now: datetime) -> boo
     if status.provider_id and delivery.provider_id is None:
         delivery.provider_id = status.provider_id
     person = session.get(Person, delivery.person_id)
-    if person is not None and status.consent == "opted_out":
-        people.set_status(person, delivery.medium, people.OPTED_OUT, now)
+    if person is not None and status.consent == "opted_out":  # unsubscribe, spam report
+        runs.opt_out(session, person, delivery.medium, now)
     elif person is not None and status.consent == "invalid":
         people.set_status(person, delivery.medium, people.INVALID, now)
     if not can_advance(delivery.status, status.state):  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from onward.engine.logs import get_logger
 from onward.engine.metrics import INBOUND, INBOUND_DUPLICATES, INBOUND_FAILURES
 from onward.engine.models import InboundMessage as InboundRow
 from onward.engine.router import Router
-from onward.engine.writer import Writer
+from onward.engine.writer import write_lock
 
 log = get_logger("onward.inbox")
 MAX_HANDLING_ATTEMPTS = 5
@@ -48,11 +48,11 @@ class Inbox:
         self.router = router
         self.clock = clock
         # On SQLite, webhooks queue for the one write lock in arrival order (see writer.py).
-        self.writer = Writer(sessions)
+        self.write_lock = write_lock(sessions)
 
     def receive(self, message: InboundMessage) -> Received:
         """Store first, then act: a provider's retry of the same message changes nothing."""
-        with self.writer.lock:
+        with self.write_lock:
             try:
                 return self._store_and_route(message)
             except _AlreadyStored:
@@ -68,7 +68,7 @@ class Inbox:
         and routing runs in a savepoint after it, so a routing failure is rolled back alone and
         the message still commits, with its error, for housekeeping."""
         now = self.clock.now()
-        with self.writer.transaction() as session:
+        with self.sessions.begin() as session:
             try:
                 row_id = session.execute(_INSERT, self._values(message, now)).scalar_one()
             except IntegrityError:
@@ -180,10 +180,7 @@ class Inbox:
     def _record_failure(self, inbound_id: int, exc: Exception) -> None:
         try:
             with self.sessions.begin() as session:
-                row = session.get(InboundRow, inbound_id)
-                if row is not None:
-                    row.error = _error_text(exc)
-                    row.attempts += 1
+                session.execute(_ATTEMPT, {"row_id": inbound_id, "error": _error_text(exc)})
         except Exception:  # the database itself is gone: the row keeps its earlier state
             log.exception(
                 "could not record the failure of an inbound message", inbound_id=inbound_id

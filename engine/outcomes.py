@@ -11,9 +11,7 @@ from onward.channels import (
     DeliveryState,
     PermanentSendError,
     RecipientOptedOut,
-    SendResult,
     TransientSendError,
-    can_advance,
 )
 from onward.engine import people
 from onward.engine.models import (
@@ -77,17 +75,6 @@ def release(step: StepFields, outcome: str) -> str:
 
 def other_medium(medium: str) -> str:
     return "email" if medium == "sms" else "sms"
-
-
-def record_sent(delivery: Delivery, step: Step | None, result: SendResult, now: datetime) -> str:
-    delivery.provider_id = result.provider_id
-    if can_advance(delivery.status, result.status):  # type: ignore[arg-type]
-        set_state(delivery, result.status, now)
-    delivery.error, delivery.updated_at = None, now
-    if step is not None:
-        step.status, step.sent_at, step.last_error = STEP_SENT, now, None
-        release(step, "sent")
-    return "sent"
 
 
 def record_transient(

@@ -14,7 +14,7 @@ from onward.engine.care import CrisisLine, crisis_line_for
 from onward.engine.incoming import Incoming, RouterConfig
 from onward.engine.logs import get_logger
 from onward.engine.metrics import CRISIS_ALERTS
-from onward.engine.models import RUN_CANCELLED, Person, Run
+from onward.engine.models import Person, Run
 from onward.engine.phones import InvalidPhoneNumber, region_for_phone
 from onward.engine.plan_store import parsed
 from onward.engine.schedule import keep_wall_times, next_waiting, window_for
@@ -34,9 +34,7 @@ class PersonCommands:
         step = next_waiting(session, run.id)
         if step is None:
             return replies.next_due(None, None)
-        return replies.next_line(
-            step.kind, replies.when_text(step.due_at, now, ZoneInfo(person.timezone))
-        )
+        return replies.next_line(step.kind, self._when(person, step.due_at, now))
 
     def _when(self, person: Person, due: datetime, now: datetime) -> str:
         return replies.when_text(due, now, ZoneInfo(person.timezone))
@@ -47,11 +45,7 @@ class PersonCommands:
         self, session: Session, person: Person | None, cmd: c.OptOut, msg: Incoming, now: datetime
     ) -> str:
         assert person is not None
-        people.set_status(person, msg.medium, people.OPTED_OUT, now)
-        if people.sendable_medium(person) is None:
-            # Nothing can carry the plan any more: its pending steps are cancelled, not skipped.
-            for run in runs.open_runs(session, person.id):
-                runs.finish(session, run, RUN_CANCELLED, now, "opted out")
+        runs.opt_out(session, person, msg.medium, now)
         if msg.crisis:  # "stop, i wanna die": honour STOP, and still give the line
             line = self._crisis(session, person, msg=msg, now=now)
             return f"{replies.opted_out()} {replies.crisis_line(line)}"

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onward.engine.clock import Clock
+from onward.engine.commands import REJECT_KEYWORDS
 from onward.engine.errors import NotFound
 from onward.engine.models import AppSetting, PlanVersion
 from onward.plans import Plan, load_plan, shipped_plan_names, shipped_plan_source
 
 DEFAULT_PLAN_KEY = "default_plan"
-BUILTIN_KEYWORDS = ("REJECTED", "REJECT", "REJECTION")
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def plan_for_keyword(session: Session, keyword: str) -> PlanVersion:
     """The plan a trigger keyword starts: a plan's own keyword, else the default plan."""
     keyword = keyword.upper()
     default = default_version(session)
-    if keyword in BUILTIN_KEYWORDS:
+    if keyword in REJECT_KEYWORDS:
         return default
     for summary in list_plans(session):
         if keyword in summary.keywords:
@@ -170,7 +170,7 @@ def trigger_keywords(session: Session) -> frozenset[str]:
     key = (str(session.get_bind().engine.url), newest)
     cached = _KEYWORDS.get(key)
     if cached is None:
-        words = set(BUILTIN_KEYWORDS)
+        words = set(REJECT_KEYWORDS)
         for summary in list_plans(session):
             words.update(summary.keywords)
         cached = _KEYWORDS[key] = frozenset(words)

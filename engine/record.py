@@ -21,6 +21,7 @@ from onward.channels import (
     SendOutcomeUnknown,
     SendResult,
     TransientSendError,
+    can_advance,
 )
 from onward.engine import outcomes
 from onward.engine.bulk import fresh_plans, update_rows
@@ -72,9 +73,9 @@ def record(
             .options(joinedload(Step.run, innerjoin=True).joinedload(Run.person, innerjoin=True))
         ).unique()
     }
+    usable = set(mediums)
     by_delivery = {
-        p.delivery_id: _apply(p, r, deliveries, steps, now, set(mediums), retry, health)
-        for p, r in rest
+        p.delivery_id: _apply(p, r, deliveries, steps, now, usable, retry, health) for p, r in rest
     }
     return [by_delivery.get(p.delivery_id, "sent") for p, _ in sent]
 
@@ -87,7 +88,7 @@ def _record_accepted(
     counts: Counter[tuple[str, str]] = Counter()
     for prepared, result in accepted:
         # The provider's first word can only move a delivery up from `sending`.
-        state = result.status if STATE_RANK[result.status] > STATE_RANK["sending"] else "sending"
+        state = result.status if can_advance("sending", result.status) else "sending"
         delivery_rows.append((prepared.delivery_id, result.provider_id))
         by_state.setdefault(state, []).append(prepared.delivery_id)
         DISPATCH_LAG.observe(max((now - prepared.due_at).total_seconds(), 0.0))

@@ -14,9 +14,9 @@ from onward.channels import STATE_RANK
 from onward.engine import commands as c
 from onward.engine import replies, runs
 from onward.engine.incoming import Incoming, RouterConfig
-from onward.engine.models import STEP_SENT, Delivery, Person, Step
+from onward.engine.models import STEP_SENT, Delivery, Person
 from onward.engine.plan_store import parsed, plan_for_keyword
-from onward.engine.render import render_step
+from onward.engine.render import StepFacts, render_facts, step_source
 from onward.engine.schedule import NewStep, first_waiting
 
 # A plain (Core) INSERT, built once: nothing reads the delivery back in this transaction.
@@ -79,17 +79,22 @@ class RejectedCommand:
             in_reply,
         )
         opening = [step for step in started.steps if step.status == STEP_SENT]
-        # A run started this instant has no journal yet; render_step reads only the key, the
-        # reminder link and the due time of the step it is given.
+        rejection = started.run.rejection
         texts = [
-            render_step(
-                session,
-                Step(step_key=step.step_key, reminder_of=step.reminder_of, due_at=step.due_at),
+            render_facts(
+                step_source(plan, step.step_key, step.reminder_of is not None)[0],
+                StepFacts(
+                    step_key=step.step_key,
+                    is_reminder=step.reminder_of is not None,
+                    due_at=step.due_at,
+                    company=rejection.company,
+                    role=rejection.role,
+                    applied=started.run.applied_count,
+                ),
                 plan,
                 person,
-                started.run,
                 now,
-                answers={},
+                answers={},  # a run started this instant has no journal yet
             )
             for step in opening
         ]

@@ -12,7 +12,7 @@ from jinja2 import Environment, TemplateSyntaxError, meta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onward.engine.models import JournalEntry, Person, Run, Step
+from onward.engine.models import JournalEntry, Person
 from onward.engine.replies import when_text
 from onward.plans import Plan, render, template_context
 
@@ -95,47 +95,3 @@ def step_source(plan: Plan, step_key: str, is_reminder: bool) -> tuple[str, str]
     if is_reminder and plan_step.reminder is not None:
         source = plan_step.reminder.text
     return source, plan_step.subject or ""
-
-
-def _facts(step: Step, run: Run) -> StepFacts:
-    return StepFacts(
-        step_key=step.step_key,
-        is_reminder=step.reminder_of is not None,
-        due_at=step.due_at,
-        company=run.rejection.company,
-        role=run.rejection.role,
-        applied=run.applied_count,
-    )
-
-
-def render_step(
-    session: Session,
-    step: Step,
-    plan: Plan,
-    person: Person,
-    run: Run,
-    now: datetime,
-    answers: Mapping[str, str] | None = None,
-) -> str:
-    """The text of a step (or of its reminder) for this person, rendered in the sandbox."""
-    source, _subject = step_source(plan, step.step_key, step.reminder_of is not None)
-    if answers is None:
-        answers = journal_answers(session, [run.id]).get(run.id, {})
-    return render_facts(source, _facts(step, run), plan, person, now, answers)
-
-
-def render_subject(
-    session: Session,
-    step: Step,
-    plan: Plan,
-    person: Person,
-    run: Run,
-    now: datetime,
-    answers: Mapping[str, str] | None = None,
-) -> str:
-    _source, subject = step_source(plan, step.step_key, step.reminder_of is not None)
-    if not subject:
-        return ""
-    if answers is None:
-        answers = journal_answers(session, [run.id]).get(run.id, {})
-    return render_facts(subject, _facts(step, run), plan, person, now, answers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from onward.engine.care import CrisisLine
@@ -182,11 +182,3 @@ def hint() -> str:
 
 def no_plan() -> str:
     return "I don't have a plan running for you. Text REJECTED and the company name to start one."
-
-
-def duration_text(delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    if hours % 24:
-        return f"{hours} hours"
-    days = hours // 24
-    return f"{days} day{'s' if days != 1 else ''}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -23,9 +23,9 @@ from onward.engine.models import (
 from onward.engine.person_commands import PersonCommands
 from onward.engine.plan_store import parsed, trigger_keywords
 from onward.engine.rejected import RejectedCommand
+from onward.engine.schedule import next_waiting
 
 log = get_logger("onward.router")
-FORGET_CONFIRM_WINDOW = timedelta(minutes=15)
 
 
 # Twilio's Advanced Opt-Out has already answered these keywords itself: one confirmation only.
@@ -163,7 +163,9 @@ class Router(PersonCommands, RejectedCommand):
         if person is None or run is None or run.status != RUN_PAUSED:
             return replies.nothing_paused()
         runs.resume(session, run, now, self.config.default_window)
-        return "Welcome back. " + self._next_line(session, run, person, now)
+        step = next_waiting(session, run.id)
+        when = self._when(person, step.due_at, now) if step is not None else None
+        return replies.resumed(step.kind if step is not None else None, when)
 
     def done(
         self, session: Session, person: Person | None, cmd: c.Done, msg: Incoming, now: datetime

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from onward.engine import people
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.models import (
     OPEN_RUN_STATUSES,
@@ -38,7 +39,6 @@ from onward.plans import PROMPT_KINDS
 @dataclass(frozen=True)
 class Started:
     run: Run
-    superseded: list[Run]
     steps: list[NewStep]
 
 
@@ -92,10 +92,8 @@ def start_run(
 
     Steps `sent_now` picks are written as sent: they go in the reply to the person's message.
     """
-    superseded = []
     for old in open_runs(session, person.id):
         finish(session, old, RUN_SUPERSEDED, now, "superseded by a newer rejection")
-        superseded.append(old)
     rejection = Rejection(person_id=person.id, company=company, role=role, reported_at=now)
     # Through the relationships: one flush writes both rows, and rendering the opening step
     # later finds the rejection in hand instead of loading it again.
@@ -112,7 +110,7 @@ def start_run(
     plan = parsed(version)
     window = window_for(person, plan, default_window)
     steps = expand_run(session, run, plan, person, now, window, sent_now)
-    return Started(run=run, superseded=superseded, steps=steps)
+    return Started(run=run, steps=steps)
 
 
 def finish(session: Session, run: Run, status: str, now: datetime, reason: str) -> None:
@@ -120,6 +118,16 @@ def finish(session: Session, run: Run, status: str, now: datetime, reason: str) 
     run.status = status
     run.ended_at = now
     run.paused_until = None
+
+
+def opt_out(session: Session, person: Person, medium: str, now: datetime) -> None:
+    """The person wants nothing more on `medium` (STOP, an unsubscribe link). When nothing
+    else can carry their plans, the plans end: their waiting steps are cancelled, not skipped
+    one by one."""
+    people.set_status(person, medium, people.OPTED_OUT, now)
+    if people.sendable_medium(person) is None:
+        for run in open_runs(session, person.id):
+            finish(session, run, RUN_CANCELLED, now, "opted out")
 
 
 def pause(session: Session, run: Run, now: datetime, until: datetime | None, reason: str) -> None:

@@ -23,7 +23,7 @@ from starlette.types import Lifespan
 
 from onward.channels import Channel, DeliveryStatus, InboundMessage, WebhookRejected
 from onward.channels.base import is_loopback_host
-from onward.engine import people
+from onward.engine import runs
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.coalesce import Coalesced
@@ -188,7 +188,7 @@ def _unsubscribe(deps: WebDeps, token: str) -> bool:
         person = session.get(Person, found[0]) if found else None
         if found is None or person is None:
             return False
-        people.set_status(person, found[1], people.OPTED_OUT, deps.clock.now())
+        runs.opt_out(session, person, found[1], deps.clock.now())
         return True
 
 

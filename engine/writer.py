@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,17 +40,9 @@ class FairLock:
                 self._held = False
 
 
-class Writer:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self.sessions = sessions
-        bind = sessions.kw.get("bind")
-        sqlite = isinstance(bind, Engine) and bind.dialect.name == "sqlite"
-        # Held around each webhook's work; others may hold it too, to queue with the webhooks.
-        self.lock: AbstractContextManager[object] = FairLock() if sqlite else nullcontext()
-
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """Like `sessions.begin()`: a session committed at the end, rolled back on error.
-        The caller holds `lock` (for as long as it likes: a retry's duplicate check too)."""
-        with self.sessions.begin() as session:
-            yield session
+def write_lock(sessions: sessionmaker[Session]) -> AbstractContextManager[object]:
+    """What a webhook holds around its transaction: on SQLite a FairLock, so that only the one
+    at the head of the queue asks SQLite for its write lock; nothing on PostgreSQL."""
+    bind = sessions.kw.get("bind")
+    sqlite = isinstance(bind, Engine) and bind.dialect.name == "sqlite"
+    return FairLock() if sqlite else nullcontext()

@@ -13,7 +13,6 @@ from onward.engine.cli.output import print_json, print_table, stdout
 from onward.engine.cli.state import state
 from onward.engine.errors import UsageError
 from onward.engine.models import Delivery, Step
-from onward.engine.schema import require_current
 
 app = typer.Typer(help="Deliveries: each message handed to a provider.", no_args_is_help=True)
 
@@ -71,8 +70,7 @@ def list_command(
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Deliveries, newest first: channel, address, provider id and status."""
-    runtime = state.runtime()
-    require_current(runtime.engine)
+    runtime = state.ready()
     where = [Delivery.status.in_(FAILED_STATUSES)] if failed else []
     with runtime.sessions() as session:
         rows = delivery_rows(session, *where, limit=limit)
@@ -85,8 +83,7 @@ def list_command(
 @app.command("retry")
 def retry_command(delivery_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Queue a failed delivery's step again, due now; quiet hours and opt-outs still apply."""
-    runtime = state.runtime()
-    require_current(runtime.engine)
+    runtime = state.ready()
     with runtime.sessions.begin() as session:
         delivery = delivery_ops.retry(session, delivery_id, runtime.clock.now())
         step = session.get(Step, delivery.step_id) if delivery.step_id is not None else None

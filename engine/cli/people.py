@@ -21,8 +21,6 @@ from onward.engine.models import (
     Person,
     Run,
 )
-from onward.engine.runtime import Runtime
-from onward.engine.schema import require_current
 
 app = typer.Typer(help="People onward is helping.", no_args_is_help=True)
 
@@ -78,16 +76,10 @@ def _count(session: Session, column: Any, *where: ColumnElement[bool]) -> int:
     return session.scalar(select(func.count(column)).where(*where)) or 0
 
 
-def _ready() -> Runtime:
-    runtime = state.runtime()
-    require_current(runtime.engine)
-    return runtime
-
-
 @app.command("list")
 def list_command(json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Everyone onward knows, with their mediums' status and open runs."""
-    with _ready().sessions() as session:
+    with state.ready().sessions() as session:
         rows = people_rows(session)
     if json:
         print_json(rows)
@@ -104,7 +96,7 @@ def show_command(
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """One person: mediums, time zone, their runs, and how much they have journalled."""
-    with _ready().sessions() as session:
+    with state.ready().sessions() as session:
         person = people_ops.lookup(session, who)
         [row] = people_rows(session, Person.id == person.id)
         row["runs"] = run_rows(session, Run.person_id == person.id)
@@ -141,7 +133,7 @@ def forget_command(
     yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
 ) -> None:
     """Erase a person and everything about them: runs, steps, deliveries, journal, messages."""
-    runtime = _ready()
+    runtime = state.ready()
     with runtime.sessions() as session:
         person = people_ops.lookup(session, who)
         label = person.phone or person.email or f"person {person.id}"

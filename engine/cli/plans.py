@@ -66,8 +66,7 @@ def add_command(file: Path = typer.Argument(..., help="The plan's YAML file.")) 
     _print_issues(report.errors, report.warnings)
     if report.errors:
         raise typer.Exit(1)
-    runtime = state.runtime()
-    require_current(runtime.engine)
+    runtime = state.ready()
     with runtime.sessions.begin() as session:
         before = plan_store.latest_version(session, report.plan.name if report.plan else "")
         version = plan_store.add_plan(session, source, runtime.clock, str(file))
@@ -81,8 +80,7 @@ def add_command(file: Path = typer.Argument(..., help="The plan's YAML file.")) 
 @app.command("list")
 def list_command(json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The stored plans, their latest version and which one REJECTED starts."""
-    runtime = state.runtime()
-    require_current(runtime.engine)
+    runtime = state.ready()
     with runtime.sessions() as session:
         rows = [
             {
@@ -112,8 +110,7 @@ def show_command(
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Print a stored plan's YAML source (the latest version unless --version)."""
-    runtime = state.runtime()
-    require_current(runtime.engine)
+    runtime = state.ready()
     with runtime.sessions() as session:
         latest = plan_store.require_latest(session, name)
         chosen = plan_store.get_version(session, name, version) if version else latest
@@ -137,8 +134,7 @@ def show_command(
 @app.command("set-default")
 def set_default_command(name: str) -> None:
     """Choose the plan that REJECTED (and REJECT, REJECTION) starts."""
-    runtime = state.runtime()
-    require_current(runtime.engine)
+    runtime = state.ready()
     with runtime.sessions.begin() as session:
         version = plan_store.set_default(session, name)
     typer.echo(f"REJECTED now starts plan {version.name} (v{version.version} and later)")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from onward.engine import runs as run_ops
 from onward.engine.cli.confirm import YES_HELP, confirm_destructive
 from onward.engine.cli.deliveries import delivery_rows
-from onward.engine.cli.output import print_json, print_table, stdout
+from onward.engine.cli.output import iso_utc, print_json, print_table, stdout
 from onward.engine.cli.state import state
 from onward.engine.errors import UsageError
 from onward.engine.models import (
@@ -25,8 +25,6 @@ from onward.engine.models import (
     Run,
     Step,
 )
-from onward.engine.runtime import Runtime
-from onward.engine.schema import require_current
 from onward.plans import parse_due
 
 app = typer.Typer(help="Runs: one person's plan after one rejection.", no_args_is_help=True)
@@ -120,14 +118,8 @@ def parse_pause(text: str) -> timedelta:
     return due.offset
 
 
-def _ready() -> Runtime:
-    runtime = state.runtime()
-    require_current(runtime.engine)
-    return runtime
-
-
 def _when(value: datetime | None) -> str:
-    return "-" if value is None else value.isoformat().replace("+00:00", "Z")
+    return "-" if value is None else iso_utc(value)
 
 
 @app.command("list")
@@ -137,7 +129,7 @@ def list_command(
 ) -> None:
     """Every run, newest first, with the time its next nudge is due."""
     where = [Run.status.in_(OPEN_RUN_STATUSES)] if active else []
-    with _ready().sessions() as session:
+    with state.ready().sessions() as session:
         rows = run_rows(session, *where)
     if json:
         print_json(rows)
@@ -151,7 +143,7 @@ def show_command(
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """One run: its steps in due order and every delivery made for it."""
-    with _ready().sessions() as session:
+    with state.ready().sessions() as session:
         run = run_ops.get_run(session, run_id)
         [row] = run_rows(session, Run.id == run.id)
         row |= {"ended_at": run.ended_at, "pause_reason": run.pause_reason}
@@ -185,7 +177,7 @@ def pause_command(
 ) -> None:
     """Hold a run: nothing is sent until it is resumed (or --for runs out)."""
     length = parse_pause(duration) if duration is not None else None
-    runtime = _ready()
+    runtime = state.ready()
     now = runtime.clock.now()
     until = now + length if length is not None else None
     with runtime.sessions.begin() as session:
@@ -197,7 +189,7 @@ def pause_command(
 @app.command("resume")
 def resume_command(run_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Carry on a paused run; its waiting steps move later by the time it was held."""
-    runtime = _ready()
+    runtime = state.ready()
     with runtime.sessions.begin() as session:
         run = run_ops.get_run(session, run_id)
         run_ops.resume(session, run, runtime.clock.now(), runtime.settings.send_window)
@@ -211,7 +203,7 @@ def cancel_command(
     yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
 ) -> None:
     """End a run for good: its waiting nudges are cancelled (the person is not told)."""
-    runtime = _ready()
+    runtime = state.ready()
     with runtime.sessions() as session:
         run = run_ops.get_run(session, run_id)
         if run.status not in OPEN_RUN_STATUSES:

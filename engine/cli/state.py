@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from onward.engine.runtime import Runtime
+from onward.engine.schema import require_current
 from onward.engine.settings import load_settings
 
 
@@ -17,6 +18,12 @@ class CliState:
         if self._runtime is None:
             self._runtime = Runtime(load_settings())
         return self._runtime
+
+    def ready(self) -> Runtime:
+        """The runtime, once the database's schema is this onward's (else one clear line)."""
+        runtime = self.runtime()
+        require_current(runtime.engine)
+        return runtime
 
     def use(self, runtime: Runtime | None) -> None:
         """Tests and `onward demo` hand in a runtime of their own."""

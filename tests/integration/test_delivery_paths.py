@@ -209,6 +209,22 @@ def test_unsubscribe_tokens_are_signed_and_one_click_posts_opt_out(
         rig.runtime.close()
 
 
+def test_the_unsubscribe_link_ends_the_plan_like_stop_when_nothing_else_can_carry_it(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    rig = build_rig(engine_url(db_engine), clock)
+    try:
+        harness = Harness(db_engine, clock)
+        run_id = harness.start_run(email=EMAIL, email_status="active", sms_status="opted_out")
+        with rig.runtime.sessions.begin() as session:
+            token = make_token(session, harness.person().id, "email")
+        done = rig.client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+        assert done.status_code == 200 and harness.person().email_status == "opted_out"
+        assert {s.status for s in harness.steps(run_id) if s.status != "sent"} == {"cancelled"}
+    finally:
+        rig.runtime.close()
+
+
 def test_readiness_names_a_held_channel(db_engine: Engine, clock: FakeClock) -> None:
     rig = build_rig(engine_url(db_engine), clock)
     try:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select, text
 from onward.engine.db import create_db_engine, session_factory
 from onward.engine.models import AppSetting
 from onward.engine.schema import upgrade
-from onward.engine.writer import FairLock, Writer
+from onward.engine.writer import FairLock, write_lock
 
 
 @pytest.fixture
@@ -44,28 +44,28 @@ def _take(lock: FairLock, order: list[int], n: int) -> None:
 
 
 def test_a_transaction_waits_for_a_busy_writer_then_commits(sqlite_engine: Engine) -> None:
-    writer = Writer(session_factory(sqlite_engine))
+    sessions = session_factory(sqlite_engine)
     other = sqlite_engine.connect()
     other.execute(text("select 1"))  # BEGIN IMMEDIATE: the other connection holds the lock
     releaser = threading.Timer(0.3, other.commit)
     releaser.start()
     started = time.monotonic()
-    with writer.lock, writer.transaction() as session:
+    with write_lock(sessions), sessions.begin() as session:
         session.add(AppSetting(key="k", value="v"))
     assert time.monotonic() - started >= 0.25
     releaser.join()
     other.close()
-    with writer.sessions() as session:
+    with sessions() as session:
         assert session.scalar(select(func.count()).select_from(AppSetting)) == 1
     with sqlite_engine.connect() as conn:  # the connection went back with its own busy timeout
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
 
 
 def test_a_failure_rolls_the_whole_transaction_back(sqlite_engine: Engine) -> None:
-    writer = Writer(session_factory(sqlite_engine))
-    with pytest.raises(RuntimeError), writer.lock, writer.transaction() as session:
+    sessions = session_factory(sqlite_engine)
+    with pytest.raises(RuntimeError), write_lock(sessions), sessions.begin() as session:
         session.add(AppSetting(key="k", value="v"))
         session.flush()
         raise RuntimeError("half-way")
-    with writer.sessions() as session:
+    with sessions() as session:
         assert session.scalar(select(func.count()).select_from(AppSetting)) == 0
