@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -278,19 +277,3 @@ class Channel(Protocol):
 
 
 ChannelFactory = Callable[[ChannelContext], Channel]
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """An address of this machine (or `localhost`). Names other than localhost are not trusted:
-    `127.mail.example.com` is a name like any other."""
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback

@@ -18,8 +18,8 @@ from onward.channels.base import (
     SendResult,
     WebhookRejected,
     WebhookRequest,
-    is_loopback_host,
 )
+from onward.channels.net import is_loopback_host
 
 FRAME_WIDTH = 72
 MESSAGE_ID_HEADER = "x-console-message-id"

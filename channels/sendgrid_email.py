@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import Message
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import python_http_client.exceptions as http_errors
@@ -33,6 +32,7 @@ from onward.channels.base import (
     WebhookRequest,
 )
 from onward.channels.email_format import address_of, email_parts, subject_for, unsubscribe_headers
+from onward.channels.net import parse_retry_after
 from onward.channels.sendgrid_webhooks import DELIVERY_ARG, EventVerifier, InboundParser
 
 DEFAULT_API_BASE = "https://api.sendgrid.com"
@@ -169,14 +169,9 @@ class SendgridEmailChannel:
         if headers is None:
             return None
         now = self._clock() if self._clock is not None else None
-        value = (headers.get("Retry-After") or "").strip()
-        if value.isdigit():
-            return timedelta(seconds=int(value))
-        if value and now is not None:
-            try:
-                return max(parsedate_to_datetime(value) - now, timedelta(0))
-            except (TypeError, ValueError):
-                pass
+        given = parse_retry_after(headers.get("Retry-After"), now)
+        if given is not None:
+            return given
         reset = (headers.get("X-RateLimit-Reset") or "").strip()
         if reset.isdigit() and now is not None:
             return max(datetime.fromtimestamp(int(reset), UTC) - now, timedelta(0))

@@ -26,7 +26,6 @@ from onward.channels.base import (
     TransientSendError,
     WebhookRejected,
     WebhookRequest,
-    is_loopback_host,
 )
 from onward.channels.email_format import (
     address_of,
@@ -35,6 +34,7 @@ from onward.channels.email_format import (
     subject_for,
     unsubscribe_headers,
 )
+from onward.channels.net import is_loopback_host
 
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}

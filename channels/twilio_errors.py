@@ -7,8 +7,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import requests
@@ -23,6 +22,7 @@ from onward.channels.base import (
     SendOutcomeUnknown,
     TransientSendError,
 )
+from onward.channels.net import parse_retry_after
 
 Action = Literal["opted_out", "invalid_recipient", "refused", "auth", "retry"]
 
@@ -78,22 +78,6 @@ class HeaderRecordingHttpClient(TwilioHttpClient):  # type: ignore[misc]
     def last_headers(self) -> Mapping[str, str]:
         headers: Mapping[str, str] = getattr(self._last, "headers", {})
         return {key.lower(): value for key, value in headers.items()}
-
-
-def parse_retry_after(value: str | None, clock: Callable[[], datetime] | None) -> timedelta | None:
-    """Retry-After as seconds or an HTTP date; a date needs a clock to mean anything."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    if clock is None:
-        return None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when - clock(), timedelta(0)) if when.tzinfo is not None else None
 
 
 @contextmanager
@@ -169,6 +153,6 @@ def _for_answer(
     if action == "opted_out":
         return RecipientOptedOut(message, code=code_text)
     if action == "retry" or status == 429 or status >= 500:
-        retry_after = parse_retry_after(headers.get("retry-after"), clock)
+        retry_after = parse_retry_after(headers.get("retry-after"), clock() if clock else None)
         return TransientSendError(message, retry_after=retry_after)
     return PermanentSendError(message, code=code_text or f"http-{status}")

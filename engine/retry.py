@@ -1,4 +1,4 @@
-"""When to try a failed send again: a retry policy as a plain value, and Retry-After parsing.
+"""When to try a failed send again: a retry policy as a plain value.
 
 The backoff after the n-th failed attempt is `base * factor ** (n - 1)`, capped at `max_wait`.
 Jitter then spreads retries so a provider outage doesn't end in a thundering herd: the wait is
@@ -6,23 +6,19 @@ drawn uniformly from `[(1 - jitter) * backoff, backoff]`. `jitter=1.0` is AWS's 
 `0.5` its "equal jitter"; the default 0.2 keeps waits predictable for a person waiting on a
 nudge while still spreading a burst. A provider's Retry-After is a floor: onward never retries
 sooner than it says, even past `max_wait`, up to `HARD_CAP` (24 hours), beyond which a nudge is
-stale anyway and retrying after a day is the most onward will wait.
+stale anyway and retrying after a day is the most onward will wait. (Channels read the header
+itself with `onward.channels.base.parse_retry_after`.)
 """
 
 from __future__ import annotations
 
 import math
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 
 HARD_CAP = timedelta(hours=24)
-# Bigger Retry-After values are clamped so adding them to a datetime can never overflow.
-_LONGEST_RETRY_AFTER = timedelta(days=366)
-_DELTA_SECONDS = re.compile(r"\d{1,12}(?:\.\d{1,6})?")
 
 
 @dataclass(frozen=True)
@@ -86,25 +82,3 @@ class RetryPolicy:
         if retry_after is not None:
             wait = max(wait, min(max(retry_after, timedelta(0)), HARD_CAP))
         return RetryDecision(retry_at=now + wait, wait=wait)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """Read an HTTP Retry-After header: delta-seconds ("120") or an HTTP-date.
-
-    A date in the past gives zero; junk or an absent header gives None. Fractional seconds,
-    which some providers send, are rounded up so onward never comes back early.
-    """
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime")
-    text = (value or "").strip()
-    if not text:
-        return None
-    if _DELTA_SECONDS.fullmatch(text):
-        return min(timedelta(seconds=math.ceil(float(text))), _LONGEST_RETRY_AFTER)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:  # "-0000" means UTC with no claim about the local zone
-        when = when.replace(tzinfo=UTC)
-    return min(max(when - now, timedelta(0)), _LONGEST_RETRY_AFTER)

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from starlette.types import Lifespan
 
 from onward.channels import Channel, DeliveryStatus, InboundMessage, WebhookRejected
-from onward.channels.base import is_loopback_host
+from onward.channels.net import is_loopback_host
 from onward.engine import runs
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock

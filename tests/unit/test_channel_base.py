@@ -185,6 +185,6 @@ def test_webhook_request_lowercases_header_names() -> None:
     ],
 )
 def test_loopback_is_an_address_on_this_machine_only(host: str | None, loopback: bool) -> None:
-    from onward.channels.base import is_loopback_host
+    from onward.channels.net import is_loopback_host
 
     assert is_loopback_host(host) is loopback

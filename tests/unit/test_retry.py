@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onward.engine.retry import HARD_CAP, RetryDecision, RetryPolicy, parse_retry_after
+from onward.channels.net import parse_retry_after
+from onward.engine.retry import HARD_CAP, RetryDecision, RetryPolicy
 
 NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 
