@@ -40,7 +40,7 @@ class Sizes:
     naive_steps: int = 10_000
     claim_rows: int = 100_000
     wrk_seconds: float = 5.0
-    g1_runs: int = 1_430  # 7 plan steps a run: 10,010 due steps
+    g1_runs: int = 1_445  # 7 plan steps a run: 105 to warm up, then 10,010 due steps
     g3_runs: int = 2_860  # 20,020 due steps on PostgreSQL (bench/README.md says why not 100,000)
     pace_seconds: float = 60.0
     g4_drain_steps: int = 10_010
@@ -59,7 +59,7 @@ QUICK = Sizes(
     naive_steps=300,
     claim_rows=2_000,
     wrk_seconds=1.0,
-    g1_runs=30,
+    g1_runs=45,
     g3_runs=20,
     pace_seconds=3.0,
     g4_drain_steps=200,

@@ -1,19 +1,22 @@
 """Many rows in one statement, and plans made for the values given: a batch's SQL on both backends.
 
 SQLite runs an executemany (or a multi-row INSERT) in-process, so the statement count costs
-little there. On PostgreSQL every statement of an executemany is a round of parsing, planning
-and executing on the server, so each column travels as one array instead, and the statement
-joins `unnest()` of them: one plan and one run for the whole batch.
+little there; what costs is SQLAlchemy preparing every parameter of every row, so SQLite gets
+the driver's own executemany, with each column's conversion applied only where it has one (and
+once for the values alike for all rows). On PostgreSQL every statement of an executemany is a
+round of parsing, planning and executing on the server, so each column travels as one array
+instead, and the statement joins `unnest()` of them: one plan and one run for the whole batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TableValuedAlias
 
@@ -74,10 +77,13 @@ def update_rows(
             .values({**{name: given.c[name] for name in columns}, **same})
         )
         return
-    session.execute(
-        update(table).where(table.c[key] == bindparam("bulk_key")).values(**same),
-        [{"bulk_key": row[0], **dict(zip(columns, row[1:], strict=True))} for row in rows],
-    )
+    conn = session.connection()
+    alike = _converted(conn, table, same)
+    assignments = ", ".join(f'"{name}" = ?' for name in [*columns, *alike])
+    sql = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?'
+    convert = _converters(conn, table, columns)
+    constants = tuple(alike.values())
+    conn.exec_driver_sql(sql, [(*convert(row[1:]), *constants, row[0]) for row in rows])
 
 
 def insert_rows(
@@ -102,5 +108,50 @@ def insert_rows(
         query = select(*[given.c[name] for name in names], *constants)
         statement = insert(table).from_select([*names, *same], query).returning(*back)
         return [tuple(row) for row in session.execute(statement)]
-    params = [{**dict(zip(names, row, strict=True)), **same} for row in rows]
-    return [tuple(row) for row in session.execute(insert(table).returning(*back), params)]
+    conn = session.connection()
+    alike = _converted(conn, table, same)
+    convert = _converters(conn, table, names)
+    columns = ", ".join(f'"{name}"' for name in [*names, *alike])
+    width = len(names) + len(alike)
+    marks = "(" + ", ".join("?" * width) + ")"
+    back_sql = ", ".join(f'"{name}"' for name in returning)
+    constants = tuple(alike.values())
+    found: list[tuple[Any, ...]] = []
+    # One multi-row INSERT (the driver's executemany returns no rows), within SQLite's limit
+    # of 32,766 parameters a statement.
+    per_statement = max(1, 32_766 // width)
+    for start in range(0, len(rows), per_statement):
+        part = rows[start : start + per_statement]
+        sql = (
+            f'INSERT INTO "{table.name}" ({columns}) VALUES '
+            + ", ".join([marks] * len(part))
+            + f" RETURNING {back_sql}"
+        )
+        flat = [value for row in part for value in (*convert(row), *constants)]
+        found += [tuple(row) for row in conn.exec_driver_sql(sql, tuple(flat))]
+    return found
+
+
+def _converted(conn: Connection, table: Table, values: Mapping[str, object]) -> dict[str, object]:
+    """`values` as the driver takes them (an aware datetime becomes SQLite's stored text)."""
+    dialect = conn.dialect
+    out = {}
+    for name, value in values.items():
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        out[name] = process(value) if process else value
+    return out
+
+
+def _converters(
+    conn: Connection, table: Table, names: Sequence[str]
+) -> Callable[[Sequence[object]], tuple[object, ...]]:
+    """A function that converts a row of the columns named as the driver takes them; rows of
+    integers and text (the usual case) pass as they are."""
+    dialect = conn.dialect
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    if not any(processors):
+        return tuple
+    pairs = list(zip(processors, range(len(names)), strict=True))
+    return lambda row: tuple(p(row[i]) if p else row[i] for p, i in pairs)

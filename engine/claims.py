@@ -153,6 +153,25 @@ _DUE_KINDS = [
 ]
 _LOCKED_DUE_KINDS = [query.with_for_update(skip_locked=True, of=STEPS) for query in _DUE_KINDS]
 _BY_ID = _CLAIMED_ROWS.where(STEPS.c.id.in_(bindparam("ids", expanding=True)))
+_DELIVERIES_OF = (
+    select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS])
+    .where(DELIVERIES.c.step_id.in_(bindparam("ids", expanding=True)))
+    .order_by(DELIVERIES.c.id)
+)
+_PARENTS = select(STEPS.c.id, STEPS.c.status, STEPS.c.due_at, STEPS.c.answered_at).where(
+    STEPS.c.id.in_(bindparam("ids", expanding=True))
+)
+_VERSIONS = select(PlanVersion).where(PlanVersion.id.in_(bindparam("ids", expanding=True)))
+_HOLD = (
+    update(STEPS)
+    .where(STEPS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status=STEP_CLAIMED,
+        claimed_by=bindparam("worker"),
+        lease_until=bindparam("lease_until"),
+        attempts=STEPS.c.attempts + 1,
+    )
+)
 
 
 def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
@@ -194,11 +213,7 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
     latest: dict[int, DeliveryRow] = {}
     loaded: dict[int, tuple[object, ...]] = {}
     with fresh_plans(session):
-        rows = session.execute(
-            select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS])
-            .where(DELIVERIES.c.step_id.in_(step_ids))
-            .order_by(DELIVERIES.c.id)
-        ).all()
+        rows = session.execute(_DELIVERIES_OF, {"ids": step_ids}).all()
     for row in rows:
         latest[row.step_id] = DeliveryRow(*row)  # ordered by id: the last one wins
         loaded[row.id] = tuple(row)
@@ -206,11 +221,7 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
     parents = (
         {
             row.id: Prompt(row.status, row.due_at, row.answered_at)
-            for row in session.execute(
-                select(STEPS.c.id, STEPS.c.status, STEPS.c.due_at, STEPS.c.answered_at).where(
-                    STEPS.c.id.in_(parent_ids)
-                )
-            )
+            for row in session.execute(_PARENTS, {"ids": parent_ids})
         }
         if parent_ids
         else {}
@@ -219,9 +230,7 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
     plans = (
         {
             version.id: parsed(version)
-            for version in session.scalars(
-                select(PlanVersion).where(PlanVersion.id.in_(version_ids))
-            )
+            for version in session.scalars(_VERSIONS, {"ids": list(version_ids)})
         }
         if version_ids
         else {}
@@ -236,16 +245,7 @@ def write_back(
     """One UPDATE holds every step about to be sent (claimed, leased, one more attempt); any
     other change the guards made is written row by row."""
     if sending:
-        session.execute(
-            update(STEPS)
-            .where(STEPS.c.id.in_(sending))
-            .values(
-                status=STEP_CLAIMED,
-                claimed_by=worker_id,
-                lease_until=lease_until,
-                attempts=STEPS.c.attempts + 1,
-            )
-        )
+        session.execute(_HOLD, {"ids": sending, "worker": worker_id, "lease_until": lease_until})
     held = set(sending)
     others = [(item.step, item.loaded) for item in batch.items if item.step.id not in held]
     _write_changes(session, STEPS.name, STEP_FIELDS, others)

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from onward.channels import (
@@ -36,6 +36,28 @@ from onward.engine.retry import RetryPolicy
 log = get_logger("onward.dispatch")
 
 Sent = list[tuple[Prepared, SendResult | Exception | None]]
+
+_DELIVERIES, _STEPS = Base.metadata.tables["deliveries"], Base.metadata.tables["steps"]
+# Built once (a statement built afresh is keyed and looked up in the compiled cache each time).
+_ADVANCE = (
+    update(_DELIVERIES)
+    .where(
+        _DELIVERIES.c.id.in_(bindparam("ids", expanding=True)),
+        _DELIVERIES.c.status_rank < bindparam("rank"),
+    )
+    .values(status=bindparam("status"), status_rank=bindparam("rank"))
+)
+_SENT = (
+    update(_STEPS)
+    .where(_STEPS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status=STEP_SENT,
+        sent_at=bindparam("now"),
+        last_error=None,
+        claimed_by=None,
+        lease_until=None,
+    )
+)
 
 
 def record(
@@ -95,10 +117,9 @@ def _record_accepted(
         counts[prepared.channel_name, state] += 1
     for (channel, status), count in counts.items():
         DELIVERIES.labels(channel, status).inc(count)
-    deliveries, steps = Base.metadata.tables["deliveries"], Base.metadata.tables["steps"]
     update_rows(
         session,
-        deliveries,
+        _DELIVERIES,
         ("id", "provider_id"),
         delivery_rows,
         {"error": None, "updated_at": now},
@@ -107,18 +128,10 @@ def _record_accepted(
     # the state only moves forward, as in deliveries.apply_status.
     for target, ids in by_state.items():
         rank = STATE_RANK[target]
-        session.execute(
-            update(deliveries)
-            .where(deliveries.c.id.in_(ids), deliveries.c.status_rank < rank)
-            .values(status=target, status_rank=rank)
-        )
+        session.execute(_ADVANCE, {"ids": ids, "rank": rank, "status": target})
     # Every accepted step ends the same way: one UPDATE for them all. Core statements by
     # primary key, not the ORM's: a row erased meanwhile (FORGET) is simply not matched.
-    session.execute(
-        update(steps)
-        .where(steps.c.id.in_([prepared.step_id for prepared, _ in accepted]))
-        .values(status=STEP_SENT, sent_at=now, last_error=None, claimed_by=None, lease_until=None)
-    )
+    session.execute(_SENT, {"ids": [prepared.step_id for prepared, _ in accepted], "now": now})
 
 
 def _apply(

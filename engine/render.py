@@ -9,12 +9,18 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateSyntaxError, meta
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from onward.engine.models import JournalEntry, Person
 from onward.engine.replies import when_text
 from onward.plans import Plan, render, template_context
+
+_ANSWERS = (
+    select(JournalEntry.run_id, JournalEntry.step_key, JournalEntry.text)
+    .where(JournalEntry.run_id.in_(bindparam("ids", expanding=True)))
+    .order_by(JournalEntry.created_at, JournalEntry.id)
+)
 
 
 def journal_answers(session: Session, run_ids: Iterable[int]) -> dict[int, dict[str, str]]:
@@ -23,11 +29,7 @@ def journal_answers(session: Session, run_ids: Iterable[int]) -> dict[int, dict[
     ids = list(run_ids)
     if not ids:
         return answers
-    for run_id, key, text in session.execute(
-        select(JournalEntry.run_id, JournalEntry.step_key, JournalEntry.text)
-        .where(JournalEntry.run_id.in_(ids))
-        .order_by(JournalEntry.created_at, JournalEntry.id)
-    ):
+    for run_id, key, text in session.execute(_ANSWERS, {"ids": ids}):
         if run_id is not None and key:
             answers.setdefault(run_id, {})[key] = text  # the latest answer wins
     return answers
