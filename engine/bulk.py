@@ -101,11 +101,11 @@ def insert_rows(
     back = [table.c[name] for name in returning]
     if is_postgres(session):
         given = _arrays(table, names, rows)
-        constants = [
+        same_params = [
             bindparam(f"bulk_same_{name}", value, type_=table.c[name].type)
             for name, value in same.items()
         ]
-        query = select(*[given.c[name] for name in names], *constants)
+        query = select(*[given.c[name] for name in names], *same_params)
         statement = insert(table).from_select([*names, *same], query).returning(*back)
         return [tuple(row) for row in session.execute(statement)]
     conn = session.connection()
