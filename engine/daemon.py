@@ -31,6 +31,7 @@ from onward.engine.router import Router
 from onward.engine.runtime import Runtime, router_config
 from onward.engine.schema import require_current
 from onward.engine.web import WebDeps, create_app
+from onward.engine.writer import InboundFirst
 
 log = get_logger("onward.daemon")
 HOUSEKEEPING_SECONDS = 60
@@ -43,6 +44,7 @@ class Daemon:
         self.channels = channels or ChannelSet.from_settings(settings, clock=runtime.clock)
         self.health = ChannelHealth()
         self.inbox = Inbox(runtime.sessions, Router(router_config(settings)), runtime.clock)
+        self.inbound_first = InboundFirst()
         worker = f"{socket.gethostname()}:{os.getpid()}"
         self.dispatcher = Dispatcher(
             runtime.sessions,
@@ -57,6 +59,7 @@ class Daemon:
                 public_url=settings.public_url,
             ),
             health=self.health,
+            before_batch=self.inbound_first.wait_turn,
         )
         self.scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
@@ -152,6 +155,7 @@ class Daemon:
             self.channels,
             self.health,
             after_inbound=self.wake_soon if with_scheduler else None,
+            inbound_first=self.inbound_first,
         )
         if not with_scheduler:
             return create_app(deps)

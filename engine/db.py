@@ -28,6 +28,9 @@ NAMING_CONVENTION = {
 # SQLite: how long a transaction may wait for the write lock, and how often it asks for it.
 BUSY_TIMEOUT_MS = 30_000
 BUSY_POLL_MS = 5
+# An execution option for a connection that only reads: on SQLite it begins without asking
+# for the write lock (WAL readers never wait for the writer, nor it for them).
+READ_ONLY = {"onward_read_only": True}
 
 
 class Base(DeclarativeBase):
@@ -103,7 +106,11 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     def _on_begin(conn: Any) -> None:
         # Every transaction takes the write lock up front: a read that later writes can then
         # never fail half-way with SQLITE_BUSY, and the dispatcher's claim is serialised.
-        _begin_immediate(conn)
+        # Only a connection that says it will not write begins a plain read.
+        if conn.get_execution_options().get("onward_read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            _begin_immediate(conn)
 
     return engine
 

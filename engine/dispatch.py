@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onward.channels import Channel
 from onward.engine.claims import claim_due, still_wanted
 from onward.engine.clock import Clock
+from onward.engine.db import READ_ONLY
 from onward.engine.guards import Prepared, claim_and_prepare, prepare, prepare_batch
 from onward.engine.metrics import STEPS
 from onward.engine.models import RUN_ACTIVE, STEP_CLAIMED, STEP_PENDING, Run, Step
@@ -54,6 +55,7 @@ class Dispatcher:
         config: DispatchConfig,
         health: ChannelHealth | None = None,
         sleep: Sleep = time.sleep,
+        before_batch: Callable[[], object] | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -61,6 +63,8 @@ class Dispatcher:
         self.config = config
         self.health = health or ChannelHealth()
         self.stopping = False
+        # Called before each claim, holding nothing: the daemon lets its webhooks go first.
+        self.before_batch = before_batch
         # One pacer per channel, at the provider's rate: a burst queues instead of being refused.
         self.pacers = {
             name: Pacer(float(getattr(channel, "rate_per_sec", 0) or 1000.0), clock, sleep)
@@ -73,6 +77,8 @@ class Dispatcher:
         """Claim what is due and work through it, batch by batch; returns a count of outcomes."""
         counts: Counter[str] = Counter()
         while not self.stopping:
+            if self.before_batch is not None:
+                self.before_batch()
             started = self.clock.now()
             # The claim and the guards share one short transaction; the sends come after it.
             with self.sessions.begin() as session:
@@ -104,6 +110,8 @@ class Dispatcher:
     def earliest_due(self) -> datetime | None:
         """When the next pending step of an active run falls due (the wake-up job's time)."""
         with self.sessions() as session:
+            # A read: on SQLite it must not queue for the write lock behind webhooks and sends.
+            session.connection(execution_options=READ_ONLY)
             return session.scalar(
                 select(func.min(Step.due_at))
                 .join(Run, Run.id == Step.run_id)

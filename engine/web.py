@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
+from anyio import CapacityLimiter, to_thread
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -39,6 +40,7 @@ from onward.engine.schema import current_revision, head_revision
 from onward.engine.settings import Settings
 from onward.engine.unsubscribe import read_token
 from onward.engine.web_request import BodyTooLarge, as_webhook
+from onward.engine.writer import InboundFirst, concurrent_writers
 
 log = get_logger("onward.web")
 INBOUND_KINDS = {"sms": "sms", "email": "email", "inbound": None}
@@ -56,6 +58,8 @@ class WebDeps:
     # moves its wake-up to the earliest due time). Coalesced: one call serves every message
     # stored before it starts.
     after_inbound: Callable[[], None] | None = None
+    # Shared with the daemon's dispatcher, which lets inbound messages go first.
+    inbound_first: InboundFirst | None = None
 
 
 def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> Starlette:
@@ -64,13 +68,25 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     health = deps.health or ChannelHealth()
     replier = Replier(deps.inbox.sessions, deps.clock, deps.channels, settings.public_url)
     wake = Coalesced(deps.after_inbound) if deps.after_inbound else None
+    # Inbound messages get threads of their own, no more than can write at once.
+    inbound_threads = CapacityLimiter(
+        concurrent_writers(deps.inbox.sessions, settings.db_pool_size)
+    )
 
     def channel_for(name: str, medium: str | None) -> Channel | None:
         if name == "console" and not is_loopback_host(settings.host):
             return None  # the console inbound exists only on a daemon that listens on loopback
         return deps.channels.by_name(name, medium)
 
+    inbound_first = deps.inbound_first or InboundFirst()
+
     async def webhook(request: Request) -> Response:
+        if request.path_params["kind"] in STATUS_KINDS:
+            return await handle_webhook(request)
+        with inbound_first.handling():
+            return await handle_webhook(request)
+
+    async def handle_webhook(request: Request) -> Response:
         name, kind = request.path_params["channel"], request.path_params["kind"]
         if kind not in INBOUND_KINDS and kind not in STATUS_KINDS:
             return _problem(404, "no such webhook")
@@ -90,7 +106,8 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             # Providers give up after about 15 s (Twilio) and retry: answer 503 well before that
             # rather than late. The work goes on in its thread; storing first makes the retry safe.
             received = await asyncio.wait_for(
-                run_in_threadpool(deps.inbox.receive, message), settings.webhook_timeout_seconds
+                to_thread.run_sync(deps.inbox.receive, message, limiter=inbound_threads),
+                settings.webhook_timeout_seconds,
             )
         except BodyTooLarge as exc:
             return _problem(413, str(exc))

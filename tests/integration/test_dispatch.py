@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from onward.channels import DeliveryStatus, PermanentSendError, RecipientOptedOut
@@ -18,7 +19,7 @@ from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
 from onward.engine.errors import UsageError
 from onward.engine.housekeeping import sweep
-from onward.engine.models import Run
+from onward.engine.models import Run, Step
 from onward.engine.retry import RetryPolicy
 from onward.engine.runs import cancel, pause
 from onward.engine.runtime import Runtime
@@ -482,6 +483,25 @@ def test_earliest_due_is_the_next_pending_step_of_an_active_run(world):
     with world.sessions.begin() as session:
         cancel(session, session.get(Run, run_id), world.clock.now())
     assert dispatcher.earliest_due() is None
+
+
+def test_the_dispatcher_gives_way_before_each_batch_it_claims(world):
+    """The daemon's webhooks go first: the hook runs before every claim, holding nothing."""
+    for n in range(3):
+        world.start_run(phone=f"+1415555{n:04d}")
+    dispatcher = world.dispatcher(batch=2)
+    held_during_hook: list[int] = []
+
+    def give_way() -> None:
+        with world.sessions() as session:
+            claimed = select(func.count()).select_from(Step).where(Step.status == "claimed")
+            held_during_hook.append(session.scalar(claimed) or 0)
+
+    dispatcher.before_batch = give_way
+    world.clock.set(dispatcher.earliest_due())  # type: ignore[arg-type]
+    assert dispatcher.tick() == {"sent": 3}  # the three acks, due at the same moment
+    # A batch of 2, then one that came back short: a hook before each, nothing claimed.
+    assert held_during_hook == [0, 0]
 
 
 def test_status_callbacks_only_move_a_delivery_forward(db_engine, clock):

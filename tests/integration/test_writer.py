@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from onward.engine.db import create_db_engine, session_factory
+from onward.engine.db import READ_ONLY, create_db_engine, session_factory
 from onward.engine.models import AppSetting
 from onward.engine.schema import upgrade
-from onward.engine.writer import FairLock, write_lock
+from onward.engine.writer import FairLock, InboundFirst, concurrent_writers, write_lock
 
 
 @pytest.fixture
@@ -69,3 +69,51 @@ def test_a_failure_rolls_the_whole_transaction_back(sqlite_engine: Engine) -> No
         raise RuntimeError("half-way")
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(AppSetting)) == 0
+
+
+def test_a_read_only_session_reads_while_another_connection_holds_the_write_lock(
+    sqlite_engine: Engine,
+) -> None:
+    """The daemon's wake-up query must not queue behind a busy writer (it used to, taking the
+    write lock for a MIN() and holding up the webhooks behind it)."""
+    sessions = session_factory(sqlite_engine)
+    with sessions.begin() as session:
+        session.add(AppSetting(key="k", value="v"))
+    other = sqlite_engine.connect()
+    other.execute(text("select 1"))  # BEGIN IMMEDIATE: the write lock is taken, and kept
+    try:
+        other.execute(text("PRAGMA busy_timeout = 0"))
+        with sessions() as session:
+            session.connection(execution_options=READ_ONLY)
+            # Had this begun IMMEDIATE, it would fail here with "database is locked".
+            assert session.scalar(select(func.count()).select_from(AppSetting)) == 1
+    finally:
+        other.rollback()
+        other.close()
+
+
+def test_one_thread_writes_on_sqlite_and_as_many_as_the_pool_on_postgresql(
+    sqlite_engine: Engine, db_engine: Engine
+) -> None:
+    assert concurrent_writers(session_factory(sqlite_engine), pool_size=5) == 1
+    expected = 5 if db_engine.dialect.name == "postgresql" else 1
+    assert concurrent_writers(session_factory(db_engine), pool_size=5) == expected
+
+
+def test_the_dispatcher_waits_for_inbound_messages_being_handled() -> None:
+    first = InboundFirst(max_wait=10.0)
+    assert first.wait_turn() is True  # nothing in hand: no wait at all
+    waited: list[bool] = []
+    with first.handling():
+        waiter = threading.Thread(target=lambda: waited.append(first.wait_turn()))
+        waiter.start()
+        waiter.join(timeout=0.2)
+        assert waiter.is_alive()  # still waiting while a message is handled
+    waiter.join(timeout=5)
+    assert waited == [True]
+
+
+def test_a_steady_stream_of_messages_only_delays_the_dispatcher() -> None:
+    first = InboundFirst(max_wait=0.05)
+    with first.handling():
+        assert first.wait_turn() is False  # gave up waiting: the sends go on
