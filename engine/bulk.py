@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -62,28 +62,52 @@ def update_rows(
     names: Sequence[str],
     rows: Sequence[Sequence[object]],
     same: Mapping[str, object],
+    forward: tuple[str, str] | None = None,
 ) -> None:
     """UPDATE each row matched on its id (the first of `names`), setting the other columns
     named to its own values and the columns of `same` to the same value for all. A row that no
-    longer exists (erased by FORGET meanwhile) is simply not matched."""
+    longer exists (erased by FORGET meanwhile) is simply not matched.
+
+    `forward` names a (state, rank) pair among `names` that only moves forward: a row's state
+    and rank are written only where its rank is above the stored one.
+    """
     if not rows:
         return
     key, columns = names[0], names[1:]
     if is_postgres(session):
         given = _arrays(table, names, rows)
+        values: dict[str, Any] = {name: given.c[name] for name in columns}
+        if forward is not None:
+            ahead = table.c[forward[1]] < given.c[forward[1]]
+            for name in forward:
+                values[name] = case((ahead, given.c[name]), else_=table.c[name])
         session.execute(
-            update(table)
-            .where(table.c[key] == given.c[key])
-            .values({**{name: given.c[name] for name in columns}, **same})
+            update(table).where(table.c[key] == given.c[key]).values({**values, **same})
         )
         return
     conn = session.connection()
     alike = _converted(conn, table, same)
-    assignments = ", ".join(f'"{name}" = ?' for name in [*columns, *alike])
+    rank = forward[1] if forward else None
+    assignments = ", ".join(
+        f'"{name}" = CASE WHEN "{rank}" < ? THEN ? ELSE "{name}" END'
+        if forward and name in forward
+        else f'"{name}" = ?'
+        for name in [*columns, *alike]
+    )
     sql = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?'
     convert = _converters(conn, table, columns)
     constants = tuple(alike.values())
-    conn.exec_driver_sql(sql, [(*convert(row[1:]), *constants, row[0]) for row in rows])
+    # Each forward-only column takes two parameters: the row's rank, then its own value.
+    spread = [
+        (names.index(rank), i + 1) if forward and name in forward else (i + 1,)
+        for i, name in enumerate(columns)
+    ]
+    params = []
+    for row in rows:
+        converted = (row[0], *convert(row[1:]))
+        values_of = [converted[j] for picks in spread for j in picks]
+        params.append((*values_of, *constants, row[0]))
+    conn.exec_driver_sql(sql, params)
 
 
 def insert_rows(
@@ -95,7 +119,8 @@ def insert_rows(
     returning: Sequence[str],
 ) -> list[tuple[Any, ...]]:
     """INSERT the rows (the columns named, plus those of `same`, alike for all); returns the
-    `returning` columns of each new row, in no particular order."""
+    `returning` columns of each new row, in no particular order. A column's Python-side
+    default is not applied: give every column that needs a value."""
     if not rows:
         return []
     back = [table.c[name] for name in returning]

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, joinedload
 
 from onward.channels import (
     STATE_RANK,
-    DeliveryState,
     PermanentSendError,
     ProviderAuthError,
     SendOutcomeUnknown,
@@ -39,14 +38,6 @@ Sent = list[tuple[Prepared, SendResult | Exception | None]]
 
 _DELIVERIES, _STEPS = Base.metadata.tables["deliveries"], Base.metadata.tables["steps"]
 # Built once (a statement built afresh is keyed and looked up in the compiled cache each time).
-_ADVANCE = (
-    update(_DELIVERIES)
-    .where(
-        _DELIVERIES.c.id.in_(bindparam("ids", expanding=True)),
-        _DELIVERIES.c.status_rank < bindparam("rank"),
-    )
-    .values(status=bindparam("status"), status_rank=bindparam("rank"))
-)
 _SENT = (
     update(_STEPS)
     .where(_STEPS.c.id.in_(bindparam("ids", expanding=True)))
@@ -106,29 +97,26 @@ def _record_accepted(
     session: Session, accepted: list[tuple[Prepared, SendResult]], now: datetime
 ) -> None:
     delivery_rows = []
-    by_state: dict[DeliveryState, list[int]] = {}
     counts: Counter[tuple[str, str]] = Counter()
     for prepared, result in accepted:
         # The provider's first word can only move a delivery up from `sending`.
         state = result.status if can_advance("sending", result.status) else "sending"
-        delivery_rows.append((prepared.delivery_id, result.provider_id))
-        by_state.setdefault(state, []).append(prepared.delivery_id)
+        delivery_rows.append((prepared.delivery_id, result.provider_id, state, STATE_RANK[state]))
         DISPATCH_LAG.observe(max((now - prepared.due_at).total_seconds(), 0.0))
         counts[prepared.channel_name, state] += 1
     for (channel, status), count in counts.items():
         DELIVERIES.labels(channel, status).inc(count)
+    # A status callback may have come in while the send call was returning (a fast provider):
+    # the state only moves forward, as in deliveries.apply_status. One UPDATE writes it all:
+    # a second one would write every index of each row again.
     update_rows(
         session,
         _DELIVERIES,
-        ("id", "provider_id"),
+        ("id", "provider_id", "status", "status_rank"),
         delivery_rows,
         {"error": None, "updated_at": now},
+        forward=("status", "status_rank"),
     )
-    # A status callback may have come in while the send call was returning (a fast provider):
-    # the state only moves forward, as in deliveries.apply_status.
-    for target, ids in by_state.items():
-        rank = STATE_RANK[target]
-        session.execute(_ADVANCE, {"ids": ids, "rank": rank, "status": target})
     # Every accepted step ends the same way: one UPDATE for them all. Core statements by
     # primary key, not the ORM's: a row erased meanwhile (FORGET) is simply not matched.
     session.execute(_SENT, {"ids": [prepared.step_id for prepared, _ in accepted], "now": now})

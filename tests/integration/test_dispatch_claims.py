@@ -171,3 +171,51 @@ def test_a_bulk_insert_larger_than_one_statement_keeps_every_row(world):
     # Each row's own instant, converted as the ORM would store it.
     assert stored["+14155550000"] == start
     assert stored["+14155553099"] == start + timedelta(3099)
+
+
+def test_a_forward_only_state_is_written_only_where_its_rank_is_higher(world):
+    run_id = world.start_run()
+    person_id = world.person().id
+    first, second = world.steps(run_id)[:2]
+    now = world.clock.now()
+    names = ("step_id", "run_id", "person_id", "channel", "medium", "address", "status")
+    rows = [
+        (first.id, run_id, person_id, "console", "sms", "+14155550100", "sending"),
+        (second.id, run_id, person_id, "console", "sms", "+14155550100", "delivered"),
+    ]
+    ranks = {"sending": 1, "delivered": 4}
+    with world.sessions.begin() as session:
+        returned = insert_rows(
+            session,
+            DELIVERIES,
+            names,
+            rows,
+            {"attempts": 1, "created_at": now, "updated_at": now, "status_rank": 0},
+            ("id", "step_id"),
+        )
+        ids = {step_id: delivery_id for delivery_id, step_id in returned}
+        session.execute(
+            DELIVERIES.update()
+            .values(status_rank=ranks["delivered"])
+            .where(DELIVERIES.c.id == ids[second.id])
+        )
+        session.execute(
+            DELIVERIES.update()
+            .values(status_rank=ranks["sending"])
+            .where(DELIVERIES.c.id == ids[first.id])
+        )
+    with world.sessions.begin() as session:
+        update_rows(
+            session,
+            DELIVERIES,
+            ("id", "provider_id", "status", "status_rank"),
+            [(ids[first.id], "SM1", "sent", 3), (ids[second.id], "SM2", "sent", 3)],
+            {"error": None},
+            forward=("status", "status_rank"),
+        )
+    found = {d.step_id: d for d in world.deliveries()}
+    # The first moves up to sent; the second, already delivered, keeps its state but still
+    # takes the provider's id.
+    assert (found[first.id].status, found[first.id].status_rank) == ("sent", 3)
+    assert (found[second.id].status, found[second.id].status_rank) == ("delivered", 4)
+    assert (found[first.id].provider_id, found[second.id].provider_id) == ("SM1", "SM2")
