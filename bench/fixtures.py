@@ -2,7 +2,7 @@
 from them in bulk, steps made due at once, and SQLite files copied for each repetition.
 
     python bench/fixtures.py sqlite PATH --runs 1430 [--filler 990000]
-    python bench/fixtures.py pg NAME --runs 1430
+    python bench/fixtures.py pg NAME --runs 1430 [--copies 9]
 """
 
 from __future__ import annotations
@@ -164,6 +164,57 @@ def _copy_rows(
     )
 
 
+def copy_runs_pg(engine: Engine, copies: int) -> None:
+    """Add `copies` copies of every run in the database (PostgreSQL, in bulk): its person,
+    rejection, run and steps, reminders included, with new ids and phone numbers. What onward
+    wrote for 1,430 runs in 14 s takes a second to copy ten times over."""
+    with engine.begin() as conn:
+        top = {
+            table: int(conn.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}")))
+            for table in ("people", "rejections", "runs", "steps")
+        }
+        shift = {table: f"t.{{column}} + c * {top[table]}" for table in top}
+        copied = {
+            "people": {
+                "id": shift["people"].format(column="id"),
+                "phone": f"'+1628' || lpad((2000000 + c * {top['people']} + t.id)::text, 7, '0')",
+            },
+            "rejections": {
+                "id": shift["rejections"].format(column="id"),
+                "person_id": shift["people"].format(column="person_id"),
+            },
+            "runs": {
+                "id": shift["runs"].format(column="id"),
+                "person_id": shift["people"].format(column="person_id"),
+                "rejection_id": shift["rejections"].format(column="rejection_id"),
+            },
+            "steps": {
+                "id": shift["steps"].format(column="id"),
+                "run_id": shift["runs"].format(column="run_id"),
+                "reminder_of": shift["steps"].format(column="reminder_of"),
+            },
+        }
+        for table, overrides in copied.items():
+            columns = [c["name"] for c in inspect(conn).get_columns(table)]
+            chosen = ", ".join(overrides.get(c, f"t.{c}") for c in columns)
+            conn.execute(
+                text(
+                    f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} "
+                    f"FROM generate_series(1, :copies) AS c, {table} AS t "
+                    f"WHERE t.id <= {top[table]}"
+                ),
+                {"copies": copies},
+            )
+            # Rows inserted with their ids leave the table's sequence behind: move it on.
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            )
+        conn.execute(text("ANALYZE"))
+
+
 def checkpoint(path: Path) -> None:
     """Fold a SQLite database's WAL into its file, so the file alone is the whole database."""
     conn = sqlite3.connect(path)
@@ -187,6 +238,7 @@ def main() -> None:
     parser.add_argument("where", help="SQLite file path, or PostgreSQL database name")
     parser.add_argument("--runs", type=int, required=True)
     parser.add_argument("--filler", type=int, default=0, help="far-future steps to add")
+    parser.add_argument("--copies", type=int, default=0, help="copies of the runs (PostgreSQL)")
     args = parser.parse_args()
     url = f"sqlite:///{args.where}" if args.backend == "sqlite" else pg_url(args.where)
     engine = create_db_engine(url)
@@ -197,6 +249,8 @@ def main() -> None:
         built = now_s()
         if args.filler:
             add_filler(engine, args.filler)
+        if args.copies:
+            copy_runs_pg(engine, args.copies)
         emit(
             {
                 "runs": args.runs,

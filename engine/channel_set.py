@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -39,19 +40,13 @@ class ChannelSet:
         clock: Clock | None = None,
     ) -> ChannelSet:
         registry = registry or ChannelRegistry()
-        values = channel_settings(settings)
+        values = channel_settings(settings)  # read once for both mediums
         by_medium: dict[str, tuple[str, Channel]] = {}
         for medium, name in (
             ("sms", settings.sms_channel_name),
             ("email", settings.email_channel_name),
         ):
-            context = ChannelContext(
-                settings=values,
-                public_url=settings.public_url,
-                output=output,
-                medium=medium,  # type: ignore[arg-type]
-                clock=clock.now if clock is not None else None,
-            )
+            context = channel_context(settings, medium, output, clock, values)
             by_medium[medium] = (name, registry.create(name, context))
         return cls(by_medium)
 
@@ -63,3 +58,20 @@ class ChannelSet:
 
     def names(self) -> list[str]:
         return sorted({name for name, _channel in self.by_medium.values()})
+
+
+def channel_context(
+    settings: Settings,
+    medium: str,
+    output: TextIO | None = None,
+    clock: Clock | None = None,
+    values: Mapping[str, object] | None = None,
+) -> ChannelContext:
+    """What a channel is built with, the same for the daemon and for `onward channels check`."""
+    return ChannelContext(
+        settings=channel_settings(settings) if values is None else values,
+        public_url=settings.public_url,
+        output=output,
+        medium=medium,  # type: ignore[arg-type]
+        clock=clock.now if clock is not None else None,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -44,12 +45,15 @@ def find_delivery(session: Session, status: DeliveryStatus) -> Delivery | None:
     ).first()
 
 
-def apply_status(session: Session, status: DeliveryStatus, now: datetime) -> bool:
+def apply_status(
+    session: Session, status: DeliveryStatus, now: datetime, mediums: Collection[str]
+) -> bool:
     """Move a delivery forward; a late or repeated callback never moves it back. True if changed.
 
     An event the provider numbered is applied once, however often its batch is retried. What it
     says about the address (opted out, invalid) updates the person; a carrier that could not
-    deliver an SMS, or a hard bounce, hands the step to the other medium once.
+    deliver an SMS, or a hard bounce, hands the step to the other medium once, if this daemon
+    has a channel for it (`mediums`).
     """
     if status.event_id is not None and not _first_sighting(session, status, now):
         return False
@@ -72,7 +76,7 @@ def apply_status(session: Session, status: DeliveryStatus, now: datetime) -> boo
     if person is not None and _undeliverable(delivery, status):
         step = session.get(Step, delivery.step_id) if delivery.step_id else None
         if step is not None and step.status == "sent":
-            fall_back(step, person, delivery.medium, {"sms", "email"}, now, _reason(status))
+            fall_back(step, person, delivery.medium, set(mediums), now, _reason(status))
     return True
 
 

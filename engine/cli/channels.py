@@ -9,11 +9,12 @@ from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 from rich.markup import escape
 
-from onward.channels import ChannelContext, ChannelError
+from onward.channels import ChannelError
 from onward.channels.registry import ChannelRegistry
-from onward.engine.channel_set import channel_settings
+from onward.engine.channel_set import channel_context
 from onward.engine.cli.output import print_json, print_table, stdout
 from onward.engine.cli.state import state
+from onward.engine.clock import SystemClock
 from onward.engine.errors import OnwardError
 from onward.engine.settings import Settings
 
@@ -106,11 +107,7 @@ def _scrub(text: str, settings: Settings) -> str:
 
 def check_channel(settings: Settings, registry: ChannelRegistry, medium: str, name: str) -> str:
     """Build the medium's channel as the daemon would and ask its provider; raise on failure."""
-    context = ChannelContext(
-        settings=channel_settings(settings),
-        public_url=settings.public_url,
-        medium=medium,  # type: ignore[arg-type]
-    )
+    context = channel_context(settings, medium, clock=SystemClock())
     return str(registry.create(name, context).check())
 
 

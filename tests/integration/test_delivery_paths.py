@@ -24,6 +24,7 @@ from tests.integration.dispatch_helpers import FlakyChannel, Harness
 from tests.integration.web_helpers import build_rig, engine_url
 
 EMAIL = "sam@example.org"
+BOTH = {"sms", "email"}  # the mediums this daemon has channels for
 
 
 def _dispatcher(rig: Harness, health: ChannelHealth | None = None) -> Dispatcher:
@@ -150,14 +151,29 @@ def test_a_carrier_error_sends_the_step_by_email_once(db_engine: Engine, clock: 
     run_id, delivery_id = _sent_ack(rig)
     failed = DeliveryStatus("flaky-sms", None, delivery_id, "undelivered", error_code="30003")
     with rig.sessions.begin() as session:
-        assert apply_status(session, failed, clock.now())
+        assert apply_status(session, failed, clock.now(), BOTH)
     ack = rig.step(run_id, "ack")
     assert (ack.status, ack.medium) == ("pending", "email")
     assert _dispatcher(rig).tick() == {"sent": 1}
     assert [m.to for m in email.outbox] == [EMAIL]
     with rig.sessions.begin() as session:  # the same callback again changes nothing
-        assert not apply_status(session, failed, clock.now())
+        assert not apply_status(session, failed, clock.now(), BOTH)
     assert rig.step(run_id, "ack").status == "sent"
+
+
+def test_a_carrier_error_fails_the_step_when_no_email_channel_is_configured(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    """The person has an active email address, but this daemon sends no email: rerouting
+    would leave the step pending for a medium nothing can carry (it used to)."""
+    rig = Harness(db_engine, clock, sms=FlakyChannel(), email=FlakyChannel(medium="email"))
+    run_id, delivery_id = _sent_ack(rig)
+    failed = DeliveryStatus("flaky-sms", None, delivery_id, "undelivered", error_code="30003")
+    with rig.sessions.begin() as session:
+        assert apply_status(session, failed, clock.now(), {"sms"})
+    ack = rig.step(run_id, "ack")
+    assert (ack.status, ack.medium) == ("failed", None)
+    assert "30003" in (ack.last_error or "")
 
 
 def test_provider_events_apply_once_and_speak_for_the_address(
@@ -167,13 +183,13 @@ def test_provider_events_apply_once_and_speak_for_the_address(
     _run_id, delivery_id = _sent_ack(rig)
     with rig.sessions.begin() as session:
         delivered = DeliveryStatus("flaky-sms", None, delivery_id, "delivered", event_id="ev-1")
-        assert apply_status(session, delivered, clock.now())
-        assert not apply_status(session, delivered, clock.now())  # the batch was retried
+        assert apply_status(session, delivered, clock.now(), BOTH)
+        assert not apply_status(session, delivered, clock.now(), BOTH)  # the batch was retried
     with rig.sessions.begin() as session:
         complaint = DeliveryStatus(
             "flaky-sms", None, delivery_id, "delivered", event_id="ev-2", consent="opted_out"
         )
-        assert apply_status(session, complaint, clock.now())
+        assert apply_status(session, complaint, clock.now(), BOTH)
     assert rig.person().sms_status == "opted_out"
     [delivery] = rig.deliveries()
     assert delivery.status == "delivered"
@@ -255,6 +271,6 @@ def test_a_send_whose_outcome_is_unknown_is_never_sent_again(
     assert len(sms.calls) == 1  # not a second time
     with rig.sessions.begin() as session:  # the provider's callback settles it
         assert apply_status(
-            session, DeliveryStatus("flaky-sms", None, delivery.id, "delivered"), clock.now()
+            session, DeliveryStatus("flaky-sms", None, delivery.id, "delivered"), clock.now(), BOTH
         )
     assert rig.deliveries(ack.id)[0].status == "delivered"

@@ -516,7 +516,7 @@ def test_status_callbacks_only_move_a_delivery_forward(db_engine, clock):
     def apply(state, provider_id=row.provider_id, delivery_id=None):
         status = DeliveryStatus("flaky", provider_id, delivery_id, state)
         with world.sessions.begin() as session:
-            return deliveries.apply_status(session, status, world.clock.now())
+            return deliveries.apply_status(session, status, world.clock.now(), {"sms", "email"})
 
     assert apply("delivered") is True
     assert apply("sent") is False  # late

@@ -117,7 +117,7 @@ def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(world):
     # The provider's callback, carrying our delivery id, settles what really happened.
     status = DeliveryStatus("console", "SM-late", row.id, "delivered")
     with world.sessions.begin() as session:
-        assert apply_status(session, status, world.clock.now()) is True
+        assert apply_status(session, status, world.clock.now(), {"sms", "email"}) is True
     [row] = world.deliveries()
     assert (row.status, row.provider_id) == ("delivered", "SM-late")
 
@@ -377,7 +377,7 @@ def test_a_status_callback_that_beats_the_record_is_not_set_back(db_engine, cloc
     def callback_arrives_first(message):
         status = DeliveryStatus("flaky", None, message.delivery_id, "delivered")
         with world.sessions.begin() as session:
-            assert apply_status(session, status, world.clock.now()) is True
+            assert apply_status(session, status, world.clock.now(), {"sms", "email"}) is True
 
     world.sms.during_send = callback_arrives_first  # type: ignore[attr-defined]
     assert world.dispatcher().tick() == {"sent": 1}
