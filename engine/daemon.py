@@ -6,6 +6,7 @@ earliest pending due time) and housekeeping. Everything it acts on is read from 
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -189,9 +190,13 @@ def serve(runtime: Runtime) -> None:
         sms=settings.sms_channel_name,
         email=settings.email_channel_name,
     )
+    app = daemon.app(with_scheduler=True)
+    # What is loaded by now (modules, settings, the app) lives as long as the process: the
+    # collector need not scan it again on every full collection (5% of a drain's time).
+    gc.freeze()
     try:
         uvicorn.run(
-            daemon.app(with_scheduler=True),
+            app,
             host=settings.host,
             port=settings.port,
             log_level="warning",

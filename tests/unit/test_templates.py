@@ -68,6 +68,14 @@ def test_the_sandbox_refuses_python_internals_and_changes() -> None:
         render("{{ answers.clear() }}", ctx())
 
 
+@pytest.mark.parametrize("name", ["range", "dict", "lipsum", "cycler", "joiner", "namespace"])
+def test_jinja_s_globals_are_not_offered(name: str) -> None:
+    """A text may use only the documented variables: none of Jinja's own globals."""
+    with pytest.raises(TemplateRenderError, match=f"'{name}' is undefined"):
+        render(f"{{{{ {name} }}}}", ctx())
+    assert check_template(f"{{{{ {name} }}}}")  # and validation names it
+
+
 def test_syntax_errors_raise_template_render_error() -> None:
     with pytest.raises(TemplateRenderError):
         render("{% if company %}", ctx())
