@@ -217,7 +217,7 @@ def run_pg(args: argparse.Namespace) -> None:
     url = pg_url(name)
     engine = create_db_engine(url)
     try:
-        due_ids = make_due(engine, args.due)
+        due_ids = make_due(engine)
         # Fresh statistics, as autovacuum keeps them in service (a minute or so after a burst
         # like this one); without them the claim's plan goes quadratic (see bench/README.md).
         with engine.begin() as conn:
@@ -259,7 +259,6 @@ def main() -> None:
     p = sub.add_parser("pg")
     p.add_argument("template")
     p.add_argument("--procs", type=int, default=4)
-    p.add_argument("--due", type=int, default=None, help="how many steps to make due (all)")
     p = sub.add_parser("worker")
     p.add_argument("url")
     p.add_argument("--id", type=int, default=0)

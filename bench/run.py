@@ -43,7 +43,6 @@ class Sizes:
     g1_runs: int = 1_445  # 7 plan steps a run: 105 to warm up, then 10,010 due steps
     g3_runs: int = 1_430  # started through onward, then copied 9 times in SQL:
     g3_copies: int = 9  # 14,300 runs, 100,100 due steps on PostgreSQL
-    g3_single: int = 30_000  # of which one process alone drains (bench/README.md says why)
     pace_seconds: float = 60.0
     g4_drain_steps: int = 10_010
     g5_runs: int = 100  # 10 waiting rows a run (7 steps, 3 reminders): 1,000
@@ -64,7 +63,6 @@ QUICK = Sizes(
     g1_runs=45,
     g3_runs=20,
     g3_copies=1,
-    g3_single=100,
     pace_seconds=3.0,
     g4_drain_steps=200,
     g5_runs=10,
@@ -263,11 +261,11 @@ def one_round(runner: Runner, sizes: Sizes, rep: int, pg_template: str | None) -
         + (["--explain"] if rep == 0 else []),
     )
     if pg_template:
-        runner.run(
-            "onward_pg_1",
-            s("onward_dispatch.py", "pg", pg_template, "--procs", 1, "--due", sizes.g3_single),
-        )
-        runner.run("onward_pg_4", s("onward_dispatch.py", "pg", pg_template, "--procs", 4))
+        for procs in (1, 4):
+            runner.run(
+                f"onward_pg_{procs}",
+                s("onward_dispatch.py", "pg", pg_template, "--procs", procs),
+            )
     runner.run(
         "onward_webhook",
         s(
