@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from onward.channels.base import (
@@ -22,6 +23,7 @@ from onward.channels.base import (
     OutboundMessage,
     PermanentSendError,
     ProviderAuthError,
+    SendOutcomeUnknown,
     SendResult,
     TransientSendError,
     WebhookRejected,
@@ -35,6 +37,9 @@ from onward.channels.email_format import (
     unsubscribe_headers,
 )
 from onward.channels.net import is_loopback_host
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
@@ -118,8 +123,19 @@ class SmtpEmailChannel:
         email = self._compose(message)
         recipient = message.to.strip()
         with self._smtp_errors(), self._session() as smtp:
-            # One recipient: smtplib raises for a refusal instead of returning it.
-            smtp.send_message(email, from_addr=self._from_address, to_addrs=[recipient])
+            try:
+                # One recipient: smtplib raises for a refusal instead of returning it.
+                smtp.send_message(email, from_addr=self._from_address, to_addrs=[recipient])
+            except smtplib.SMTPResponseException:
+                raise  # the server answered (a refusal): mapped below like any other
+            except OSError as exc:  # a timeout, a reset, a disconnect: no answer at all
+                if isinstance(smtp, _Sending) and smtp.message_out:
+                    # The whole message went out; only the server's answer was lost.
+                    raise SendOutcomeUnknown(
+                        "the SMTP server may have taken the message (the connection failed "
+                        f"before it answered): {type(exc).__name__}: {exc}"
+                    ) from None
+                raise
         return SendResult(provider_id=str(email["Message-ID"]), status="sent")
 
     def parse_inbound(self, request: WebhookRequest) -> InboundMessage:
@@ -160,12 +176,12 @@ class SmtpEmailChannel:
         # local_hostname skips smtplib's getfqdn(), which can stall on DNS for seconds.
         smtp: smtplib.SMTP
         if server.implicit_tls:
-            smtp = smtplib.SMTP_SSL(
+            smtp = _SendingSSL(
                 server.host, server.port, local_hostname=self._domain,
                 timeout=self._timeout, context=self._tls,
             )  # fmt: skip
         else:
-            smtp = smtplib.SMTP(
+            smtp = _SendingPlain(
                 server.host, server.port, local_hostname=self._domain, timeout=self._timeout
             )
         try:
@@ -217,6 +233,26 @@ class SmtpEmailChannel:
             raise TransientSendError(
                 f"could not talk to the SMTP server: {type(exc).__name__}: {exc}"
             ) from None
+
+
+class _Sending(smtplib.SMTP):
+    """Knows when the message itself has gone out: DATA's text ends with CRLF "." CRLF, and
+    after that a failed connection may have lost only the server's "250 accepted"."""
+
+    message_out = False
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.message_out = True
+
+
+class _SendingPlain(_Sending):
+    pass
+
+
+class _SendingSSL(_Sending, smtplib.SMTP_SSL):
+    pass
 
 
 def _by_code(code: int, text: str, *, recipient: bool = False) -> Exception:

@@ -728,6 +728,20 @@ def test_smtp_server_down_or_silent_is_transient() -> None:
             channel.check()
 
 
+def test_a_timeout_after_the_message_went_out_is_an_unknown_outcome_never_a_retry() -> None:
+    """The server may have taken the message when it falls silent after DATA: sending again
+    could give the person the same nudge twice."""
+    with smtp_sink() as sink:
+        sink.handler.data_stall = 1.0
+        channel = SmtpEmailChannel(
+            ChannelContext(settings={"ONWARD_SMTP_URL": sink.url(), "ONWARD_EMAIL_FROM": FROM}),
+            timeout=0.3,
+        )
+        with pytest.raises(SendOutcomeUnknown, match="may have taken"):
+            channel.send(outbound())
+    assert len(sink.messages) == 1  # it had: a retry would have been a second copy
+
+
 def test_smtp_takes_no_webhooks() -> None:
     channel = smtp_channel("smtp://127.0.0.1:2525")
     request = events_request(b"[]", {})

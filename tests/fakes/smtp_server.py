@@ -3,6 +3,7 @@ implicit TLS, optionally with AUTH, and answering chosen failures on demand."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import ssl
@@ -88,6 +89,8 @@ class SinkHandler:
     mail_reply: str | None = None
     rcpt_reply: str | None = None
     data_reply: str | None = None
+    # Seconds to wait, having taken the message, before saying so (a client may time out).
+    data_stall: float = 0.0
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -112,6 +115,8 @@ class SinkHandler:
         self.messages.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
         )
+        if self.data_stall:
+            await asyncio.sleep(self.data_stall)
         return "250 Message accepted for delivery"
 
 
