@@ -28,6 +28,7 @@ from onward.engine.inbox import Inbox
 from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
 from onward.engine.pacing import ChannelHealth
+from onward.engine.replier import Replier
 from onward.engine.router import Router
 from onward.engine.runtime import Runtime, router_config
 from onward.engine.schema import require_current
@@ -46,6 +47,7 @@ class Daemon:
         self.health = ChannelHealth()
         self.inbox = Inbox(runtime.sessions, Router(router_config(settings)), runtime.clock)
         self.inbound_first = InboundFirst()
+        self.replier = Replier(runtime.sessions, runtime.clock, self.channels, settings.public_url)
         worker = f"{socket.gethostname()}:{os.getpid()}"
         self.dispatcher = Dispatcher(
             runtime.sessions,
@@ -110,8 +112,14 @@ class Daemon:
             with self.runtime.sessions.begin() as session:
                 counts = sweep(session, self.runtime.clock.now(), self.runtime.settings.send_window)
             retried = self.inbox.retry_unhandled()
-            if any(counts.values()) or retried:
-                log.info("housekeeping", inbound_retried=retried, **counts)
+            # Replies nobody sent: to messages routed again above (on an earlier pass), or
+            # emailed replies whose webhook was cut off.
+            replied = sum(
+                self.replier.send(inbound_id, reply) == "sent"
+                for inbound_id, reply in self.inbox.unreplied()
+            )
+            if any(counts.values()) or retried or replied:
+                log.info("housekeeping", inbound_retried=retried, late_replies=replied, **counts)
         except Exception:
             log.exception("housekeeping failed; it runs again soon")
         self.recheck_channels()
@@ -155,6 +163,7 @@ class Daemon:
             self.inbox,
             self.channels,
             self.health,
+            replier=self.replier,
             after_inbound=self.wake_soon if with_scheduler else None,
             inbound_first=self.inbound_first,
         )

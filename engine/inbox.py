@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import InboundMessage
 from onward.engine.clock import Clock
+from onward.engine.db import READ_ONLY
 from onward.engine.incoming import Incoming
 from onward.engine.logs import get_logger
 from onward.engine.metrics import INBOUND, INBOUND_DUPLICATES, INBOUND_FAILURES
@@ -50,20 +51,24 @@ class Inbox:
         # On SQLite, webhooks queue for the one write lock in arrival order (see writer.py).
         self.write_lock = write_lock(sessions)
 
-    def receive(self, message: InboundMessage) -> Received:
-        """Store first, then act: a provider's retry of the same message changes nothing."""
+    def receive(self, message: InboundMessage, replies_inline: bool = True) -> Received:
+        """Store first, then act: a provider's retry of the same message changes nothing.
+
+        `replies_inline`: the reply rides in the answer to the provider's request (SMS), so it
+        counts as sent with it; otherwise (email) the caller sends it through the Replier.
+        """
         with self.write_lock:
             try:
-                return self._store_and_route(message)
+                return self._store_and_route(message, replies_inline)
             except _AlreadyStored:
                 return self._duplicate(message)
             except SQLAlchemyError:
                 # The joint transaction failed as a whole (a full disk, a lost connection):
                 # store the message on its own first, as before, then route it.
                 log.warning("storing and routing together failed; storing first")
-                return self._store_then_route(message)
+                return self._store_then_route(message, replies_inline)
 
-    def _store_and_route(self, message: InboundMessage) -> Received:
+    def _store_and_route(self, message: InboundMessage, replies_inline: bool) -> Received:
         """One transaction: the insert (unique on channel + provider id) takes the message once,
         and routing runs in a savepoint after it, so a routing failure is rolled back alone and
         the message still commits, with its error, for housekeeping."""
@@ -74,10 +79,10 @@ class Inbox:
             except IntegrityError:
                 raise _AlreadyStored from None
             incoming = _incoming(row_id, message, live=True)
-            reply, handled = self._route(session, incoming, now)
+            reply, handled = self._route(session, incoming, now, replies_inline)
         return Received(row_id, reply, duplicate=False, handled=handled)
 
-    def _store_then_route(self, message: InboundMessage) -> Received:
+    def _store_then_route(self, message: InboundMessage, replies_inline: bool) -> Received:
         try:
             with self.sessions.begin() as session:
                 row_id = session.execute(
@@ -85,7 +90,7 @@ class Inbox:
                 ).scalar_one()
         except IntegrityError:
             return self._duplicate(message)
-        reply, handled = self.handle(row_id, live=True, extra=message.extra)
+        reply, handled = self.handle(row_id, True, message.extra, replies_inline)
         return Received(row_id, reply, duplicate=False, handled=handled)
 
     def _duplicate(self, message: InboundMessage) -> Received:
@@ -115,7 +120,11 @@ class Inbox:
         }
 
     def handle(
-        self, inbound_id: int, live: bool = False, extra: Mapping[str, str] | None = None
+        self,
+        inbound_id: int,
+        live: bool = False,
+        extra: Mapping[str, str] | None = None,
+        replies_inline: bool = True,
     ) -> tuple[str | None, bool]:
         """Route a stored message; on failure keep it, with its error, for housekeeping.
 
@@ -139,13 +148,15 @@ class Inbox:
                     subject=row.subject,
                     extra=dict(extra or {}),
                 )
-                return self._route(session, incoming, now)
+                return self._route(session, incoming, now, replies_inline)
         except Exception as exc:
             self._failed(inbound_id)
             self._record_failure(inbound_id, exc)
             return None, False
 
-    def _route(self, session: Session, msg: Incoming, now: datetime) -> tuple[str | None, bool]:
+    def _route(
+        self, session: Session, msg: Incoming, now: datetime, replies_inline: bool = True
+    ) -> tuple[str | None, bool]:
         """Act on a stored message in the caller's transaction: its reply, and whether it was
         handled. What happened is written on its row (plain UPDATEs: the row is not loaded)."""
         try:
@@ -169,6 +180,9 @@ class Inbox:
                     "reply": outcome.reply,
                     "handled_at": now,
                     "error": None,
+                    # Answered in the provider's request, still open; otherwise the Replier
+                    # (or, for a retry by housekeeping, its sweep) sends it and says so.
+                    "replied_at": now if outcome.reply and msg.live and replies_inline else None,
                 },
             )
         return outcome.reply, True
@@ -198,6 +212,29 @@ class Inbox:
                 session.rollback()
         except Exception as exc:  # only ever a missed head start: never stop the daemon for it
             log.info("warm-up skipped", reason=f"{type(exc).__name__}: {exc}"[:200])
+
+    def unreplied(
+        self, older_than: timedelta = timedelta(seconds=30), within: timedelta = timedelta(hours=1)
+    ) -> list[tuple[int, str]]:
+        """Handled messages whose reply never reached their provider: a retry by housekeeping
+        (nobody's request was open), or an emailed reply cut off with its webhook. Left alone
+        for `older_than`, while a webhook may still be answering; and only those received
+        `within` the last hour: a reply much later than the message would not make sense."""
+        now = self.clock.now()
+        with self.sessions() as session:
+            session.connection(execution_options=READ_ONLY)
+            rows = session.execute(
+                select(InboundRow.id, InboundRow.reply)
+                .where(
+                    InboundRow.replied_at.is_(None),
+                    InboundRow.reply.is_not(None),
+                    InboundRow.handled_at <= now - older_than,
+                    InboundRow.received_at >= now - within,
+                )
+                .order_by(InboundRow.id)
+                .limit(100)
+            ).all()
+        return [(row_id, reply) for row_id, reply in rows if reply]
 
     def retry_unhandled(self, older_than: timedelta = timedelta(seconds=30)) -> int:
         """Housekeeping: route again what failed (or was cut off) before, a few times at most."""

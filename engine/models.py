@@ -181,6 +181,8 @@ class InboundMessage(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     command: Mapped[str | None] = mapped_column(String(32))
     reply: Mapped[str | None] = mapped_column(Text)
+    # When the reply reached the provider: in the webhook's answer, or as a message of its own.
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 

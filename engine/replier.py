@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import OutboundMessage, SendResult
@@ -26,12 +27,21 @@ class Replier:
         self.public_url = public_url
 
     def send(self, inbound_id: int, text: str) -> str:
-        """Answer a stored message on its own medium; recorded as a delivery like any nudge."""
+        """Answer a stored message on its own medium, once; recorded as a delivery like any
+        nudge. A reply already sent (or being sent: a provider's retry, housekeeping) is not
+        sent again."""
         now = self.clock.now()
         with self.sessions.begin() as session:
             row = session.get(InboundRow, inbound_id)
             if row is None or row.person_id is None:
                 return "erased"  # FORGET YES, or nobody to answer
+            taken = session.execute(
+                update(InboundRow)
+                .where(InboundRow.id == inbound_id, InboundRow.replied_at.is_(None))
+                .values(replied_at=now)
+            )
+            if not taken.rowcount:  # type: ignore[attr-defined]
+                return "already-replied"
             pair = self.channels.by_medium.get(row.medium)
             if pair is None:
                 return "no-channel"

@@ -54,6 +54,8 @@ class WebDeps:
     inbox: Inbox
     channels: ChannelSet
     health: ChannelHealth | None = None
+    # Sends the replies a provider's answer cannot carry (email); the daemon's own, if given.
+    replier: Replier | None = None
     # Called after new inbound messages: they may have made a step due sooner (the daemon
     # moves its wake-up to the earliest due time). Coalesced: one call serves every message
     # stored before it starts.
@@ -66,7 +68,9 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     settings = deps.settings
     head = head_revision()
     health = deps.health or ChannelHealth()
-    replier = Replier(deps.inbox.sessions, deps.clock, deps.channels, settings.public_url)
+    replier = deps.replier or Replier(
+        deps.inbox.sessions, deps.clock, deps.channels, settings.public_url
+    )
     wake = Coalesced(deps.after_inbound) if deps.after_inbound else None
     # Inbound messages get threads of their own, no more than can write at once.
     inbound_threads = CapacityLimiter(
@@ -105,8 +109,9 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             message = _normalised(channel.parse_inbound(hook))
             # Providers give up after about 15 s (Twilio) and retry: answer 503 well before that
             # rather than late. The work goes on in its thread; storing first makes the retry safe.
+            inline = getattr(channel, "replies_inline", True)
             received = await asyncio.wait_for(
-                to_thread.run_sync(deps.inbox.receive, message, limiter=inbound_threads),
+                to_thread.run_sync(deps.inbox.receive, message, inline, limiter=inbound_threads),
                 settings.webhook_timeout_seconds,
             )
         except BodyTooLarge as exc:
@@ -130,10 +135,11 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
         tasks = BackgroundTasks()
         if wake is not None and not received.duplicate and wake.request():
             tasks.add_task(run_in_threadpool, wake.run)
-        if getattr(channel, "replies_inline", True) or not received.reply or received.duplicate:
+        if inline or not received.reply:
             content_type, payload = channel.reply_response(received.reply)
             return Response(payload, media_type=content_type, background=tasks)
         # The provider's answer cannot carry a reply (email): send it as a message of its own.
+        # A retry of a message whose webhook was cut off gets it too; never twice (Replier).
         tasks.add_task(run_in_threadpool, replier.send, received.inbound_id, received.reply)
         content_type, payload = channel.reply_response(None)
         return Response(payload, media_type=content_type, background=tasks)

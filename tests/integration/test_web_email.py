@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -146,3 +147,108 @@ def test_a_malformed_or_oversized_email_post_is_refused_and_nothing_stored(
     assert client.post(INBOUND, data={"message_id": "m3"}).status_code == 422
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(InboundRow)) == 0
+
+
+@dataclass
+class MailDaemon:
+    client: TestClient
+    daemon: Daemon
+    postbox: PostboxChannel
+    console: ConsoleChannel
+    runtime: Runtime
+    clock: FakeClock
+
+
+@pytest.fixture
+def mail(db_engine: Engine, clock: FakeClock) -> Iterator[MailDaemon]:
+    runtime = Runtime(load_settings({"ONWARD_DATABASE_URL": engine_url(db_engine)}), clock)
+    with runtime.sessions.begin() as session:
+        install_shipped_plans(session, clock)
+    postbox, console = PostboxChannel(), ConsoleChannel()
+    console.output = io.StringIO()  # type: ignore[attr-defined]
+    channels = ChannelSet({"sms": ("console", console), "email": ("postbox", postbox)})
+    daemon = Daemon(runtime, channels)
+    client = TestClient(daemon.app(), client=LOOPBACK_CLIENT)
+    yield MailDaemon(client, daemon, postbox, console, runtime, clock)
+    client.close()
+    runtime.close()
+
+
+def _email(message_id: str, text: str) -> InboundMessage:
+    return InboundMessage(
+        channel="postbox",
+        medium="email",
+        provider_message_id=message_id,
+        sender="sam@example.org",
+        recipient="",
+        body=text,
+        subject="REJECTED Acme",
+        extra={"verified": "1"},
+    )
+
+
+def test_an_emailed_reply_cut_off_with_its_webhook_goes_out_on_the_retry_once(
+    mail: MailDaemon,
+) -> None:
+    # What a webhook that timed out leaves: the message routed, its reply never sent.
+    received = mail.daemon.inbox.receive(_email("<cut@mail>", "It stings."), replies_inline=False)
+    assert received.reply and mail.postbox.outbox == []
+    for _ in range(2):  # the provider's retries
+        status = _post(
+            mail.client, message_id="<cut@mail>", **{"from": "sam@example.org"}, text="It stings."
+        )
+        assert status == 200
+    [reply] = mail.postbox.outbox
+    assert reply.body == received.reply and reply.to == "sam@example.org"
+    mail.clock.advance(timedelta(minutes=5))
+    mail.daemon.housekeeping()  # nothing left unanswered
+    assert len(mail.postbox.outbox) == 1
+
+
+def test_a_reply_to_a_message_housekeeping_routed_again_reaches_the_person_once(
+    mail: MailDaemon,
+) -> None:
+    """Routing failed while the provider's request was open; housekeeping routes the message
+    later, when nobody waits for an answer: its reply goes out as a message of its own."""
+    with mail.runtime.sessions.begin() as session:  # stored, its routing failed
+        session.add(
+            InboundRow(
+                channel="console",
+                provider_message_id="SM-failed-once",
+                medium="sms",
+                sender="+14155550100",
+                recipient="",
+                subject="",
+                body="REJECTED Acme",
+                received_at=mail.clock.now(),
+                attempts=1,
+                error="OperationalError: deadlock detected",
+            )
+        )
+    mail.clock.advance(timedelta(seconds=31))
+    mail.daemon.housekeeping()  # routes it: the run starts, the reply is kept
+    with mail.runtime.sessions() as session:
+        row = session.scalars(select(InboundRow)).one()
+        assert row.handled_at is not None and row.reply and row.replied_at is None
+    mail.clock.advance(timedelta(seconds=61))
+    mail.daemon.housekeeping()
+    mail.daemon.housekeeping()
+    replies = [m for m in mail.console.outbox if m.body == row.reply]
+    assert [m.to for m in replies] == ["+14155550100"]
+
+
+def test_a_reply_given_in_the_webhook_answer_is_not_sent_again(mail: MailDaemon) -> None:
+    answered = mail.client.post(
+        "/webhooks/console/sms", json={"from": "+14155550100", "body": "REJECTED Acme"}
+    )
+    assert answered.status_code == 200 and "Acme" in answered.text
+    mail.clock.advance(timedelta(minutes=2))
+    mail.daemon.housekeeping()
+    assert mail.console.outbox == []
+
+
+def test_a_reply_more_than_an_hour_late_is_not_sent(mail: MailDaemon) -> None:
+    mail.daemon.inbox.receive(_email("<old@mail>", "It stings."), replies_inline=False)
+    mail.clock.advance(timedelta(hours=2))
+    mail.daemon.housekeeping()
+    assert mail.postbox.outbox == []
