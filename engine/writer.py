@@ -1,6 +1,9 @@
-"""Write transactions for the webhooks. On SQLite (one writer at a time) they queue in-process
-in arrival order, so that only the one at the head asks SQLite for its write lock (every few
-milliseconds: see db.py). PostgreSQL needs none of this."""
+"""Write transactions for the webhooks, and their turn before the daemon's sends.
+
+On SQLite (one writer at a time) they queue in-process in arrival order, so that only the one
+at the head asks SQLite for its write lock (every half millisecond: see db.py), and one thread
+works on them; on PostgreSQL as many threads as the pool has connections. Within a daemon,
+the dispatcher waits for the inbound messages in hand before each batch (InboundFirst)."""
 
 from __future__ import annotations
 
