@@ -85,29 +85,23 @@ def update_rows(
             update(table).where(table.c[key] == given.c[key]).values({**values, **same})
         )
         return
-    conn = session.connection()
-    alike = _converted(conn, table, same)
-    rank = forward[1] if forward else None
-    assignments = ", ".join(
-        f'"{name}" = CASE WHEN "{rank}" < ? THEN ? ELSE "{name}" END'
-        if forward and name in forward
-        else f'"{name}" = ?'
-        for name in [*columns, *alike]
+    conn, convert, alike = _for_driver(session, table, columns, same)
+
+    def assign(name: str) -> str:
+        if forward is not None and name in forward:
+            rank = forward[1]
+            return f'"{name}" = CASE WHEN "{rank}" < :{rank} THEN :{name} ELSE "{name}" END'
+        return f'"{name}" = :{name}'
+
+    assignments = ", ".join(assign(name) for name in [*columns, *alike])
+    sql = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = :bulk_key'
+    conn.exec_driver_sql(
+        sql,
+        [
+            {"bulk_key": row[0], **dict(zip(columns, convert(row[1:]), strict=True)), **alike}
+            for row in rows
+        ],
     )
-    sql = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?'
-    convert = _converters(conn, table, columns)
-    constants = tuple(alike.values())
-    # Each forward-only column takes two parameters: the row's rank, then its own value.
-    spread = [
-        (names.index(rank), i + 1) if forward and name in forward else (i + 1,)
-        for i, name in enumerate(columns)
-    ]
-    params = []
-    for row in rows:
-        converted = (row[0], *convert(row[1:]))
-        values_of = [converted[j] for picks in spread for j in picks]
-        params.append((*values_of, *constants, row[0]))
-    conn.exec_driver_sql(sql, params)
 
 
 def insert_rows(
@@ -133,9 +127,7 @@ def insert_rows(
         query = select(*[given.c[name] for name in names], *same_params)
         statement = insert(table).from_select([*names, *same], query).returning(*back)
         return [tuple(row) for row in session.execute(statement)]
-    conn = session.connection()
-    alike = _converted(conn, table, same)
-    convert = _converters(conn, table, names)
+    conn, convert, alike = _for_driver(session, table, names, same)
     columns = ", ".join(f'"{name}"' for name in [*names, *alike])
     width = len(names) + len(alike)
     marks = "(" + ", ".join("?" * width) + ")"
@@ -157,26 +149,24 @@ def insert_rows(
     return found
 
 
-def _converted(conn: Connection, table: Table, values: Mapping[str, object]) -> dict[str, object]:
-    """`values` as the driver takes them (an aware datetime becomes SQLite's stored text)."""
+def _for_driver(
+    session: Session, table: Table, names: Sequence[str], same: Mapping[str, object]
+) -> tuple[Connection, Callable[[Sequence[object]], tuple[object, ...]], dict[str, object]]:
+    """The connection, a function converting a row of the columns named as the driver takes
+    them (an aware datetime becomes SQLite's stored text; rows of integers and text, the usual
+    case, pass as they are), and the values alike for all rows, converted once."""
+    conn = session.connection()
     dialect = conn.dialect
-    out = {}
-    for name, value in values.items():
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        out[name] = process(value) if process else value
-    return out
 
+    def processor(name: str) -> Callable[[Any], Any] | None:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
 
-def _converters(
-    conn: Connection, table: Table, names: Sequence[str]
-) -> Callable[[Sequence[object]], tuple[object, ...]]:
-    """A function that converts a row of the columns named as the driver takes them; rows of
-    integers and text (the usual case) pass as they are."""
-    dialect = conn.dialect
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    ]
+    alike = {}
+    for name, value in same.items():
+        process = processor(name)
+        alike[name] = process(value) if process else value
+    processors = [processor(name) for name in names]
     if not any(processors):
-        return tuple
-    pairs = list(zip(processors, range(len(names)), strict=True))
-    return lambda row: tuple(p(row[i]) if p else row[i] for p, i in pairs)
+        return conn, tuple, alike
+    pairs = list(enumerate(processors))
+    return conn, (lambda row: tuple(p(row[i]) if p else row[i] for i, p in pairs)), alike
