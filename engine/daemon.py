@@ -116,7 +116,7 @@ class Daemon:
             # emailed replies whose webhook was cut off.
             replied = sum(
                 self.replier.send(inbound_id, reply) == "sent"
-                for inbound_id, reply in self.inbox.unreplied()
+                for inbound_id, reply in self.inbox.replies_owed()
             )
             if any(counts.values()) or retried or replied:
                 log.info("housekeeping", inbound_retried=retried, late_replies=replied, **counts)

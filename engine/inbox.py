@@ -54,8 +54,8 @@ class Inbox:
     def receive(self, message: InboundMessage, replies_inline: bool = True) -> Received:
         """Store first, then act: a provider's retry of the same message changes nothing.
 
-        `replies_inline`: the reply rides in the answer to the provider's request (SMS), so it
-        counts as sent with it; otherwise (email) the caller sends it through the Replier.
+        `replies_inline`: the reply rides in the answer to the provider's request (SMS);
+        otherwise (email) it is owed, and the caller sends it through the Replier.
         """
         with self.write_lock:
             try:
@@ -180,9 +180,11 @@ class Inbox:
                     "reply": outcome.reply,
                     "handled_at": now,
                     "error": None,
-                    # Answered in the provider's request, still open; otherwise the Replier
-                    # (or, for a retry by housekeeping, its sweep) sends it and says so.
-                    "replied_at": now if outcome.reply and msg.live and replies_inline else None,
+                    # A reply that cannot ride in the answer to the provider's open request
+                    # is owed: the Replier sends it (or housekeeping, if nobody else will).
+                    "reply_owed": (
+                        True if outcome.reply and not (msg.live and replies_inline) else None
+                    ),
                 },
             )
         return outcome.reply, True
@@ -213,23 +215,22 @@ class Inbox:
         except Exception as exc:  # only ever a missed head start: never stop the daemon for it
             log.info("warm-up skipped", reason=f"{type(exc).__name__}: {exc}"[:200])
 
-    def unreplied(
+    def replies_owed(
         self, older_than: timedelta = timedelta(seconds=30), within: timedelta = timedelta(hours=1)
     ) -> list[tuple[int, str]]:
-        """Handled messages whose reply never reached their provider: a retry by housekeeping
-        (nobody's request was open), or an emailed reply cut off with its webhook. Left alone
-        for `older_than`, while a webhook may still be answering; and only those received
-        `within` the last hour: a reply much later than the message would not make sense."""
+        """Handled messages whose reply is still owed: routed again by housekeeping (nobody's
+        request was open), or an emailed reply cut off with its webhook. Left alone for
+        `older_than`, while a webhook may still be answering; and only those received `within`
+        the last hour: a reply much later than the message would not make sense."""
         now = self.clock.now()
         with self.sessions() as session:
             session.connection(execution_options=READ_ONLY)
             rows = session.execute(
                 select(InboundRow.id, InboundRow.reply)
                 .where(
-                    InboundRow.replied_at.is_(None),
-                    InboundRow.reply.is_not(None),
-                    InboundRow.handled_at <= now - older_than,
                     InboundRow.received_at >= now - within,
+                    InboundRow.reply_owed.is_(True),
+                    InboundRow.handled_at <= now - older_than,
                 )
                 .order_by(InboundRow.id)
                 .limit(100)

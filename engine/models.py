@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -177,12 +177,13 @@ class InboundMessage(Base):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     command: Mapped[str | None] = mapped_column(String(32))
     reply: Mapped[str | None] = mapped_column(Text)
-    # When the reply reached the provider: in the webhook's answer, or as a message of its own.
-    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # True while the reply could not ride with the webhook's answer (email, or routed again by
+    # housekeeping) and has not yet gone out as a message of its own; NULL: nothing owed.
+    reply_owed: Mapped[bool | None] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -27,21 +27,22 @@ class Replier:
         self.public_url = public_url
 
     def send(self, inbound_id: int, text: str) -> str:
-        """Answer a stored message on its own medium, once; recorded as a delivery like any
-        nudge. A reply already sent (or being sent: a provider's retry, housekeeping) is not
-        sent again."""
+        """Answer a stored message on its own medium, if its reply is owed, once; recorded as
+        a delivery like any nudge. A reply already sent (or being sent) is not sent again."""
         now = self.clock.now()
         with self.sessions.begin() as session:
             row = session.get(InboundRow, inbound_id)
             if row is None or row.person_id is None:
                 return "erased"  # FORGET YES, or nobody to answer
+            # Taken once: a provider's retry or housekeeping finds it no longer owed (and so
+            # does everything after an opt-out, which clears what was owed: runs.opt_out).
             taken = session.execute(
                 update(InboundRow)
-                .where(InboundRow.id == inbound_id, InboundRow.replied_at.is_(None))
-                .values(replied_at=now)
+                .where(InboundRow.id == inbound_id, InboundRow.reply_owed.is_(True))
+                .values(reply_owed=None)
             )
             if not taken.rowcount:  # type: ignore[attr-defined]
-                return "already-replied"
+                return "not-owed"
             pair = self.channels.by_medium.get(row.medium)
             if pair is None:
                 return "no-channel"

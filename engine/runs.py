@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from onward.engine import people
@@ -18,6 +18,7 @@ from onward.engine.models import (
     RUN_PAUSED,
     RUN_SUPERSEDED,
     STEP_SENT,
+    InboundMessage,
     Person,
     PlanVersion,
     Rejection,
@@ -125,6 +126,17 @@ def opt_out(session: Session, person: Person, medium: str, now: datetime) -> Non
     else can carry their plans, the plans end: their waiting steps are cancelled, not skipped
     one by one."""
     people.set_status(person, medium, people.OPTED_OUT, now)
+    # Replies still owed on that medium (to messages written before) are not sent either; a
+    # STOP's own confirmation is owed only once its routing, running now, is done.
+    session.execute(
+        update(InboundMessage)
+        .where(
+            InboundMessage.person_id == person.id,
+            InboundMessage.medium == medium,
+            InboundMessage.reply_owed.is_(True),
+        )
+        .values(reply_owed=None)
+    )
     if people.sendable_medium(person) is None:
         for run in open_runs(session, person.id):
             finish(session, run, RUN_CANCELLED, now, "opted out")

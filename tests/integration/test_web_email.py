@@ -26,6 +26,7 @@ from onward.engine.clock import FakeClock
 from onward.engine.daemon import Daemon
 from onward.engine.models import Delivery
 from onward.engine.models import InboundMessage as InboundRow
+from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
@@ -174,7 +175,7 @@ def mail(db_engine: Engine, clock: FakeClock) -> Iterator[MailDaemon]:
     runtime.close()
 
 
-def _email(message_id: str, text: str) -> InboundMessage:
+def _email(message_id: str, text: str, subject: str = "REJECTED Acme") -> InboundMessage:
     return InboundMessage(
         channel="postbox",
         medium="email",
@@ -182,7 +183,7 @@ def _email(message_id: str, text: str) -> InboundMessage:
         sender="sam@example.org",
         recipient="",
         body=text,
-        subject="REJECTED Acme",
+        subject=subject,
         extra={"verified": "1"},
     )
 
@@ -229,7 +230,7 @@ def test_a_reply_to_a_message_housekeeping_routed_again_reaches_the_person_once(
     mail.daemon.housekeeping()  # routes it: the run starts, the reply is kept
     with mail.runtime.sessions() as session:
         row = session.scalars(select(InboundRow)).one()
-        assert row.handled_at is not None and row.reply and row.replied_at is None
+        assert row.handled_at is not None and row.reply and row.reply_owed
     mail.clock.advance(timedelta(seconds=61))
     mail.daemon.housekeeping()
     mail.daemon.housekeeping()
@@ -252,3 +253,44 @@ def test_a_reply_more_than_an_hour_late_is_not_sent(mail: MailDaemon) -> None:
     mail.clock.advance(timedelta(hours=2))
     mail.daemon.housekeeping()
     assert mail.postbox.outbox == []
+
+
+def test_replies_answered_before_an_upgrade_or_by_an_older_replica_are_not_sent_again(
+    mail: MailDaemon,
+) -> None:
+    """A row routed by a release that kept no reply bookkeeping (before `onward db upgrade`,
+    or by an older replica still serving during a rolling upgrade) had its reply answered
+    inline: housekeeping must not send it a second time."""
+    now = mail.clock.now()
+    with mail.runtime.sessions.begin() as session:
+        person = create_person(session, "sms", "+14155550100", now)
+        session.add(
+            InboundRow(
+                person_id=person.id,
+                channel="console",
+                provider_message_id="SM-older-release",
+                medium="sms",
+                sender="+14155550100",
+                recipient="",
+                subject="",
+                body="HELP",
+                received_at=now,
+                handled_at=now,
+                command="help",
+                reply="onward helps after a job rejection. Reply STOP to stop.",
+                attempts=1,
+            )
+        )
+    mail.clock.advance(timedelta(minutes=2))
+    mail.daemon.housekeeping()
+    assert mail.console.outbox == []
+
+
+def test_an_owed_reply_is_not_sent_after_the_person_said_stop(mail: MailDaemon) -> None:
+    """Nothing after STOP but its one confirmation, however late a reply was owed."""
+    rejected = mail.daemon.inbox.receive(_email("<r@mail>", "It stings."), replies_inline=False)
+    stop = mail.daemon.inbox.receive(_email("<s@mail>", "STOP", subject=""), replies_inline=False)
+    assert rejected.reply and stop.reply
+    mail.clock.advance(timedelta(seconds=31))
+    mail.daemon.housekeeping()
+    assert [m.body for m in mail.postbox.outbox] == [stop.reply]
