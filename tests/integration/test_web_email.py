@@ -188,6 +188,22 @@ def _email(message_id: str, text: str, subject: str = "REJECTED Acme") -> Inboun
     )
 
 
+def _sms_row(mail: MailDaemon, sid: str, body: str, **stored: object) -> InboundRow:
+    """A stored SMS from +14155550100, routed once (how is up to `stored`)."""
+    return InboundRow(
+        channel="console",
+        provider_message_id=sid,
+        medium="sms",
+        sender="+14155550100",
+        recipient="",
+        subject="",
+        body=body,
+        received_at=mail.clock.now(),
+        attempts=1,
+        **stored,
+    )
+
+
 def test_an_emailed_reply_cut_off_with_its_webhook_goes_out_on_the_retry_once(
     mail: MailDaemon,
 ) -> None:
@@ -213,17 +229,8 @@ def test_a_reply_to_a_message_housekeeping_routed_again_reaches_the_person_once(
     later, when nobody waits for an answer: its reply goes out as a message of its own."""
     with mail.runtime.sessions.begin() as session:  # stored, its routing failed
         session.add(
-            InboundRow(
-                channel="console",
-                provider_message_id="SM-failed-once",
-                medium="sms",
-                sender="+14155550100",
-                recipient="",
-                subject="",
-                body="REJECTED Acme",
-                received_at=mail.clock.now(),
-                attempts=1,
-                error="OperationalError: deadlock detected",
+            _sms_row(
+                mail, "SM-failed-once", "REJECTED Acme", error="OperationalError: deadlock detected"
             )
         )
     mail.clock.advance(timedelta(seconds=31))
@@ -265,20 +272,14 @@ def test_replies_answered_before_an_upgrade_or_by_an_older_replica_are_not_sent_
     with mail.runtime.sessions.begin() as session:
         person = create_person(session, "sms", "+14155550100", now)
         session.add(
-            InboundRow(
+            _sms_row(
+                mail,
+                "SM-older-release",
+                "HELP",
                 person_id=person.id,
-                channel="console",
-                provider_message_id="SM-older-release",
-                medium="sms",
-                sender="+14155550100",
-                recipient="",
-                subject="",
-                body="HELP",
-                received_at=now,
                 handled_at=now,
                 command="help",
                 reply="onward helps after a job rejection. Reply STOP to stop.",
-                attempts=1,
             )
         )
     mail.clock.advance(timedelta(minutes=2))
