@@ -21,11 +21,11 @@ from sqlalchemy import Connection, Engine, func, inspect, select, text, update
 
 from onward.engine.clock import SystemClock
 from onward.engine.db import create_db_engine, session_factory
+from onward.engine.migrate import upgrade
 from onward.engine.models import Person, Run, Step
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, require_latest
 from onward.engine.runs import start_run
-from onward.engine.schema import upgrade
 
 ALWAYS_OPEN = "00:00-24:00"  # so the send window never moves a step the benchmark made due
 RUN_CHUNK = 500

@@ -37,7 +37,7 @@ from sqlalchemy import Engine, event, select, text
 
 from onward.engine.clock import SystemClock
 from onward.engine.db import create_db_engine, session_factory
-from onward.engine.dispatch import DispatchConfig, Dispatcher
+from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.models import Delivery, Step
 
 BATCH = 100

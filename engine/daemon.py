@@ -22,18 +22,18 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
 from onward.engine.channel_set import ChannelSet
-from onward.engine.dispatch import DispatchConfig, Dispatcher
+from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
+from onward.engine.dispatch.owed_replies import Replier
+from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.housekeeping import sweep
-from onward.engine.inbox import Inbox
+from onward.engine.inbound.inbox import Inbox
+from onward.engine.inbound.router import Router
 from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
-from onward.engine.pacing import ChannelHealth
-from onward.engine.replier import Replier
-from onward.engine.router import Router
+from onward.engine.migrate import require_current
 from onward.engine.runtime import Runtime, router_config
-from onward.engine.schema import require_current
-from onward.engine.web import WebDeps, create_app
-from onward.engine.writer import InboundFirst
+from onward.engine.web.app import WebDeps, create_app
+from onward.engine.write_queue import InboundFirst
 
 log = get_logger("onward.daemon")
 HOUSEKEEPING_SECONDS = 60

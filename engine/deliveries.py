@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from onward.channels import DeliveryStatus, can_advance
 from onward.engine import people, runs
+from onward.engine.dispatch.outcomes import fall_back, set_state
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.metrics import DELIVERIES
 from onward.engine.models import (
@@ -22,7 +23,6 @@ from onward.engine.models import (
     ProviderEvent,
     Step,
 )
-from onward.engine.outcomes import fall_back, set_state
 
 # Twilio's carrier errors for an SMS that could not reach the handset (unreachable, unknown or
 # landline, blocked as spam...): the email carries that step instead, once.

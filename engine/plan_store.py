@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onward.engine.clock import Clock
-from onward.engine.commands import REJECT_KEYWORDS
 from onward.engine.errors import NotFound
+from onward.engine.inbound.classify import REJECT_KEYWORDS
 from onward.engine.models import AppSetting, PlanVersion
 from onward.plans import Plan, load_plan, shipped_plan_names, shipped_plan_source
 

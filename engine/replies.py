@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from onward.engine.care import CrisisLine
+from onward.engine.crisis import CrisisLine
 
 STEP_LABELS = {
     "grieve": "a gentle check-in",

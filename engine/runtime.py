@@ -8,10 +8,10 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from onward.engine.care import DEFAULT_CRISIS_PHRASES, parse_crisis_lines_setting
 from onward.engine.clock import Clock, SystemClock
+from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, parse_crisis_lines_setting
 from onward.engine.db import create_db_engine, session_factory
-from onward.engine.incoming import RouterConfig
+from onward.engine.inbound.context import RouterConfig
 from onward.engine.settings import Settings
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from onward.engine.care import parse_crisis_lines_setting
+from onward.engine.crisis import parse_crisis_lines_setting
 from onward.engine.errors import ConfigError
 from onward.plans import parse_window
 

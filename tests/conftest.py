@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from onward.engine.clock import FakeClock
 from onward.engine.db import create_db_engine
-from onward.engine.schema import upgrade
+from onward.engine.migrate import upgrade
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 _postgres_problem: list[str] = []

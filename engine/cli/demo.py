@@ -18,13 +18,13 @@ from onward.channels import InboundMessage
 from onward.channels.registry import ChannelRegistry
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import FakeClock
-from onward.engine.dispatch import DispatchConfig, Dispatcher
-from onward.engine.inbox import Inbox
+from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
+from onward.engine.inbound.inbox import Inbox
+from onward.engine.inbound.router import Router
+from onward.engine.migrate import upgrade
 from onward.engine.models import Step
 from onward.engine.plan_store import install_shipped_plans
-from onward.engine.router import Router
 from onward.engine.runtime import Runtime, router_config
-from onward.engine.schema import upgrade
 from onward.engine.settings import load_settings
 
 PHONE = "+14155550100"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from onward.engine.migrate import require_current
 from onward.engine.runtime import Runtime
-from onward.engine.schema import require_current
 from onward.engine.settings import load_settings
 
 

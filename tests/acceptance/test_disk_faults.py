@@ -15,8 +15,8 @@ from sqlalchemy import func, select, text
 
 from onward.engine.clock import FakeClock
 from onward.engine.db import create_db_engine
+from onward.engine.migrate import upgrade
 from onward.engine.models import InboundMessage
-from onward.engine.schema import upgrade
 from tests.integration.web_helpers import WebRig, build_rig
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.requests import Request
 
 from onward.channels.base import WebhookRequest
-from onward.engine.web_request import parse_form
+from onward.engine.web.request import parse_form
 from tests.fakes.provider_server import FakeProvider, QuietHandler, running
 
 API_KEY = "SG.fakeKeyId0123.fakeSecret-" + "7" * 20

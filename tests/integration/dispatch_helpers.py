@@ -31,7 +31,7 @@ from onward.channels import (
 from onward.channels.console import ConsoleChannel
 from onward.engine.clock import FakeClock
 from onward.engine.db import session_factory
-from onward.engine.dispatch import DispatchConfig, Dispatcher
+from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.models import Delivery, Person, Step
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, require_latest

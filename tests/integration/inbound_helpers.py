@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from onward.channels import InboundMessage, Medium
 from onward.engine.clock import FakeClock
 from onward.engine.db import Base, create_db_engine, session_factory
-from onward.engine.inbox import Inbox, Received
-from onward.engine.incoming import RouterConfig
+from onward.engine.inbound.context import RouterConfig
+from onward.engine.inbound.inbox import Inbox, Received
+from onward.engine.inbound.router import Router
+from onward.engine.migrate import upgrade
 from onward.engine.models import (
     Delivery,
     JournalEntry,
@@ -29,8 +31,6 @@ from onward.engine.models import (
     InboundMessage as InboundRow,
 )
 from onward.engine.plan_store import install_shipped_plans
-from onward.engine.router import Router
-from onward.engine.schema import upgrade
 from tests.conftest import drop_postgres_database, fresh_postgres_url
 
 PHONE = "+14155550100"  # San Francisco: America/Los_Angeles, country US

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
+from onward.engine.migrate import upgrade
 from onward.engine.models import (
     Delivery,
     InboundMessage,
@@ -25,7 +26,6 @@ from onward.engine.models import (
 )
 from onward.engine.plan_store import install_shipped_plans, latest_version
 from onward.engine.runtime import Runtime
-from onward.engine.schema import upgrade
 from onward.engine.settings import load_settings
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

@@ -17,8 +17,8 @@ from onward.channels import (
 )
 from onward.engine.clock import FakeClock
 from onward.engine.deliveries import apply_status
-from onward.engine.dispatch import DispatchConfig, Dispatcher
-from onward.engine.pacing import ChannelHealth, Pacer
+from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
+from onward.engine.dispatch.pacing import ChannelHealth, Pacer
 from onward.engine.unsubscribe import make_token, read_token, unsubscribe_url
 from tests.integration.dispatch_helpers import FlakyChannel, Harness
 from tests.integration.web_helpers import build_rig, engine_url

@@ -17,10 +17,10 @@ from onward.engine import deliveries
 from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
+from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.errors import UsageError
 from onward.engine.housekeeping import sweep
 from onward.engine.models import Run, Step
-from onward.engine.retry import RetryPolicy
 from onward.engine.runs import cancel, pause
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings

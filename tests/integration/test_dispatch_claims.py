@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, select, text
 
-from onward.engine import claims
-from onward.engine.bulk import fresh_plans, insert_rows, update_rows
 from onward.engine.db import Base
+from onward.engine.dispatch import claims
+from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, update_rows
 from tests.integration.dispatch_helpers import Harness
 
 DELIVERIES = Base.metadata.tables["deliveries"]

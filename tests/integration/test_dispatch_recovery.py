@@ -15,7 +15,7 @@ from onward.engine.channel_set import ChannelSet
 from onward.engine.daemon import Daemon
 from onward.engine.db import create_db_engine, session_factory
 from onward.engine.deliveries import apply_status
-from onward.engine.dispatch import Dispatcher
+from onward.engine.dispatch.dispatcher import Dispatcher
 from onward.engine.housekeeping import sweep
 from onward.engine.models import Delivery, Run, Step
 from onward.engine.runs import pause

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from onward.engine import replies
 from onward.engine.clock import FakeClock
-from onward.engine.inbox import MAX_HANDLING_ATTEMPTS, Inbox, Received
-from onward.engine.incoming import Incoming, Outcome, RouterConfig
+from onward.engine.inbound.context import Incoming, Outcome, RouterConfig
+from onward.engine.inbound.inbox import MAX_HANDLING_ATTEMPTS, Inbox, Received
+from onward.engine.inbound.router import Router
 from onward.engine.models import Delivery, InboundMessage, Person, Rejection, Run
-from onward.engine.router import Router
 from tests.integration.inbound_helpers import (
     PHONE,
     Talk,

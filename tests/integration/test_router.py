@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine
 
 from onward.engine import replies
-from onward.engine.care import CrisisLine
 from onward.engine.clock import FakeClock
-from onward.engine.dispatch import DispatchConfig, Dispatcher
+from onward.engine.crisis import CrisisLine
+from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.logs import configure_logging
 from onward.engine.metrics import CRISIS_ALERTS
 from onward.engine.models import Delivery, InboundMessage, JournalEntry, Person, Rejection, Run

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from onward.engine.db import READ_ONLY, create_db_engine, session_factory
+from onward.engine.migrate import upgrade
 from onward.engine.models import AppSetting
-from onward.engine.schema import upgrade
-from onward.engine.writer import FairLock, InboundFirst, concurrent_writers, write_lock
+from onward.engine.write_queue import FairLock, InboundFirst, concurrent_writers, write_lock
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect
 
 from onward.engine.db import Base, create_db_engine
 from onward.engine.errors import SchemaOutOfDate
-from onward.engine.schema import (
+from onward.engine.migrate import (
     current_revision,
     downgrade,
     head_revision,

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHELL = {"engine/web.py", "engine/web_request.py", "engine/daemon.py"}
+SHELL = {"engine/web/app.py", "engine/web/request.py", "engine/daemon.py"}
 PURE = {
     "engine/timing.py",
-    "engine/commands.py",
-    "engine/retry.py",
-    "engine/care.py",
+    "engine/inbound/classify.py",
+    "engine/dispatch/retry.py",
+    "engine/crisis.py",
     "engine/phones.py",
     "engine/replies.py",
     "engine/clock.py",

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onward.engine.care import (
+from onward.engine.crisis import (
     DEFAULT_CRISIS_LINES,
     DEFAULT_CRISIS_PHRASES,
     FALLBACK_CRISIS_LINE,

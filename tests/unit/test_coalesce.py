@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from onward.engine.coalesce import Coalesced
+from onward.engine.web.coalesce import Coalesced
 
 
 def test_events_while_a_run_waits_are_served_by_it() -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onward.engine.commands import (
+from onward.engine.inbound.classify import (
     Applied,
     Done,
     Forget,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from onward.engine import replies
-from onward.engine.care import crisis_line_for
+from onward.engine.crisis import crisis_line_for
 from onward.plans import sms_segments
 
 WHEN = "Thu 3 Dec at 10:00"

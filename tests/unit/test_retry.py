@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from onward.channels.net import parse_retry_after
-from onward.engine.retry import HARD_CAP, RetryDecision, RetryPolicy
+from onward.engine.dispatch.retry import HARD_CAP, RetryDecision, RetryPolicy
 
 NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 

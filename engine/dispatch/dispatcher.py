@@ -4,9 +4,9 @@ The database is the truth: a step is a row with a UTC due time, claimed in one s
 (FOR UPDATE SKIP LOCKED on PostgreSQL; BEGIN IMMEDIATE serialises SQLite), so any number of
 dispatchers, in one process or many, never send the same step twice. The same transaction
 checks the guards and writes a delivery row in `sending` for each step that passed them
-(engine/guards.py, engine/claims.py); it commits before any channel is called, and whoever
+(guards.py, claims.py); it commits before any channel is called, and whoever
 later finds a delivery still in `sending` (a claimer whose lease ran out) marks it `unknown`
-instead of sending again. The results are recorded in a second transaction (engine/record.py).
+instead of sending again. The results are recorded in a second transaction (dispatch/record.py).
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import Channel
-from onward.engine.claims import claim_due, still_wanted
 from onward.engine.clock import Clock
 from onward.engine.db import READ_ONLY
-from onward.engine.guards import Prepared, claim_and_prepare, prepare, prepare_batch
+from onward.engine.dispatch.claims import claim_due, still_wanted
+from onward.engine.dispatch.guards import Prepared, claim_and_prepare, prepare, prepare_batch
+from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
+from onward.engine.dispatch.record import Sent, record
+from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.metrics import STEPS
 from onward.engine.models import RUN_ACTIVE, STEP_CLAIMED, STEP_PENDING, Run, Step
-from onward.engine.pacing import ChannelHealth, Pacer, Sleep
-from onward.engine.record import Sent, record
-from onward.engine.retry import RetryPolicy
 
 # How old a batch may be before each send first checks the person still wants it.
 RECHECK_AFTER = timedelta(seconds=2)

@@ -14,6 +14,7 @@ from onward.channels import (
     TransientSendError,
 )
 from onward.engine import people
+from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.models import (
     STEP_CLAIMED,
     STEP_FAILED,
@@ -24,7 +25,6 @@ from onward.engine.models import (
     Person,
     Step,
 )
-from onward.engine.retry import RetryPolicy
 
 # Provider codes that say the address itself is wrong: Twilio's invalid or unreachable
 # numbers, and the email channels' shared code for an invalid address.

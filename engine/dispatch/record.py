@@ -1,7 +1,7 @@
 """Record what the provider said about each send of a batch, in one transaction after the sends.
 
 Accepted sends, the common case, are written with a statement or two for the whole batch; every
-other result (a failure, a retry, a send never made) goes through its rules in engine/outcomes.py.
+other result (a failure, a retry, a send never made) goes through its rules in dispatch/outcomes.py.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from onward.channels import (
     TransientSendError,
     can_advance,
 )
-from onward.engine import outcomes
-from onward.engine.bulk import fresh_plans, update_rows
 from onward.engine.db import Base
-from onward.engine.guards import HELD_CHANNEL_DELAY, Prepared
+from onward.engine.dispatch import outcomes
+from onward.engine.dispatch.batch_sql import fresh_plans, update_rows
+from onward.engine.dispatch.guards import HELD_CHANNEL_DELAY, Prepared
+from onward.engine.dispatch.pacing import ChannelHealth
+from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.logs import get_logger
 from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS
 from onward.engine.models import STEP_SENT, Delivery, Run, Step
-from onward.engine.pacing import ChannelHealth
-from onward.engine.retry import RetryPolicy
 
 log = get_logger("onward.dispatch")
 

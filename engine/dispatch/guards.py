@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from onward.channels import Channel, OutboundMessage
 from onward.engine import people
-from onward.engine.claims import (
+from onward.engine.dispatch.claims import (
     Batch,
     Claimed,
     claim_due,
@@ -26,6 +26,8 @@ from onward.engine.claims import (
     load_claimed,
     write_back,
 )
+from onward.engine.dispatch.outcomes import drop_queued, release, set_state
+from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.models import (
     RUN_ACTIVE,
     RUN_PAUSED,
@@ -38,16 +40,14 @@ from onward.engine.models import (
     STEP_SKIPPED,
     Person,
 )
-from onward.engine.outcomes import drop_queued, release, set_state
-from onward.engine.pacing import ChannelHealth
 from onward.engine.render import StepFacts, render_facts, step_source
 from onward.engine.schedule import reminder_due, window_for
 from onward.engine.timing import Window, business_day_checker, place_in_window, window_closes_at
 from onward.engine.unsubscribe import unsubscribe_url
 
 if TYPE_CHECKING:
-    from onward.engine.claims import StepRow
-    from onward.engine.dispatch import DispatchConfig
+    from onward.engine.dispatch.claims import StepRow
+    from onward.engine.dispatch.dispatcher import DispatchConfig
 
 # A channel whose credentials were refused is tried again this much later.
 HELD_CHANNEL_DELAY = timedelta(minutes=5)

@@ -18,8 +18,8 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, load_only
 
 from onward.channels import STATE_RANK
-from onward.engine.bulk import fresh_plans, insert_rows, is_postgres
 from onward.engine.db import Base
+from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
 from onward.engine.models import (
     RUN_ACTIVE,
     STEP_CLAIMED,

@@ -27,20 +27,20 @@ from onward.channels.net import is_loopback_host
 from onward.engine import runs
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
-from onward.engine.coalesce import Coalesced
 from onward.engine.deliveries import apply_status
-from onward.engine.inbox import Inbox
+from onward.engine.dispatch.owed_replies import Replier
+from onward.engine.dispatch.pacing import ChannelHealth
+from onward.engine.inbound.inbox import Inbox
 from onward.engine.logs import get_logger
 from onward.engine.metrics import REGISTRY, SCHEMA_CURRENT
+from onward.engine.migrate import current_revision, head_revision
 from onward.engine.models import Person
-from onward.engine.pacing import ChannelHealth
 from onward.engine.phones import InvalidPhoneNumber, normalize_phone
-from onward.engine.replier import Replier
-from onward.engine.schema import current_revision, head_revision
 from onward.engine.settings import Settings
 from onward.engine.unsubscribe import read_token
-from onward.engine.web_request import BodyTooLarge, as_webhook
-from onward.engine.writer import InboundFirst, concurrent_writers
+from onward.engine.web.coalesce import Coalesced
+from onward.engine.web.request import BodyTooLarge, as_webhook
+from onward.engine.write_queue import InboundFirst, concurrent_writers
 
 log = get_logger("onward.web")
 INBOUND_KINDS = {"sms": "sms", "email": "email", "inbound": None}

@@ -11,9 +11,9 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from onward.channels import STATE_RANK
-from onward.engine import commands as c
 from onward.engine import replies, runs
-from onward.engine.incoming import Incoming, RouterConfig
+from onward.engine.inbound import classify as c
+from onward.engine.inbound.context import Incoming, RouterConfig
 from onward.engine.models import STEP_SENT, Delivery, Person
 from onward.engine.plan_store import parsed, plan_for_keyword
 from onward.engine.render import StepFacts, render_facts, step_source

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from onward.engine.care import DEFAULT_CRISIS_PHRASES, CrisisLine
+from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from onward.engine import commands as c
 from onward.engine import people, replies, runs
-from onward.engine.care import CrisisLine, crisis_line_for
-from onward.engine.incoming import Incoming, RouterConfig
+from onward.engine.crisis import CrisisLine, crisis_line_for
+from onward.engine.inbound import classify as c
+from onward.engine.inbound.context import Incoming, RouterConfig
 from onward.engine.logs import get_logger
 from onward.engine.metrics import CRISIS_ALERTS
 from onward.engine.models import Person, Run

@@ -7,22 +7,22 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onward.engine import commands as c
 from onward.engine import people, replies, runs
-from onward.engine.care import (
+from onward.engine.crisis import (
     crisis_reply,
     detect_crisis,
 )
-from onward.engine.incoming import Incoming, Outcome, RouterConfig
+from onward.engine.inbound import classify as c
+from onward.engine.inbound.consent import PersonCommands
+from onward.engine.inbound.context import Incoming, Outcome, RouterConfig
+from onward.engine.inbound.rejection import RejectedCommand
 from onward.engine.logs import get_logger
 from onward.engine.models import (
     RUN_PAUSED,
     JournalEntry,
     Person,
 )
-from onward.engine.person_commands import PersonCommands
 from onward.engine.plan_store import parsed, trigger_keywords
-from onward.engine.rejected import RejectedCommand
 from onward.engine.schedule import next_waiting
 
 log = get_logger("onward.router")

@@ -1,0 +1,1 @@
+"""The HTTP edge: the Starlette app, provider webhooks, request parsing and admission control."""
