@@ -17,18 +17,7 @@ from onward.engine.models import Delivery, Step
 app = typer.Typer(help="Deliveries: each message handed to a provider.", no_args_is_help=True)
 
 FAILED_STATUSES = ("failed", "undelivered")
-LIST_COLUMNS = [
-    "id",
-    "run",
-    "step",
-    "channel",
-    "address",
-    "status",
-    "provider_id",
-    "error",
-    "attempts",
-    "updated_at",
-]
+LIST_TABLE = ["id", "step", "channel", "address", "status", "error", "updated_at"]
 
 
 def delivery_rows(
@@ -77,7 +66,7 @@ def list_command(
     if json:
         print_json(rows)
     else:
-        print_table(rows, LIST_COLUMNS, "failed deliveries" if failed else "deliveries")
+        print_table(rows, LIST_TABLE, "failed deliveries" if failed else "deliveries")
 
 
 @app.command("retry")

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -31,26 +32,66 @@ def print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
 
 
-def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str = "") -> None:
+def print_table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    title: str = "",
+    caption: str | None = None,
+) -> None:
+    """A table for people: short local times kept on one line, every cell taken literally.
+
+    Scripts read `--json` (full ISO-8601 in UTC); a table shows times in this machine's zone,
+    named in the caption, so a timestamp never wraps over several lines in 80 columns."""
     if not rows:
-        stdout.print(f"[dim]no {title or 'rows'}[/dim]")
+        stdout.print(f"[dim]no {escape(title or 'rows')}[/dim]")
         return
-    table = Table(title=title or None, header_style="bold")
+    # A column with nothing in it says nothing in a table (--json keeps every key).
+    columns = [c for c in columns if any(row.get(c) is not None for row in rows)]
+    shown = [row.get(c) for row in rows for c in columns]
+    first_time = next((v for v in shown if isinstance(v, datetime)), None)
+    times = {c for c in columns if any(isinstance(row.get(c), datetime) for row in rows)}
+    if first_time is not None:
+        zone = first_time.astimezone().tzname() or "local time"
+        caption = f"{caption}; times in {zone}" if caption else f"times in {zone}"
+    table = Table(
+        title=escape(title) if title else None,
+        caption=escape(caption) if caption else None,
+        header_style="bold",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,  # no vertical rules: two more characters for every column
+        pad_edge=False,
+        show_edge=False,
+    )
     for column in columns:
-        table.add_column(column, overflow="fold")  # wrap, never cut, values scripts grep for
+        if column in times or column in WHOLE:
+            table.add_column(column, no_wrap=True, min_width=SHORT_TIME_WIDTH)
+        else:
+            table.add_column(column, overflow="fold")  # wrap, never cut, values scripts grep for
     for row in rows:
-        table.add_row(*(_cell(row.get(column)) for column in columns))
+        table.add_row(*(cell(row.get(column)) for column in columns))
     stdout.print(table)
 
 
-def _cell(value: object) -> str:
+# Kept on one line: a wrapped number or address cannot be read or copied.
+WHOLE = frozenset({"phone", "email", "address", "person", "who"})
+SHORT_TIME_FORMAT = "%Y-%m-%d %H:%M"
+SHORT_TIME_WIDTH = 16
+
+
+def short_time(value: datetime) -> str:
+    """A time as an operator reads it in a table: this machine's zone, to the minute."""
+    return value.astimezone().strftime(SHORT_TIME_FORMAT)
+
+
+def cell(value: object) -> str:
+    """One table cell as rich markup that shows the value literally ("[your name]" stays)."""
     if value is None:
         return "-"
     if isinstance(value, datetime):
-        return iso_utc(value)
+        return short_time(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return escape(str(value))
 
 
 def error_line(message: str) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from onward.engine import people as people_ops
 from onward.engine.cli.confirm import YES_HELP, confirm_destructive
 from onward.engine.cli.output import print_json, print_table, stdout
-from onward.engine.cli.runs import RUN_COLUMNS, run_rows
+from onward.engine.cli.runs import RUN_TABLE, run_rows
 from onward.engine.cli.state import state
 from onward.engine.models import (
     OPEN_RUN_STATUSES,
@@ -26,17 +26,7 @@ app = typer.Typer(help="People onward is helping.", no_args_is_help=True)
 
 # Addresses are shown in full: this is the operator's own data on their own terminal, and
 # scripts match on the exact E.164 number.
-PERSON_COLUMNS = [
-    "id",
-    "phone",
-    "email",
-    "timezone",
-    "sms",
-    "email_status",
-    "preferred_medium",
-    "open_runs",
-    "created_at",
-]
+PERSON_TABLE = ["id", "who", "timezone", "sms", "email_status", "open_runs"]
 WHO_HELP = "A phone number in any common format, or an email address."
 
 
@@ -84,7 +74,8 @@ def list_command(json: bool = typer.Option(False, "--json", help="Print JSON."))
     if json:
         print_json(rows)
     else:
-        print_table(rows, PERSON_COLUMNS, "people")
+        who = [{**row, "who": " ".join(filter(None, (row["phone"], row["email"])))} for row in rows]
+        print_table(who, PERSON_TABLE, "people")
 
 
 @app.command("show")
@@ -122,7 +113,7 @@ def show_command(
         ["field", "value"],
         f"person {row['id']}",
     )
-    print_table(row["runs"], RUN_COLUMNS, "runs")
+    print_table(row["runs"], RUN_TABLE, "runs")
     if journal:
         print_table(row["journal"], ["created_at", "run", "step", "text"], "journal entries")
 

@@ -7,12 +7,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
+from sqlalchemy.orm import Session
 
 from onward.engine import plan_store
 from onward.engine.cli.output import print_json, print_table, stdout, warning_line
 from onward.engine.cli.state import state
 from onward.engine.db import database_exists
 from onward.engine.errors import NotFound, UsageError
+from onward.engine.inbound.classify import Rejected, parse_command
 from onward.engine.migrate import require_current, schema_is_current
 from onward.engine.preview import preview
 from onward.plans import (
@@ -79,28 +81,60 @@ def add_command(file: Path = typer.Argument(..., help="The plan's YAML file.")) 
 
 @app.command("list")
 def list_command(json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """The stored plans, their latest version and which one REJECTED starts."""
+    """The stored plans, their latest version, which one REJECTED starts and what starts each."""
     runtime = state.ready()
     with runtime.sessions() as session:
-        rows = [
-            {
-                "name": s.name,
-                "version": s.version,
-                "versions": s.versions,
-                "default": s.is_default,
-                "keywords": list(s.keywords),
-                "steps": s.steps,
-            }
-            for s in plan_store.list_plans(session)
-        ]
+        summaries = plan_store.list_plans(session)
+        triggers = plan_store.trigger_keywords(session)
+        live = {
+            s.name: [w for w in s.keywords if _starts(session, w, s.name, triggers)]
+            for s in summaries
+        }
+    rows = [
+        {
+            "name": s.name,
+            "version": s.version,
+            "versions": s.versions,
+            "default": s.is_default,
+            "keywords": list(s.keywords),
+            "live_keywords": list(live[s.name]),
+            "steps": s.steps,
+        }
+        for s in summaries
+    ]
     if json:
         print_json(rows)
-    else:
-        print_table(
-            [{**row, "keywords": " ".join(row["keywords"])} for row in rows],  # type: ignore[arg-type]
-            ["name", "version", "versions", "default", "keywords", "steps"],
-            "plans",
-        )
+        return
+    print_table(
+        [
+            {
+                "name": f"{row['name']} *" if row["default"] else row["name"],
+                "version": row["version"],
+                "versions": row["versions"],
+                "starts on": _keywords_cell(row["keywords"], row["live_keywords"], row["default"]),
+                "steps": row["steps"],
+            }
+            for row in rows
+        ],
+        ["name", "version", "versions", "starts on", "steps"],
+        "plans",
+        caption="* the default plan; (WORD): taken first by another plan or a command",
+    )
+
+
+def _starts(session: Session, keyword: str, plan: str, triggers: frozenset[str]) -> bool:
+    """Does a person texting the bare keyword start this plan? Not when a text command reads
+    the word first (TIMEZONE) or another plan claims it before this one."""
+    read_as = parse_command(keyword, triggers)
+    if not isinstance(read_as, Rejected):
+        return False
+    return plan_store.plan_for_keyword(session, read_as.keyword).name == plan
+
+
+def _keywords_cell(keywords: list[str], live: list[str], is_default: bool) -> str:
+    words = [] if not is_default or "REJECTED" in keywords else ["REJECTED"]
+    words += [word if word in live else f"({word})" for word in keywords]
+    return " ".join(words) or "-"
 
 
 @app.command("show")
@@ -180,10 +214,22 @@ def preview_command(
     if json:
         print_json([row.as_json() for row in rows])
         return
+    when = f"when ({tz})"
     print_table(
-        [{**row.as_json(), "moved_by_window": row.moved_by_window} for row in rows],
-        ["step", "kind", "due_utc", "due_local", "moved_by_window", "text"],
-        f"plan {plan.name} for a rejection at {anchor.isoformat()} ({tz})",
+        [
+            {
+                "step": row.step,
+                "kind": row.kind,
+                when: row.due_local.strftime("%a %d %b %H:%M")
+                + (" *" if row.moved_by_window else ""),
+                "text": row.text,
+            }
+            for row in rows
+        ],
+        ["step", "kind", when, "text"],
+        f"plan {plan.name} for a rejection on "
+        f"{anchor.astimezone(ZoneInfo(tz)).strftime('%a %d %b %Y %H:%M')} ({tz})",
+        caption="* moved into the send window; --json has full UTC and local times",
     )
 
 

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from onward.engine import runs as run_ops
 from onward.engine.cli.confirm import YES_HELP, confirm_destructive
 from onward.engine.cli.deliveries import delivery_rows
-from onward.engine.cli.output import iso_utc, print_json, print_table, stdout
+from onward.engine.cli.output import print_json, print_table, short_time, stdout
 from onward.engine.cli.state import state
 from onward.engine.errors import UsageError
+from onward.engine.inbound.classify import DEFAULT_PAUSE
 from onward.engine.models import (
     OPEN_RUN_STATUSES,
     WAITING_STEP_STATUSES,
@@ -29,20 +30,9 @@ from onward.plans import parse_due
 
 app = typer.Typer(help="Runs: one person's plan after one rejection.", no_args_is_help=True)
 
-RUN_COLUMNS = [
-    "id",
-    "person",
-    "plan",
-    "version",
-    "company",
-    "role",
-    "status",
-    "started_at",
-    "next_due",
-    "paused_until",
-    "applied",
-]
-STEP_COLUMNS = ["id", "step", "kind", "due_at", "status", "sent_at", "attempts", "last_error"]
+# What a table shows in 80 columns; --json has every key.
+RUN_TABLE = ["id", "person", "plan", "company", "status", "next_due"]
+STEP_COLUMNS = ["id", "step", "kind", "due_at", "status", "attempts", "last_error"]
 MAX_PAUSE = timedelta(days=365)
 
 
@@ -119,7 +109,8 @@ def parse_pause(text: str) -> timedelta:
 
 
 def _when(value: datetime | None) -> str:
-    return "-" if value is None else iso_utc(value)
+    """A time in a sentence: short and local, with its zone."""
+    return "-" if value is None else f"{short_time(value)} {value.astimezone().tzname()}"
 
 
 @app.command("list")
@@ -134,7 +125,7 @@ def list_command(
     if json:
         print_json(rows)
     else:
-        print_table(rows, RUN_COLUMNS, "active runs" if active else "runs")
+        print_table(rows, RUN_TABLE, "active runs" if active else "runs")
 
 
 @app.command("show")
@@ -172,18 +163,17 @@ def pause_command(
         None,
         "--for",
         metavar="DURATION",
-        help="How long, e.g. 3d, 1w, 12h (default: until resumed).",
+        help=f"How long, e.g. 3d, 1w, 12h (default: {DEFAULT_PAUSE.days}d, as the PAUSE text).",
     ),
 ) -> None:
-    """Hold a run: nothing is sent until it is resumed (or --for runs out)."""
-    length = parse_pause(duration) if duration is not None else None
+    """Hold a run: nothing is sent until it is resumed or --for runs out."""
+    length = parse_pause(duration) if duration is not None else DEFAULT_PAUSE
     runtime = state.ready()
     now = runtime.clock.now()
-    until = now + length if length is not None else None
+    until = now + length
     with runtime.sessions.begin() as session:
         run_ops.pause(session, run_ops.get_run(session, run_id), now, until, "operator")
-    ending = f"until {_when(until)}" if until else "until `onward runs resume`"
-    stdout.print(f"paused run {run_id} {ending}", highlight=False)
+    stdout.print(f"paused run {run_id} until {_when(until)}", highlight=False)
 
 
 @app.command("resume")

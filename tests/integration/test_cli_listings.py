@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +16,7 @@ from typer.testing import CliRunner
 from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
+from onward.engine.inbound.classify import DEFAULT_PAUSE
 from onward.engine.migrate import upgrade
 from onward.engine.models import (
     Delivery,
@@ -27,6 +30,7 @@ from onward.engine.models import (
 from onward.engine.plan_store import install_shipped_plans, latest_version
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.plans import shipped_plan_source
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 PHONE, EMAIL = "+14155550100", "sam@example.org"
@@ -414,9 +418,9 @@ def test_runs_pause_for_then_resume_shifts_waiting_steps(runtime, world):
     assert onward("runs", "resume", run_id).code == 2  # not paused any more
 
 
-def test_runs_pause_without_duration_holds_until_resumed(runtime, world):
+def test_runs_pause_without_duration_holds_as_long_as_the_pause_text(runtime, world):
     assert onward("runs", "pause", str(world["run"])).code == 0
-    assert run_state(runtime, world["run"])[:2] == ("paused", None)
+    assert run_state(runtime, world["run"])[:2] == ("paused", NOW + DEFAULT_PAUSE)
 
 
 @pytest.mark.parametrize("duration", ["soon", "2d at 18:00", "0m", "-3d"])
@@ -568,3 +572,82 @@ def test_channels_check_fails_for_a_channel_that_cannot_load(tmp_path):
         assert listed[0]["available"] is False and "unknown channel" in listed[0]["problem"]
     finally:
         state.use(None)
+
+
+# -- tables that read well in an 80-column terminal ------------------------------------------
+# Short local times on one line, cells shown literally, flags shown as flags.
+
+ISO_PIECE = re.compile(r"\d{4}-\d\d-\d\dT|\d\d:\d\d:\d\d")
+
+
+def onward_80(*args: str, tz: str = "UTC") -> Outcome:
+    """The console script in an 80-column terminal, in the operator's zone `tz`."""
+    env = {"COLUMNS": "80", "TZ": tz}
+    try:
+        with CliRunner().isolation(env=env) as (out, err, _mixed):
+            time.tzset()  # the C library reads TZ only when told to
+            code = main(list(args))
+            sys.stdout.flush()
+            return Outcome(code, out.getvalue().decode(), err.getvalue().decode())
+    finally:
+        time.tzset()
+
+
+LISTINGS = [
+    ("people", "list"),
+    ("runs", "list"),
+    ("deliveries", "list"),
+    ("plans", "list"),
+    ("plans", "preview", "standard", "--at", "2026-11-24T15:00:00Z", "--tz", "Europe/London"),
+]
+
+
+@pytest.mark.parametrize("args", LISTINGS, ids=" ".join)
+def test_tables_fit_80_columns_and_never_split_a_time(world, args):
+    result = onward_80(*args)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines and max(len(line) for line in lines) <= 80
+    assert not ISO_PIECE.search(result.out), "tables show short times; --json keeps ISO-8601"
+
+
+def test_times_in_tables_are_local_to_the_operator_and_named(world):
+    result = onward_80("runs", "list", tz="America/New_York")
+    assert "times in EST" in result.out
+    assert "2026-11-26 15:00" not in result.out  # the next nudge, due at 15:00 UTC ...
+    assert "2026-11-26 10:00" in result.out  # ... is 10:00 in New York
+
+
+def test_json_keeps_full_iso_times(world):
+    result = onward_80("runs", "list", "--json")
+    assert result.code == 0
+    assert "2026-11-24T" in result.out and result.out.rstrip().endswith("]")
+
+
+def test_rich_markup_in_a_cell_is_shown_literally(world):
+    result = onward_80(
+        "plans", "preview", "standard", "--at", "2026-11-24T15:00:00Z", "--tz", "UTC"
+    )
+    assert "[your" in result.out  # rich would have eaten "[your name]" as a tag
+
+
+@pytest.mark.parametrize("command", [("runs", "list"), ("people", "list"), ("plans", "list")])
+def test_json_is_shown_as_a_flag_in_help(command):
+    result = onward_80(*command, "--help")
+    line = next(line for line in result.out.splitlines() if "--json" in line)
+    assert "<bool>" not in line and "BOOLEAN" not in line
+
+
+def test_plans_list_marks_the_default_and_keywords_that_never_start_a_plan(runtime, tmp_path):
+    # A second plan that claims gentle's keywords: gentle (first by name) keeps them.
+    shadowed = tmp_path / "later.yaml"
+    shadowed.write_text(shipped_plan_source("gentle").replace("name: gentle", "name: later", 1))
+    assert onward_80("plans", "add", str(shadowed)).code == 0
+    result = onward_80("plans", "list")
+    assert re.search(r"standard \*", result.out)
+    later = next(line for line in result.out.splitlines() if line.startswith("later"))
+    assert "(SETBACK)" in later and "(ROUGH)" in later
+    gentle_line = next(line for line in result.out.splitlines() if line.startswith("gentle"))
+    assert "SETBACK" in gentle_line and "(SETBACK)" not in gentle_line
+    rows = {row["name"]: row for row in json.loads(onward_80("plans", "list", "--json").out)}
+    assert rows["later"]["live_keywords"] == [] and rows["standard"]["default"] is True

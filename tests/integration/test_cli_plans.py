@@ -199,7 +199,8 @@ def test_preview_without_json_is_a_table(runtime: Runtime) -> None:
         app, ["plans", "preview", "gentle", "--tz", "Europe/London"], env={"COLUMNS": "250"}
     )
     assert result.exit_code == 0
-    assert "moved_by_window" in result.stdout
+    assert "when (Europe/London)" in result.stdout
+    assert "* moved into the send window" in result.stdout  # the table's note for moved steps
 
 
 @pytest.mark.parametrize(
