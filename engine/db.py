@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +14,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from onward.engine import sealing
 
 # Stable constraint names make Alembic's autogenerate and SQLite batch migrations predictable.
 NAMING_CONVENTION = {
@@ -61,8 +63,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def create_db_engine(
-    url: str, *, pool_size: int = 5, statement_timeout_ms: int = 15000, echo: bool = False
+    url: str,
+    *,
+    pool_size: int = 5,
+    statement_timeout_ms: int = 15000,
+    echo: bool = False,
+    journal_keys: Sequence[bytes] = (),
 ) -> Engine:
+    """An engine for `url`, with the keyring that seals people's words (sealing.py)."""
+    engine = _engine(url, pool_size, statement_timeout_ms, echo)
+    sealing.attach(engine, journal_keys, READ_ONLY)
+    return engine
+
+
+def _engine(url: str, pool_size: int, statement_timeout_ms: int, echo: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)

@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from onward.engine import journal_keys
 from onward.engine.errors import SchemaOutOfDate
 
 
@@ -55,10 +56,14 @@ def migration_lock(engine: Engine) -> Iterator[None]:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the migrations, then make sure people's words have a key and are sealed."""
     config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+    # The first upgrade that makes a key also seals what was written before sealing existed.
+    if revision == "head" and journal_keys.ensure_stored_key(engine):
+        journal_keys.seal_legacy(engine)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

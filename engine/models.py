@@ -9,6 +9,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onward.engine.db import Base, UTCDateTime
+from onward.engine.sealing import SealedText
 
 # Run statuses of the contract; only "active" runs have steps the dispatcher may send.
 RUN_ACTIVE, RUN_PAUSED = "active", "paused"
@@ -172,8 +173,8 @@ class InboundMessage(Base):
     medium: Mapped[str] = mapped_column(String(8))
     sender: Mapped[str] = mapped_column(String(320), index=True)
     recipient: Mapped[str] = mapped_column(String(320), default="")
-    subject: Mapped[str] = mapped_column(Text, default="")
-    body: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(SealedText, default="")
+    body: Mapped[str] = mapped_column(SealedText)
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
@@ -198,7 +199,7 @@ class JournalEntry(Base):
     )
     step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="CASCADE"))
     step_key: Mapped[str | None] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

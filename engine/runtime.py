@@ -26,6 +26,7 @@ class Runtime:
             self.settings.database_url,
             pool_size=self.settings.db_pool_size,
             statement_timeout_ms=self.settings.db_statement_timeout_ms,
+            journal_keys=self.settings.journal_keys,
         )
 
     @cached_property

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from onward.engine.crisis import parse_crisis_lines_setting
 from onward.engine.errors import ConfigError
+from onward.engine.sealing import parse_keys
 from onward.plans import parse_window
 
 
@@ -65,6 +66,19 @@ class Settings(BaseSettings):
     crisis_lines: str | None = Field(None, alias="ONWARD_CRISIS_LINES")
     db_pool_size: int = Field(5, alias="ONWARD_DB_POOL_SIZE", ge=1)
     db_statement_timeout_ms: int = Field(15000, alias="ONWARD_DB_STATEMENT_TIMEOUT_MS", ge=0)
+    # Keys that seal people's words at rest (sealing.py); unset: the database's own key.
+    journal_key: SecretStr | None = Field(None, alias="ONWARD_JOURNAL_KEY")
+
+    @property
+    def journal_keys(self) -> tuple[bytes, ...]:
+        return parse_keys(self.journal_key.get_secret_value()) if self.journal_key else ()
+
+    @field_validator("journal_key")
+    @classmethod
+    def _journal_keys_readable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_keys(value.get_secret_value())  # one clear line now, not at the first reply
+        return value
 
     @field_validator("database_url")
     @classmethod

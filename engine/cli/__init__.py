@@ -13,6 +13,7 @@ from onward.engine.cli import channels as channels_cli
 from onward.engine.cli import db as db_cli
 from onward.engine.cli import deliveries as deliveries_cli
 from onward.engine.cli import demo as demo_cli
+from onward.engine.cli import journal as journal_cli
 from onward.engine.cli import people as people_cli
 from onward.engine.cli import plans as plans_cli
 from onward.engine.cli import runs as runs_cli
@@ -34,6 +35,7 @@ app.add_typer(people_cli.app, name="people")
 app.add_typer(runs_cli.app, name="runs")
 app.add_typer(deliveries_cli.app, name="deliveries")
 app.add_typer(channels_cli.app, name="channels")
+app.add_typer(journal_cli.app, name="journal")
 app.add_typer(serve_cli.simulate_app, name="simulate")
 app.command("serve")(serve_cli.serve_command)
 app.command("demo")(demo_cli.demo_command)
