@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -90,14 +91,14 @@ def list_command(json: bool = typer.Option(False, "--json", help="Print JSON."))
             s.name: [w for w in s.keywords if _starts(session, w, s.name, triggers)]
             for s in summaries
         }
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": s.name,
             "version": s.version,
             "versions": s.versions,
             "default": s.is_default,
             "keywords": list(s.keywords),
-            "live_keywords": list(live[s.name]),
+            "live_keywords": live[s.name],
             "steps": s.steps,
         }
         for s in summaries
@@ -108,13 +109,13 @@ def list_command(json: bool = typer.Option(False, "--json", help="Print JSON."))
     print_table(
         [
             {
-                "name": f"{row['name']} *" if row["default"] else row["name"],
-                "version": row["version"],
-                "versions": row["versions"],
-                "starts on": _keywords_cell(row["keywords"], row["live_keywords"], row["default"]),
-                "steps": row["steps"],
+                "name": f"{s.name} *" if s.is_default else s.name,
+                "version": s.version,
+                "versions": s.versions,
+                "starts on": _keywords_cell(list(s.keywords), live[s.name], s.is_default),
+                "steps": s.steps,
             }
-            for row in rows
+            for s in summaries
         ],
         ["name", "version", "versions", "starts on", "steps"],
         "plans",
