@@ -4,9 +4,10 @@ bench/results.json.
     python bench/run.py            # the full run (under 10 minutes on 2 cores)
     python bench/run.py --quick    # tiny sizes, one repetition: a smoke test of the machinery
 
-Baselines and onward are interleaved round by round (naive, limits, bare webhook, then onward),
-so a noisy neighbour slows both sides of a ratio alike. The two benchmarks that mostly wait
-(the 60 s pacing run and the idle daemon's punctuality) run in the background meanwhile.
+Baselines and onward are interleaved round by round (naive, limits, bare and quick webhooks,
+then onward), so a noisy neighbour slows both sides of a ratio alike. The two benchmarks that
+mostly wait (the 60 s pacing run and the idle daemon's punctuality) run in the background
+meanwhile.
 """
 
 from __future__ import annotations
@@ -255,6 +256,7 @@ def one_round(runner: Runner, sizes: Sizes, rep: int, pg_template: str | None) -
     runner.run("sqlite_limit", s("sqlite_limit.py", w / "limit.db", "--rows", sizes.claim_rows))
     runner.run("pg_limit", s("pg_limit.py", "--rows", sizes.claim_rows, "--procs", 1, 4))
     runner.run("bare_webhook", s("bare_webhook.py", w / "bare", "--seconds", sizes.wrk_seconds))
+    runner.run("quick_webhook", s("quick_webhook.py", w / "quick", "--seconds", sizes.wrk_seconds))
     runner.run(
         "onward_drain",
         s("onward_dispatch.py", "drain", w / "drain.db", "--copy-of", w / "g1.db")
