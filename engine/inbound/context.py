@@ -1,11 +1,16 @@
-"""The values the router works with: its configuration, a stored message, and the outcome."""
+"""The values the inbound handlers work with: the router's configuration, a stored message,
+the turn being handled (who wrote what, when, in which transaction), and its outcome."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
+from onward.engine.models import Person
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,17 @@ class Incoming:
     def verified(self) -> bool:
         """Did the sender prove they own the address (SPF/DKIM pass; the local console)?"""
         return self.channel == "console" or self.extra.get("verified") == "1"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message being acted on: every handler gets this and the intent it handles."""
+
+    session: Session
+    config: RouterConfig
+    msg: Incoming
+    now: datetime
+    person: Person | None
 
 
 @dataclass

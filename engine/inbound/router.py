@@ -1,32 +1,49 @@
-"""Act on a person's text command: start or supersede a run, opt out, pause, journal, forget."""
+"""Act on what a person wrote: find them, read the words as one intent, and hand it to the
+handler that the table below names for it. Each handler returns the reply text (or None)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from onward.engine import people, replies, runs
-from onward.engine.crisis import (
-    crisis_reply,
-    detect_crisis,
-)
+from onward.engine import people, replies
+from onward.engine.crisis import detect_crisis
 from onward.engine.inbound import classify as c
-from onward.engine.inbound.consent import PersonCommands
-from onward.engine.inbound.context import Incoming, Outcome, RouterConfig
-from onward.engine.inbound.rejection import RejectedCommand
-from onward.engine.logs import get_logger
-from onward.engine.models import (
-    RUN_PAUSED,
-    JournalEntry,
-    Person,
-)
-from onward.engine.plan_store import parsed, trigger_keywords
-from onward.engine.schedule import next_waiting
+from onward.engine.inbound import consent, profile, progress, rejection
+from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn
+from onward.engine.plan_store import trigger_keywords
 
-log = get_logger("onward.router")
+Handler = Callable[[Turn, Any], str | None]
 
+
+def _invalid(turn: Turn, cmd: c.Invalid) -> str:
+    return cmd.reason
+
+
+# One row per intent: adding a command is a row here and one in `classify`.
+HANDLERS: Mapping[type[c.Command], Handler] = {
+    c.Rejected: rejection.rejected,
+    c.OptOut: consent.opt_out,
+    c.OptIn: consent.opt_in,
+    c.Help: consent.help_,
+    c.Forget: consent.forget,
+    c.ForgetConfirm: consent.forget_confirm,
+    c.SetTimezone: profile.set_timezone,
+    c.SetEmail: profile.set_email,
+    c.UseSms: profile.use_sms,
+    c.Pause: progress.pause,
+    c.Resume: progress.resume,
+    c.Done: progress.done,
+    c.Applied: progress.applied,
+    c.Next: progress.next_,
+    c.Hired: progress.hired,
+    c.Free: progress.free,
+    c.Invalid: _invalid,
+}
 
 # Twilio's Advanced Opt-Out has already answered these keywords itself: one confirmation only.
 PROVIDER_ANSWERED: dict[str, c.Command] = {
@@ -36,7 +53,7 @@ PROVIDER_ANSWERED: dict[str, c.Command] = {
 }
 
 
-class Router(PersonCommands, RejectedCommand):
+class Router:
     def __init__(self, config: RouterConfig) -> None:
         self.config = config
 
@@ -69,22 +86,24 @@ class Router(PersonCommands, RejectedCommand):
         # Locked: one person's messages are acted on one at a time, so two rejections arriving
         # together can never both supersede the same run and leave two streams.
         person = people.find_person(session, message.medium, message.sender, lock=True)
+        turn = Turn(session, self.config, message, now, person)
         if person is not None and people.status_on(person, message.medium) == people.OPTED_OUT:
             # Opted out: stored, never re-subscribed by anything but START (HELP still answers).
             if isinstance(command, c.OptIn):
                 people.set_status(person, message.medium, people.ACTIVE, now)
                 return Outcome(replies.opted_in(), command.name, person.id)
             if isinstance(command, c.Help):
-                return Outcome(self._help(), command.name, person.id)
+                return Outcome(consent.help_reply(self.config), command.name, person.id)
             if phrase is not None:
                 # Someone who says they want to die is answered with a line even after STOP.
-                line = self._crisis(session, person, msg=message, now=now)
+                line = consent.hold_for_crisis(turn)
                 return Outcome(replies.crisis_line(line), command.name, person.id)
             return Outcome(None, command.name, person.id)
         if person is None and isinstance(command, c.Rejected | c.OptOut):
             person = people.create_person(
                 session, message.medium, message.sender, now, verified=message.verified
             )
+            turn = replace(turn, person=person)
         if (
             person is not None
             and message.medium == "email"
@@ -92,148 +111,9 @@ class Router(PersonCommands, RejectedCommand):
             and person.email_status == people.UNCONFIRMED
         ):
             people.set_status(person, "email", people.ACTIVE, now)  # they wrote from it
-        reply = self._act(session, person, command, message, now)
+        reply = HANDLERS[type(command)](turn, command)
         erased = isinstance(command, c.Forget | c.ForgetConfirm) and reply == replies.forgotten()
         return Outcome(reply, command.name, None if erased or person is None else person.id, erased)
-
-    def _act(
-        self,
-        session: Session,
-        person: Person | None,
-        command: c.Command,
-        msg: Incoming,
-        now: datetime,
-    ) -> str | None:
-        match command:
-            case c.Rejected():
-                return self.rejected(session, person, command, msg, now)
-            case c.OptOut():
-                return self.opt_out(session, person, command, msg, now)
-            case c.OptIn():
-                return self.opt_in(session, person, command, msg, now)
-            case c.Help():
-                return self._help()
-            case c.Pause():
-                return self.pause(session, person, command, msg, now)
-            case c.Resume():
-                return self.resume(session, person, command, msg, now)
-            case c.Done():
-                return self.done(session, person, command, msg, now)
-            case c.Applied():
-                return self.applied(session, person, command, msg, now)
-            case c.Next():
-                return self.next(session, person, command, msg, now)
-            case c.Hired():
-                return self.hired(session, person, command, msg, now)
-            case c.SetTimezone():
-                return self.set_timezone(session, person, command, msg, now)
-            case c.SetEmail():
-                return self.set_email(session, person, command, msg, now)
-            case c.UseSms():
-                return self.use_sms(session, person, command, msg, now)
-            case c.Forget():
-                return self.forget(session, person, command, msg, now)
-            case c.ForgetConfirm():
-                return self.forget_confirm(session, person, command, msg, now)
-            case c.Invalid():
-                return command.reason
-            case c.Free():
-                return self.free(session, person, command, msg, now)
-        raise TypeError(f"no handler for {type(command).__name__}")
-
-    def _help(self) -> str:
-        return self.config.help_text or replies.help_text(self.config.operator_name)
-
-    def pause(
-        self, session: Session, person: Person | None, cmd: c.Pause, msg: Incoming, now: datetime
-    ) -> str:
-        run = runs.current_run(session, person.id) if person else None
-        if person is None or run is None:
-            return replies.nothing_to_pause()
-        if run.status == RUN_PAUSED and run.pause_reason == "crisis":
-            return replies.paused_next(None)  # a crisis hold ends only with RESUME
-        until = now + cmd.duration
-        runs.pause(session, run, now, until, "person")
-        return replies.paused(self._when(person, until, now))
-
-    def resume(
-        self, session: Session, person: Person | None, cmd: c.Resume, msg: Incoming, now: datetime
-    ) -> str:
-        run = runs.current_run(session, person.id) if person else None
-        if person is None or run is None or run.status != RUN_PAUSED:
-            return replies.nothing_paused()
-        runs.resume(session, run, now, self.config.default_window)
-        step = next_waiting(session, run.id)
-        when = self._when(person, step.due_at, now) if step is not None else None
-        return replies.resumed(step.kind if step is not None else None, when)
-
-    def done(
-        self, session: Session, person: Person | None, cmd: c.Done, msg: Incoming, now: datetime
-    ) -> str:
-        if person is None:
-            return replies.no_plan()
-        prompt = runs.open_prompt(session, person.id)
-        if prompt is None or (prompt.answered_at is not None and prompt.kind != "apply"):
-            return replies.nothing_open()
-        prompt.answered_at = prompt.answered_at or now
-        return replies.done()
-
-    def applied(
-        self, session: Session, person: Person | None, cmd: c.Applied, msg: Incoming, now: datetime
-    ) -> str:
-        run = runs.current_run(session, person.id) if person else None
-        if run is None:
-            return replies.no_plan()
-        run.applied_count += cmd.count
-        prompt = runs.open_prompt(session, run.person_id)
-        if prompt is not None and prompt.kind == "apply" and prompt.answered_at is None:
-            prompt.answered_at = now
-        return replies.applied(run.applied_count, parsed(run.plan_version).apply_goal)
-
-    def next(
-        self, session: Session, person: Person | None, cmd: c.Next, msg: Incoming, now: datetime
-    ) -> str:
-        run = runs.current_run(session, person.id) if person else None
-        if person is None or run is None:
-            return replies.next_due(None, None)
-        if run.status == RUN_PAUSED:
-            until = self._when(person, run.paused_until, now) if run.paused_until else None
-            return replies.paused_next(until)
-        return self._next_line(session, run, person, now)
-
-    def hired(
-        self, session: Session, person: Person | None, cmd: c.Hired, msg: Incoming, now: datetime
-    ) -> str:
-        ended = runs.open_runs(session, person.id) if person is not None else []
-        for run in ended:
-            runs.complete(session, run, now)
-        return replies.hired(ended=bool(ended))
-
-    def free(
-        self, session: Session, person: Person | None, cmd: c.Free, msg: Incoming, now: datetime
-    ) -> str | None:
-        if person is None:
-            if msg.crisis:
-                return crisis_reply(self._crisis(session, None, msg, now))
-            return replies.hint()
-        prompt = runs.open_prompt(session, person.id)
-        if prompt is not None and cmd.text:
-            session.add(
-                JournalEntry(
-                    person_id=person.id,
-                    run_id=prompt.run_id,
-                    step_id=prompt.id,
-                    step_key=prompt.step_key,
-                    text=cmd.text,
-                    created_at=now,
-                )
-            )
-            prompt.answered_at = prompt.answered_at or now
-        if msg.crisis:
-            return crisis_reply(self._crisis(session, person, msg, now))
-        if prompt is not None and cmd.text:
-            return replies.journal_kept()
-        return replies.hint()
 
 
 def _parse_text(session: Session, text: str) -> c.Command:
