@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from onward.channels import ProviderAnswer
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
 from onward.engine.models import Person
 
@@ -35,8 +36,11 @@ class Incoming:
     # False when housekeeping routes it again later: no immediate reply reaches the person then.
     live: bool = True
     subject: str = ""
-    # What the channel knew beyond the text: Twilio's OptOutType, an email's SPF/DKIM verdict.
+    # What the channel knew beyond the text (an email's SPF/DKIM verdict).
     extra: Mapping[str, str] = field(default_factory=dict)
+    # A consent keyword the provider already acted on and answered: onward records, stays quiet.
+    provider_answered: ProviderAnswer | None = None
+    attachments: int = 0  # pictures or files that came with the words
     # Set by the router once: the subject or the body matched a crisis phrase.
     crisis: bool = False
 

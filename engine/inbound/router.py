@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from onward.channels import ProviderAnswer
 from onward.engine import people, replies
 from onward.engine.crisis import detect_crisis
 from onward.engine.inbound import classify as c
@@ -45,11 +46,11 @@ HANDLERS: Mapping[type[c.Command], Handler] = {
     c.Invalid: _invalid,
 }
 
-# Twilio's Advanced Opt-Out has already answered these keywords itself: one confirmation only.
-PROVIDER_ANSWERED: dict[str, c.Command] = {
-    "STOP": c.OptOut("STOP"),
-    "START": c.OptIn("START"),
-    "HELP": c.Help(),
+# The provider has already acted on these and answered them itself: one confirmation only.
+PROVIDER_ANSWERED: Mapping[ProviderAnswer, c.Command] = {
+    "opted_out": c.OptOut("STOP"),
+    "opted_in": c.OptIn("START"),
+    "help": c.Help(),
 }
 
 
@@ -58,7 +59,9 @@ class Router:
         self.config = config
 
     def route(self, session: Session, message: Incoming, now: datetime) -> Outcome:
-        answered = PROVIDER_ANSWERED.get(message.extra.get("OptOutType", "").upper())
+        answered = (
+            PROVIDER_ANSWERED.get(message.provider_answered) if message.provider_answered else None
+        )
         if answered is not None:
             outcome = self._route(session, message, answered, now)
             outcome.reply = None
