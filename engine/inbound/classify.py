@@ -44,11 +44,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
 from typing import ClassVar, TypeAlias
+
+from onward.plans.keywords import (
+    COMMAND_FIRST_WORDS,
+    LEADING,
+    OPT_OUT_KEYWORDS,
+    WHOLE_MESSAGE,
+)
 
 
 @dataclass(frozen=True)
@@ -155,29 +162,26 @@ Command: TypeAlias = (
     | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
 )  # fmt: skip
 
-OPT_OUT_KEYWORDS = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
-)
-REJECT_KEYWORDS = ("REJECTED", "REJECT", "REJECTION")
 DEFAULT_PAUSE = timedelta(days=3)
 MIN_PAUSE, MAX_PAUSE = timedelta(hours=1), timedelta(weeks=8)
 MAX_APPLIED = 50
 MAX_NAME_CHARS = 80
 
-_WHOLE_MESSAGE: dict[str, Command] = {
-    "START": OptIn("START"), "UNSTOP": OptIn("UNSTOP"), "YES": OptIn("YES"),
-    "HELP": Help(), "INFO": Help(), "RESUME": Resume(), "DONE": Done(),
-    "NEXT": Next(), "WHATS NEXT": Next(), "SMS": UseSms(),
-    "HIRED": Hired(), "IM HIRED": Hired(), "GOT HIRED": Hired(), "I GOT HIRED": Hired(),
-    "GOT THE JOB": Hired(), "I GOT THE JOB": Hired(),
-    "FORGET": Forget(), "FORGET ME": Forget(),
-    "FORGET YES": ForgetConfirm(), "FORGET CONFIRM": ForgetConfirm(),
-}  # fmt: skip
-_ARGUMENT_KEYWORDS = frozenset({"PAUSE", "APPLIED", "TZ", "TIMEZONE", "EMAIL"})
-_BUILTIN_FIRST_WORDS = (
-    OPT_OUT_KEYWORDS | {"OPT"} | set(REJECT_KEYWORDS) | _ARGUMENT_KEYWORDS
-    | {phrase for phrase in _WHOLE_MESSAGE if " " not in phrase}
-)  # fmt: skip
+# The intent each whole-message phrase of plans.keywords gives (one row per command).
+_WHOLE_MESSAGE_INTENTS: dict[str, Callable[[str], Command]] = {
+    "opt_in": lambda phrase: OptIn(phrase),
+    "help": lambda _: Help(),
+    "resume": lambda _: Resume(),
+    "done": lambda _: Done(),
+    "next": lambda _: Next(),
+    "use_sms": lambda _: UseSms(),
+    "hired": lambda _: Hired(),
+    "forget": lambda _: Forget(),
+    "forget_confirm": lambda _: ForgetConfirm(),
+}
+_WHOLE_MESSAGE = {
+    phrase: _WHOLE_MESSAGE_INTENTS[intent](phrase) for phrase, intent in WHOLE_MESSAGE.items()
+}
 
 # Zero-width spaces and joiners, BOM, bidi marks and soft hyphens: invisible, so never meaningful.
 _INVISIBLE_CHARS = "".join(
@@ -240,22 +244,14 @@ def parse_command(text: str, extra_reject_keywords: Iterable[str] = ()) -> Comma
         return opt_out
     if len(keys) <= 4 and " ".join(keys) in _WHOLE_MESSAGE:
         return _WHOLE_MESSAGE[" ".join(keys)]
-    rest = norm[tokens[0].end() :]
-    if keys[0] in REJECT_KEYWORDS:
-        return _rejected(rest, keys[0])
-    if keys[0] == "PAUSE":
-        return _pause(rest, text)
-    if keys[0] == "APPLIED":
-        return _applied(rest, text)
-    if keys[0] in ("TZ", "TIMEZONE"):
-        return _timezone(rest, text)
-    if keys[0] == "EMAIL":
-        return _email(rest, text)
+    leading = LEADING.get(keys[0])
+    if leading is not None:
+        return _LEADING_INTENTS[leading](norm[tokens[0].end() :], text, keys[0])
     for keyword in extra_reject_keywords:
         plain = unicodedata.normalize("NFKC", keyword)
         words = [_INNER_JOINERS.sub("", w).upper() for w in _WORD.findall(plain)]
-        if words and words[0] not in _BUILTIN_FIRST_WORDS and keys[: len(words)] == words:
-            return _rejected(norm[tokens[len(words) - 1].end() :], " ".join(words))
+        if words and words[0] not in COMMAND_FIRST_WORDS and keys[: len(words)] == words:
+            return _rejected(norm[tokens[len(words) - 1].end() :], text, " ".join(words))
     return Free(_stripped(text))
 
 
@@ -290,7 +286,7 @@ def _name(value: str) -> str:
     return _trim(_trim(value)[:MAX_NAME_CHARS])
 
 
-def _rejected(rest: str, keyword: str) -> Rejected:
+def _rejected(rest: str, original: str, keyword: str) -> Rejected:
     rest = _REJECT_LEAD.sub("", rest, count=1)
     split = _COMPANY_ROLE_SPLIT.search(rest)
     company, role = (rest[: split.start()], rest[split.end() :]) if split else (rest, "")
@@ -324,7 +320,7 @@ def _duration(arg: str) -> timedelta | None:
     return total if tokens else None
 
 
-def _pause(rest: str, original: str) -> Command:
+def _pause(rest: str, original: str, keyword: str = "") -> Command:
     if len(rest.split(maxsplit=6)) > 5:
         return Free(_stripped(original))
     if not _WORD.search(rest):
@@ -339,7 +335,7 @@ def _pause(rest: str, original: str) -> Command:
     return Pause(duration)
 
 
-def _applied(rest: str, original: str) -> Command:
+def _applied(rest: str, original: str, keyword: str = "") -> Command:
     if not _WORD.search(rest):
         return Applied(1)
     match = _APPLIED_ARG.match(rest)
@@ -361,7 +357,7 @@ def _applied(rest: str, original: str) -> Command:
     return Applied(count)
 
 
-def _timezone(rest: str, original: str) -> Command:
+def _timezone(rest: str, original: str, keyword: str = "") -> Command:
     zone = rest.strip(" :=,.;!?\"'`<>()")
     if not zone:
         return Invalid("TZ", _TZ_MISSING)
@@ -370,7 +366,7 @@ def _timezone(rest: str, original: str) -> Command:
     return SetTimezone(zone)
 
 
-def _email(rest: str, original: str) -> Command:
+def _email(rest: str, original: str, keyword: str = "") -> Command:
     words = rest.split(maxsplit=5)
     candidates = [word for word in words if "@" in word]
     if not candidates:
@@ -389,3 +385,13 @@ def _email(rest: str, original: str) -> Command:
     if match is None or len(address) > 254 or len(match["local"]) > 64:
         return Invalid("EMAIL", _EMAIL_BAD)
     return SetEmail(f"{match['local']}@{match['domain'].lower()}")
+
+
+# The parser of each keyword-led command of plans.keywords: (rest, original, keyword) -> intent.
+_LEADING_INTENTS: dict[str, Callable[[str, str, str], Command]] = {
+    "pause": _pause,
+    "applied": _applied,
+    "set_timezone": _timezone,
+    "set_email": _email,
+    "rejected": _rejected,
+}
