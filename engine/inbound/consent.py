@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from onward.engine import people, replies, runs
-from onward.engine.crisis import CrisisLine, crisis_line_for
-from onward.engine.inbound import classify as c
+from onward.engine.crisis import CrisisLine, crisis_line_for, crisis_reply
+from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, RouterConfig, Turn
+from onward.engine.inbound.progress import keep
+from onward.engine.inbound.upcoming import next_line
 from onward.engine.logs import get_logger
 from onward.engine.metrics import CRISIS_ALERTS
 from onward.engine.phones import InvalidPhoneNumber, region_for_phone
@@ -21,26 +23,45 @@ def help_reply(config: RouterConfig) -> str:
     return config.help_text or replies.help_text(config.operator_name)
 
 
-def opt_out(turn: Turn, cmd: c.OptOut) -> str:
+def opt_out(turn: Turn, intent: i.OptOut) -> str:
     assert turn.person is not None
     runs.opt_out(turn.session, turn.person, turn.msg.medium, turn.now)
-    if turn.msg.crisis:  # "stop, i wanna die": honour STOP, and still give the line
-        return f"{replies.opted_out()} {replies.crisis_line(hold_for_crisis(turn))}"
     return replies.opted_out()
 
 
-def opt_in(turn: Turn, cmd: c.OptIn) -> str:
-    if turn.person is None:
+def opt_in(turn: Turn, intent: i.OptIn) -> str:
+    """START, UNSTOP (and YES from someone opted out): on again, and the plan STOP ended carries
+    on if that was within 30 days; the reply says what comes next."""
+    person, session, now = turn.person, turn.session, turn.now
+    if person is None:
         return replies.hint()
-    people.set_status(turn.person, turn.msg.medium, people.ACTIVE, turn.now)
-    return replies.opted_in()
+    if people.status_on(person, turn.msg.medium) != people.OPTED_OUT:
+        run = runs.current_run(session, person.id)
+        return replies.already_in(next_line(session, run, person, now))
+    people.set_status(person, turn.msg.medium, people.ACTIVE, now)
+    run = runs.current_run(session, person.id) or runs.reopen_after_opt_out(
+        session, person, now, turn.config.default_window
+    )
+    return replies.opted_in(next_line(session, run, person, now))
 
 
-def help_(turn: Turn, cmd: c.Help) -> str:
+def crisis(turn: Turn, intent: i.Crisis) -> str:
+    """Duty of care first: hold the plans, alert, answer with a line; keep their words too."""
+    person = turn.person
+    if person is not None and people.status_on(person, turn.msg.medium) == people.OPTED_OUT:
+        return replies.crisis_line(hold_for_crisis(turn))  # after STOP: the line, nothing more
+    if intent.opt_out and person is not None:  # "stop, i wanna die": honour STOP, give the line
+        runs.opt_out(turn.session, person, turn.msg.medium, turn.now)
+        return f"{replies.opted_out()} {replies.crisis_line(hold_for_crisis(turn))}"
+    keep(turn, intent.text)
+    return crisis_reply(hold_for_crisis(turn))
+
+
+def help_(turn: Turn, intent: i.Help) -> str:
     return help_reply(turn.config)
 
 
-def forget(turn: Turn, cmd: c.Forget) -> str:
+def forget(turn: Turn, intent: i.Forget) -> str:
     if turn.person is None:
         people.forget_address(turn.session, turn.msg.sender)
         return replies.forgotten()
@@ -48,7 +69,7 @@ def forget(turn: Turn, cmd: c.Forget) -> str:
     return replies.forget_asked()
 
 
-def forget_confirm(turn: Turn, cmd: c.ForgetConfirm) -> str:
+def forget_confirm(turn: Turn, intent: i.ForgetConfirm) -> str:
     if turn.person is None:
         people.forget_address(turn.session, turn.msg.sender)
         return replies.forgotten()

@@ -4,14 +4,14 @@ and the medium for their nudges (SMS)."""
 from __future__ import annotations
 
 from onward.engine import people, replies, runs
-from onward.engine.inbound import classify as c
+from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 from onward.engine.inbound.upcoming import next_line
 from onward.engine.plan_store import parsed
 from onward.engine.schedule import keep_wall_times, window_for
 
 
-def set_timezone(turn: Turn, cmd: c.SetTimezone) -> str:
+def set_timezone(turn: Turn, cmd: i.SetTimezone) -> str:
     zone = people.canonical_timezone(cmd.zone)
     if zone is None:
         return replies.timezone_unknown(cmd.zone)
@@ -27,7 +27,7 @@ def set_timezone(turn: Turn, cmd: c.SetTimezone) -> str:
     return replies.timezone_set(zone, next_line(turn.session, run, person, turn.now))
 
 
-def set_email(turn: Turn, cmd: c.SetEmail) -> str:
+def set_email(turn: Turn, cmd: i.SetEmail) -> str:
     person = turn.person
     if person is None:
         return replies.no_plan()
@@ -42,7 +42,7 @@ def set_email(turn: Turn, cmd: c.SetEmail) -> str:
     return replies.email_added(address, turn.config.email_address)
 
 
-def use_sms(turn: Turn, cmd: c.UseSms) -> str:
+def use_sms(turn: Turn, cmd: i.UseSms) -> str:
     person = turn.person
     if person is None or not person.phone:
         return replies.no_plan()

@@ -3,18 +3,20 @@ journal that keeps their words."""
 
 from __future__ import annotations
 
+from typing import Literal
+
+from sqlalchemy import exists, select
+
 from onward.engine import replies, runs
-from onward.engine.crisis import crisis_reply
-from onward.engine.inbound import classify as c
-from onward.engine.inbound.consent import hold_for_crisis
+from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 from onward.engine.inbound.upcoming import next_line, when
-from onward.engine.models import RUN_PAUSED, JournalEntry
+from onward.engine.models import RUN_PAUSED, STEP_SENT, JournalEntry, Step
 from onward.engine.plan_store import parsed
 from onward.engine.schedule import next_waiting
 
 
-def pause(turn: Turn, cmd: c.Pause) -> str:
+def pause(turn: Turn, cmd: i.Pause) -> str:
     person = turn.person
     run = runs.current_run(turn.session, person.id) if person else None
     if person is None or run is None:
@@ -26,7 +28,7 @@ def pause(turn: Turn, cmd: c.Pause) -> str:
     return replies.paused(when(person, until, turn.now))
 
 
-def resume(turn: Turn, cmd: c.Resume) -> str:
+def resume(turn: Turn, cmd: i.Resume) -> str:
     person = turn.person
     run = runs.current_run(turn.session, person.id) if person else None
     if person is None or run is None or run.status != RUN_PAUSED:
@@ -37,17 +39,21 @@ def resume(turn: Turn, cmd: c.Resume) -> str:
     return replies.resumed(step.kind if step is not None else None, due)
 
 
-def done(turn: Turn, cmd: c.Done) -> str:
+def done(turn: Turn, cmd: i.Done) -> str:
     if turn.person is None:
         return replies.no_plan()
     prompt = runs.open_prompt(turn.session, turn.person.id)
     if prompt is None or (prompt.answered_at is not None and prompt.kind != "apply"):
         return replies.nothing_open()
     prompt.answered_at = prompt.answered_at or turn.now
-    return replies.done()
+    # Its reminder offered "Reply DONE to skip": after it, DONE is a skip, not a task finished.
+    reminded = turn.session.scalar(
+        select(exists().where(Step.reminder_of == prompt.id, Step.status == STEP_SENT))
+    )
+    return replies.skipped() if reminded else replies.done()
 
 
-def applied(turn: Turn, cmd: c.Applied) -> str:
+def applied(turn: Turn, cmd: i.Applied) -> str:
     run = runs.current_run(turn.session, turn.person.id) if turn.person else None
     if run is None:
         return replies.no_plan()
@@ -58,7 +64,7 @@ def applied(turn: Turn, cmd: c.Applied) -> str:
     return replies.applied(run.applied_count, parsed(run.plan_version).apply_goal)
 
 
-def next_(turn: Turn, cmd: c.Next) -> str:
+def next_(turn: Turn, cmd: i.Next) -> str:
     person = turn.person
     run = runs.current_run(turn.session, person.id) if person else None
     if person is None or run is None:
@@ -69,34 +75,55 @@ def next_(turn: Turn, cmd: c.Next) -> str:
     return next_line(turn.session, run, person, turn.now)
 
 
-def hired(turn: Turn, cmd: c.Hired) -> str:
+def hired(turn: Turn, cmd: i.Hired) -> str:
     ended = runs.open_runs(turn.session, turn.person.id) if turn.person is not None else []
     for run in ended:
         runs.complete(turn.session, run, turn.now)
     return replies.hired(ended=bool(ended))
 
 
-def free(turn: Turn, cmd: c.Free) -> str | None:
+def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
+    """Every word kept: under the open prompt as its answer, else as a note of the running
+    plan. Nothing is kept for someone with no plan (or no words)."""
     person = turn.person
-    if person is None:
-        if turn.msg.crisis:
-            return crisis_reply(hold_for_crisis(turn))
-        return replies.hint()
+    if person is None or not text:
+        return None
     prompt = runs.open_prompt(turn.session, person.id)
-    if prompt is not None and cmd.text:
-        turn.session.add(
-            JournalEntry(
-                person_id=person.id,
-                run_id=prompt.run_id,
-                step_id=prompt.id,
-                step_key=prompt.step_key,
-                text=cmd.text,
-                created_at=turn.now,
-            )
+    run_id = prompt.run_id if prompt is not None else None
+    if prompt is None:
+        run = runs.current_run(turn.session, person.id)
+        if run is None:
+            return None
+        run_id = run.id
+    turn.session.add(
+        JournalEntry(
+            person_id=person.id,
+            run_id=run_id,
+            step_id=prompt.id if prompt else None,
+            step_key=prompt.step_key if prompt else None,
+            text=text,
+            created_at=turn.now,
         )
-        prompt.answered_at = prompt.answered_at or turn.now
-    if turn.msg.crisis:
-        return crisis_reply(hold_for_crisis(turn))
-    if prompt is not None and cmd.text:
-        return replies.journal_kept()
-    return replies.hint()
+    )
+    if prompt is None:
+        return "note"
+    prompt.answered_at = prompt.answered_at or turn.now
+    return "answer"
+
+
+def answer(turn: Turn, intent: i.Answer) -> str:
+    return _kept_reply(keep(turn, intent.text), intent.maybe_stop)
+
+
+def note(turn: Turn, intent: i.Note) -> str:
+    return _kept_reply(keep(turn, intent.text), intent.maybe_stop)
+
+
+def picture(turn: Turn, intent: i.Picture) -> str:
+    return replies.picture()
+
+
+def _kept_reply(kept: Literal["answer", "note"] | None, maybe_stop: bool) -> str:
+    reply = {"answer": replies.journal_kept(), "note": replies.note_kept(), None: replies.hint()}
+    # Words that start with a stop word were kept, not taken as STOP: say how, in case.
+    return f"{reply[kept]} {replies.stop_line()}" if maybe_stop else reply[kept]

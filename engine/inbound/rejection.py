@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from onward.channels import STATE_RANK
 from onward.engine import replies, runs
-from onward.engine.inbound import classify as c
+from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, Turn
 from onward.engine.models import STEP_SENT, Delivery, Person
 from onward.engine.plan_store import parsed, plan_for_keyword
@@ -46,7 +46,7 @@ def _delivered_in_reply(
     )
 
 
-def rejected(turn: Turn, cmd: c.Rejected) -> str:
+def rejected(turn: Turn, cmd: i.Rejected) -> str:
     session, person, msg, now = turn.session, turn.person, turn.msg, turn.now
     assert person is not None
     version = plan_for_keyword(session, cmd.keyword)

@@ -14,6 +14,11 @@ SHELL = {"engine/web/app.py", "engine/web/request.py", "engine/daemon.py"}
 PURE = {
     "engine/timing.py",
     "engine/inbound/classify.py",
+    "engine/inbound/commands.py",
+    "engine/inbound/intents.py",
+    "engine/inbound/reports.py",
+    "engine/inbound/revocation.py",
+    "engine/inbound/words.py",
     "engine/dispatch/retry.py",
     "engine/crisis.py",
     "engine/phones.py",
