@@ -15,6 +15,7 @@ from onward.engine.inbound.classify import classify_text
 from onward.engine.inbound.commands import parse_command
 from onward.engine.inbound.intents import (
     Applied,
+    Command,
     Done,
     Forget,
     ForgetConfirm,
@@ -141,7 +142,7 @@ SIMPLE = [
 
 
 @pytest.mark.parametrize(("text", "expected"), SIMPLE)
-def test_whole_message_commands(text, expected):
+def test_whole_message_commands(text: str, expected: Command) -> None:
     assert parse_command(text) == expected
 
 
@@ -161,7 +162,7 @@ def test_whole_message_commands(text, expected):
         "I got the job at last, at Acme",
     ],
 )
-def test_keywords_inside_sentences_are_free_text(text):
+def test_keywords_inside_sentences_are_free_text(text: str) -> None:
     assert parse_command(text) == Free(text)
 
 
@@ -202,24 +203,24 @@ REJECTED = [
 
 
 @pytest.mark.parametrize(("text", "company", "role", "keyword"), REJECTED)
-def test_rejected(text, company, role, keyword):
+def test_rejected(text: str, company: str, role: str, keyword: str) -> None:
     result = parse_command(text)
     assert result == Rejected(company=company, role=role, keyword=keyword)
     assert result.name == "rejected"
 
 
-def test_rejected_names_are_capped():
+def test_rejected_names_are_capped() -> None:
     result = parse_command(f"REJECTED {'A' * 200} - {'b' * 200}")
     assert result == Rejected(company="A" * 80, role="b" * 80, keyword="REJECTED")
 
 
-def test_rejected_cap_trims_what_the_cut_leaves_at_the_edge():
+def test_rejected_cap_trims_what_the_cut_leaves_at_the_edge() -> None:
     result = parse_command(f"REJECTED {'x' * 79} Inc - Dev")
     assert isinstance(result, Rejected)
     assert result.company == "x" * 79
 
 
-def test_plan_keywords():
+def test_plan_keywords() -> None:
     assert parse_command("ghosted Acme - Dev", ["GHOSTED"]) == Rejected("Acme", "Dev", "GHOSTED")
     assert parse_command("Not selected: Acme", ["not selected"]) == Rejected(
         "Acme", "", "NOT SELECTED"
@@ -258,7 +259,7 @@ PAUSES = [
 
 
 @pytest.mark.parametrize(("text", "duration"), PAUSES)
-def test_pause(text, duration):
+def test_pause(text: str, duration: timedelta) -> None:
     assert parse_command(text) == Pause(duration)
 
 
@@ -275,7 +276,7 @@ def test_pause(text, duration):
         ("PAUSE 2 months", "8 weeks"),
     ],
 )
-def test_pause_invalid(text, fragment):
+def test_pause_invalid(text: str, fragment: str) -> None:
     result = parse_command(text)
     assert isinstance(result, Invalid)
     assert result.command == "PAUSE"
@@ -283,7 +284,7 @@ def test_pause_invalid(text, fragment):
     assert "PAUSE" in result.reason  # every reason shows a form that works
 
 
-def test_pause_at_the_start_of_a_long_reply_is_journal_text():
+def test_pause_at_the_start_of_a_long_reply_is_journal_text() -> None:
     text = "Pause for a second, I need to tell you how that went"
     assert parse_command(text) == Free(text)
 
@@ -305,7 +306,7 @@ def test_pause_at_the_start_of_a_long_reply_is_journal_text():
         ("Applied for a job at Acme", Free("Applied for a job at Acme")),
     ],
 )
-def test_applied(text, expected):
+def test_applied(text: str, expected: Command) -> None:
     assert parse_command(text) == expected
 
 
@@ -320,7 +321,7 @@ def test_applied(text, expected):
         ("APPLIED " + "9" * 40, "up to 50"),
     ],
 )
-def test_applied_invalid(text, fragment):
+def test_applied_invalid(text: str, fragment: str) -> None:
     result = parse_command(text)
     assert isinstance(result, Invalid)
     assert result.command == "APPLIED"
@@ -347,7 +348,7 @@ TZ_MISSING = "Tell me your time zone after TZ, for example TZ America/New_York."
         ),
     ],
 )
-def test_timezone(text, expected):
+def test_timezone(text: str, expected: Command) -> None:
     assert parse_command(text) == expected
 
 
@@ -368,7 +369,7 @@ def test_timezone(text, expected):
         ),
     ],
 )
-def test_email(text, expected):
+def test_email(text: str, expected: Command) -> None:
     assert parse_command(text) == expected
 
 
@@ -390,7 +391,7 @@ def test_email(text, expected):
         (f"EMAIL sam@{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 63}.com", "doesn't look like"),
     ],
 )
-def test_email_invalid(text, fragment):
+def test_email_invalid(text: str, fragment: str) -> None:
     result = parse_command(text)
     assert isinstance(result, Invalid)
     assert result.command == "EMAIL"
@@ -412,11 +413,11 @@ def test_email_invalid(text, fragment):
         ("谢谢", "谢谢"),
     ],
 )
-def test_free_keeps_the_original_text_stripped(text, expected):
+def test_free_keeps_the_original_text_stripped(text: str, expected: str) -> None:
     assert parse_command(text) == Free(expected)
 
 
-def test_names_for_metrics():
+def test_names_for_metrics() -> None:
     texts = ["START", "HELP", "PAUSE", "RESUME", "DONE", "APPLIED", "NEXT", "HIRED"]
     texts += ["TZ UTC", "EMAIL a@b.co", "SMS", "FORGET", "FORGET YES", "hi", "TZ", "REJECTED"]
     names = {parse_command(text).name for text in texts}
@@ -451,7 +452,7 @@ def test_commands_are_frozen() -> None:
         "a" * 10_000,
     ],
 )
-def test_ten_kilobyte_bodies_parse_fast(text):
+def test_ten_kilobyte_bodies_parse_fast(text: str) -> None:
     started = time.perf_counter()
     parse_command(text)
     # Generous for a loaded CI runner; a backtracking regex would take seconds or never end.
@@ -460,7 +461,7 @@ def test_ten_kilobyte_bodies_parse_fast(text):
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
-def test_any_text_parses_and_free_text_is_the_stripped_original(text):
+def test_any_text_parses_and_free_text_is_the_stripped_original(text: str) -> None:
     result = parse_command(text)
     if isinstance(result, Free):
         assert result.text in text

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from onward.engine.inbound.classify import Rejected, parse_command
+from onward.engine.inbound.commands import parse_command
+from onward.engine.inbound.intents import Rejected
 from onward.plans import Plan
 from onward.plans.keywords import RESERVED_WORDS
 
