@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
-from onward.engine.models import Person
+from onward.engine.models import Person, Run, Step
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ class Turn:
     msg: Incoming
     now: datetime
     person: Person | None
+    # As the router found them before acting (it read them to classify the message).
+    run: Run | None = None  # the person's current run
+    prompt: Step | None = None  # its open prompt
 
 
 @dataclass

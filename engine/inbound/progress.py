@@ -85,16 +85,10 @@ def hired(turn: Turn, cmd: i.Hired) -> str:
 def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
     """Every word kept: under the open prompt as its answer, else as a note of the running
     plan. Nothing is kept for someone with no plan (or no words)."""
-    person = turn.person
-    if person is None or not text:
+    person, prompt = turn.person, turn.prompt
+    if person is None or turn.run is None or not text:
         return None
-    prompt = runs.open_prompt(turn.session, person.id)
-    run_id = prompt.run_id if prompt is not None else None
-    if prompt is None:
-        run = runs.current_run(turn.session, person.id)
-        if run is None:
-            return None
-        run_id = run.id
+    run_id = prompt.run_id if prompt is not None else turn.run.id
     turn.session.add(
         JournalEntry(
             person_id=person.id,

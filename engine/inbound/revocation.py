@@ -67,12 +67,12 @@ _HEART = re.compile(r"</?3+")
 def opt_out_reading(norm: str) -> str | None:
     """The keyword or phrase that makes `norm` an opt-out, or None."""
     norm = _HEART.sub(" ", norm)  # "stop <3": the heart is no word
-    first = keys(norm, _MAX_KEYWORD_WORDS + 1)
-    if first and len(first) <= _MAX_KEYWORD_WORDS:
-        keyword = _keyword_with_courtesy(first)
+    every = keys(norm)
+    if every and len(every) <= _MAX_KEYWORD_WORDS:
+        keyword = _keyword_with_courtesy(every)
         if keyword is not None:
             return keyword
-    words = " ".join(keys(norm))
+    words = " ".join(every)
     for match in _REVOCATION.finditer(words):
         if not _NEGATED.search(words[: match.start()]):
             return match.group()

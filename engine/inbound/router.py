@@ -17,7 +17,6 @@ from onward.engine.inbound import consent, profile, progress, rejection
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn
-from onward.engine.models import Person
 from onward.engine.plan_store import trigger_keywords
 
 Handler = Callable[[Turn, Any], str | None]
@@ -70,33 +69,35 @@ class Router:
         # Locked: one person's messages are acted on one at a time, so two rejections arriving
         # together can never both supersede the same run and leave two streams.
         person = people.find_person(session, message.medium, message.sender, lock=True)
-        state = _state(session, person, message.medium)
+        run = runs.current_run(session, person.id) if person is not None else None
+        prompt = runs.open_prompt(session, run.person_id) if run is not None else None
+        state = State(
+            opted_out=person is not None
+            and people.status_on(person, message.medium) == people.OPTED_OUT,
+            plan_running=run is not None,
+            prompt_open=prompt is not None,
+            company=run.rejection.company if run is not None else "",
+        )
         intent = classify(
             Said(message.body, message.subject, message.medium == "email", message.attachments),
             state,
             Vocabulary(tuple(trigger_keywords(session)), self.config.crisis_phrases),
         )
         message = replace(message, crisis=isinstance(intent, i.Crisis))
+        turn = Turn(session, self.config, message, now, person, run, prompt)
         if message.provider_answered is not None:
             answered = PROVIDER_ANSWERED[message.provider_answered]
             # The provider's own answer has gone, so onward stays quiet. A START or YES from
             # someone not opted out is read as written (an answer to a prompt, say).
             if not (isinstance(answered, i.OptIn) and not state.opted_out):
                 intent = answered
-            outcome = self._act(session, message, intent, person, now)
+            outcome = self._act(turn, intent)
             outcome.reply = None
             return outcome
-        return self._act(session, message, intent, person, now)
+        return self._act(turn, intent)
 
-    def _act(
-        self,
-        session: Session,
-        message: Incoming,
-        intent: i.Intent,
-        person: Person | None,
-        now: datetime,
-    ) -> Outcome:
-        turn = Turn(session, self.config, message, now, person)
+    def _act(self, turn: Turn, intent: i.Intent) -> Outcome:
+        session, message, now, person = turn.session, turn.msg, turn.now, turn.person
         if person is not None and people.status_on(person, message.medium) == people.OPTED_OUT:
             # Opted out: stored, never re-subscribed by anything but START (HELP still answers,
             # and someone who says they want to die is answered with a line even after STOP).
@@ -126,16 +127,3 @@ class Router:
             reply = " ".join(filter(None, [replies.email_confirmed(person.email), reply]))
         erased = isinstance(intent, i.Forget | i.ForgetConfirm) and reply == replies.forgotten()
         return Outcome(reply, intent.name, None if erased or person is None else person.id, erased)
-
-
-def _state(session: Session, person: Person | None, medium: str) -> State:
-    if person is None:
-        return State()
-    run = runs.current_run(session, person.id)
-    prompt = runs.open_prompt(session, person.id) if run is not None else None
-    return State(
-        opted_out=people.status_on(person, medium) == people.OPTED_OUT,
-        plan_running=run is not None,
-        prompt_open=prompt is not None,
-        company=run.rejection.company if run is not None else "",
-    )

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onward.engine.inbound.classify import classify_text
+from onward.engine.inbound.classify import State, classify_text
 from onward.engine.inbound.commands import parse_command
 from onward.engine.inbound.intents import (
     Applied,
@@ -450,11 +450,18 @@ def test_commands_are_frozen() -> None:
         "!" * 10_000,
         "stop" + " " + "\u200b" * 10_000,
         "a" * 10_000,
+        "rejected by " + "a " * 5_000,
+        "heard back from " + "a " * 5_000,
+        "a " * 5_000 + "rejected me",
+        "didn't get the " + "a " * 5_000 + "job at x",
+        "don't " * 3_000 + "text me",
+        ("word " * 60 + ", ") * 30,
     ],
 )
 def test_ten_kilobyte_bodies_parse_fast(text: str) -> None:
     started = time.perf_counter()
     parse_command(text)
+    classify_text(text, State(plan_running=True, prompt_open=True))
     # Generous for a loaded CI runner; a backtracking regex would take seconds or never end.
     assert time.perf_counter() - started < 0.5
 
