@@ -50,6 +50,11 @@ def can_advance(current: DeliveryState, new: DeliveryState) -> bool:
     return STATE_RANK[new] > STATE_RANK[current]
 
 
+# What the provider did with a consent keyword before onward saw it: opted the person out,
+# opted them back in, or sent its own HELP answer.
+ProviderAnswer = Literal["opted_out", "opted_in", "help"]
+
+
 @dataclass(frozen=True)
 class WebhookRequest:
     """An HTTP request as a channel sees it: no web framework, so verification is unit-testable.
@@ -90,6 +95,11 @@ class InboundMessage:
     subject: str = ""
     received_at: datetime | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    # A consent keyword the provider has already acted on and answered itself (Twilio's
+    # Advanced Opt-Out): onward records the change and stays silent, so one confirmation only.
+    provider_answered: ProviderAnswer | None = None
+    # Pictures or files that came with the words: never kept, but a kind line answers them.
+    attachments: int = 0
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from onward.channels.base import (
     Medium,
     OutboundMessage,
     PermanentSendError,
+    ProviderAnswer,
     ProviderAuthError,
     SendResult,
     WebhookRejected,
@@ -44,6 +45,13 @@ DELIVERY_QUERY_KEY = "delivery"
 TWIML_START = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
 TWIML_END = "</Message></Response>"
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+# Advanced Opt-Out's OptOutType: Twilio has already acted on the keyword and answered it.
+OPT_OUT_TYPES: dict[str, ProviderAnswer] = {
+    "STOP": "opted_out",
+    "START": "opted_in",
+    "HELP": "help",
+}
 
 # Twilio's message statuses as onward's delivery states. "receiving"/"received" belong to
 # inbound messages and never describe a send, so a callback carrying them is refused.
@@ -158,14 +166,9 @@ class TwilioSmsChannel:
         form = request.form
         message_sid = _required(form, "MessageSid")
         sender = _required(form, "From")
-        extra: dict[str, str] = {}
-        # Advanced Opt-Out has already answered STOP/START/HELP; the router must know that.
-        opt_out_type = form.get("OptOutType", "").strip()
-        if opt_out_type:
-            extra["OptOutType"] = opt_out_type.upper()
+        # Advanced Opt-Out has already answered STOP/START/HELP; the engine must know that.
+        answered = OPT_OUT_TYPES.get(form.get("OptOutType", "").strip().upper())
         num_media = form.get("NumMedia", "").strip()
-        if num_media.isdigit() and int(num_media) > 0:
-            extra["NumMedia"] = num_media
         return InboundMessage(
             channel=self.name,
             medium=self.medium,
@@ -173,7 +176,8 @@ class TwilioSmsChannel:
             sender=sender,
             recipient=form.get("To", "").strip(),
             body=form.get("Body", ""),
-            extra=extra,
+            provider_answered=answered,
+            attachments=int(num_media) if num_media.isdigit() and len(num_media) < 4 else 0,
         )
 
     def parse_status(self, request: WebhookRequest) -> list[DeliveryStatus]:

@@ -53,22 +53,28 @@ def rejected(company: str, opening: list[str], kind: str | None, when: str | Non
 
 
 def opted_out() -> str:
-    return "You're unsubscribed and won't get more messages here. Text START if you want them back."
+    return "You're unsubscribed and won't get more messages here. Reply START to have them back."
 
 
-def opted_in() -> str:
-    return "Welcome back, your messages are on again. Text HELP for the commands or STOP to end."
+def opted_in(line: str) -> str:
+    """Back after STOP; `line` says what comes next (the plan STOP ended may carry on)."""
+    return f"Welcome back, your messages are on again. {line}"
+
+
+def already_in(line: str) -> str:
+    return f"Your messages are already on. {line}"
 
 
 def help_text(operator: str) -> str:
+    """One SMS (160 GSM-7 characters with an operator name up to 20)."""
     return (
-        f"{operator}: kind, short nudges after a job rejection. Text REJECTED <company> to start, "
-        "NEXT, DONE, APPLIED, PAUSE, RESUME, HIRED. STOP ends messages; FORGET erases your data."
+        f"{operator}: kind nudges after a job rejection. REJECTED <company> starts a plan. "
+        "NEXT, DONE, PAUSE, RESUME. STOP to end, FORGET to erase your data."
     )
 
 
 def paused(until_text: str) -> str:
-    return f"Paused. I'll be quiet until {until_text} your time. Text RESUME any time to carry on."
+    return f"Paused. I'll be quiet until {until_text} your time. Reply RESUME any time to carry on."
 
 
 def resumed(kind: str | None, when: str | None) -> str:
@@ -76,19 +82,24 @@ def resumed(kind: str | None, when: str | None) -> str:
 
 
 def nothing_to_pause() -> str:
-    return "There's no plan running to pause. Text REJECTED <company> if you'd like to start one."
+    return "There's no plan running to pause. Send REJECTED <company> if you'd like to start one."
 
 
 def nothing_paused() -> str:
-    return "Nothing is paused right now. Text NEXT to see what's coming."
+    return "Nothing is paused right now. Reply NEXT to see what's coming."
 
 
 def done() -> str:
-    return "Nice work, I've marked that done. Text NEXT to see what's coming."
+    return "Nice work, I've marked that done. Reply NEXT to see what's coming."
+
+
+def skipped() -> str:
+    """DONE after the reminder of a prompt: they are skipping it, not finishing it."""
+    return "No problem, I've skipped that one. Reply NEXT to see what's coming."
 
 
 def nothing_open() -> str:
-    return "There's no open task right now. Text NEXT to see what's coming."
+    return "There's no open task right now. Reply NEXT to see what's coming."
 
 
 def applied(total: int, goal: int | None) -> str:
@@ -103,14 +114,14 @@ def applied(total: int, goal: int | None) -> str:
 
 def next_due(kind: str | None, when: str | None) -> str:
     if kind is None or when is None:
-        return "Nothing else is scheduled. Text REJECTED <company> if another one comes in."
+        return "Nothing else is scheduled. Send REJECTED <company> if another one comes in."
     return next_line(kind, when)
 
 
 def paused_next(until_text: str | None) -> str:
     if until_text is None:
-        return "Your plan is on hold. Text RESUME when you're ready."
-    return f"Your plan is paused until {until_text} your time. Text RESUME to carry on sooner."
+        return "Your plan is on hold. Reply RESUME when you're ready."
+    return f"Your plan is paused until {until_text} your time. Reply RESUME to carry on sooner."
 
 
 def hired(ended: bool) -> str:
@@ -166,19 +177,40 @@ def forgotten() -> str:
 
 
 def forget_not_asked() -> str:
-    return "To erase your data, text FORGET first, then FORGET YES to confirm."
+    return "To erase your data, send FORGET first, then FORGET YES to confirm."
 
 
 def journal_kept() -> str:
     return "Thank you. I've kept that privately in your journal."
 
 
+def note_kept() -> str:
+    """Words that answer no prompt, from someone with a plan: kept all the same."""
+    return "Thank you for telling me. I've kept your words in your private journal."
+
+
+def stop_line() -> str:
+    """Added when words that start with a stop word were kept, not taken as STOP."""
+    return "If you meant to stop these messages, reply STOP."
+
+
+def picture() -> str:
+    return (
+        "Thank you for sending that. I can only keep words, not pictures: "
+        "a few words about it would be kept in your journal."
+    )
+
+
+def email_confirmed(address: str) -> str:
+    return f"Thanks, {address} is confirmed: your nudges will come by email."
+
+
 def hint() -> str:
     return (
-        "I'm here when you need me. Text REJECTED <company> after a rejection, "
+        "I'm here when you need me. Send REJECTED <company> after a rejection, "
         "NEXT to see what's coming, or HELP."
     )
 
 
 def no_plan() -> str:
-    return "I don't have a plan running for you. Text REJECTED and the company name to start one."
+    return "I don't have a plan running for you. Send REJECTED and the company name to start one."

@@ -17,6 +17,8 @@ from onward.engine.models import (
     RUN_COMPLETED,
     RUN_PAUSED,
     RUN_SUPERSEDED,
+    STEP_CANCELLED,
+    STEP_PENDING,
     STEP_SENT,
     InboundMessage,
     Person,
@@ -35,6 +37,11 @@ from onward.engine.schedule import (
     window_for,
 )
 from onward.plans import PROMPT_KINDS
+
+# The reason an opt-out writes on the steps it cancels: START finds the plan STOP ended by it.
+OPTED_OUT_REASON = "opted out"
+# START resumes the plan STOP ended only this soon after: later, the plan's moment has passed.
+RESUMABLE_AFTER_OPT_OUT = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,7 @@ def opt_out(session: Session, person: Person, medium: str, now: datetime) -> Non
     )
     if people.sendable_medium(person) is None:
         for run in open_runs(session, person.id):
-            finish(session, run, RUN_CANCELLED, now, "opted out")
+            finish(session, run, RUN_CANCELLED, now, OPTED_OUT_REASON)
 
 
 def pause(session: Session, run: Run, now: datetime, until: datetime | None, reason: str) -> None:
@@ -167,6 +174,41 @@ def resume(session: Session, run: Run, now: datetime, default_window: str) -> No
     )
     run.status = RUN_ACTIVE
     run.paused_at = run.paused_until = run.pause_reason = None
+
+
+def reopen_after_opt_out(
+    session: Session, person: Person, now: datetime, default_window: str
+) -> Run | None:
+    """START after STOP: the plan the opt-out ended carries on, if that was its latest run and
+    it ended within 30 days. Its cancelled steps wait again, shifted by the time it was stopped
+    and placed in the send window, as RESUME does; nothing is sent at night."""
+    latest = session.scalars(
+        select(Run).where(Run.person_id == person.id).order_by(Run.started_at.desc(), Run.id.desc())
+    ).first()
+    if (
+        latest is None
+        or latest.status != RUN_CANCELLED
+        or latest.ended_at is None
+        or now - latest.ended_at > RESUMABLE_AFTER_OPT_OUT
+    ):
+        return None
+    stopped = session.scalars(
+        select(Step).where(
+            Step.run_id == latest.id,
+            Step.status == STEP_CANCELLED,
+            Step.last_error == OPTED_OUT_REASON,
+        )
+    ).all()
+    if not stopped:
+        return None
+    for step in stopped:
+        step.status, step.last_error = STEP_PENDING, None
+    held = max(now - latest.ended_at, timedelta(0))
+    latest.status, latest.ended_at = RUN_ACTIVE, None
+    session.flush()
+    plan = parsed(latest.plan_version)
+    shift_waiting(session, latest, held, person, window_for(person, plan, default_window))
+    return latest
 
 
 def cancel(session: Session, run: Run, now: datetime) -> None:

@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from onward.plans.keywords import REJECT_KEYWORDS, RESERVED_WORDS
 from onward.plans.values import Due, SendWindow, parse_due, parse_window
 
 __all__ = [
@@ -40,15 +41,7 @@ STEP_KINDS: tuple[str, ...] = get_args(StepKind)
 # Prompts expect a reply, which is kept in the person's journal; only they can be re-asked.
 PROMPT_KINDS = frozenset({"reflect", "feedback_ask", "research", "apply"})
 # These always start the default plan; a plan may add its own trigger words.
-DEFAULT_KEYWORDS = ("REJECTED", "REJECT", "REJECTION")
-# A plan keyword must never shadow a text command, above all an opt-out.
-RESERVED_WORDS = frozenset(
-    {
-        *("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"),
-        *("START", "UNSTOP", "YES", "HELP", "INFO", "PAUSE", "RESUME", "DONE", "APPLIED"),
-        *("NEXT", "HIRED", "TZ", "EMAIL", "SMS", "FORGET"),
-    }
-)
+DEFAULT_KEYWORDS = REJECT_KEYWORDS
 MAX_STEPS = 50
 RULE_ERROR = "plan_rule"  # the pydantic error type of the cross-field rules below
 

@@ -1,11 +1,17 @@
-"""The values the router works with: its configuration, a stored message, and the outcome."""
+"""The values the inbound handlers work with: the router's configuration, a stored message,
+the turn being handled (who wrote what, when, in which transaction), and its outcome."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from onward.channels import ProviderAnswer
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
+from onward.engine.models import Person, Run, Step
 
 
 @dataclass(frozen=True)
@@ -30,8 +36,11 @@ class Incoming:
     # False when housekeeping routes it again later: no immediate reply reaches the person then.
     live: bool = True
     subject: str = ""
-    # What the channel knew beyond the text: Twilio's OptOutType, an email's SPF/DKIM verdict.
+    # What the channel knew beyond the text (an email's SPF/DKIM verdict).
     extra: Mapping[str, str] = field(default_factory=dict)
+    # A consent keyword the provider already acted on and answered: onward records, stays quiet.
+    provider_answered: ProviderAnswer | None = None
+    attachments: int = 0  # pictures or files that came with the words
     # Set by the router once: the subject or the body matched a crisis phrase.
     crisis: bool = False
 
@@ -39,6 +48,20 @@ class Incoming:
     def verified(self) -> bool:
         """Did the sender prove they own the address (SPF/DKIM pass; the local console)?"""
         return self.channel == "console" or self.extra.get("verified") == "1"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message being acted on: every handler gets this and the intent it handles."""
+
+    session: Session
+    config: RouterConfig
+    msg: Incoming
+    now: datetime
+    person: Person | None
+    # As the router found them before acting (it read them to classify the message).
+    run: Run | None = None  # the person's current run
+    prompt: Step | None = None  # its open prompt
 
 
 @dataclass

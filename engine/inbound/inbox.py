@@ -3,7 +3,6 @@ transaction, the routing in a savepoint, so its failure never takes the stored m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -90,7 +89,7 @@ class Inbox:
                 ).scalar_one()
         except IntegrityError:
             return self._duplicate(message)
-        reply, handled = self.handle(row_id, True, message.extra, replies_inline)
+        reply, handled = self.handle(row_id, True, message, replies_inline)
         return Received(row_id, reply, duplicate=False, handled=handled)
 
     def _duplicate(self, message: InboundMessage) -> Received:
@@ -123,13 +122,14 @@ class Inbox:
         self,
         inbound_id: int,
         live: bool = False,
-        extra: Mapping[str, str] | None = None,
+        origin: InboundMessage | None = None,
         replies_inline: bool = True,
     ) -> tuple[str | None, bool]:
         """Route a stored message; on failure keep it, with its error, for housekeeping.
 
         `live` says the reply goes back to the person at once (the provider's request is still
-        open); a retry by housekeeping has nobody to answer.
+        open); a retry by housekeeping has nobody to answer. `origin`, the message as the
+        channel parsed it, carries what the row does not keep (what the provider answered).
         """
         now = self.clock.now()
         try:
@@ -146,7 +146,9 @@ class Inbox:
                     row.body,
                     live,
                     subject=row.subject,
-                    extra=dict(extra or {}),
+                    extra=dict(origin.extra) if origin else {},
+                    provider_answered=origin.provider_answered if origin else None,
+                    attachments=origin.attachments if origin else 0,
                 )
                 return self._route(session, incoming, now, replies_inline)
         except Exception as exc:
@@ -268,6 +270,8 @@ def _incoming(row_id: int, message: InboundMessage, live: bool) -> Incoming:
         live,
         subject=_printable(message.subject or ""),
         extra=dict(message.extra),
+        provider_answered=message.provider_answered,
+        attachments=message.attachments,
     )
 
 

@@ -354,18 +354,27 @@ def test_status_callbacks_sign_the_query_too():
 # --- inbound fields -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("opt_out_type", ["STOP", "START", "HELP", "stop"])
-def test_advanced_opt_out_is_passed_on(opt_out_type):
+@pytest.mark.parametrize(
+    ("opt_out_type", "answered"),
+    [("STOP", "opted_out"), ("START", "opted_in"), ("HELP", "help"), ("stop", "opted_out")],
+)
+def test_advanced_opt_out_becomes_what_the_provider_already_answered(opt_out_type, answered):
     params = {**INBOUND, "Body": "Stop", "OptOutType": opt_out_type}
     message = make_channel().parse_inbound(webhook(INBOUND_URL, params))
-    assert message.extra == {"OptOutType": opt_out_type.upper()}
+    assert message.provider_answered == answered
+    assert message.extra == {}  # no Twilio field name travels on into the engine
+
+
+def test_an_unknown_opt_out_type_is_not_taken_as_answered():
+    params = {**INBOUND, "Body": "Stop", "OptOutType": "MAYBE"}
+    assert make_channel().parse_inbound(webhook(INBOUND_URL, params)).provider_answered is None
 
 
 def test_media_count_is_kept_and_an_empty_body_is_allowed():
     params = {**INBOUND, "Body": "", "NumMedia": "2"}
     message = make_channel().parse_inbound(webhook(INBOUND_URL, params))
     assert message.body == ""
-    assert message.extra == {"NumMedia": "2"}
+    assert (message.attachments, message.extra) == (2, {})
 
 
 @pytest.mark.parametrize("missing", ["MessageSid", "From"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine, delete, func, select
@@ -33,6 +33,7 @@ from onward.engine.models import (
 from onward.engine.plan_store import install_shipped_plans
 from tests.conftest import drop_postgres_database, fresh_postgres_url
 
+T = TypeVar("T")
 PHONE = "+14155550100"  # San Francisco: America/Los_Angeles, country US
 OTHER_PHONE = "+447400123456"  # a UK mobile: Europe/London, country GB
 # Every table that can name a person, with the column that does.
@@ -119,7 +120,7 @@ class Talk:
 
     # -- looking at the database ---------------------------------------------------------------
 
-    def rows(self, model: type[Any], *where: Any, order: Any = None) -> list[Any]:
+    def rows(self, model: type[T], *where: Any, order: Any = None) -> list[T]:
         query = select(model).where(*where)
         if model is Step:
             query = query.order_by(order if order is not None else Step.id)

@@ -120,7 +120,8 @@ def test_stop_opts_out_with_one_confirmation_and_start_opts_in(
     run = talk.run()  # nothing can carry it now: its pending steps are cancelled
     assert run.status == "cancelled" and talk.steps(run.id, *WAITING) == []
     assert talk.say("STOP") is None  # one confirmation, not one per STOP
-    assert talk.say(start) == replies.opted_in()
+    reply = talk.say(start)
+    assert reply is not None and reply.startswith("Welcome back, your messages are on again.")
     assert talk.me().sms_status == "active"
 
 
@@ -132,7 +133,8 @@ def test_after_stop_only_help_and_start_answer(talk: Talk) -> None:
     assert talk.me().sms_status == "opted_out"
     assert talk.count(Run) == 1 and talk.count(Rejection) == 1
     assert talk.say("HELP") == replies.help_text("onward")
-    assert talk.say("START") == replies.opted_in()
+    reply = talk.say("START")
+    assert reply is not None and reply.startswith("Welcome back, your messages are on again.")
     assert talk.me().sms_status == "active"
 
 
@@ -340,9 +342,18 @@ def test_a_reply_to_an_open_prompt_is_kept_verbatim(talk: Talk, text: str) -> No
     assert talk.step(run_id, "reflect").answered_at == talk.clock.now()
 
 
-def test_free_text_with_nothing_open_gets_a_hint(talk: Talk) -> None:
+def test_words_with_nothing_open_are_kept_as_a_note_of_the_running_plan(talk: Talk) -> None:
     talk.say("REJECTED Acme")
+    assert talk.say("thanks, that helps") == replies.note_kept()
+    [entry] = talk.rows(JournalEntry)
+    assert (entry.text, entry.run_id, entry.step_id) == ("thanks, that helps", talk.run().id, None)
+
+
+def test_words_from_someone_with_no_plan_get_the_hint(talk: Talk) -> None:
     assert talk.say("thanks, that helps") == replies.hint()
+    talk.say("REJECTED Acme")
+    talk.say("HIRED")
+    assert talk.say("thanks for everything") == replies.hint()
     assert talk.count(JournalEntry) == 0
 
 
@@ -360,7 +371,8 @@ def test_a_crisis_reply_holds_the_plan_answers_with_a_line_and_alerts(
     run = talk.run()
     assert (run.status, run.pause_reason, run.paused_until) == ("paused", "crisis", None)
     assert crisis_alerts() == alerts + 1
-    [line] = [json.loads(raw) for raw in json_logs.getvalue().splitlines() if "crisis" in raw]
+    lines = [json.loads(raw) for raw in json_logs.getvalue().splitlines()]
+    [line] = [line for line in lines if "crisis phrase" in line["event"]]
     assert line["level"] == "error"
     assert PHONE not in json_logs.getvalue() and "end my life" not in json_logs.getvalue()
     talk.later(days=3)

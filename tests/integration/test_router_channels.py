@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import Engine
 
+from onward.channels import ProviderAnswer
 from onward.engine.clock import FakeClock
 from onward.engine.models import JournalEntry, Rejection, Run
 from tests.integration.inbound_helpers import PHONE, Talk, cleared
@@ -15,18 +16,19 @@ from tests.integration.inbound_helpers import PHONE, Talk, cleared
 ADDRESS = "sam@example.org"
 
 
-def _twilio(talk: Talk, body: str, opt_out_type: str) -> str | None:
-    message = replace(talk.message(body, channel="twilio"), extra={"OptOutType": opt_out_type})
+def _answered(talk: Talk, body: str, answered: ProviderAnswer) -> str | None:
+    """A message whose keyword the provider already acted on (Twilio's Advanced Opt-Out)."""
+    message = replace(talk.message(body, channel="twilio"), provider_answered=answered)
     return talk.inbox.receive(message).reply
 
 
-def test_twilio_advanced_opt_out_gets_no_second_confirmation(talk: Talk) -> None:
+def test_a_provider_answered_opt_out_gets_no_second_confirmation(talk: Talk) -> None:
     talk.say("REJECTED Acme")
-    assert _twilio(talk, "STOP", "STOP") is None  # Twilio already confirmed it
+    assert _answered(talk, "STOP", "opted_out") is None  # Twilio already confirmed it
     person = talk.person(PHONE)
     assert person is not None and person.sms_status == "opted_out"
     assert talk.say("REJECTED Beta") is None  # nothing re-subscribes but START
-    assert _twilio(talk, "START", "START") is None
+    assert _answered(talk, "START", "opted_in") is None
     person = talk.person(PHONE)
     assert person is not None and person.sms_status == "active"
 

@@ -14,6 +14,11 @@ SHELL = {"engine/web/app.py", "engine/web/request.py", "engine/daemon.py"}
 PURE = {
     "engine/timing.py",
     "engine/inbound/classify.py",
+    "engine/inbound/commands.py",
+    "engine/inbound/intents.py",
+    "engine/inbound/reports.py",
+    "engine/inbound/revocation.py",
+    "engine/inbound/words.py",
     "engine/dispatch/retry.py",
     "engine/crisis.py",
     "engine/phones.py",
@@ -67,3 +72,10 @@ def test_only_the_shell_imports_web_cli_and_scheduler(path: Path) -> None:
         assert not _uses(used, ("starlette", "uvicorn", "apscheduler"))
     else:
         assert not used, relative
+
+
+@pytest.mark.parametrize("path", _modules("engine/inbound"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_inbound_pipeline_knows_no_provider(path: Path) -> None:
+    """Providers' codes and field names stop at channels/: the inbound code reads neutral values."""
+    source = path.read_text(encoding="utf-8").lower()
+    assert not [name for name in ("twilio", "sendgrid", "optouttype", "nummedia") if name in source]

@@ -15,7 +15,14 @@ WHEN = "Thu 3 Dec at 10:00"
 SAMPLES = {
     "rejected (no opening)": replies.rejected("Northwind Traders", [], "reflect", WHEN),
     "opted out": replies.opted_out(),
-    "opted in": replies.opted_in(),
+    "opted in": replies.opted_in(replies.next_line("reflect", WHEN)),
+    "already in": replies.already_in(replies.next_due(None, None)),
+    "skipped": replies.skipped(),
+    "note": replies.note_kept(),
+    "note with the stop line": f"{replies.note_kept()} {replies.stop_line()}",
+    "picture": replies.picture(),
+    "email confirmed": f"{replies.email_confirmed('someone.long@example.org')} "
+    f"{replies.note_kept()}",
     "help": replies.help_text("Acme Careers Club"),
     "paused": replies.paused(WHEN),
     "resumed": replies.resumed("feedback_ask", WHEN),
@@ -63,3 +70,13 @@ def test_times_read_the_way_people_say_them() -> None:
     assert replies.when_text(now + timedelta(days=1), now, tz) == "tomorrow at 10:00"
     assert replies.when_text(now + timedelta(days=3), now, tz) == "Friday at 10:00"
     assert replies.when_text(now + timedelta(days=9), now, tz) == "Thu 3 Dec at 10:00"
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_no_reply_says_text_so_email_replies_read_right(name: str) -> None:
+    assert "Text " not in SAMPLES[name] and " text FORGET" not in SAMPLES[name]
+
+
+def test_help_is_one_sms_even_with_a_long_operator_name() -> None:
+    length = sms_segments(replies.help_text("Acme Careers Club UK"))  # 20 characters
+    assert (length.encoding, length.segments) == ("GSM-7", 1)

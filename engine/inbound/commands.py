@@ -1,0 +1,252 @@
+"""Read a text as one explicit command (the contract's "Text commands" table made precise).
+
+What the words are is `words`' job; what a plan may take as a keyword is `plans.keywords`'.
+
+- START, UNSTOP, YES, HELP, INFO, RESUME, DONE, NEXT, HIRED, SMS and FORGET count only as the whole
+  message ("next week I'll apply" and "resume sent to Acme" are not commands). Whole-message
+  phrases too: FORGET YES / FORGET CONFIRM, FORGET ME, WHAT'S NEXT, I GOT THE JOB, GOT HIRED.
+  Punctuation and emoji around them do not count ("done!", "resume 🙂").
+- REJECTED, REJECT, REJECTION, then plan keywords (one or more words; a plan keyword starting
+  with a built-in keyword is ignored, so a plan can never shadow STOP or DONE). The rest reads
+  "company [- role]": separators (":", "-", ",") right after the keyword are dropped; company
+  and role split at the first hyphen with spaces round it, any en or em dash, a "|" or a ": ".
+  An unspaced hyphen stays in the name ("Rolls-Royce"), and "for"/"as" do not split ("Center for
+  Democracy") unless the keyword is followed by "by", "from" or "at", which makes it a sentence
+  read as `reports` reads one ("rejected by Amazon for SDE II"). Both keep the person's case and
+  inner punctuation ("AT&T"), lose edge punctuation and emoji and a trailing "today" or "again",
+  and are capped at 80 characters. A "company" of more than eight words is a sentence
+  ("rejected again, I feel like..."): that gives an empty company and role, and still counts.
+- PAUSE [duration]: 3 days by default; "12h", "2d", "1w", "3 days", "two weeks", "a week",
+  "1w 2d", "for 5 days"; a bare number is days. From 1 hour to 8 weeks, else Invalid. More than
+  five words after PAUSE is not a command.
+- APPLIED [n]: 1 by default; "APPLIED 3", "applied to 3 jobs", "applied two"; 1 to 50, else
+  Invalid. A count must come first: "applied to Acme today" is not a command.
+- TZ / TIMEZONE <zone>: the zone as typed, trimmed (the caller checks it); at most four words.
+- EMAIL <address>: checked by a plain regex, domain lower-cased; "email me at a@b.co" works.
+  EMAIL followed by several words and no "@" is not a command ("Email from the recruiter...").
+- Anything else, an empty body included, is Free with the original text, stripped.
+
+No regex here can backtrack badly and only the first eight words are tokenised, so a 10 kB body
+parses as fast as a short one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from itertools import islice
+
+from onward.engine.inbound.intents import (
+    Applied,
+    Command,
+    Done,
+    Forget,
+    ForgetConfirm,
+    Free,
+    Help,
+    Hired,
+    Invalid,
+    Next,
+    OptIn,
+    Pause,
+    Rejected,
+    Resume,
+    SetEmail,
+    SetTimezone,
+    UseSms,
+)
+from onward.engine.inbound.reports import company_and_role
+from onward.engine.inbound.words import WORD, key, name, normalise, stripped
+from onward.plans.keywords import COMMAND_FIRST_WORDS, LEADING, WHOLE_MESSAGE
+
+DEFAULT_PAUSE = timedelta(days=3)
+MIN_PAUSE, MAX_PAUSE = timedelta(hours=1), timedelta(weeks=8)
+MAX_APPLIED = 50
+
+# The intent each whole-message phrase of plans.keywords gives (one row per command).
+_WHOLE_MESSAGE_INTENTS: dict[str, Callable[[str], Command]] = {
+    "opt_in": lambda phrase: OptIn(phrase),
+    "help": lambda _: Help(),
+    "resume": lambda _: Resume(),
+    "done": lambda _: Done(),
+    "next": lambda _: Next(),
+    "use_sms": lambda _: UseSms(),
+    "hired": lambda _: Hired(),
+    "forget": lambda _: Forget(),
+    "forget_confirm": lambda _: ForgetConfirm(),
+}
+_WHOLE_MESSAGE = {
+    phrase: _WHOLE_MESSAGE_INTENTS[intent](phrase) for phrase, intent in WHOLE_MESSAGE.items()
+}
+
+_REJECT_LEAD = re.compile(r"\A[\s:,;.|\-–—]*", re.IGNORECASE)
+_SENTENCE_LEAD = re.compile(r"\A[\s:,;.]*(?:by|from|at)\s+", re.IGNORECASE)
+_COMPANY_ROLE_SPLIT = re.compile(r"\s-+\s|\s?[–—]+\s?|\s?\|\s?|:\s")
+_TRAILING_TIME = re.compile(r"(?:\s+(?:again|today|yesterday|tonight))+\W*\Z", re.IGNORECASE)
+_NOT_NAMES = frozenset({"again", "today", "yesterday", "tonight"})
+_DURATION_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+_HOUR, _DAY = timedelta(hours=1), timedelta(days=1)
+_UNITS = {
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), timedelta(minutes=1)),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), _HOUR),
+    **dict.fromkeys(("d", "day", "days"), _DAY),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), timedelta(weeks=1)),
+    **dict.fromkeys(("month", "months"), 30 * _DAY),
+}
+_APPLIED_ARG = re.compile(
+    r"[\s:,#=]*(?:(?:to|for)\s+)?(?P<sign>[+-]?)\s*(?P<num>\d+(?:[.,]\d+)?|[^\W\d_]+)",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(
+    r"(?P<local>[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
+    r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+
+_PAUSE_UNREADABLE = "I couldn't read that duration. Try PAUSE 3d or PAUSE 1w."
+_PAUSE_TOO_SHORT = "A pause needs to be at least an hour. Try PAUSE 12h or PAUSE 3d."
+_PAUSE_TOO_LONG = "The longest pause is 8 weeks. Try PAUSE 8w, and send RESUME whenever you like."
+_APPLIED_NOT_COUNT = "I can count whole numbers from 1 to 50. Try APPLIED 1 or APPLIED 3."
+_APPLIED_TOO_MANY = "That's a lot of applications! I count up to 50 at a time: try APPLIED 50."
+_TZ_MISSING = "Tell me your time zone after TZ, for example TZ America/New_York."
+_EMAIL_MISSING = "Add your address after EMAIL, for example EMAIL name@example.com."
+_EMAIL_BAD = "That doesn't look like an email address. Try EMAIL name@example.com."
+
+
+def parse_command(text: str, extra_reject_keywords: Iterable[str] = ()) -> Command:
+    """Read `text` as a command; anything that is not one is `Free` with the text stripped."""
+    norm = normalise(text)
+    # Eight words are enough to recognise any command, so a long body is never tokenised whole.
+    tokens = list(islice(WORD.finditer(norm), 8))
+    if not tokens:
+        return Free(stripped(text))
+    keys = [key(token.group()) for token in tokens]
+    if len(keys) <= 4 and " ".join(keys) in _WHOLE_MESSAGE:
+        return _WHOLE_MESSAGE[" ".join(keys)]
+    leading = LEADING.get(keys[0])
+    if leading is not None:
+        return _LEADING_INTENTS[leading](norm[tokens[0].end() :], text, keys[0])
+    for keyword in extra_reject_keywords:
+        words = [key(w) for w in WORD.findall(unicodedata.normalize("NFKC", keyword))]
+        if words and words[0] not in COMMAND_FIRST_WORDS and keys[: len(words)] == words:
+            return _rejected(norm[tokens[len(words) - 1].end() :], text, " ".join(words))
+    return Free(stripped(text))
+
+
+def _rejected(rest: str, original: str, keyword: str) -> Rejected:
+    if _SENTENCE_LEAD.match(rest):  # "rejected by Amazon for SDE II": a sentence
+        company, role = company_and_role(_SENTENCE_LEAD.sub("", rest, count=1))
+        return Rejected(company=company, role=role, keyword=keyword)
+    rest = _TRAILING_TIME.sub("", _REJECT_LEAD.sub("", rest, count=1))
+    split = _COMPANY_ROLE_SPLIT.search(rest)
+    company, role = (rest[: split.start()], rest[split.end() :]) if split else (rest, "")
+    company, role = name(company), name(role)
+    if len(company.split(maxsplit=9)) > 8 or company.lower() in _NOT_NAMES:
+        company, role = "", ""
+    return Rejected(company=company, role=role, keyword=keyword)
+
+
+def _duration(arg: str) -> timedelta | None:
+    tokens = [t for t in _DURATION_TOKEN.findall(arg.lower()) if t not in ("please", "pls")]
+    if tokens[:1] == ["for"]:
+        tokens = tokens[1:]
+    if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) <= 6:
+        return int(tokens[0]) * _DAY
+    total, i = timedelta(0), 0
+    while i < len(tokens):
+        if tokens[i] == "and":
+            i += 1
+            continue
+        token = tokens[i]
+        if token.isdigit() and len(token) <= 6:
+            amount: int | None = int(token)
+        else:
+            amount = 1 if token in ("a", "an") else _NUMBERS.get(token)
+        unit = _UNITS.get(tokens[i + 1]) if i + 1 < len(tokens) else None
+        if amount is None or unit is None:
+            return None
+        total += amount * unit
+        i += 2
+    return total if tokens else None
+
+
+def _pause(rest: str, original: str, keyword: str = "") -> Command:
+    if len(rest.split(maxsplit=6)) > 5:
+        return Free(stripped(original))
+    if not WORD.search(rest):
+        return Pause(DEFAULT_PAUSE)
+    duration = _duration(rest)
+    if duration is None:
+        return Invalid("PAUSE", _PAUSE_UNREADABLE)
+    if duration < MIN_PAUSE:
+        return Invalid("PAUSE", _PAUSE_TOO_SHORT)
+    if duration > MAX_PAUSE:
+        return Invalid("PAUSE", _PAUSE_TOO_LONG)
+    return Pause(duration)
+
+
+def _applied(rest: str, original: str, keyword: str = "") -> Command:
+    if not WORD.search(rest):
+        return Applied(1)
+    match = _APPLIED_ARG.match(rest)
+    if match is None:
+        return Free(stripped(original))
+    number = match["num"].lower()
+    if not number[0].isdigit():
+        if number not in _NUMBERS:
+            return Free(stripped(original))  # "applied to Acme today": a journal line
+        count = _NUMBERS[number]
+    elif not number.isdigit():
+        return Invalid("APPLIED", _APPLIED_NOT_COUNT)  # 2.5
+    else:
+        count = int(number) if len(number) <= 6 else MAX_APPLIED + 1
+    if match["sign"] == "-" or count < 1:
+        return Invalid("APPLIED", _APPLIED_NOT_COUNT)
+    if count > MAX_APPLIED:
+        return Invalid("APPLIED", _APPLIED_TOO_MANY)
+    return Applied(count)
+
+
+def _timezone(rest: str, original: str, keyword: str = "") -> Command:
+    zone = rest.strip(" :=,.;!?\"'`<>()")
+    if not zone:
+        return Invalid("TZ", _TZ_MISSING)
+    if len(zone.split(maxsplit=4)) > 4:
+        return Free(stripped(original))
+    return SetTimezone(zone)
+
+
+def _email(rest: str, original: str, keyword: str = "") -> Command:
+    words = rest.split(maxsplit=5)
+    candidates = [word for word in words if "@" in word]
+    if not candidates:
+        if len(words) > 1:
+            return Free(stripped(original))  # "Email from the recruiter said..."
+        return Invalid("EMAIL", _EMAIL_BAD if WORD.search(rest) else _EMAIL_MISSING)
+    if len(words) > 4:
+        return Free(stripped(original))  # "Email from hr@acme.com said they'd keep my CV"
+    if len(candidates) > 1:
+        return Invalid("EMAIL", _EMAIL_BAD)
+    # A dot may end the sentence but never starts an address, so only the right edge loses it.
+    address = candidates[0].lstrip("<([{\"'").rstrip(">)]},;:.!?\"'")
+    if address.lower().startswith("mailto:"):
+        address = address[len("mailto:") :]
+    match = _EMAIL.fullmatch(address)
+    if match is None or len(address) > 254 or len(match["local"]) > 64:
+        return Invalid("EMAIL", _EMAIL_BAD)
+    return SetEmail(f"{match['local']}@{match['domain'].lower()}")
+
+
+# The parser of each keyword-led command of plans.keywords: (rest, original, keyword) -> intent.
+_LEADING_INTENTS: dict[str, Callable[[str, str, str], Command]] = {
+    "pause": _pause,
+    "applied": _applied,
+    "set_timezone": _timezone,
+    "set_email": _email,
+    "rejected": _rejected,
+}

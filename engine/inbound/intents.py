@@ -1,0 +1,156 @@
+"""What a person meant, as plain values: the intents the classifier gives and the handlers take.
+
+Each has a `name`, the label of the metrics and of the stored message's `command`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import ClassVar, TypeAlias
+
+
+@dataclass(frozen=True)
+class Crisis:
+    """Words of crisis: duty of care before anything else. `text` is kept like any reply."""
+
+    name: ClassVar[str] = "crisis"
+    text: str
+    opt_out: bool = False  # it also read as an opt-out ("stop, i wanna die"): both are honoured
+
+
+@dataclass(frozen=True)
+class OptOut:
+    name: ClassVar[str] = "opt_out"
+    keyword: str  # the keyword, or the phrase that revoked consent ("STOP TEXTING")
+
+
+@dataclass(frozen=True)
+class OptIn:
+    name: ClassVar[str] = "opt_in"
+    keyword: str
+
+
+@dataclass(frozen=True)
+class Help:
+    name: ClassVar[str] = "help"
+
+
+@dataclass(frozen=True)
+class Rejected:
+    name: ClassVar[str] = "rejected"
+    company: str
+    role: str
+    keyword: str  # the plan keyword, or REJECTED for a rejection told in ordinary words
+
+
+@dataclass(frozen=True)
+class Pause:
+    name: ClassVar[str] = "pause"
+    duration: timedelta
+
+
+@dataclass(frozen=True)
+class Resume:
+    name: ClassVar[str] = "resume"
+
+
+@dataclass(frozen=True)
+class Done:
+    name: ClassVar[str] = "done"
+
+
+@dataclass(frozen=True)
+class Applied:
+    name: ClassVar[str] = "applied"
+    count: int
+
+
+@dataclass(frozen=True)
+class Next:
+    name: ClassVar[str] = "next"
+
+
+@dataclass(frozen=True)
+class Hired:
+    name: ClassVar[str] = "hired"
+
+
+@dataclass(frozen=True)
+class SetTimezone:
+    name: ClassVar[str] = "set_timezone"
+    zone: str
+
+
+@dataclass(frozen=True)
+class SetEmail:
+    name: ClassVar[str] = "set_email"
+    address: str
+
+
+@dataclass(frozen=True)
+class UseSms:
+    name: ClassVar[str] = "use_sms"
+
+
+@dataclass(frozen=True)
+class Forget:
+    name: ClassVar[str] = "forget"
+
+
+@dataclass(frozen=True)
+class ForgetConfirm:
+    name: ClassVar[str] = "forget_confirm"
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A known keyword with an argument onward can't use; `reason` is sent back as is."""
+
+    name: ClassVar[str] = "invalid"
+    command: str  # the canonical keyword: PAUSE, APPLIED, TZ or EMAIL
+    reason: str
+
+
+@dataclass(frozen=True)
+class Free:
+    """Not a command (what the command parser gives back); the classifier reads it further."""
+
+    name: ClassVar[str] = "free"
+    text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply to the prompt that is open: kept in the journal under that prompt."""
+
+    name: ClassVar[str] = "answer"
+    text: str
+    maybe_stop: bool = False  # it starts with a stop word: the reply says how to stop
+
+
+@dataclass(frozen=True)
+class Note:
+    """Anything else: kept as a journal note for someone with a plan; a hint for others."""
+
+    name: ClassVar[str] = "note"
+    text: str
+    maybe_stop: bool = False
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture (or a file) with no words: only words can be kept."""
+
+    name: ClassVar[str] = "picture"
+
+
+# What the explicit-command parser gives.
+Command: TypeAlias = (
+    Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
+    | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
+)  # fmt: skip
+# What the classifier gives: a command, or what it made of words that are not one.
+Intent: TypeAlias = (
+    Crisis | Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
+    | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Invalid | Answer | Note | Picture
+)  # fmt: skip

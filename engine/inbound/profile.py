@@ -1,0 +1,50 @@
+"""What a person tells onward about themselves: their time zone (TZ), an email address (EMAIL)
+and the medium for their nudges (SMS)."""
+
+from __future__ import annotations
+
+from onward.engine import people, replies, runs
+from onward.engine.inbound import intents as i
+from onward.engine.inbound.context import Turn
+from onward.engine.inbound.upcoming import next_line
+from onward.engine.plan_store import parsed
+from onward.engine.schedule import keep_wall_times, window_for
+
+
+def set_timezone(turn: Turn, cmd: i.SetTimezone) -> str:
+    zone = people.canonical_timezone(cmd.zone)
+    if zone is None:
+        return replies.timezone_unknown(cmd.zone)
+    person = turn.person
+    if person is None:
+        return replies.no_plan()
+    old_zone = person.timezone
+    person.timezone, person.timezone_source, person.updated_at = zone, "user", turn.now
+    run = runs.current_run(turn.session, person.id)
+    if run is not None:
+        window = window_for(person, parsed(run.plan_version), turn.config.default_window)
+        keep_wall_times(turn.session, run, person, old_zone, window, turn.now)
+    return replies.timezone_set(zone, next_line(turn.session, run, person, turn.now))
+
+
+def set_email(turn: Turn, cmd: i.SetEmail) -> str:
+    person = turn.person
+    if person is None:
+        return replies.no_plan()
+    # Lower case, as the web edge keeps email senders: mail from it must find this person.
+    address = cmd.address.lower()
+    owner = people.find_person(turn.session, "email", address)
+    if owner is not None and owner.id != person.id:
+        return replies.email_taken()
+    if person.email != address:
+        person.email, person.email_status = address, people.UNCONFIRMED
+    person.preferred_medium, person.updated_at = "email", turn.now
+    return replies.email_added(address, turn.config.email_address)
+
+
+def use_sms(turn: Turn, cmd: i.UseSms) -> str:
+    person = turn.person
+    if person is None or not person.phone:
+        return replies.no_plan()
+    person.preferred_medium, person.updated_at = "sms", turn.now
+    return replies.sms_chosen()

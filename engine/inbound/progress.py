@@ -1,0 +1,123 @@
+"""How the person moves through their plan: PAUSE, RESUME, DONE, APPLIED, NEXT, HIRED, and the
+journal that keeps their words."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import exists, select
+
+from onward.engine import replies, runs
+from onward.engine.inbound import intents as i
+from onward.engine.inbound.context import Turn
+from onward.engine.inbound.upcoming import next_line, when
+from onward.engine.models import RUN_PAUSED, STEP_SENT, JournalEntry, Step
+from onward.engine.plan_store import parsed
+from onward.engine.schedule import next_waiting
+
+
+def pause(turn: Turn, cmd: i.Pause) -> str:
+    person = turn.person
+    run = runs.current_run(turn.session, person.id) if person else None
+    if person is None or run is None:
+        return replies.nothing_to_pause()
+    if run.status == RUN_PAUSED and run.pause_reason == "crisis":
+        return replies.paused_next(None)  # a crisis hold ends only with RESUME
+    until = turn.now + cmd.duration
+    runs.pause(turn.session, run, turn.now, until, "person")
+    return replies.paused(when(person, until, turn.now))
+
+
+def resume(turn: Turn, cmd: i.Resume) -> str:
+    person = turn.person
+    run = runs.current_run(turn.session, person.id) if person else None
+    if person is None or run is None or run.status != RUN_PAUSED:
+        return replies.nothing_paused()
+    runs.resume(turn.session, run, turn.now, turn.config.default_window)
+    step = next_waiting(turn.session, run.id)
+    due = when(person, step.due_at, turn.now) if step is not None else None
+    return replies.resumed(step.kind if step is not None else None, due)
+
+
+def done(turn: Turn, cmd: i.Done) -> str:
+    if turn.person is None:
+        return replies.no_plan()
+    prompt = runs.open_prompt(turn.session, turn.person.id)
+    if prompt is None or (prompt.answered_at is not None and prompt.kind != "apply"):
+        return replies.nothing_open()
+    prompt.answered_at = prompt.answered_at or turn.now
+    # Its reminder offered "Reply DONE to skip": after it, DONE is a skip, not a task finished.
+    reminded = turn.session.scalar(
+        select(exists().where(Step.reminder_of == prompt.id, Step.status == STEP_SENT))
+    )
+    return replies.skipped() if reminded else replies.done()
+
+
+def applied(turn: Turn, cmd: i.Applied) -> str:
+    run = runs.current_run(turn.session, turn.person.id) if turn.person else None
+    if run is None:
+        return replies.no_plan()
+    run.applied_count += cmd.count
+    prompt = runs.open_prompt(turn.session, run.person_id)
+    if prompt is not None and prompt.kind == "apply" and prompt.answered_at is None:
+        prompt.answered_at = turn.now
+    return replies.applied(run.applied_count, parsed(run.plan_version).apply_goal)
+
+
+def next_(turn: Turn, cmd: i.Next) -> str:
+    person = turn.person
+    run = runs.current_run(turn.session, person.id) if person else None
+    if person is None or run is None:
+        return replies.next_due(None, None)
+    if run.status == RUN_PAUSED:
+        until = when(person, run.paused_until, turn.now) if run.paused_until else None
+        return replies.paused_next(until)
+    return next_line(turn.session, run, person, turn.now)
+
+
+def hired(turn: Turn, cmd: i.Hired) -> str:
+    ended = runs.open_runs(turn.session, turn.person.id) if turn.person is not None else []
+    for run in ended:
+        runs.complete(turn.session, run, turn.now)
+    return replies.hired(ended=bool(ended))
+
+
+def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
+    """Every word kept: under the open prompt as its answer, else as a note of the running
+    plan. Nothing is kept for someone with no plan (or no words)."""
+    person, prompt = turn.person, turn.prompt
+    if person is None or turn.run is None or not text:
+        return None
+    run_id = prompt.run_id if prompt is not None else turn.run.id
+    turn.session.add(
+        JournalEntry(
+            person_id=person.id,
+            run_id=run_id,
+            step_id=prompt.id if prompt else None,
+            step_key=prompt.step_key if prompt else None,
+            text=text,
+            created_at=turn.now,
+        )
+    )
+    if prompt is None:
+        return "note"
+    prompt.answered_at = prompt.answered_at or turn.now
+    return "answer"
+
+
+def answer(turn: Turn, intent: i.Answer) -> str:
+    return _kept_reply(keep(turn, intent.text), intent.maybe_stop)
+
+
+def note(turn: Turn, intent: i.Note) -> str:
+    return _kept_reply(keep(turn, intent.text), intent.maybe_stop)
+
+
+def picture(turn: Turn, intent: i.Picture) -> str:
+    return replies.picture()
+
+
+def _kept_reply(kept: Literal["answer", "note"] | None, maybe_stop: bool) -> str:
+    reply = {"answer": replies.journal_kept(), "note": replies.note_kept(), None: replies.hint()}
+    # Words that start with a stop word were kept, not taken as STOP: say how, in case.
+    return f"{reply[kept]} {replies.stop_line()}" if maybe_stop else reply[kept]

@@ -1,0 +1,57 @@
+"""The words onward reserves, in one place: the text commands, how to opt out and back in, and
+the words that always start the default plan.
+
+The inbound parser (onward.engine.inbound.classify) reads its keywords from these tables and
+plan validation refuses every reserved word as a plan keyword, so a plan can never take a word
+that the parser would read as something else (TIMEZONE validated once, then never triggered).
+A new command is one row here (its words, by the intent they give) and one in the parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+# Carriers' and the FCC's opt-out words; "OPT OUT" is read as OPTOUT.
+OPT_OUT_KEYWORDS: frozenset[str] = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+)
+OPT_IN_KEYWORDS: tuple[str, ...] = ("START", "UNSTOP", "YES")
+# These always start the default plan; a plan may list them, and add its own.
+REJECT_KEYWORDS: tuple[str, ...] = ("REJECTED", "REJECT", "REJECTION")
+
+# Commands that are the whole message ("next week I'll apply" is not NEXT), by intent name.
+# Words are compared upper-case with inner apostrophes and hyphens dropped ("what's" is WHATS).
+WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
+    {
+        **dict.fromkeys(OPT_IN_KEYWORDS, "opt_in"),
+        **dict.fromkeys(("HELP", "INFO"), "help"),
+        "RESUME": "resume",
+        "DONE": "done",
+        **dict.fromkeys(("NEXT", "WHATS NEXT"), "next"),
+        "SMS": "use_sms",
+        **dict.fromkeys(
+            ("HIRED", "IM HIRED", "GOT HIRED", "I GOT HIRED", "GOT THE JOB", "I GOT THE JOB"),
+            "hired",
+        ),
+        **dict.fromkeys(("FORGET", "FORGET ME"), "forget"),
+        **dict.fromkeys(("FORGET YES", "FORGET CONFIRM"), "forget_confirm"),
+    }
+)
+# Commands led by a keyword and followed by an argument, by intent name.
+LEADING: Mapping[str, str] = MappingProxyType(
+    {
+        "PAUSE": "pause",
+        "APPLIED": "applied",
+        **dict.fromkeys(("TZ", "TIMEZONE"), "set_timezone"),
+        "EMAIL": "set_email",
+        **dict.fromkeys(REJECT_KEYWORDS, "rejected"),
+    }
+)
+
+# Every word that begins a command. A plan keyword must not be one of them (a plan would never
+# see it), above all an opt-out; the reject keywords are the exception, as they start a plan.
+COMMAND_FIRST_WORDS: frozenset[str] = frozenset(
+    {*OPT_OUT_KEYWORDS, "OPT", *LEADING, *(phrase.split()[0] for phrase in WHOLE_MESSAGE)}
+)
+RESERVED_WORDS: frozenset[str] = COMMAND_FIRST_WORDS - set(REJECT_KEYWORDS)
