@@ -15,7 +15,8 @@ from onward.engine.cli.output import print_json, print_table, stdout, warning_li
 from onward.engine.cli.state import state
 from onward.engine.db import database_exists
 from onward.engine.errors import NotFound, UsageError
-from onward.engine.inbound.classify import Rejected, parse_command
+from onward.engine.inbound.commands import parse_command
+from onward.engine.inbound.intents import Rejected
 from onward.engine.migrate import require_current, schema_is_current
 from onward.engine.preview import preview
 from onward.plans import (

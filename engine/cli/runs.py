@@ -15,7 +15,7 @@ from onward.engine.cli.deliveries import delivery_rows
 from onward.engine.cli.output import print_json, print_table, short_time, stdout
 from onward.engine.cli.state import state
 from onward.engine.errors import UsageError
-from onward.engine.inbound.classify import DEFAULT_PAUSE
+from onward.engine.inbound.commands import DEFAULT_PAUSE
 from onward.engine.models import (
     OPEN_RUN_STATUSES,
     WAITING_STEP_STATUSES,

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
-from onward.engine.inbound.classify import DEFAULT_PAUSE
+from onward.engine.inbound.commands import DEFAULT_PAUSE
 from onward.engine.migrate import upgrade
 from onward.engine.models import (
     Delivery,
