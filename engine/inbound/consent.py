@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from onward.engine import people, replies, runs
+from onward.engine import consent_ledger, people, replies, runs
 from onward.engine.crisis import CrisisLine, crisis_line_for
 from onward.engine.inbound import classify as c
 from onward.engine.inbound.context import Incoming, RouterConfig
@@ -45,7 +45,7 @@ class PersonCommands:
         self, session: Session, person: Person | None, cmd: c.OptOut, msg: Incoming, now: datetime
     ) -> str:
         assert person is not None
-        runs.opt_out(session, person, msg.medium, now)
+        runs.opt_out(session, person, msg.medium, now, consent_ledger.by_text(cmd.keyword, msg.id))
         if msg.crisis:  # "stop, i wanna die": honour STOP, and still give the line
             line = self._crisis(session, person, msg=msg, now=now)
             return f"{replies.opted_out()} {replies.crisis_line(line)}"
@@ -56,7 +56,9 @@ class PersonCommands:
     ) -> str:
         if person is None:
             return replies.hint()
-        people.set_status(person, msg.medium, people.ACTIVE, now)
+        consent_ledger.record(
+            person, msg.medium, people.ACTIVE, now, consent_ledger.by_text(cmd.keyword, msg.id)
+        )
         return replies.opted_in()
 
     def set_timezone(
@@ -91,7 +93,10 @@ class PersonCommands:
         if owner is not None and owner.id != person.id:
             return replies.email_taken()
         if person.email != address:
-            person.email, person.email_status = address, people.UNCONFIRMED
+            person.email = address
+            consent_ledger.record(
+                person, "email", people.UNCONFIRMED, now, consent_ledger.by_text("EMAIL", msg.id)
+            )
         person.preferred_medium, person.updated_at = "email", now
         return replies.email_added(address, self.config.email_address)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onward.engine import people, replies, runs
+from onward.engine import consent_ledger, people, replies, runs
 from onward.engine.crisis import (
     crisis_reply,
     detect_crisis,
@@ -72,7 +72,13 @@ class Router(PersonCommands, RejectedCommand):
         if person is not None and people.status_on(person, message.medium) == people.OPTED_OUT:
             # Opted out: stored, never re-subscribed by anything but START (HELP still answers).
             if isinstance(command, c.OptIn):
-                people.set_status(person, message.medium, people.ACTIVE, now)
+                consent_ledger.record(
+                    person,
+                    message.medium,
+                    people.ACTIVE,
+                    now,
+                    consent_ledger.by_text(command.keyword, message.id),
+                )
                 return Outcome(replies.opted_in(), command.name, person.id)
             if isinstance(command, c.Help):
                 return Outcome(self._help(), command.name, person.id)
@@ -91,7 +97,15 @@ class Router(PersonCommands, RejectedCommand):
             and message.verified
             and person.email_status == people.UNCONFIRMED
         ):
-            people.set_status(person, "email", people.ACTIVE, now)  # they wrote from it
+            consent_ledger.record(
+                person,
+                "email",
+                people.ACTIVE,
+                now,
+                consent_ledger.How(
+                    "confirmation", "wrote from the address (DKIM/SPF passed)", message.id
+                ),
+            )  # they wrote from it
         reply = self._act(session, person, command, message, now)
         erased = isinstance(command, c.Forget | c.ForgetConfirm) and reply == replies.forgotten()
         return Outcome(reply, command.name, None if erased or person is None else person.id, erased)
