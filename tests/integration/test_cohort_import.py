@@ -15,7 +15,6 @@ from onward.engine.models import Person, Run, Step, Suppression
 from onward.engine.runtime import Runtime
 from tests.integration.dispatch_helpers import FlakyChannel, Harness
 from tests.integration.inbound_helpers import Talk
-from tests.integration.records_helpers import make_runtime, records  # noqa: F401
 from tests.integration.test_cli_listings import onward
 
 ANN, BEA = "+14155550101", "bea@example.org"  # Ann: Los Angeles by her number
@@ -68,7 +67,11 @@ def test_import_enrols_the_consented_and_refuses_the_rest_by_line(
     with records.sessions() as session:
         ann = session.scalars(select(Person).where(Person.phone == ANN)).one()
         bea = session.scalars(select(Person).where(Person.email == BEA)).one()
-        assert (ann.name, ann.timezone, ann.sms_status) == ("Ann Lee", "America/Los_Angeles", "active")
+        assert (ann.name, ann.timezone, ann.sms_status) == (
+            "Ann Lee",
+            "America/Los_Angeles",
+            "active",
+        )
         assert (bea.timezone, bea.email_status, bea.preferred_medium) == (
             "Europe/London",
             "active",
@@ -114,9 +117,7 @@ def test_the_welcome_leaves_through_the_dispatcher_inside_the_window_and_alone(
     assert [tuple(p) for p in plans] == [("superseded", True), ("active", False)]
 
 
-def test_a_dry_run_checks_every_row_and_imports_nothing(
-    records: Runtime, tmp_path: Path
-) -> None:
+def test_a_dry_run_checks_every_row_and_imports_nothing(records: Runtime, tmp_path: Path) -> None:
     csv = write(tmp_path, f"{ANN},,Ann,form,2026-10-01,\n,x@,Bad,form,2026-10-01,\n")
     result = onward("people", "import", str(csv), "--dry-run")
     assert result.code == 1

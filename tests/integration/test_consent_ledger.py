@@ -62,7 +62,11 @@ def test_stop_then_start_are_an_opt_out_and_a_re_subscription_with_what_was_said
         "Stop!",
     )
     assert (stop["previous_status"], stop["status"]) == ("active", "opted_out")
-    assert (start["event"], start["how"], start["detail"]) == ("re_subscription", "keyword", "START")
+    assert (start["event"], start["how"], start["detail"]) == (
+        "re_subscription",
+        "keyword",
+        "START",
+    )
     assert start["recorded_at"] > stop["recorded_at"]  # type: ignore[operator]
     agree(talk.sessions)
 
@@ -204,7 +208,7 @@ def test_every_path_leaves_ledger_and_status_in_agreement(talk: Talk, clock: Fak
     with talk.sessions.begin() as session:
         session.execute(update(Person).where(Person.phone == phones[0]).values(sms_status="x"))
     with talk.sessions() as session:
-        [(person_id, medium, said, column)] = consent_ledger.disagreements(session)
+        [(_, medium, said, column)] = consent_ledger.disagreements(session)
     assert (medium, said, column) == ("sms", "active", "x")
 
 
