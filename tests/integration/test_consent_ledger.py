@@ -15,8 +15,10 @@ from onward.engine.clock import FakeClock
 from onward.engine.deliveries import apply_status
 from onward.engine.disclosures import DISCLOSURE_VERSION
 from onward.engine.models import ConsentEvent, Delivery, Person
+from onward.engine.unsubscribe import make_token
 from tests.integration.dispatch_helpers import FlakyChannel, Harness
 from tests.integration.inbound_helpers import PHONE, Talk
+from tests.integration.web_helpers import build_rig, engine_url
 
 EMAIL = "sam@example.org"
 
@@ -218,3 +220,25 @@ def test_twilio_advanced_opt_out_is_recorded_as_the_keyword(talk: Talk) -> None:
     talk.inbox.receive(message)
     row = ledger(talk)[-1]
     assert (row["event"], row["detail"], row["said"]) == ("opt_out", "STOP", "Stop")
+
+
+def test_the_one_click_unsubscribe_link_is_a_revocation_by_link(
+    engine: Engine, clock: FakeClock
+) -> None:
+    talk = Talk(engine, clock)
+    talk.say("REJECTED Acme", EMAIL, medium="email")  # the console vouches for the address
+    rig = build_rig(engine_url(engine), clock)
+    try:
+        with rig.runtime.sessions.begin() as session:
+            token = make_token(session, talk.me(EMAIL).id, "email")
+        done = rig.client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+        assert done.status_code == 200
+    finally:
+        rig.runtime.close()
+    row = ledger(talk, EMAIL)[-1]
+    assert (row["event"], row["how"], row["status"]) == (
+        "revocation",
+        "unsubscribe_link",
+        "opted_out",
+    )
+    agree(talk.sessions)
