@@ -3,7 +3,6 @@ consented); registered on the `people` group by the CLI's root."""
 
 from __future__ import annotations
 
-import json as jsonlib
 import os
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import typer
 
 from onward.engine import cohort
 from onward.engine import people as people_ops
-from onward.engine.cli.output import _default, print_json, stdout, warning_line
+from onward.engine.cli.output import json_text, print_json, stdout, warning_line
 from onward.engine.cli.state import state
 from onward.engine.cohort_csv import CohortFileError, Refusal, read_cohort
 from onward.engine.errors import NotFound, OnwardError, UsageError
@@ -43,7 +42,7 @@ def export_command(
     page = out.with_suffix(".html")
     if page == out:
         raise UsageError("--out: name the JSON file (the page is written beside it as .html)")
-    _write_private(out, jsonlib.dumps(data, default=_default, ensure_ascii=False, indent=2))
+    _write_private(out, json_text(data))
     _write_private(page, to_html(data, runtime.settings.operator_name))
     stdout.print(f"wrote {out} and {page}", highlight=False)
 
