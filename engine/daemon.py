@@ -110,7 +110,10 @@ class Daemon:
     def housekeeping(self) -> None:
         try:
             with self.runtime.sessions.begin() as session:
-                counts = sweep(session, self.runtime.clock.now(), self.runtime.settings.send_window)
+                settings = self.runtime.settings
+                counts = sweep(
+                    session, self.runtime.clock.now(), settings.send_window, settings.retention_days
+                )
             retried = self.inbox.retry_unhandled()
             # Replies nobody sent: to messages routed again above (on an earlier pass), or
             # emailed replies whose webhook was cut off.

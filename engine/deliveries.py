@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onward.channels import DeliveryStatus, can_advance
-from onward.engine import people, runs
+from onward.engine import consent_ledger, people, runs
 from onward.engine.dispatch.outcomes import fall_back, set_state
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.metrics import DELIVERIES
@@ -64,9 +64,13 @@ def apply_status(
         delivery.provider_id = status.provider_id
     person = session.get(Person, delivery.person_id)
     if person is not None and status.consent == "opted_out":  # unsubscribe, spam report
-        runs.opt_out(session, person, delivery.medium, now)
+        runs.opt_out(
+            session, person, delivery.medium, now, consent_ledger.by_delivery_status(status)
+        )
     elif person is not None and status.consent == "invalid":
-        people.set_status(person, delivery.medium, people.INVALID, now)
+        consent_ledger.record(
+            person, delivery.medium, people.INVALID, now, consent_ledger.by_delivery_status(status)
+        )
     if not can_advance(delivery.status, status.state):  # type: ignore[arg-type]
         return status.consent is not None
     set_state(delivery, status.state, now)

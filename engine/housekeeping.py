@@ -1,4 +1,5 @@
-"""Housekeeping: pauses that ran out, inbound messages to route again, runs that are over."""
+"""Housekeeping: pauses that ran out, inbound messages to route again, runs that are over,
+people kept past retention."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from onward.engine.models import RUN_ACTIVE, WAITING_STEP_STATUSES, Run, Step
+from onward.engine.retention import erase_idle
 from onward.engine.runs import complete, resume_due
 
 # A run whose last step went out this long ago, with nothing left to send, is complete:
@@ -28,8 +30,11 @@ def complete_settled_runs(session: Session, now: datetime) -> int:
     return len(runs)
 
 
-def sweep(session: Session, now: datetime, default_window: str) -> dict[str, int]:
+def sweep(
+    session: Session, now: datetime, default_window: str, retention_days: int = 0
+) -> dict[str, int]:
     return {
         "resumed": resume_due(session, now, default_window),
         "completed": complete_settled_runs(session, now),
+        "erased_by_retention": erase_idle(session, now, retention_days),
     }

@@ -63,3 +63,8 @@ SCHEMA_CURRENT = Gauge(
     "1 when the database answered the last readiness check with a current schema.",
     registry=REGISTRY,
 )
+RETENTION_ERASED = Counter(
+    "onward_retention_erased",
+    "People erased by retention (no activity for ONWARD_RETENTION_DAYS), as FORGET erases.",
+    registry=REGISTRY,
+)

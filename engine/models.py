@@ -1,4 +1,5 @@
-"""The tables: people, plan versions, rejections, runs, steps, deliveries, inbound, journal."""
+"""The tables: people, plan versions, rejections, runs, steps, deliveries, inbound, journal,
+the consent ledger and the suppression list."""
 
 from __future__ import annotations
 
@@ -37,9 +38,11 @@ class Person(Base):
     email_status: Mapped[str] = mapped_column(String(16), default="unconfirmed")
     preferred_medium: Mapped[str] = mapped_column(String(8), default="sms")
     send_window: Mapped[str | None] = mapped_column(String(16))  # the operator's override
+    name: Mapped[str | None] = mapped_column(String(120))  # given by an import; else unknown
     forget_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Indexed for retention: who has not been touched for ONWARD_RETENTION_DAYS.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class PlanVersion(Base):
@@ -81,7 +84,10 @@ class Run(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    rejection_id: Mapped[int] = mapped_column(ForeignKey("rejections.id", ondelete="CASCADE"))
+    # None only for a run that answers no rejection: the welcome of an imported person.
+    rejection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rejections.id", ondelete="CASCADE")
+    )
     plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))
     status: Mapped[str] = mapped_column(String(16), default=RUN_ACTIVE)
     pause_reason: Mapped[str | None] = mapped_column(String(16))  # person|operator|crisis
@@ -92,7 +98,7 @@ class Run(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     person: Mapped[Person] = relationship()
-    rejection: Mapped[Rejection] = relationship()
+    rejection: Mapped[Rejection | None] = relationship()
     plan_version: Mapped[PlanVersion] = relationship()
 
 
@@ -213,3 +219,37 @@ class ProviderEvent(Base):
     channel: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConsentEvent(Base):
+    """The consent ledger: one row per change of a person's status on a medium, never updated
+    (a trigger refuses UPDATE); erased only with the person (FORGET, retention)."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_events_person_medium", "person_id", "medium", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    medium: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str | None] = mapped_column(String(320))
+    event: Mapped[str] = mapped_column(String(24))  # opt_in|opt_out|revocation|re_subscription|...
+    status: Mapped[str] = mapped_column(String(16))  # the status it left the medium in
+    previous_status: Mapped[str | None] = mapped_column(String(16))
+    how: Mapped[str] = mapped_column(String(24))  # keyword|phrase|provider|unsubscribe_link|...
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    # The message that carried it (no foreign key: ledger rows are never updated).
+    inbound_id: Mapped[int | None] = mapped_column(Integer)
+    disclosure_version: Mapped[str | None] = mapped_column(String(32))
+    # When the person gave it, if before it was recorded (an import's consent date).
+    given_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Suppression(Base):
+    """A keyed hash of a number or address erased by FORGET or retention: no import or
+    operator can start texting it again; only a message from it lifts it."""
+
+    __tablename__ = "suppressions"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    medium: Mapped[str] = mapped_column(String(8))

@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from onward.engine import consent_ledger
 from onward.engine.errors import NotFound
 from onward.engine.models import (
     Delivery,
@@ -26,6 +27,7 @@ from onward.engine.phones import (
     region_for_phone,
     timezone_for_phone,
 )
+from onward.engine.suppression import suppress
 
 ACTIVE, OPTED_OUT, UNCONFIRMED, INVALID = "active", "opted_out", "unconfirmed", "invalid"
 _ZONES_BY_LOWER = {name.lower(): name for name in available_timezones()}
@@ -98,6 +100,7 @@ def _insert_person(
             country=region_for_phone(address),
             preferred_medium="sms",
             email_status=UNCONFIRMED,
+            sms_status=ACTIVE,
         )
     else:
         # Someone whose own domain vouched for the mail (DKIM/SPF) has shown it is theirs.
@@ -107,11 +110,12 @@ def _insert_person(
             timezone_source="default",
             preferred_medium="email",
             email_status=ACTIVE if verified else UNCONFIRMED,
+            sms_status=ACTIVE,
         )
-    person.sms_status = ACTIVE
     person.created_at = person.updated_at = now
     session.add(person)
     session.flush()
+    consent_ledger.opened(person, now, consent_ledger.by_first_message(medium))
     return person
 
 
@@ -119,14 +123,6 @@ def status_on(person: Person, medium: str) -> str:
     if medium == "sms":
         return person.sms_status if person.phone else INVALID
     return person.email_status if person.email else INVALID
-
-
-def set_status(person: Person, medium: str, status: str, now: datetime) -> None:
-    if medium == "sms":
-        person.sms_status = status
-    else:
-        person.email_status = status
-    person.updated_at = now
 
 
 def address_on(person: Person, medium: str) -> str | None:
@@ -160,6 +156,7 @@ def forget(session: Session, person: Person) -> None:
             or_(InboundMessage.person_id == person.id, InboundMessage.sender.in_(addresses))
         )
     )
+    suppress(session, addresses)  # nobody can enrol them again; only their own message can
     session.execute(delete(Person).where(Person.id == person.id))
     session.expunge(person)
 
@@ -167,3 +164,4 @@ def forget(session: Session, person: Person) -> None:
 def forget_address(session: Session, address: str) -> None:
     """Erase what a stranger (someone with no person row) wrote from `address`."""
     session.execute(delete(InboundMessage).where(InboundMessage.sender == address))
+    suppress(session, [address])

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from onward.engine import people
+from onward.engine import consent_ledger, people
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.models import (
     OPEN_RUN_STATUSES,
@@ -128,11 +128,13 @@ def finish(session: Session, run: Run, status: str, now: datetime, reason: str) 
     run.paused_until = None
 
 
-def opt_out(session: Session, person: Person, medium: str, now: datetime) -> None:
+def opt_out(
+    session: Session, person: Person, medium: str, now: datetime, how: consent_ledger.How
+) -> None:
     """The person wants nothing more on `medium` (STOP, an unsubscribe link). When nothing
     else can carry their plans, the plans end: their waiting steps are cancelled, not skipped
-    one by one."""
-    people.set_status(person, medium, people.OPTED_OUT, now)
+    one by one. `how` says what asked for it, for the consent ledger."""
+    consent_ledger.record(person, medium, people.OPTED_OUT, now, how)
     # Replies still owed on that medium (to messages written before) are not sent either; a
     # STOP's own confirmation is owed only once its routing, running now, is done.
     session.execute(

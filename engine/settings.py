@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     crisis_lines: str | None = Field(None, alias="ONWARD_CRISIS_LINES")
     db_pool_size: int = Field(5, alias="ONWARD_DB_POOL_SIZE", ge=1)
     db_statement_timeout_ms: int = Field(15000, alias="ONWARD_DB_STATEMENT_TIMEOUT_MS", ge=0)
+    # Records: people with no activity this long are erased as FORGET would (0 keeps everyone).
+    retention_days: int = Field(730, alias="ONWARD_RETENTION_DAYS", ge=0)
+    privacy_policy_url: str | None = Field(None, alias="ONWARD_PRIVACY_POLICY_URL")
     # Keys that seal people's words at rest (sealing.py); unset: the database's own key.
     journal_key: SecretStr | None = Field(None, alias="ONWARD_JOURNAL_KEY")
 
@@ -93,6 +96,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("privacy_policy_url")
+    @classmethod
+    def _policy_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value or None
 
     @field_validator("send_window")
     @classmethod

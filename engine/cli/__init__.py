@@ -10,12 +10,15 @@ import typer
 
 from onward.engine import __version__
 from onward.engine.cli import channels as channels_cli
+from onward.engine.cli import compliance as compliance_cli
+from onward.engine.cli import consent as consent_cli
 from onward.engine.cli import db as db_cli
 from onward.engine.cli import deliveries as deliveries_cli
 from onward.engine.cli import demo as demo_cli
 from onward.engine.cli import journal as journal_cli
 from onward.engine.cli import people as people_cli
 from onward.engine.cli import plans as plans_cli
+from onward.engine.cli import records as records_cli
 from onward.engine.cli import runs as runs_cli
 from onward.engine.cli import serve as serve_cli
 from onward.engine.cli.output import error_line
@@ -36,6 +39,10 @@ app.add_typer(runs_cli.app, name="runs")
 app.add_typer(deliveries_cli.app, name="deliveries")
 app.add_typer(channels_cli.app, name="channels")
 app.add_typer(journal_cli.app, name="journal")
+app.add_typer(consent_cli.app, name="consent")
+app.add_typer(compliance_cli.app, name="compliance")
+people_cli.app.command("export")(records_cli.export_command)
+people_cli.app.command("import")(records_cli.import_command)
 app.add_typer(serve_cli.simulate_app, name="simulate")
 app.command("serve")(serve_cli.serve_command)
 app.command("demo")(demo_cli.demo_command)

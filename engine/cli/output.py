@@ -28,8 +28,12 @@ def iso_utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def json_text(data: object) -> str:
+    return json.dumps(data, default=_default, ensure_ascii=False, indent=2)
+
+
 def print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(data) + "\n")
 
 
 def print_table(

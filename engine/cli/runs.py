@@ -58,7 +58,7 @@ def run_rows(session: Session, *where: ColumnElement[bool]) -> list[dict[str, An
         )
         .join(Person, Person.id == Run.person_id)
         .join(PlanVersion, PlanVersion.id == Run.plan_version_id)
-        .join(Rejection, Rejection.id == Run.rejection_id)
+        .outerjoin(Rejection, Rejection.id == Run.rejection_id)  # welcome runs have none
         .outerjoin(next_due, next_due.c.run_id == Run.id)
         .where(*where)
         .order_by(Run.started_at.desc(), Run.id.desc())

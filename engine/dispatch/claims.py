@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, load_only
 
 from onward.channels import STATE_RANK
@@ -131,13 +131,14 @@ _CLAIMED_ROWS = (
         RUNS.c.person_id,
         RUNS.c.applied_count,
         RUNS.c.plan_version_id,
-        REJECTIONS.c.company,
-        REJECTIONS.c.role,
+        # A welcome run (an imported person's first message) answers no rejection.
+        func.coalesce(REJECTIONS.c.company, ""),
+        func.coalesce(REJECTIONS.c.role, ""),
         Person,
     )
     .select_from(STEPS)
     .join(RUNS, RUNS.c.id == STEPS.c.run_id)
-    .join(REJECTIONS, REJECTIONS.c.id == RUNS.c.rejection_id)
+    .outerjoin(REJECTIONS, REJECTIONS.c.id == RUNS.c.rejection_id)
     .join(Person, Person.id == RUNS.c.person_id)
     .options(_PERSON)
 )

@@ -13,7 +13,7 @@ from onward.channels import (
     RecipientOptedOut,
     TransientSendError,
 )
-from onward.engine import people
+from onward.engine import consent_ledger, people
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.models import (
     STEP_CLAIMED,
@@ -106,7 +106,13 @@ def record_failure(
     if exc.code in INVALID_ADDRESS_CODES:
         _mark_unusable(person, medium, now)
     if isinstance(exc, RecipientOptedOut):
-        people.set_status(person, medium, people.OPTED_OUT, now)
+        consent_ledger.record(
+            person,
+            medium,
+            people.OPTED_OUT,
+            now,
+            consent_ledger.by_provider(delivery.channel, f"send refused, error {exc.code}"),
+        )
     return fall_back(step, person, medium, channels, now, reason=str(exc))
 
 
@@ -154,6 +160,12 @@ def record_auth_failure(delivery: Delivery, step: Step, now: datetime, retry_in:
 
 def _mark_unusable(person: Person, medium: str, now: datetime) -> None:
     if medium == "email":
-        people.set_status(person, "email", people.INVALID, now)
+        consent_ledger.record(
+            person,
+            "email",
+            people.INVALID,
+            now,
+            consent_ledger.by_provider("email", "address invalid"),
+        )
     elif person.preferred_medium == "sms" and people.status_on(person, "email") == people.ACTIVE:
         person.preferred_medium, person.updated_at = "email", now

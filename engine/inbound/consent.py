@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from onward.engine import people, replies, runs
+from onward.engine import consent_ledger, people, replies, runs
 from onward.engine.crisis import CrisisLine, crisis_line_for, crisis_reply
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, RouterConfig, Turn
@@ -25,7 +25,8 @@ def help_reply(config: RouterConfig) -> str:
 
 def opt_out(turn: Turn, intent: i.OptOut) -> str:
     assert turn.person is not None
-    runs.opt_out(turn.session, turn.person, turn.msg.medium, turn.now)
+    how = consent_ledger.by_text(intent.keyword, turn.msg.id)
+    runs.opt_out(turn.session, turn.person, turn.msg.medium, turn.now, how)
     return replies.opted_out()
 
 
@@ -38,7 +39,8 @@ def opt_in(turn: Turn, intent: i.OptIn) -> str:
     if people.status_on(person, turn.msg.medium) != people.OPTED_OUT:
         run = runs.current_run(session, person.id)
         return replies.already_in(next_line(session, run, person, now))
-    people.set_status(person, turn.msg.medium, people.ACTIVE, now)
+    how = consent_ledger.by_text(intent.keyword, turn.msg.id)
+    consent_ledger.record(person, turn.msg.medium, people.ACTIVE, now, how)
     run = runs.current_run(session, person.id) or runs.reopen_after_opt_out(
         session, person, now, turn.config.default_window
     )
@@ -51,7 +53,8 @@ def crisis(turn: Turn, intent: i.Crisis) -> str:
     if person is not None and people.status_on(person, turn.msg.medium) == people.OPTED_OUT:
         return replies.crisis_line(hold_for_crisis(turn))  # after STOP: the line, nothing more
     if intent.opt_out and person is not None:  # "stop, i wanna die": honour STOP, give the line
-        runs.opt_out(turn.session, person, turn.msg.medium, turn.now)
+        how = consent_ledger.by_text("STOP (with words of crisis)", turn.msg.id)
+        runs.opt_out(turn.session, person, turn.msg.medium, turn.now, how)
         return f"{replies.opted_out()} {replies.crisis_line(hold_for_crisis(turn))}"
     keep(turn, intent.text)
     return crisis_reply(hold_for_crisis(turn))

@@ -3,7 +3,7 @@ and the medium for their nudges (SMS)."""
 
 from __future__ import annotations
 
-from onward.engine import people, replies, runs
+from onward.engine import consent_ledger, people, replies, runs
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 from onward.engine.inbound.upcoming import next_line
@@ -37,7 +37,9 @@ def set_email(turn: Turn, cmd: i.SetEmail) -> str:
     if owner is not None and owner.id != person.id:
         return replies.email_taken()
     if person.email != address:
-        person.email, person.email_status = address, people.UNCONFIRMED
+        person.email = address
+        how = consent_ledger.by_text("EMAIL", turn.msg.id)
+        consent_ledger.record(person, "email", people.UNCONFIRMED, turn.now, how)
     person.preferred_medium, person.updated_at = "email", turn.now
     return replies.email_added(address, turn.config.email_address)
 

@@ -75,6 +75,7 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
     )
     opening = [step for step in started.steps if step.status == STEP_SENT]
     rejection = started.run.rejection
+    assert rejection is not None  # only welcome runs (imports) have none
     texts = [
         render_facts(
             step_source(plan, step.step_key, step.reminder_of is not None)[0],

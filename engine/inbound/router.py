@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
-from onward.engine import people, replies, runs
+from onward.engine import consent_ledger, people, replies, runs
 from onward.engine.inbound import consent, profile, progress, rejection
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify
@@ -76,7 +76,7 @@ class Router:
             and people.status_on(person, message.medium) == people.OPTED_OUT,
             plan_running=run is not None,
             prompt_open=prompt is not None,
-            company=run.rejection.company if run is not None else "",
+            company=run.rejection.company if run is not None and run.rejection else "",
         )
         intent = classify(
             Said(message.body, message.subject, message.medium == "email", message.attachments),
@@ -121,7 +121,10 @@ class Router:
         )
         if confirmed:
             assert person is not None
-            people.set_status(person, "email", people.ACTIVE, now)  # they wrote from it
+            how = consent_ledger.How(
+                "confirmation", "wrote from the address (DKIM/SPF passed)", message.id
+            )
+            consent_ledger.record(person, "email", people.ACTIVE, now, how)  # they wrote from it
         reply = HANDLERS[type(intent)](turn, intent)
         if confirmed and person is not None and person.email and not isinstance(intent, i.OptOut):
             reply = " ".join(filter(None, [replies.email_confirmed(person.email), reply]))

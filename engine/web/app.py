@@ -27,6 +27,7 @@ from onward.channels.net import is_loopback_host
 from onward.engine import runs
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
+from onward.engine.consent_ledger import by_unsubscribe_link
 from onward.engine.deliveries import apply_status
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
@@ -211,7 +212,7 @@ def _unsubscribe(deps: WebDeps, token: str) -> bool:
         person = session.get(Person, found[0]) if found else None
         if found is None or person is None:
             return False
-        runs.opt_out(session, person, found[1], deps.clock.now())
+        runs.opt_out(session, person, found[1], deps.clock.now(), by_unsubscribe_link(found[1]))
         return True
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from onward.engine.clock import FakeClock
 from tests.integration.inbound_helpers import BACKENDS, Talk, cleared, shared_database
+from tests.integration.records_helpers import make_runtime, records  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -111,7 +111,11 @@ def test_a_whole_standard_run_goes_out_once_each_at_its_local_time(world):
     assert dispatcher.tick() == {}
     world.clock.set(planned["encourage"] + timedelta(days=7, minutes=1))
     with world.sessions.begin() as session:
-        assert sweep(session, world.clock.now(), WINDOW) == {"resumed": 0, "completed": 1}
+        assert sweep(session, world.clock.now(), WINDOW) == {
+            "resumed": 0,
+            "completed": 1,
+            "erased_by_retention": 0,
+        }
         assert session.get(Run, run_id).status == "completed"  # type: ignore[union-attr]
 
 

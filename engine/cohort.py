@@ -1,0 +1,117 @@
+"""Cohort enrolment: people a careers service enrols with their recorded consent.
+
+Rows that name someone suppressed (erased earlier), opted out, or already known are refused,
+each with its line; the rest are imported together, in the caller's one transaction. Each new
+person gets one welcome message carrying the carriers' disclosures, as the only step of a
+`welcome` run: the dispatcher sends it inside their send window, through every guard, and
+nothing else follows until they report a rejection themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from onward.engine import consent_ledger
+from onward.engine.clock import Clock
+from onward.engine.cohort_csv import CohortRow, Refusal
+from onward.engine.disclosures import frequency, welcome_plan_source
+from onward.engine.models import RUN_ACTIVE, Person, PlanVersion, Run
+from onward.engine.people import ACTIVE, OPTED_OUT, UNCONFIRMED, find_person
+from onward.engine.phones import region_for_phone, timezone_for_phone
+from onward.engine.plan_store import add_plan, default_version, parsed
+from onward.engine.schedule import expand_run, window_for
+from onward.engine.suppression import is_suppressed
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    line: int
+    person_id: int
+    address: str
+    welcome_due: datetime
+
+
+def refusal_for(session: Session, row: CohortRow) -> Refusal | None:
+    """Why this row may not be imported, judged against what onward holds, or None."""
+    for medium, address in (("sms", row.phone), ("email", row.email)):
+        if address is None:
+            continue
+        if is_suppressed(session, address):
+            return Refusal(
+                row.line,
+                f"suppressed: this {_noun(medium)} was erased (FORGET or retention); "
+                "only a message from it can enrol it again",
+            )
+        known = find_person(session, medium, address)
+        if known is None:
+            continue
+        status = known.sms_status if medium == "sms" else known.email_status
+        if status == OPTED_OUT:
+            return Refusal(
+                row.line, f"opted out: this {_noun(medium)} said STOP; never re-enrolled"
+            )
+        return Refusal(row.line, f"already known to onward (person {known.id}); left as they are")
+    return None
+
+
+def _noun(medium: str) -> str:
+    return "number" if medium == "sms" else "address"
+
+
+def welcome_version(session: Session, program: str, clock: Clock) -> PlanVersion:
+    """The welcome plan for today's wording (frequency from the default plan): stored once."""
+    how_often = frequency(parsed(default_version(session)))
+    return add_plan(session, welcome_plan_source(program, how_often), clock, "welcome")
+
+
+def enrol(
+    session: Session,
+    row: CohortRow,
+    source_label: str,
+    welcome: PlanVersion,
+    now: datetime,
+    default_window: str,
+) -> Enrolled:
+    """One new person from a checked row, with their consent on the ledger and their welcome
+    queued; `source_label` names the file the consent came in."""
+    phone, email = row.phone, row.email
+    person = Person(
+        phone=phone,
+        email=email,
+        name=row.name,
+        timezone=row.timezone or (timezone_for_phone(phone) if phone else "UTC"),
+        timezone_source="user" if row.timezone else ("phone" if phone else "default"),
+        country=region_for_phone(phone) if phone else None,
+        # Consent recorded by the operator covers each medium given (an email too: the
+        # institution vouches for it, as the person's own message would).
+        sms_status=ACTIVE,
+        email_status=ACTIVE if email else UNCONFIRMED,
+        preferred_medium="sms" if phone else "email",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(person)
+    session.flush()
+    how = consent_ledger.by_import(
+        f"{row.consent_source} (imported from {source_label}, line {row.line})",
+        row.consent_given_at,
+    )
+    consent_ledger.opened(person, now, how)
+    run = Run(
+        person=person,
+        rejection=None,
+        plan_version=welcome,
+        status=RUN_ACTIVE,
+        applied_count=0,
+        started_at=now,
+    )
+    session.add(run)
+    session.flush()
+    plan = parsed(welcome)
+    [step] = expand_run(session, run, plan, person, now, window_for(person, plan, default_window))
+    address = phone or email
+    assert address is not None
+    return Enrolled(row.line, person.id, address, step.due_at)

@@ -1,0 +1,76 @@
+"""The suppression list: keyed hashes of the numbers and addresses of people erased by FORGET or
+retention. No import and no operator can start texting them again; only a message they send
+themselves lifts it (consent_ledger, when their own message opts them in).
+
+The hash is an HMAC with a random key made once and kept in the database: the list alone names
+nobody, yet the same number always finds its row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from onward.engine.models import AppSetting, Suppression
+
+KEY_SETTING = "suppression_key"
+
+
+def _key(session: Session) -> bytes:
+    setting = session.get(AppSetting, KEY_SETTING)
+    if setting is None:
+        try:
+            with session.begin_nested():
+                setting = AppSetting(key=KEY_SETTING, value=secrets.token_hex(32))
+                session.add(setting)
+        except IntegrityError:  # another replica made it first
+            setting = session.get(AppSetting, KEY_SETTING)
+            assert setting is not None
+    return bytes.fromhex(setting.value)
+
+
+def medium_of(address: str) -> str:
+    return "email" if "@" in address else "sms"
+
+
+def key_hash(session: Session, address: str) -> str:
+    """The keyed hash of a normalised number (E.164) or address (lower case)."""
+    normal = address.strip().lower()
+    payload = f"{medium_of(normal)}:{normal}".encode()
+    return hmac.new(_key(session), payload, hashlib.sha256).hexdigest()
+
+
+def suppress(session: Session, addresses: Iterable[str | None]) -> int:
+    """Keep the hashes of these numbers and addresses (None ones skipped); returns how many
+    were new."""
+    added = 0
+    for address in addresses:
+        if not address:
+            continue
+        digest = key_hash(session, address)
+        if session.get(Suppression, digest) is None:
+            session.add(Suppression(key_hash=digest, medium=medium_of(address)))
+            added += 1
+    session.flush()
+    return added
+
+
+def is_suppressed(session: Session, address: str) -> bool:
+    digest = key_hash(session, address)
+    found = session.scalar(select(Suppression.key_hash).where(Suppression.key_hash == digest))
+    return found is not None
+
+
+def lift(session: Session, address: str) -> None:
+    """The person wrote to onward from this number or address themselves."""
+    session.execute(delete(Suppression).where(Suppression.key_hash == key_hash(session, address)))
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Suppression)) or 0
