@@ -46,7 +46,7 @@ RESERVED_WORDS = frozenset(
     {
         *("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"),
         *("START", "UNSTOP", "YES", "HELP", "INFO", "PAUSE", "RESUME", "DONE", "APPLIED"),
-        *("NEXT", "HIRED", "TZ", "EMAIL", "SMS", "FORGET"),
+        *("NEXT", "HIRED", "TZ", "EMAIL", "SMS", "FORGET", "INTERVIEW", "OFFER"),
     }
 )
 MAX_STEPS = 50

@@ -109,6 +109,18 @@ class Hired:
 
 
 @dataclass(frozen=True)
+class Interview:
+    name: ClassVar[str] = "interview"
+    company: str
+    when: str  # as typed ("tomorrow 3pm", "fri", "12 Dec"); read in the person's zone later
+
+
+@dataclass(frozen=True)
+class Offer:
+    name: ClassVar[str] = "offer"
+
+
+@dataclass(frozen=True)
 class SetTimezone:
     name: ClassVar[str] = "set_timezone"
     zone: str
@@ -152,7 +164,7 @@ class Invalid:
 
 Command: TypeAlias = (
     Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
-    | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
+    | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
 )  # fmt: skip
 
 OPT_OUT_KEYWORDS = frozenset(
@@ -170,10 +182,11 @@ _WHOLE_MESSAGE: dict[str, Command] = {
     "NEXT": Next(), "WHATS NEXT": Next(), "SMS": UseSms(),
     "HIRED": Hired(), "IM HIRED": Hired(), "GOT HIRED": Hired(), "I GOT HIRED": Hired(),
     "GOT THE JOB": Hired(), "I GOT THE JOB": Hired(),
+    "OFFER": Offer(), "GOT AN OFFER": Offer(), "I GOT AN OFFER": Offer(), "GOT OFFER": Offer(),
     "FORGET": Forget(), "FORGET ME": Forget(),
     "FORGET YES": ForgetConfirm(), "FORGET CONFIRM": ForgetConfirm(),
 }  # fmt: skip
-_ARGUMENT_KEYWORDS = frozenset({"PAUSE", "APPLIED", "TZ", "TIMEZONE", "EMAIL"})
+_ARGUMENT_KEYWORDS = frozenset({"PAUSE", "APPLIED", "TZ", "TIMEZONE", "EMAIL", "INTERVIEW"})
 _BUILTIN_FIRST_WORDS = (
     OPT_OUT_KEYWORDS | {"OPT"} | set(REJECT_KEYWORDS) | _ARGUMENT_KEYWORDS
     | {phrase for phrase in _WHOLE_MESSAGE if " " not in phrase}
@@ -251,6 +264,8 @@ def parse_command(text: str, extra_reject_keywords: Iterable[str] = ()) -> Comma
         return _timezone(rest, text)
     if keys[0] == "EMAIL":
         return _email(rest, text)
+    if keys[0] == "INTERVIEW":
+        return _interview(rest, text)
     for keyword in extra_reject_keywords:
         plain = unicodedata.normalize("NFKC", keyword)
         words = [_INNER_JOINERS.sub("", w).upper() for w in _WORD.findall(plain)]
@@ -389,3 +404,29 @@ def _email(rest: str, original: str) -> Command:
     if match is None or len(address) > 254 or len(match["local"]) > 64:
         return Invalid("EMAIL", _EMAIL_BAD)
     return SetEmail(f"{match['local']}@{match['domain'].lower()}")
+
+
+# Words that start a time in "INTERVIEW Acme tomorrow 3pm": the company is what comes before.
+_WHEN_START = re.compile(
+    r"\b(?:on|at|today|tonight|tomorrow|tmrw|next|this|mon|tue|tues|wed|thu|thur|thurs|fri|sat"
+    r"|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day|jan|feb|mar|apr|may|jun|jul|aug|sep|sept"
+    r"|oct|nov|dec|\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)|\d{1,2}[:.]\d{2}|\d{1,2}(?:st|nd|rd|th)?"
+    r"(?=\s+[a-z]{3})|\d{1,2}/\d{1,2})\b",
+    re.IGNORECASE,
+)
+# "interview went badly": a sentence about an interview, kept in the journal.
+_INTERVIEW_SENTENCE = frozenset(
+    {"went", "was", "is", "got", "did", "didnt", "felt", "feels", "done", "over", "cancelled"}
+)
+
+
+def _interview(rest: str, original: str) -> Command:
+    words = rest.split(maxsplit=9)
+    if len(words) > 8 or (
+        words and _INNER_JOINERS.sub("", words[0]).lower() in _INTERVIEW_SENTENCE
+    ):
+        return Free(_stripped(original))
+    rest = _REJECT_LEAD.sub("", rest, count=1).removeprefix("with ").removeprefix("at ")
+    start = _WHEN_START.search(rest)
+    company, when = (rest[: start.start()], rest[start.start() :]) if start else (rest, "")
+    return Interview(company=_name(company), when=" ".join(when.split()))

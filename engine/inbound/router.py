@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onward.engine import people, replies, runs
+from onward.engine import outcome_events, people, replies, runs
 from onward.engine.crisis import (
     crisis_reply,
     detect_crisis,
@@ -15,6 +15,7 @@ from onward.engine.crisis import (
 from onward.engine.inbound import classify as c
 from onward.engine.inbound.consent import PersonCommands
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig
+from onward.engine.inbound.milestones import MilestoneCommands
 from onward.engine.inbound.rejection import RejectedCommand
 from onward.engine.logs import get_logger
 from onward.engine.models import (
@@ -36,7 +37,7 @@ PROVIDER_ANSWERED: dict[str, c.Command] = {
 }
 
 
-class Router(PersonCommands, RejectedCommand):
+class Router(PersonCommands, RejectedCommand, MilestoneCommands):
     def __init__(self, config: RouterConfig) -> None:
         self.config = config
 
@@ -94,7 +95,8 @@ class Router(PersonCommands, RejectedCommand):
             people.set_status(person, "email", people.ACTIVE, now)  # they wrote from it
         reply = self._act(session, person, command, message, now)
         erased = isinstance(command, c.Forget | c.ForgetConfirm) and reply == replies.forgotten()
-        return Outcome(reply, command.name, None if erased or person is None else person.id, erased)
+        name = "crisis" if message.crisis and isinstance(command, c.Free) else command.name
+        return Outcome(reply, name, None if erased or person is None else person.id, erased)
 
     def _act(
         self,
@@ -125,6 +127,10 @@ class Router(PersonCommands, RejectedCommand):
                 return self.next(session, person, command, msg, now)
             case c.Hired():
                 return self.hired(session, person, command, msg, now)
+            case c.Interview():
+                return self.interview(session, person, command, msg, now)
+            case c.Offer():
+                return self.offer(session, person, command, msg, now)
             case c.SetTimezone():
                 return self.set_timezone(session, person, command, msg, now)
             case c.SetEmail():
@@ -176,6 +182,7 @@ class Router(PersonCommands, RejectedCommand):
         if prompt is None or (prompt.answered_at is not None and prompt.kind != "apply"):
             return replies.nothing_open()
         prompt.answered_at = prompt.answered_at or now
+        prompt.done_at = prompt.done_at or now
         return replies.done()
 
     def applied(
@@ -185,6 +192,9 @@ class Router(PersonCommands, RejectedCommand):
         if run is None:
             return replies.no_plan()
         run.applied_count += cmd.count
+        outcome_events.record(
+            session, run.person_id, "applied", now, run_id=run.id, count=cmd.count
+        )
         prompt = runs.open_prompt(session, run.person_id)
         if prompt is not None and prompt.kind == "apply" and prompt.answered_at is None:
             prompt.answered_at = now
@@ -205,6 +215,10 @@ class Router(PersonCommands, RejectedCommand):
         self, session: Session, person: Person | None, cmd: c.Hired, msg: Incoming, now: datetime
     ) -> str:
         ended = runs.open_runs(session, person.id) if person is not None else []
+        if person is not None:
+            outcome_events.record(
+                session, person.id, "hired", now, run_id=ended[0].id if ended else None
+            )
         for run in ended:
             runs.complete(session, run, now)
         return replies.hired(ended=bool(ended))

@@ -413,9 +413,11 @@ def test_free_keeps_the_original_text_stripped(text, expected):
 def test_names_for_metrics():
     texts = ["STOP", "START", "HELP", "PAUSE", "RESUME", "DONE", "APPLIED", "NEXT", "HIRED"]
     texts += ["TZ UTC", "EMAIL a@b.co", "SMS", "FORGET", "FORGET YES", "hi", "TZ", "REJECTED"]
+    texts += ["INTERVIEW Acme fri", "OFFER"]
     names = {parse_command(text).name for text in texts}
     assert names == {
         "opt_out", "opt_in", "help", "pause", "resume", "done", "applied", "next", "hired",
+        "interview", "offer",
         "set_timezone", "set_email", "use_sms", "forget", "forget_confirm", "free", "invalid",
         "rejected",
     }  # fmt: skip
