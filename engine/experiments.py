@@ -13,8 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onward.engine.models import ExperimentArm, Run
-from onward.plans import Plan
-from onward.plans.experiments import assign_arm
+from onward.plans import Plan, assign_arm
 
 
 def record_arm(session: Session, run: Run, plan: Plan, now: datetime) -> str | None:

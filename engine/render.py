@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from onward.engine.models import JournalEntry, Person
 from onward.engine.replies import when_text
-from onward.plans import Plan, render, template_context
-from onward.plans.experiments import arm_text
+from onward.plans import Plan, arm_text, render, template_context
 
 _ANSWERS = (
     select(JournalEntry.run_id, JournalEntry.step_key, JournalEntry.text)

@@ -17,6 +17,7 @@ from onward.engine.cli import people as people_cli
 from onward.engine.cli import plans as plans_cli
 from onward.engine.cli import runs as runs_cli
 from onward.engine.cli import serve as serve_cli
+from onward.engine.cli import stats as stats_cli
 from onward.engine.cli.output import error_line
 from onward.engine.cli.state import state
 from onward.engine.errors import OnwardError
@@ -34,6 +35,7 @@ app.add_typer(people_cli.app, name="people")
 app.add_typer(runs_cli.app, name="runs")
 app.add_typer(deliveries_cli.app, name="deliveries")
 app.add_typer(channels_cli.app, name="channels")
+app.add_typer(stats_cli.app, name="stats")
 app.add_typer(serve_cli.simulate_app, name="simulate")
 app.command("serve")(serve_cli.serve_command)
 app.command("demo")(demo_cli.demo_command)

@@ -44,7 +44,7 @@ from onward.engine.render import StepFacts, render_facts, step_source
 from onward.engine.schedule import reminder_due, window_for
 from onward.engine.timing import Window, business_day_checker, place_in_window, window_closes_at
 from onward.engine.unsubscribe import unsubscribe_url
-from onward.plans.experiments import assign_arm, skipped_for
+from onward.plans import assign_arm, skipped_for
 
 if TYPE_CHECKING:
     from onward.engine.dispatch.claims import StepRow

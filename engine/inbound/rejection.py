@@ -18,7 +18,7 @@ from onward.engine.models import STEP_SENT, Delivery, Person
 from onward.engine.plan_store import parsed, plan_for_keyword
 from onward.engine.render import StepFacts, render_facts, step_source
 from onward.engine.schedule import NewStep, first_waiting
-from onward.plans.experiments import assign_arm
+from onward.plans import assign_arm
 
 # A plain (Core) INSERT, built once: nothing reads the delivery back in this transaction.
 _INSERT_DELIVERY = insert(cast(Table, Delivery.__table__))

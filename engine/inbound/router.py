@@ -189,12 +189,13 @@ class Router(PersonCommands, RejectedCommand, MilestoneCommands):
         self, session: Session, person: Person | None, cmd: c.Applied, msg: Incoming, now: datetime
     ) -> str:
         run = runs.current_run(session, person.id) if person else None
+        if person is not None:  # counted for the numbers even after the plan has ended
+            outcome_events.record(
+                session, person.id, "applied", now, run_id=run.id if run else None, count=cmd.count
+            )
         if run is None:
             return replies.no_plan()
         run.applied_count += cmd.count
-        outcome_events.record(
-            session, run.person_id, "applied", now, run_id=run.id, count=cmd.count
-        )
         prompt = runs.open_prompt(session, run.person_id)
         if prompt is not None and prompt.kind == "apply" and prompt.answered_at is None:
             prompt.answered_at = now
