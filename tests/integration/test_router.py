@@ -360,7 +360,8 @@ def test_a_crisis_reply_holds_the_plan_answers_with_a_line_and_alerts(
     run = talk.run()
     assert (run.status, run.pause_reason, run.paused_until) == ("paused", "crisis", None)
     assert crisis_alerts() == alerts + 1
-    [line] = [json.loads(raw) for raw in json_logs.getvalue().splitlines() if "crisis phrase" in raw]
+    lines = json_logs.getvalue().splitlines()
+    [line] = [json.loads(raw) for raw in lines if "crisis phrase" in raw]
     assert line["level"] == "error"
     assert PHONE not in json_logs.getvalue() and "end my life" not in json_logs.getvalue()
     talk.later(days=3)

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
 from onward.engine.stats import stats_report
 from onward.engine.stats_data import Scope

@@ -89,7 +89,8 @@ def test_every_error_is_reported_with_file_line_and_field() -> None:
     )
     assert errors(text, "bad.yaml") == [
         "bad.yaml:1: name: 'Bad Name' is not a valid name: use a-z, 0-9 and -",
-        "bad.yaml:3: colour: unknown field; a plan has name, description, keywords, window, holdout, steps",
+        "bad.yaml:3: colour: unknown field; a plan has name, description, keywords, window, "
+        "holdout, steps",
         "bad.yaml:4: keywords[0]: 'STOP' is a text command and cannot start a plan",
         "bad.yaml:5: window: send window '20:00-09:00' must start before it ends"
         " (windows across midnight are not supported)",
