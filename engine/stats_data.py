@@ -97,7 +97,7 @@ class Facts:
     arms: dict[int, str]  # run id -> arm
 
 
-def _runs_query(scope: Scope) -> Select[tuple[int]]:
+def _runs_query(scope: Scope) -> Select[int]:
     query = select(Run.id).join(PlanVersion, PlanVersion.id == Run.plan_version_id)
     if scope.plan is not None:
         query = query.where(PlanVersion.name == scope.plan)
@@ -153,7 +153,8 @@ def load_facts(session: Session, scope: Scope) -> Facts:
         .where(InboundMessage.person_id.in_(person_ids), InboundMessage.handled_at.is_not(None))
         .order_by(InboundMessage.received_at)
     ):
-        facts[person_id].messages.append((at, command or ""))
+        if person_id is not None:  # the query asks for people in scope only
+            facts[person_id].messages.append((at, command or ""))
     for person_id, at, kind, count in session.execute(
         select(
             OutcomeEvent.person_id, OutcomeEvent.occurred_at, OutcomeEvent.kind, OutcomeEvent.count
@@ -167,4 +168,4 @@ def load_facts(session: Session, scope: Scope) -> Facts:
             select(ExperimentArm.run_id, ExperimentArm.arm).where(ExperimentArm.run_id.in_(run_ids))
         ).all()
     )
-    return Facts(runs, steps, dict(facts), arms)  # type: ignore[arg-type]
+    return Facts(runs, steps, dict(facts), arms)

@@ -56,6 +56,7 @@ def experiment_report(session: Session, plan: str, now: datetime) -> dict[str, A
     names += sorted({arm for arm in members if arm not in names})
     if not names:
         return _no_experiment(plan)
+    holdout = parsed(latest).holdout
     reference = CONTROL_ARM if CONTROL_ARM in names else names[0]
     tallies = {arm: _tally(members.get(arm, []), facts, now) for arm in names}
     ref = tallies[reference]
@@ -71,7 +72,7 @@ def experiment_report(session: Session, plan: str, now: datetime) -> dict[str, A
     return {
         "plan": plan,
         "reference_arm": reference,
-        "holdout": parsed(latest).holdout.share if parsed(latest).holdout else None,
+        "holdout": holdout.share if holdout is not None else None,
         "arms": rows,
         "needed_per_arm": needed,
         "enough_data": enough,

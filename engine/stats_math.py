@@ -84,7 +84,7 @@ def per_arm_for(baseline: float, difference: float = DETECTABLE) -> int:
     spread = z_alpha * math.sqrt(2 * mean * (1 - mean)) + z_power * math.sqrt(
         baseline * (1 - baseline) + other * (1 - other)
     )
-    return math.ceil((spread / difference) ** 2)
+    return int(math.ceil((spread / difference) ** 2))
 
 
 @dataclass(frozen=True)
