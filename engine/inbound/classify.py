@@ -408,7 +408,7 @@ def _email(rest: str, original: str) -> Command:
 
 # Words that start a time in "INTERVIEW Acme tomorrow 3pm": the company is what comes before.
 _WHEN_START = re.compile(
-    r"\b(?:on|at|today|tonight|tomorrow|tmrw|next|this|mon|tue|tues|wed|thu|thur|thurs|fri|sat"
+    r"\b(?:(?:on|at)(?=\s)|today|tonight|tomorrow|tmrw|next|this|mon|tue|tues|wed|thu|thur|thurs|fri|sat"
     r"|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day|jan|feb|mar|apr|may|jun|jul|aug|sep|sept"
     r"|oct|nov|dec|\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)|\d{1,2}[:.]\d{2}|\d{1,2}(?:st|nd|rd|th)?"
     r"(?=\s+[a-z]{3})|\d{1,2}/\d{1,2})\b",
