@@ -218,7 +218,8 @@ class Plan(_Model):
             raise PydanticCustomError(RULE_ERROR, f"duplicate step ids: {', '.join(repeated)}")
         problems = experiment_problems(self)
         if problems:
-            raise PydanticCustomError(RULE_ERROR, "; ".join(problems))
+            # Not RULE_ERROR: the loader reports these from here, not again from the raw YAML.
+            raise PydanticCustomError("experiment_rule", "; ".join(problems))
         return self
 
     def step(self, step_id: str) -> Step:
