@@ -28,7 +28,8 @@ def chart_bytes(report: dict[str, Any], fmt: ChartFormat = "png") -> bytes:
     buffer = io.BytesIO()
     # No timestamps in the file: the same figures give the same bytes.
     metadata = {"Software": None} if fmt == "png" else {"Date": None}
-    figure.savefig(buffer, format=fmt, dpi=100, metadata=metadata)
+    with matplotlib.rc_context({"svg.hashsalt": "onward"}):  # stable ids inside an SVG
+        figure.savefig(buffer, format=fmt, dpi=100, metadata=metadata)
     return buffer.getvalue()
 
 

@@ -80,11 +80,11 @@ def per_arm_for(baseline: float, difference: float = DETECTABLE) -> int:
 
     other = baseline + difference if baseline + difference <= 1 else baseline - difference
     mean = (baseline + other) / 2
-    z_alpha, z_power = norm.ppf(1 - ALPHA / 2), norm.ppf(POWER)
+    z_alpha, z_power = float(norm.ppf(1 - ALPHA / 2)), float(norm.ppf(POWER))
     spread = z_alpha * math.sqrt(2 * mean * (1 - mean)) + z_power * math.sqrt(
         baseline * (1 - baseline) + other * (1 - other)
     )
-    return int(math.ceil((spread / difference) ** 2))
+    return math.ceil((spread / difference) ** 2)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def plan_text(holdout: str = "", ack: str = "", reflect: str = "") -> str:
 def variants(*items: tuple[str, str, int]) -> str:
     lines = "    variants:\n"
     for name, text, weight in items:
-        lines += f"      - name: {name}\n        text: \"{text}\"\n        weight: {weight}\n"
+        lines += f'      - name: {name}\n        text: "{text}"\n        weight: {weight}\n'
     return lines
 
 

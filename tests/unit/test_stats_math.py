@@ -83,7 +83,7 @@ def test_kaplan_meier_counts_the_censored_until_they_leave() -> None:
     assert curve.median_days == 5.0
     assert curve.reached_by(3.5) == pytest.approx(by_hand[3.0], abs=1e-6)
     assert curve.reached_by(0.5) == 0.0
-    lo, hi = curve.median_ci
+    lo, _ = curve.median_ci
     assert lo is not None and lo <= 5.0
 
 
