@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 ChartFormat = Literal["png", "svg"]
 FUNNEL_BARS = (("sent", "sent"), ("delivered", "delivered"), ("replied", "replied in 48 h"))
+LINE_STYLES = ("-", "--", ":", "-.")
 CURVES = (("applied", "first APPLIED"), ("interview", "first INTERVIEW"), ("hired", "HIRED"))
 
 
@@ -44,19 +45,28 @@ def _funnel(axes: Any, report: dict[str, Any]) -> None:
     axes.set_xticks(range(len(rows)), labels, rotation=45, ha="right", fontsize=8)
     axes.set_ylabel("people")
     axes.set_title("Each step: sent, delivered, replied (counts under 5 not drawn)")
-    axes.legend(fontsize=8)
+    axes.margins(y=0.2)  # room for the legend above the tallest bar
+    axes.legend(fontsize=8, loc="upper center", ncols=len(FUNNEL_BARS))
 
 
 def _curves(axes: Any, report: dict[str, Any]) -> None:
     drawn = False
-    for cohort in report["cohorts"]:
-        for key, name in CURVES:
+    for index, cohort in enumerate(report["cohorts"]):
+        style = LINE_STYLES[index % len(LINE_STYLES)]  # one style a cohort, one colour an event
+        for colour, (key, name) in enumerate(CURVES):
             points = cohort[key]["curve"]
             if not points:
                 continue  # fewer than 5 people or events: no curve
             days = [0.0] + [p[0] for p in points]
             shares = [0.0] + [p[1] for p in points]
-            axes.step(days, shares, where="post", label=f"week of {cohort['week']}: {name}")
+            axes.step(
+                days,
+                shares,
+                where="post",
+                color=f"C{colour}",
+                linestyle=style,
+                label=f"week of {cohort['week']}: {name}",
+            )
             drawn = True
     axes.set_xlabel("days since the rejection")
     axes.set_ylabel("share of people (Kaplan-Meier)")
