@@ -134,6 +134,8 @@ class Step(Base):
     # Set when a step must go by one medium (a fallback after the other failed); else chosen
     # at send time from the person's preference.
     medium: Mapped[str | None] = mapped_column(String(8))
+    # When the person marked this prompt DONE (answered_at also counts answers and APPLIED).
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     run: Mapped[Run] = relationship()
 
@@ -253,3 +255,38 @@ class Suppression(Base):
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     medium: Mapped[str] = mapped_column(String(8))
+
+
+class OutcomeEvent(Base):
+    """One step of a person's search, with its time: applied (count), interview, offer, hired.
+
+    Written when the person texts it or a coach sets it; read by `onward stats`.
+    """
+
+    __tablename__ = "outcome_events"
+    __table_args__ = (Index("ix_outcome_events_person_kind", "person_id", "kind", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # applied|interview|offer|hired
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    company: Mapped[str] = mapped_column(String(120), default="")
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime())  # an interview's time
+    source: Mapped[str] = mapped_column(String(16), default="person")  # person|coach|migrated
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ExperimentArm(Base):
+    """The arm of a plan's experiment a run was given (stable: a hash of person and experiment)."""
+
+    __tablename__ = "experiment_arms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    experiment: Mapped[str] = mapped_column(String(64))
+    arm: Mapped[str] = mapped_column(String(40))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())

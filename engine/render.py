@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from onward.engine.models import JournalEntry, Person
 from onward.engine.replies import when_text
-from onward.plans import Plan, render, template_context
+from onward.plans import Plan, arm_text, render, template_context
 
 _ANSWERS = (
     select(JournalEntry.run_id, JournalEntry.step_key, JournalEntry.text)
@@ -90,10 +90,13 @@ def render_facts(
     return render(source, context)
 
 
-def step_source(plan: Plan, step_key: str, is_reminder: bool) -> tuple[str, str]:
-    """The text source of a step (or of its reminder) and its subject source ("" if none)."""
+def step_source(
+    plan: Plan, step_key: str, is_reminder: bool, arm: str | None = None
+) -> tuple[str, str]:
+    """The text source of a step (or of its reminder) and its subject source ("" if none);
+    `arm` picks the step's variant in an experiment (reminders keep their one text)."""
     plan_step = plan.step(step_key.removesuffix(".reminder"))
-    source = plan_step.text
+    source, subject = arm_text(plan_step, arm)
     if is_reminder and plan_step.reminder is not None:
         source = plan_step.reminder.text
-    return source, plan_step.subject or ""
+    return source, subject or ""

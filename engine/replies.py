@@ -214,3 +214,25 @@ def hint() -> str:
 
 def no_plan() -> str:
     return "I don't have a plan running for you. Send REJECTED and the company name to start one."
+
+
+def interview_noted(company: str, when: str | None) -> str:
+    at = f" with {company}" if company else ""
+    if when is None:
+        return f"Noted: an interview{at}. You've got this. Send NEXT to see what's coming."
+    return f"Noted: your interview{at}, {when}. You've got this, and I'll help you prepare."
+
+
+def interview_when_unclear(company: str) -> str:
+    at = f" with {company}" if company else ""
+    return (
+        f"Noted: an interview{at}. I couldn't read the date; try e.g. "
+        "INTERVIEW Acme fri 3pm or INTERVIEW Acme 12 Dec."
+    )
+
+
+def offer_noted() -> str:
+    return (
+        "An offer, that's wonderful news! Take the time you need to decide. "
+        "Send HIRED if you accept."
+    )

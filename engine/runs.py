@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from onward.engine import consent_ledger, people
+from onward.engine import consent_ledger, experiments, people
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.models import (
     OPEN_RUN_STATUSES,
@@ -116,6 +116,7 @@ def start_run(
     session.add(run)
     session.flush()
     plan = parsed(version)
+    experiments.record_arm(session, run, plan, now)
     window = window_for(person, plan, default_window)
     steps = expand_run(session, run, plan, person, now, window, sent_now)
     return Started(run=run, steps=steps)

@@ -17,6 +17,7 @@ import hashlib
 import os
 import weakref
 from collections.abc import Mapping, Sequence
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from cryptography.exceptions import InvalidTag
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Engine, String, Text, column, select, table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 from onward.engine.errors import ConfigError
@@ -149,10 +151,25 @@ def read_stored(engine: Engine, read_options: Mapping[str, object] = {}) -> tupl
 
 
 class SealedText(TypeDecorator[str]):
-    """Text sealed at rest with the keyring of the engine that writes or reads it."""
+    """Text sealed at rest with the keyring of the engine that writes or reads it.
+
+    SQL cannot compare sealed words (each value has its own nonce), so a filter on such a
+    column is refused at once rather than silently matching nothing."""
 
     impl = Text
     cache_ok = True
+
+    class comparator_factory(TypeDecorator.Comparator[str]):
+        # Against a value, never: SQLAlchemy itself compares columns with columns, which is fine.
+        def operate(self, op: Any, *other: Any, **kwargs: Any) -> Any:
+            if not all(isinstance(o, ColumnElement) for o in other):
+                raise TypeError("sealed words cannot be compared in SQL: filter after reading")
+            return super().operate(op, *other, **kwargs)
+
+        def reverse_operate(self, op: Any, other: Any, **kwargs: Any) -> Any:
+            if not isinstance(other, ColumnElement):
+                raise TypeError("sealed words cannot be compared in SQL: filter after reading")
+            return super().reverse_operate(op, other, **kwargs)
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:

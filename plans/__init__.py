@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from onward.plans.experiments import (
+    PLAN_ARM,
+    Arms,
+    arm_text,
+    arms_of,
+    assign_arm,
+    skipped_for,
+)
 from onward.plans.loader import (
     PlanError,
     PlanIssue,
@@ -12,14 +20,17 @@ from onward.plans.loader import (
     shipped_plan_source,
 )
 from onward.plans.schema import (
+    CONTROL_ARM,
     DEFAULT_KEYWORDS,
     PROMPT_KINDS,
     RESERVED_WORDS,
     STEP_KINDS,
+    Holdout,
     Plan,
     Reminder,
     Step,
     StepKind,
+    Variant,
 )
 from onward.plans.sms import SmsLength, sms_segments
 from onward.plans.templates import (
@@ -35,11 +46,15 @@ from onward.plans.values import Due, SendWindow, parse_due, parse_window
 
 __all__ = [
     "ALLOWED_VARIABLES",
+    "CONTROL_ARM",
     "DEFAULT_KEYWORDS",
+    "PLAN_ARM",
     "PROMPT_KINDS",
     "RESERVED_WORDS",
     "STEP_KINDS",
+    "Arms",
     "Due",
+    "Holdout",
     "Plan",
     "PlanError",
     "PlanIssue",
@@ -50,6 +65,10 @@ __all__ = [
     "StepKind",
     "TemplateRenderError",
     "ValidationReport",
+    "Variant",
+    "arm_text",
+    "arms_of",
+    "assign_arm",
     "check_template",
     "load_plan",
     "load_plan_file",
@@ -60,6 +79,7 @@ __all__ = [
     "sample_context",
     "shipped_plan_names",
     "shipped_plan_source",
+    "skipped_for",
     "sms_segments",
     "template_context",
     "validate_plan",

@@ -34,6 +34,7 @@ WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
             ("HIRED", "IM HIRED", "GOT HIRED", "I GOT HIRED", "GOT THE JOB", "I GOT THE JOB"),
             "hired",
         ),
+        **dict.fromkeys(("OFFER", "GOT AN OFFER", "I GOT AN OFFER", "GOT OFFER"), "offer"),
         **dict.fromkeys(("FORGET", "FORGET ME"), "forget"),
         **dict.fromkeys(("FORGET YES", "FORGET CONFIRM"), "forget_confirm"),
     }
@@ -45,6 +46,7 @@ LEADING: Mapping[str, str] = MappingProxyType(
         "APPLIED": "applied",
         **dict.fromkeys(("TZ", "TIMEZONE"), "set_timezone"),
         "EMAIL": "set_email",
+        "INTERVIEW": "interview",
         **dict.fromkeys(REJECT_KEYWORDS, "rejected"),
     }
 )

@@ -13,12 +13,15 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from onward.plans.experiments import variant_problems
 from onward.plans.schema import (
     RULE_ERROR,
     STEP_KINDS,
+    Holdout,
     Plan,
     Reminder,
     Step,
+    Variant,
     parse_due,
     step_rule_problems,
 )
@@ -182,6 +185,10 @@ def _model_at(loc: Loc) -> type[BaseModel]:
             model = Step
         elif part == "reminder":
             model = Reminder
+        elif part == "variants":
+            model = Variant
+        elif part == "holdout":
+            model = Holdout
     return model
 
 
@@ -236,6 +243,7 @@ def _rule_problems(data: dict[Any, Any], lines: LineIndex) -> list[tuple[Loc, st
         reminder = step.get("reminder")
         if isinstance(reminder, dict):
             found += _template_problems(reminder, (*loc, "reminder"))
+        found += [((*loc, *where), message) for where, message in variant_problems(step)]
     return found
 
 

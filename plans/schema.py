@@ -8,6 +8,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -21,16 +22,19 @@ from onward.plans.keywords import REJECT_KEYWORDS, RESERVED_WORDS
 from onward.plans.values import Due, SendWindow, parse_due, parse_window
 
 __all__ = [
+    "CONTROL_ARM",
     "DEFAULT_KEYWORDS",
     "PROMPT_KINDS",
     "RESERVED_WORDS",
     "STEP_KINDS",
     "Due",
+    "Holdout",
     "Plan",
     "Reminder",
     "SendWindow",
     "Step",
     "StepKind",
+    "Variant",
     "parse_due",
     "parse_window",
     "step_rule_problems",
@@ -43,6 +47,8 @@ PROMPT_KINDS = frozenset({"reflect", "feedback_ask", "research", "apply"})
 # These always start the default plan; a plan may add its own trigger words.
 DEFAULT_KEYWORDS = REJECT_KEYWORDS
 MAX_STEPS = 50
+# The holdout arm of an experiment: it keeps the plan's base texts.
+CONTROL_ARM = "control"
 RULE_ERROR = "plan_rule"  # the pydantic error type of the cross-field rules below
 
 
@@ -133,6 +139,33 @@ class Reminder(_Model):
     subject: Text | None = None
 
 
+class Variant(_Model):
+    """One arm's text for a step in an experiment; arms are drawn in proportion to weights."""
+
+    name: Name
+    text: Text
+    subject: Text | None = None
+    weight: PositiveInt = 1
+
+    @model_validator(mode="after")
+    def _not_control(self) -> Variant:
+        if self.name == CONTROL_ARM:
+            raise ValueError(f"{CONTROL_ARM!r} is the holdout's arm; name the variant otherwise")
+        return self
+
+
+def _share_only(value: object) -> object:
+    return {"share": value} if isinstance(value, int | float) else value
+
+
+class Holdout(_Model):
+    """The control arm: this share of people keeps the base texts (minus `skip`, if given)."""
+
+    share: Annotated[float, Field(gt=0, lt=1)]
+    # A lighter control may leave out steps, never the acknowledgement sent at once.
+    skip: list[StepId] = []
+
+
 class Step(_Model):
     id: StepId
     kind: StepKind
@@ -142,6 +175,7 @@ class Step(_Model):
     text: Text
     reminder: Reminder | None = None
     goal: PositiveInt | None = None
+    variants: list[Variant] = []
 
     @property
     def is_prompt(self) -> bool:
@@ -166,6 +200,7 @@ class Plan(_Model):
     description: Text
     keywords: Annotated[list[Keyword], AfterValidator(lambda ks: list(dict.fromkeys(ks)))] = []
     window: WindowValue = None
+    holdout: Annotated[Holdout | None, BeforeValidator(_share_only)] = None
     steps: Annotated[list[Step], Field(min_length=1, max_length=MAX_STEPS)]
 
     @model_validator(mode="after")
@@ -174,6 +209,10 @@ class Plan(_Model):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise PydanticCustomError(RULE_ERROR, f"duplicate step ids: {', '.join(repeated)}")
+        problems = experiment_problems(self)
+        if problems:
+            # Not RULE_ERROR: the loader reports these from here, not again from the raw YAML.
+            raise PydanticCustomError("experiment_rule", "; ".join(problems))
         return self
 
     def step(self, step_id: str) -> Step:
@@ -186,3 +225,39 @@ class Plan(_Model):
     def apply_goal(self) -> int | None:
         """The goal of the first apply step, or None when no apply step sets one."""
         return next((s.goal for s in self.steps if s.kind == "apply"), None)
+
+
+def experiment_problems(plan: Plan) -> list[str]:
+    """The rules of a plan's experiment: one set of arms for the whole plan, each named once,
+    and a holdout that never leaves out the kind acknowledgement sent at once."""
+    problems: list[str] = []
+    arms: tuple[tuple[str, int], ...] | None = None
+    for step in plan.steps:
+        if not step.variants:
+            continue
+        names = [variant.name for variant in step.variants]
+        if len(set(names)) < len(names):
+            problems.append(f"step {step.id}: each variant needs its own name")
+        these = tuple((variant.name, variant.weight) for variant in step.variants)
+        if arms is None:
+            arms = these
+        elif sorted(these) != sorted(arms):
+            problems.append(
+                f"step {step.id}: variants must have the same names and weights in every step "
+                "(one experiment per plan: change one thing at a time)"
+            )
+    if arms is not None and len(arms) == 1 and plan.holdout is None:
+        problems.append("one variant and no holdout compares nothing: add a variant or a holdout")
+    if plan.holdout is not None:
+        ids = {step.id for step in plan.steps}
+        for skipped in plan.holdout.skip:
+            if skipped not in ids:
+                problems.append(f"holdout.skip: no step {skipped!r} in this plan")
+            elif (
+                plan.step(skipped).due.offset.total_seconds() == 0 and not plan.step(skipped).due.at
+            ):
+                problems.append(
+                    f"holdout.skip: {skipped!r} is the acknowledgement sent at once; "
+                    "every arm keeps it"
+                )
+    return problems

@@ -21,6 +21,7 @@ from onward.engine.cli import plans as plans_cli
 from onward.engine.cli import records as records_cli
 from onward.engine.cli import runs as runs_cli
 from onward.engine.cli import serve as serve_cli
+from onward.engine.cli import stats as stats_cli
 from onward.engine.cli.output import error_line
 from onward.engine.cli.state import state
 from onward.engine.errors import OnwardError
@@ -43,6 +44,7 @@ app.add_typer(consent_cli.app, name="consent")
 app.add_typer(compliance_cli.app, name="compliance")
 people_cli.app.command("export")(records_cli.export_command)
 people_cli.app.command("import")(records_cli.import_command)
+app.add_typer(stats_cli.app, name="stats")
 app.add_typer(serve_cli.simulate_app, name="simulate")
 app.command("serve")(serve_cli.serve_command)
 app.command("demo")(demo_cli.demo_command)

@@ -9,6 +9,7 @@ import typer
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from onward.engine import experiments
 from onward.engine import runs as run_ops
 from onward.engine.cli.confirm import YES_HELP, confirm_destructive
 from onward.engine.cli.deliveries import delivery_rows
@@ -138,6 +139,7 @@ def show_command(
         run = run_ops.get_run(session, run_id)
         [row] = run_rows(session, Run.id == run.id)
         row |= {"ended_at": run.ended_at, "pause_reason": run.pause_reason}
+        row["arm"] = experiments.arm_of_run(session, run.id)
         steps = session.scalars(
             select(Step).where(Step.run_id == run.id).order_by(Step.due_at, Step.seq, Step.id)
         )

@@ -44,6 +44,7 @@ from onward.engine.render import StepFacts, render_facts, step_source
 from onward.engine.schedule import reminder_due, window_for
 from onward.engine.timing import Window, business_day_checker, place_in_window, window_closes_at
 from onward.engine.unsubscribe import unsubscribe_url
+from onward.plans import assign_arm, skipped_for
 
 if TYPE_CHECKING:
     from onward.engine.dispatch.claims import StepRow
@@ -219,6 +220,11 @@ def _decide(
         window = windows[key] = window_for(person, plan, config.default_window)
     tz = ZoneInfo(person.timezone)
     plan_step = plan.step(step.step_key.removesuffix(".reminder"))
+    arm = assign_arm(plan, person.id)
+    if skipped_for(plan, arm, plan_step.id):
+        step.status, step.last_error = STEP_SKIPPED, "left out for the experiment's control arm"
+        drop_queued(earlier, "cancelled", step.last_error, now)
+        return release(step, "skipped")
     if step.reminder_of is not None:
         parent = batch.parents.get(step.reminder_of)
         if (
@@ -267,7 +273,7 @@ def _decide(
         item.role,
         item.applied_count,
     )
-    source, subject_source = step_source(plan, step.step_key, facts.is_reminder)
+    source, subject_source = step_source(plan, step.step_key, facts.is_reminder, arm)
     text = render_facts(source, facts, plan, person, now, answers)
     subject = (
         render_facts(subject_source, facts, plan, person, now, answers)

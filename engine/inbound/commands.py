@@ -47,8 +47,10 @@ from onward.engine.inbound.intents import (
     Free,
     Help,
     Hired,
+    Interview,
     Invalid,
     Next,
+    Offer,
     OptIn,
     Pause,
     Rejected,
@@ -74,6 +76,7 @@ _WHOLE_MESSAGE_INTENTS: dict[str, Callable[[str], Command]] = {
     "next": lambda _: Next(),
     "use_sms": lambda _: UseSms(),
     "hired": lambda _: Hired(),
+    "offer": lambda _: Offer(),
     "forget": lambda _: Forget(),
     "forget_confirm": lambda _: ForgetConfirm(),
 }
@@ -243,10 +246,35 @@ def _email(rest: str, original: str, keyword: str = "") -> Command:
 
 
 # The parser of each keyword-led command of plans.keywords: (rest, original, keyword) -> intent.
+# Words that start a time in "INTERVIEW Acme tomorrow 3pm": the company is what comes before.
+_WHEN_START = re.compile(
+    r"\b(?:(?:on|at)(?=\s)|today|tonight|tomorrow|tmrw|next|this|mon|tue|tues|wed|thu|thur|thurs"
+    r"|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day|jan|feb|mar|apr|may|jun|jul|aug"
+    r"|sep|sept|oct|nov|dec|\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)|\d{1,2}[:.]\d{2}"
+    r"|\d{1,2}(?:st|nd|rd|th)?(?=\s+[a-z]{3})|\d{1,2}/\d{1,2})\b",
+    re.IGNORECASE,
+)
+# "interview went badly": a sentence about an interview, kept in the journal.
+_INTERVIEW_SENTENCE = frozenset(
+    {"went", "was", "is", "got", "did", "didnt", "felt", "feels", "done", "over", "cancelled"}
+)
+
+
+def _interview(rest: str, original: str, keyword: str = "") -> Command:
+    words = rest.split(maxsplit=9)
+    if len(words) > 8 or (words and key(words[0]).lower() in _INTERVIEW_SENTENCE):
+        return Free(stripped(original))
+    rest = _REJECT_LEAD.sub("", rest, count=1).removeprefix("with ").removeprefix("at ")
+    start = _WHEN_START.search(rest)
+    company, when = (rest[: start.start()], rest[start.start() :]) if start else (rest, "")
+    return Interview(company=name(company), when=" ".join(when.split()))
+
+
 _LEADING_INTENTS: dict[str, Callable[[str, str, str], Command]] = {
     "pause": _pause,
     "applied": _applied,
     "set_timezone": _timezone,
     "set_email": _email,
     "rejected": _rejected,
+    "interview": _interview,
 }

@@ -76,6 +76,18 @@ class Hired:
 
 
 @dataclass(frozen=True)
+class Interview:
+    name: ClassVar[str] = "interview"
+    company: str
+    when: str  # as typed ("tomorrow 3pm", "fri", "12 Dec"); read in the person's zone later
+
+
+@dataclass(frozen=True)
+class Offer:
+    name: ClassVar[str] = "offer"
+
+
+@dataclass(frozen=True)
 class SetTimezone:
     name: ClassVar[str] = "set_timezone"
     zone: str
@@ -147,10 +159,11 @@ class Picture:
 # What the explicit-command parser gives.
 Command: TypeAlias = (
     Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
-    | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
+    | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
 )  # fmt: skip
 # What the classifier gives: a command, or what it made of words that are not one.
 Intent: TypeAlias = (
     Crisis | Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
-    | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Invalid | Answer | Note | Picture
+    | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Invalid
+    | Answer | Note | Picture
 )  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Literal
 
 from sqlalchemy import exists, select
 
-from onward.engine import replies, runs
+from onward.engine import outcome_events, replies, runs
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 from onward.engine.inbound.upcoming import next_line, when
@@ -46,6 +46,7 @@ def done(turn: Turn, cmd: i.Done) -> str:
     if prompt is None or (prompt.answered_at is not None and prompt.kind != "apply"):
         return replies.nothing_open()
     prompt.answered_at = prompt.answered_at or turn.now
+    prompt.done_at = prompt.done_at or turn.now
     # Its reminder offered "Reply DONE to skip": after it, DONE is a skip, not a task finished.
     reminded = turn.session.scalar(
         select(exists().where(Step.reminder_of == prompt.id, Step.status == STEP_SENT))
@@ -55,6 +56,11 @@ def done(turn: Turn, cmd: i.Done) -> str:
 
 def applied(turn: Turn, cmd: i.Applied) -> str:
     run = runs.current_run(turn.session, turn.person.id) if turn.person else None
+    if turn.person is not None:  # counted for the numbers even after the plan has ended
+        run_id = run.id if run else None
+        outcome_events.record(
+            turn.session, turn.person.id, "applied", turn.now, run_id=run_id, count=cmd.count
+        )
     if run is None:
         return replies.no_plan()
     run.applied_count += cmd.count
@@ -77,6 +83,9 @@ def next_(turn: Turn, cmd: i.Next) -> str:
 
 def hired(turn: Turn, cmd: i.Hired) -> str:
     ended = runs.open_runs(turn.session, turn.person.id) if turn.person is not None else []
+    if turn.person is not None:
+        run_id = ended[0].id if ended else None
+        outcome_events.record(turn.session, turn.person.id, "hired", turn.now, run_id=run_id)
     for run in ended:
         runs.complete(turn.session, run, turn.now)
     return replies.hired(ended=bool(ended))

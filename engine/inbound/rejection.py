@@ -18,6 +18,7 @@ from onward.engine.models import STEP_SENT, Delivery, Person
 from onward.engine.plan_store import parsed, plan_for_keyword
 from onward.engine.render import StepFacts, render_facts, step_source
 from onward.engine.schedule import NewStep, first_waiting
+from onward.plans import assign_arm
 
 # A plain (Core) INSERT, built once: nothing reads the delivery back in this transaction.
 _INSERT_DELIVERY = insert(cast(Table, Delivery.__table__))
@@ -78,7 +79,9 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
     assert rejection is not None  # only welcome runs (imports) have none
     texts = [
         render_facts(
-            step_source(plan, step.step_key, step.reminder_of is not None)[0],
+            step_source(
+                plan, step.step_key, step.reminder_of is not None, assign_arm(plan, person.id)
+            )[0],
             StepFacts(
                 step_key=step.step_key,
                 is_reminder=step.reminder_of is not None,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
 from onward.engine import consent_ledger, people, replies, runs
-from onward.engine.inbound import consent, profile, progress, rejection
+from onward.engine.inbound import consent, milestones, profile, progress, rejection
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn
@@ -45,6 +45,8 @@ HANDLERS: Mapping[type[i.Intent], Handler] = {
     i.Applied: progress.applied,
     i.Next: progress.next_,
     i.Hired: progress.hired,
+    i.Interview: milestones.interview,
+    i.Offer: milestones.offer,
     i.Answer: progress.answer,
     i.Note: progress.note,
     i.Picture: progress.picture,

@@ -383,7 +383,7 @@ def test_runs_show_json(world):
     result = onward("runs", "show", str(world["run"]), "--json")
     assert result.code == 0, result.err
     shown = result.json()
-    assert set(shown) == RUN_KEYS | {"ended_at", "pause_reason", "steps", "deliveries"}
+    assert set(shown) == RUN_KEYS | {"ended_at", "pause_reason", "arm", "steps", "deliveries"}
     assert all(set(step) == STEP_KEYS for step in shown["steps"])
     assert [s["step"] for s in shown["steps"]] == ["ack", "reflect.reminder", "reflect", "feedback"]
     assert shown["steps"][1]["reminder_of"] == world["reflect"]

@@ -225,3 +225,11 @@ def test_the_cli_makes_keys_and_rotates(database_url: str) -> None:
         assert rotated.stdout.startswith("sealed 3 stored texts with key ")
     finally:
         state.use(None)
+
+
+def test_a_filter_on_sealed_words_is_refused_not_silently_empty(engine: Engine) -> None:
+    write_words(engine)
+    with pytest.raises(TypeError, match="sealed words cannot be compared"):
+        select(JournalEntry).where(JournalEntry.text == WORDS)
+    with pytest.raises(TypeError, match="sealed words cannot be compared"):
+        select(InboundMessage).where(InboundMessage.body.like("%froze%"))

@@ -24,6 +24,8 @@ PURE = {
     "engine/phones.py",
     "engine/replies.py",
     "engine/clock.py",
+    "engine/stats_math.py",
+    "engine/inbound/interview_time.py",
 }
 
 

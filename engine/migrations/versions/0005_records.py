@@ -1,6 +1,6 @@
 """records: consent ledger, suppression list, people's names, welcome runs
 
-Revision ID: 0006
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-05 01:40:00.000000
 
@@ -18,7 +18,7 @@ from alembic import op
 
 import onward.engine.db
 
-revision = "0006"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
