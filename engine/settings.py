@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from onward.engine.crisis import parse_crisis_lines_setting
+from onward.engine.crisis import parse_crisis_lines_setting, parse_crisis_phrases_setting
 from onward.engine.errors import ConfigError
 from onward.plans import parse_window
 
@@ -150,6 +150,11 @@ class Settings(BaseSettings):
         if self.sendgrid_api_key:
             return "sendgrid"
         return "smtp" if self.smtp_url else "console"
+
+    @property
+    def crisis_phrase_list(self) -> tuple[str, ...]:
+        """The default crisis phrases plus ONWARD_CRISIS_PHRASES (it adds, never replaces)."""
+        return parse_crisis_phrases_setting(self.crisis_phrases or "")
 
     @property
     def missed_grace(self) -> timedelta:
