@@ -1,4 +1,5 @@
-"""The tables: people, plan versions, rejections, runs, steps, deliveries, inbound, journal."""
+"""The tables: people, plan versions, rejections, runs, steps, deliveries, inbound, journal,
+escalations."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ class Person(Base):
     preferred_medium: Mapped[str] = mapped_column(String(8), default="sms")
     send_window: Mapped[str | None] = mapped_column(String(16))  # the operator's override
     forget_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a message to them last said how to stop, per medium (render.with_footer).
+    sms_footer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_footer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -212,3 +216,29 @@ class ProviderEvent(Base):
     channel: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Escalation(Base):
+    """One alert to one on-call recipient that a person needs a human (engine/escalation.py)."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    person_address: Mapped[str] = mapped_column(String(320))  # how the on-call reaches them
+    person_medium: Mapped[str] = mapped_column(String(8))
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(String(16))  # crisis|coach
+    medium: Mapped[str] = mapped_column(String(8))  # the recipient's
+    recipient: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    provider_id: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(String(500))

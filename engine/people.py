@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from onward.engine.errors import NotFound
 from onward.engine.models import (
     Delivery,
+    Escalation,
     InboundMessage,
     JournalEntry,
     Person,
@@ -160,6 +161,12 @@ def forget(session: Session, person: Person) -> None:
             or_(InboundMessage.person_id == person.id, InboundMessage.sender.in_(addresses))
         )
     )
+    # Alerts about them: those made before they had a person row name only their address.
+    session.execute(
+        delete(Escalation).where(
+            or_(Escalation.person_id == person.id, Escalation.person_address.in_(addresses))
+        )
+    )
     session.execute(delete(Person).where(Person.id == person.id))
     session.expunge(person)
 
@@ -167,3 +174,4 @@ def forget(session: Session, person: Person) -> None:
 def forget_address(session: Session, address: str) -> None:
     """Erase what a stranger (someone with no person row) wrote from `address`."""
     session.execute(delete(InboundMessage).where(InboundMessage.sender == address))
+    session.execute(delete(Escalation).where(Escalation.person_address == address))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onward.engine.clock import Clock, SystemClock
 from onward.engine.crisis import parse_crisis_lines_setting
 from onward.engine.db import create_db_engine, session_factory
+from onward.engine.escalation import OnCall
 from onward.engine.inbound.context import RouterConfig
 from onward.engine.settings import Settings
 
@@ -46,4 +47,5 @@ def router_config(settings: Settings) -> RouterConfig:
         email_address=settings.email_from,
         crisis_phrases=settings.crisis_phrase_list,
         crisis_lines=lines,
+        on_call=OnCall.from_settings(settings),
     )

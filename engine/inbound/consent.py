@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from onward.engine import people, replies, runs
 from onward.engine.crisis import CrisisLine, crisis_line_for
+from onward.engine.escalation import escalate
 from onward.engine.inbound import classify as c
 from onward.engine.inbound.context import Incoming, RouterConfig
 from onward.engine.logs import get_logger
@@ -143,6 +144,16 @@ class PersonCommands:
             channel=msg.channel,
             inbound_id=msg.id,
             person_id=person.id if person else None,
+        )
+        escalate(
+            session,
+            reason="crisis",
+            person_id=person.id if person else None,
+            address=msg.sender,
+            medium=msg.medium,
+            now=now,
+            on_call=self.config.on_call,
+            inbound_id=msg.id,
         )
         country = person.country if person else _country_of(msg)
         return crisis_line_for(country, self.config.crisis_lines)

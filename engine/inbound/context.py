@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
+from onward.engine.escalation import OnCall
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class RouterConfig:
     email_address: str | None = None  # where people write to confirm an address (ONWARD_EMAIL_FROM)
     crisis_phrases: tuple[str, ...] = DEFAULT_CRISIS_PHRASES
     crisis_lines: Mapping[str, CrisisLine] = field(default_factory=dict)
+    on_call: OnCall = field(default_factory=OnCall)  # told when someone needs a human
 
 
 @dataclass(frozen=True)
