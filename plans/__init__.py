@@ -21,7 +21,7 @@ from onward.plans.schema import (
     Step,
     StepKind,
 )
-from onward.plans.sms import SmsLength, sms_segments
+from onward.plans.sms import FOOTER_ROOM, SmsLength, sms_segments, sms_segments_with_footer
 from onward.plans.templates import (
     ALLOWED_VARIABLES,
     TemplateRenderError,
@@ -36,6 +36,7 @@ from onward.plans.values import Due, SendWindow, parse_due, parse_window
 __all__ = [
     "ALLOWED_VARIABLES",
     "DEFAULT_KEYWORDS",
+    "FOOTER_ROOM",
     "PROMPT_KINDS",
     "RESERVED_WORDS",
     "STEP_KINDS",
@@ -61,6 +62,7 @@ __all__ = [
     "shipped_plan_names",
     "shipped_plan_source",
     "sms_segments",
+    "sms_segments_with_footer",
     "template_context",
     "validate_plan",
 ]
