@@ -44,7 +44,7 @@ def preview(*options: str) -> list[dict[str, Any]]:
 
 
 def research_day(rows: list[dict[str, Any]]) -> str:
-    return next(row["due_local"][:10] for row in rows if row["step"] == "research")
+    return str(next(row["due_local"][:10] for row in rows if row["step"] == "research"))
 
 
 def test_business_days_skip_the_holidays_of_the_phone_s_country(runtime: Runtime) -> None:
