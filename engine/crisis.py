@@ -104,11 +104,12 @@ def words(text: str) -> Words:
 
 def detect_crisis(text: str, phrases: Sequence[str] = DEFAULT_CRISIS_PHRASES) -> str | None:
     """The first of `phrases` (as given) that `text` says, or None."""
-    found = _words_and_idioms(text)
-    if not found[0]:
+    said = _Said(text)
+    if not said.words:
         return None
     for phrase, wanted in _compiled(tuple(phrases)):
-        if wanted and _says(found, wanted):
+        # Cheap first: no word starts with the phrase's first letter, no match anywhere.
+        if wanted and wanted[0][0] in said.starts and _says(said, wanted):
             return phrase
     return None
 
@@ -141,28 +142,33 @@ def _idioms() -> tuple[Words, ...]:
     return tuple(words(idiom) for idiom in FIGURES_OF_SPEECH)
 
 
-def _words_and_idioms(text: str) -> tuple[Words, list[tuple[int, int]]]:
-    said = words(text)
-    spans = [span for idiom in _idioms() for span in _spans(said, idiom)]
-    return said, spans
+class _Said:
+    """A text's words, where each letter starts one, and where its figures of speech stand."""
+
+    def __init__(self, text: str) -> None:
+        self.words = words(text)
+        self.starts: dict[str, list[int]] = {}
+        for index, word in enumerate(self.words):
+            self.starts.setdefault(word[0], []).append(index)
+        self.idioms = [span for idiom in _idioms() for span in _spans(self, idiom)]
 
 
-def _says(found: tuple[Words, list[tuple[int, int]]], wanted: Words) -> bool:
-    said, idioms = found
+def _says(said: _Said, wanted: Words) -> bool:
     return any(
-        not any(start < end_i and start_i < end for start_i, end_i in idioms)
+        not any(start < end_i and start_i < end for start_i, end_i in said.idioms)
         for start, end in _spans(said, wanted)
     )
 
 
-def _spans(said: Words, wanted: Words) -> list[tuple[int, int]]:
+def _spans(said: _Said, wanted: Words) -> list[tuple[int, int]]:
     """Where `wanted` is said: (first word, one past the last) for every place."""
     spans = []
     joined = "".join(wanted)
-    for start in range(len(said)):
-        end = _in_order_at(said, start, wanted)
+    # Either way of matching needs the first letter right: look only where a word has it.
+    for start in said.starts.get(joined[0], ()):
+        end = _in_order_at(said.words, start, wanted)
         if end is None:
-            end = _run_together_at(said, start, joined, len(wanted))
+            end = _run_together_at(said.words, start, joined, len(wanted))
         if end is not None:
             spans.append((start, end))
     return spans
