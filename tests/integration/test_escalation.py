@@ -238,3 +238,26 @@ def test_settings_read_lists_of_on_call_people() -> None:
     )
     assert settings.escalation_include_words is True
     assert load_settings({}).escalation_include_words is False
+
+
+@pytest.mark.parametrize("number", ["+447781123456", "+447797123456", "+447624123456"])
+def test_someone_texting_from_guernsey_jersey_or_man_gets_samaritans(
+    talk: Talk, number: str
+) -> None:
+    talk.say("REJECTED Acme", number)
+    reply = talk.say("i dont want to be here anymore", number)
+    assert reply is not None and "Samaritans, call 116 123" in reply
+    assert "findahelpline" not in reply
+    stranger = talk.say("I want to die", "+441481222222")  # a Guernsey landline, no plan
+    assert stranger is not None and "Samaritans" in stranger
+
+
+@pytest.mark.parametrize(
+    "body", ["I don't want to be here anymore", "I want to stop feeling like this"]
+)
+def test_the_words_of_the_issue_pause_the_plan_and_give_the_line(talk: Talk, body: str) -> None:
+    talk.say("REJECTED Acme")
+    talk.mark_sent(talk.run().id, "reflect")  # a prompt is open: still not a journal entry only
+    reply = talk.say(body)
+    assert reply is not None and "988" in reply and "RESUME" in reply
+    assert (talk.run().status, talk.run().pause_reason) == ("paused", "crisis")
