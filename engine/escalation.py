@@ -94,11 +94,13 @@ def escalate(
     # Five messages in a row from one person make one alert, not five: the conversation
     # link shows the rest.
     recent = session.scalar(
-        select(Escalation.id).where(
+        select(Escalation.id)
+        .where(
             Escalation.person_address == address,
             Escalation.reason == reason,
             Escalation.created_at > now - ALERT_AGAIN_AFTER,
         )
+        .limit(1)
     )
     if recent is not None:
         return 0
