@@ -1,83 +1,83 @@
-"""Duty of care: spot a reply that signals crisis or self-harm and word the answer to it.
+"""Duty of care: spot a message that signals crisis or self-harm, in the words people text.
 
-This is the pure half; the router pauses the plan, sends `crisis_reply(...)` and alerts the
-operator. Phrases are matched as whole words on normalised text (lower-case, apostrophes
-removed, every other non-alphanumeric character a space, whitespace collapsed), so "can't go on",
-"Cant go on!!" and "CAN'T   GO ON" all match while "endit" does not contain "end it".
-A false positive costs one kind message and a pause the person can undo with RESUME; a miss can
-cost far more. So "suicide squad tickets", "I'm not suicidal" and "I hurt myself at football" do
-match, on purpose. The list is configurable: pass `phrases` to `detect_crisis`, or set
-ONWARD_CRISIS_PHRASES (read with `parse_crisis_phrases_setting`) to add to the defaults.
-Crisis lines per country can be overridden with ONWARD_CRISIS_LINES (`parse_crisis_lines_setting`).
+This is the pure half; the router pauses the plan, sends `crisis_reply(...)` and tells the
+on-call person (engine/escalation.py). The phrases onward listens for, and why the list leans
+wide, are in engine/crisis_phrases.py; the lines per country and the reply in
+engine/crisis_lines.py (re-exported here: this module is the door to both).
+
+Matching works on words after the same clean-up of the text and of each phrase (`words`):
+NFKC, case and apostrophes dropped, punctuation and emoji as spaces, then a few contractions
+and slang folded ("do not" -> "dont", "cannot" -> "cant", "wanna" -> "want to"). A phrase is
+found when its words appear in order, where
+  * a word of five letters or more may carry one typo (one letter changed, added, dropped, or
+    two swapped) as long as its first letter is right ("suicdal"; but "sending" is not
+    "ending"), a four-letter word two swapped letters ("wnat"), shorter words none ("diet" is
+    not "die");
+  * up to two words of emphasis may sit between the phrase's words ("want to just die");
+  * the phrase may be run together or spread out, as long as it starts and ends on word
+    boundaries ("killmyself", "kill my self", "s u i c i d e"; "endit" is not "end it all").
+A match inside one of the `FIGURES_OF_SPEECH` at the same place does not count.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import lru_cache
 
-DEFAULT_CRISIS_PHRASES: tuple[str, ...] = (
-    "suicide",
-    "suicidal",
-    "kill myself",
-    "killing myself",
-    "end my life",
-    "ending my life",
-    "take my own life",
-    "taking my own life",
-    "end it all",
-    "ending it all",
-    "want to die",
-    "wanna die",
-    "wish i was dead",
-    "wish i were dead",
-    "better off dead",
-    "better off without me",
-    "hurt myself",
-    "hurting myself",
-    "harm myself",
-    "self harm",
-    "self harming",
-    "cut myself",
-    "cutting myself",
-    "unalive myself",
-    "no reason to live",
-    "nothing to live for",
-    "dont want to live",
-    "dont want to be alive",
-    "cant go on",
-    "cannot go on",
+from onward.engine.crisis_lines import (
+    DEFAULT_CRISIS_LINES as DEFAULT_CRISIS_LINES,
 )
+from onward.engine.crisis_lines import (
+    FALLBACK_CRISIS_LINE as FALLBACK_CRISIS_LINE,
+)
+from onward.engine.crisis_lines import (
+    FALLBACK_KEY as FALLBACK_KEY,
+)
+from onward.engine.crisis_lines import (
+    SHARES_LINE_WITH as SHARES_LINE_WITH,
+)
+from onward.engine.crisis_lines import CrisisLine as CrisisLine
+from onward.engine.crisis_lines import crisis_line_for as crisis_line_for
+from onward.engine.crisis_lines import crisis_reply as crisis_reply
+from onward.engine.crisis_lines import (
+    parse_crisis_lines_setting as parse_crisis_lines_setting,
+)
+from onward.engine.crisis_phrases import DEFAULT_CRISIS_PHRASES as DEFAULT_CRISIS_PHRASES
+from onward.engine.crisis_phrases import FIGURES_OF_SPEECH
 
 _APOSTROPHES = re.compile("['’‘`´]")
 _NON_WORD = re.compile(r"[\W_]+")
-
-
-@dataclass(frozen=True)
-class CrisisLine:
-    name: str  # who answers, e.g. "Samaritans"
-    contact: str  # how to reach them, e.g. "call 116 123"
-
-
-# Free, national, 24/7 services as their operators publish them.
-DEFAULT_CRISIS_LINES: dict[str, CrisisLine] = {
-    "US": CrisisLine("988 Suicide & Crisis Lifeline", "call or text 988"),
-    "CA": CrisisLine("9-8-8 Suicide Crisis Helpline", "call or text 988"),
-    "GB": CrisisLine("Samaritans", "call 116 123"),
-    "IE": CrisisLine("Samaritans", "call 116 123"),
-    "AU": CrisisLine("Lifeline", "call 13 11 14"),
-    "NZ": CrisisLine("Need to Talk", "call or text 1737"),
-    "FR": CrisisLine("the national suicide prevention line", "call 3114"),
-    "DE": CrisisLine("TelefonSeelsorge", "call 0800 111 0 111"),
-    "IN": CrisisLine("Tele-MANAS", "call 14416"),
+# Said the same way: folded on both sides before matching.
+_FOLD_PAIRS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("do", "not"): ("dont",),
+    ("does", "not"): ("doesnt",),
+    ("did", "not"): ("didnt",),
+    ("can", "not"): ("cant",),
+    ("is", "not"): ("isnt",),
+    ("was", "not"): ("wasnt",),
+    ("i", "am"): ("im",),
+    ("what", "is"): ("whats",),
 }
-FALLBACK_CRISIS_LINE = CrisisLine(
-    "Find A Helpline", "see findahelpline.com for a free line near you"
-)
-FALLBACK_KEY = "*"  # an override under this key replaces the fallback
-_MAX_FIELD = 80
+_FOLD_WORDS: dict[str, tuple[str, ...]] = {
+    "cannot": ("cant",),
+    "wanna": ("want", "to"),
+    "wana": ("want", "to"),
+    "gonna": ("going", "to"),
+    "dnt": ("dont",),
+}
+# Words of emphasis that may sit inside a phrase without changing what it says.
+_EMPHASIS = frozenset(
+    {
+        "just", "really", "so", "honestly", "literally", "actually", "truly", "simply",
+        "seriously", "totally", "completely", "even", "kinda", "fucking", "fuckin", "effing",
+        "bloody", "freaking",
+    }
+)  # fmt: skip
+_MAX_EMPHASIS = 2
+
+Words = tuple[str, ...]
 
 
 def normalise(text: str) -> str:
@@ -86,68 +86,32 @@ def normalise(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
+def words(text: str) -> Words:
+    """The normalised words of `text` with contractions and slang folded (see the docstring)."""
+    raw = normalise(text).split()
+    out: list[str] = []
+    index = 0
+    while index < len(raw):
+        pair = _FOLD_PAIRS.get((raw[index], raw[index + 1])) if index + 1 < len(raw) else None
+        if pair is not None:
+            out.extend(pair)
+            index += 2
+            continue
+        out.extend(_FOLD_WORDS.get(raw[index], (raw[index],)))
+        index += 1
+    return tuple(out)
+
+
 def detect_crisis(text: str, phrases: Sequence[str] = DEFAULT_CRISIS_PHRASES) -> str | None:
-    """The first phrase (as given) found in `text` as whole words, or None."""
-    padded = f" {normalise(text)} "
-    for phrase in phrases:
-        needle = normalise(phrase)
-        if needle and f" {needle} " in padded:
+    """The first of `phrases` (as given) that `text` says, or None."""
+    said = _Said(text)
+    if not said.words:
+        return None
+    for phrase, wanted in _compiled(tuple(phrases)):
+        # Cheap first: no word starts with the phrase's first letter, no match anywhere.
+        if wanted and wanted[0][0] in said.starts and _says(said, wanted):
             return phrase
     return None
-
-
-def crisis_line_for(
-    country: str | None, overrides: Mapping[str, CrisisLine] | None = None
-) -> CrisisLine:
-    """The line for an ISO 3166 alpha-2 country: overrides first, then defaults, then fallback."""
-    lines = {**DEFAULT_CRISIS_LINES, **(overrides or {})}
-    key = (country or "").strip().upper()
-    return lines.get(key) or lines.get(FALLBACK_KEY) or FALLBACK_CRISIS_LINE
-
-
-def crisis_reply(line: CrisisLine) -> str:
-    """The immediate answer: they matter, messages are paused, who to reach now, how to resume.
-
-    Under 300 characters and plain ASCII for every default line. It promises no human call-back,
-    since whether an operator checks in depends on the deployment.
-    """
-    return (
-        "I'm so sorry you're hurting. You matter. I've paused onward's messages. "
-        f"Please reach out now: {line.name}, {line.contact}. "
-        "If you're in danger, call your local emergency number. "
-        "Reply RESUME whenever you're ready."
-    )
-
-
-def parse_crisis_lines_setting(value: str) -> dict[str, CrisisLine]:
-    """Read "US=988 Suicide & Crisis Lifeline|call or text 988;GB=Samaritans|call 116 123".
-
-    Entries are separated by ";", each `CC=name|contact` with CC a two-letter country code or
-    "*" for the fallback. Raises ValueError naming the first bad entry.
-    """
-    lines: dict[str, CrisisLine] = {}
-    for position, raw in enumerate(value.split(";"), start=1):
-        entry = raw.strip()
-        if not entry:
-            continue
-        country, equals, rest = entry.partition("=")
-        name, bar, contact = rest.partition("|")
-        country, name, contact = country.strip().upper(), name.strip(), contact.strip()
-        problem = None
-        if not equals or not bar:
-            problem = "expected CC=name|contact"
-        elif not (country == FALLBACK_KEY or re.fullmatch(r"[A-Z]{2}", country)):
-            problem = f"{country!r} is not a two-letter country code or '*'"
-        elif not name or not contact:
-            problem = "both the name and the contact are needed"
-        elif len(name) > _MAX_FIELD or len(contact) > _MAX_FIELD:
-            problem = f"name and contact are limited to {_MAX_FIELD} characters each"
-        elif country in lines:
-            problem = f"{country} is listed twice"
-        if problem:
-            raise ValueError(f"crisis lines entry {position} ({entry!r}): {problem}")
-        lines[country] = CrisisLine(name, contact)
-    return lines
 
 
 def parse_crisis_phrases_setting(value: str) -> tuple[str, ...]:
@@ -156,10 +120,116 @@ def parse_crisis_phrases_setting(value: str) -> tuple[str, ...]:
     Operators can add phrases in their users' words or language but never drop a default.
     """
     extra = [phrase.strip() for phrase in re.split(r"[;,]", value) if normalise(phrase)]
-    known = {normalise(phrase) for phrase in DEFAULT_CRISIS_PHRASES}
+    known = {words(phrase) for phrase in DEFAULT_CRISIS_PHRASES}
     added = []
     for phrase in extra:
-        if normalise(phrase) not in known:
-            known.add(normalise(phrase))
+        if words(phrase) not in known:
+            known.add(words(phrase))
             added.append(phrase)
     return (*DEFAULT_CRISIS_PHRASES, *added)
+
+
+# -- matching -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _compiled(phrases: tuple[str, ...]) -> tuple[tuple[str, Words], ...]:
+    return tuple((phrase, words(phrase)) for phrase in phrases)
+
+
+@lru_cache(maxsize=1)
+def _idioms() -> tuple[Words, ...]:
+    return tuple(words(idiom) for idiom in FIGURES_OF_SPEECH)
+
+
+class _Said:
+    """A text's words, where each letter starts one, and where its figures of speech stand."""
+
+    def __init__(self, text: str) -> None:
+        self.words = words(text)
+        self.starts: dict[str, list[int]] = {}
+        for index, word in enumerate(self.words):
+            self.starts.setdefault(word[0], []).append(index)
+        self.idioms = [span for idiom in _idioms() for span in _spans(self, idiom)]
+
+
+def _says(said: _Said, wanted: Words) -> bool:
+    return any(
+        not any(start < end_i and start_i < end for start_i, end_i in said.idioms)
+        for start, end in _spans(said, wanted)
+    )
+
+
+def _spans(said: _Said, wanted: Words) -> list[tuple[int, int]]:
+    """Where `wanted` is said: (first word, one past the last) for every place."""
+    spans = []
+    joined = "".join(wanted)
+    # Either way of matching needs the first letter right: look only where a word has it.
+    for start in said.starts.get(joined[0], ()):
+        end = _in_order_at(said.words, start, wanted)
+        if end is None:
+            end = _run_together_at(said.words, start, joined, len(wanted))
+        if end is not None:
+            spans.append((start, end))
+    return spans
+
+
+def _in_order_at(said: Words, start: int, wanted: Words) -> int | None:
+    at = start
+    for position, word in enumerate(wanted):
+        skipped = 0
+        while (
+            position
+            and at < len(said)
+            and skipped < _MAX_EMPHASIS
+            and said[at] in _EMPHASIS
+            and not _same_word(said[at], word)
+        ):
+            at, skipped = at + 1, skipped + 1
+        if at >= len(said) or not _same_word(said[at], word):
+            return None
+        at += 1
+    return at
+
+
+def _run_together_at(said: Words, start: int, joined: str, count: int) -> int | None:
+    """The end of words from `start` that spell `joined` exactly, split differently."""
+    if not joined.startswith(said[start]):
+        return None
+    spelled = ""
+    for at in range(start, len(said)):
+        spelled += said[at]
+        if len(spelled) >= len(joined):
+            split_differently = count > 1 or at > start
+            return at + 1 if spelled == joined and split_differently else None
+    return None
+
+
+def _same_word(written: str, meant: str) -> bool:
+    if written == meant:
+        return True
+    if written[:1] != meant[:1] or abs(len(written) - len(meant)) > 1:
+        return False
+    if len(meant) >= 5:
+        return _one_edit(written, meant)
+    return len(meant) == 4 and len(written) == 4 and _swapped(written, meant)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter changed, added or dropped, or two neighbours swapped."""
+    if len(a) == len(b):
+        differ = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(differ) == 1 or _swapped(a, b)
+    shorter, longer = (a, b) if len(a) < len(b) else (b, a)
+    at = next((i for i in range(len(shorter)) if shorter[i] != longer[i]), len(shorter))
+    return shorter[at:] == longer[at + 1 :]
+
+
+def _swapped(a: str, b: str) -> bool:
+    differ = [i for i in range(len(a)) if a[i] != b[i]]
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    )

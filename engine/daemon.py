@@ -25,6 +25,7 @@ from onward.engine.channel_set import ChannelSet
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
+from onward.engine.escalation import Notifier, nobody_on_call
 from onward.engine.housekeeping import sweep
 from onward.engine.inbound.inbox import Inbox
 from onward.engine.inbound.router import Router
@@ -48,6 +49,9 @@ class Daemon:
         self.inbox = Inbox(runtime.sessions, Router(router_config(settings)), runtime.clock)
         self.inbound_first = InboundFirst()
         self.replier = Replier(runtime.sessions, runtime.clock, self.channels, settings.public_url)
+        self.notifier = Notifier.from_settings(
+            settings, runtime.sessions, runtime.clock, self.channels.by_medium
+        )
         worker = f"{socket.gethostname()}:{os.getpid()}"
         self.dispatcher = Dispatcher(
             runtime.sessions,
@@ -86,11 +90,21 @@ class Daemon:
             self._tick_lock.release()
 
     def wake_soon(self) -> None:
-        """An inbound message may have brought a step due sooner: move the wake-up."""
+        """An inbound message may have brought a step due sooner: move the wake-up. It may
+        also have asked for a human: tell the on-call person now, not at housekeeping."""
+        self.alert_on_call()
         try:
             self._schedule_wake()
         except Exception:
             log.exception("could not move the wake-up; the periodic tick still runs")
+
+    def alert_on_call(self) -> None:
+        try:
+            sent = self.notifier.send_due()
+            if sent:
+                log.info("on-call alerts", **sent)
+        except Exception:
+            log.exception("on-call alerts failed; housekeeping tries again")
 
     def _schedule_wake(self) -> None:
         due = self.dispatcher.earliest_due()
@@ -125,6 +139,7 @@ class Daemon:
                 log.info("housekeeping", inbound_retried=retried, late_replies=replied, **counts)
         except Exception:
             log.exception("housekeeping failed; it runs again soon")
+        self.alert_on_call()  # the retries of alerts that failed
         self.recheck_channels()
 
     def recheck_channels(self) -> None:
@@ -202,6 +217,9 @@ def serve(runtime: Runtime) -> None:
         sms=settings.sms_channel_name,
         email=settings.email_channel_name,
     )
+    warning = nobody_on_call(settings)
+    if warning:
+        log.warning(warning)
     app = daemon.app(with_scheduler=True)
     # What is loaded by now (modules, settings, the app) lives as long as the process: the
     # collector need not scan it again on every full collection (5% of a drain's time).

@@ -1,5 +1,5 @@
 """The tables: people, plan versions, rejections, runs, steps, deliveries, inbound, journal,
-the consent ledger and the suppression list."""
+the consent ledger and the suppression list, escalations."""
 
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ class Person(Base):
     send_window: Mapped[str | None] = mapped_column(String(16))  # the operator's override
     name: Mapped[str | None] = mapped_column(String(120))  # given by an import; else unknown
     forget_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a message to them last said how to stop, per medium (render.with_footer).
+    sms_footer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_footer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Indexed for retention: who has not been touched for ONWARD_RETENTION_DAYS.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -290,3 +293,29 @@ class ExperimentArm(Base):
     experiment: Mapped[str] = mapped_column(String(64))
     arm: Mapped[str] = mapped_column(String(40))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Escalation(Base):
+    """One alert to one on-call recipient that a person needs a human (engine/escalation.py)."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    person_address: Mapped[str] = mapped_column(String(320))  # how the on-call reaches them
+    person_medium: Mapped[str] = mapped_column(String(8))
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(String(16))  # crisis|coach
+    medium: Mapped[str] = mapped_column(String(8))  # the recipient's
+    recipient: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    provider_id: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(String(500))

@@ -14,6 +14,7 @@ from onward.engine import consent_ledger
 from onward.engine.errors import NotFound
 from onward.engine.models import (
     Delivery,
+    Escalation,
     InboundMessage,
     JournalEntry,
     Person,
@@ -157,6 +158,12 @@ def forget(session: Session, person: Person) -> None:
         )
     )
     suppress(session, addresses)  # nobody can enrol them again; only their own message can
+    # Alerts about them: those made before they had a person row name only their address.
+    session.execute(
+        delete(Escalation).where(
+            or_(Escalation.person_id == person.id, Escalation.person_address.in_(addresses))
+        )
+    )
     session.execute(delete(Person).where(Person.id == person.id))
     session.expunge(person)
 
@@ -165,3 +172,4 @@ def forget_address(session: Session, address: str) -> None:
     """Erase what a stranger (someone with no person row) wrote from `address`."""
     session.execute(delete(InboundMessage).where(InboundMessage.sender == address))
     suppress(session, [address])
+    session.execute(delete(Escalation).where(Escalation.person_address == address))

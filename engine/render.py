@@ -1,10 +1,11 @@
-"""Render a step's text for one person: the template context built from their run and journal."""
+"""Render a step's text for one person: the template context built from their run and journal,
+and the opt-out footer onward adds to it when one is owed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from onward.engine.models import JournalEntry, Person
-from onward.engine.replies import when_text
+from onward.engine.replies import opt_out_footer, when_text
 from onward.plans import Plan, arm_text, render, template_context
 
 _ANSWERS = (
@@ -100,3 +101,39 @@ def step_source(
     if is_reminder and plan_step.reminder is not None:
         source = plan_step.reminder.text
     return source, subject or ""
+
+
+# Carriers ask that people be reminded how to opt out, but not in every text: a plan's first
+# message says it, then at most one message a week (per medium: "Reply STOP" means nothing in
+# an inbox). A new plan clears the memory (runs.start_run), so its first message says it again.
+FOOTER_EVERY = timedelta(days=7)
+
+
+def footer_owed(
+    person: Person, medium: str, now: datetime, retry_of: datetime | None = None
+) -> bool:
+    """Does this message to `person` on `medium` carry the footer? `retry_of` is when an
+    earlier attempt at this same message was prepared: a retry says what the first attempt did."""
+    last = person.email_footer_at if medium == "email" else person.sms_footer_at
+    if last is None or now - last >= FOOTER_EVERY:
+        return True
+    return retry_of is not None and last >= retry_of
+
+
+def with_footer(
+    text: str,
+    medium: str,
+    person: Person,
+    now: datetime,
+    *,
+    unsubscribe_url: str | None = None,
+    retry_of: datetime | None = None,
+) -> str:
+    """`text` with the opt-out footer when one is owed, remembered on the person; else as is."""
+    if not footer_owed(person, medium, now, retry_of):
+        return text
+    if medium == "email":
+        person.email_footer_at = now
+        return f"{text.rstrip()}\n\n{opt_out_footer(medium, unsubscribe_url)}"
+    person.sms_footer_at = now
+    return f"{text.rstrip()}\n{opt_out_footer(medium)}"

@@ -1,4 +1,4 @@
-"""Every sentence onward says outside a plan: short, kind, and always a way to pause or stop."""
+"""Every sentence onward says outside a plan, and the opt-out footer it adds: short and kind."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ STEP_LABELS = {
     "apply": "a nudge toward new applications",
     "message": "a note from me",
 }
-STOP_HINT = "Reply PAUSE for a break or STOP to end."
+# The opt-out footer onward adds to a plan's messages (render.with_footer decides when).
+SMS_FOOTER = "Reply STOP to end."
 
 
 def when_text(due: datetime, now: datetime, tz: ZoneInfo) -> str:
@@ -48,8 +49,17 @@ def rejected(company: str, opening: list[str], kind: str | None, when: str | Non
     about = f"about {company}" if company else "about this one"
     return (
         f"I'm sorry {about}. It hurts, and that's normal. Nothing to do for now. "
-        f"{next_line(kind, when)} {STOP_HINT}"
+        f"{next_line(kind, when)}"
     )
+
+
+def opt_out_footer(medium: str, unsubscribe_url: str | None = None) -> str:
+    """How to stop, in the medium's words: a STOP reply by SMS, the unsubscribe line by email."""
+    if medium != "email":
+        return SMS_FOOTER
+    if unsubscribe_url:
+        return f"Don't want these emails? Reply STOP or unsubscribe: {unsubscribe_url}"
+    return "Don't want these emails? Reply STOP."
 
 
 def opted_out() -> str:

@@ -102,6 +102,8 @@ def start_run(
     """
     for old in open_runs(session, person.id):
         finish(session, old, RUN_SUPERSEDED, now, "superseded by a newer rejection")
+    # A new plan's first message says how to stop, whenever the last one did (render.py).
+    person.sms_footer_at = person.email_footer_at = None
     rejection = Rejection(person_id=person.id, company=company, role=role, reported_at=now)
     # Through the relationships: one flush writes both rows, and rendering the opening step
     # later finds the rejection in hand instead of loading it again.

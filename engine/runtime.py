@@ -9,8 +9,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.engine.clock import Clock, SystemClock
-from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, parse_crisis_lines_setting
+from onward.engine.crisis import parse_crisis_lines_setting
 from onward.engine.db import create_db_engine, session_factory
+from onward.engine.escalation import OnCall
 from onward.engine.inbound.context import RouterConfig
 from onward.engine.settings import Settings
 
@@ -39,15 +40,13 @@ class Runtime:
 
 
 def router_config(settings: Settings) -> RouterConfig:
-    phrases = DEFAULT_CRISIS_PHRASES
-    if settings.crisis_phrases:
-        phrases = tuple(p.strip().lower() for p in settings.crisis_phrases.split(";") if p.strip())
     lines = parse_crisis_lines_setting(settings.crisis_lines) if settings.crisis_lines else {}
     return RouterConfig(
         default_window=settings.send_window,
         operator_name=settings.operator_name,
         help_text=settings.help_text,
         email_address=settings.email_from,
-        crisis_phrases=phrases,
+        crisis_phrases=settings.crisis_phrase_list,
         crisis_lines=lines,
+        on_call=OnCall.from_settings(settings),
     )

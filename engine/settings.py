@@ -9,8 +9,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from onward.engine.crisis import parse_crisis_lines_setting
+from onward.engine.crisis import parse_crisis_lines_setting, parse_crisis_phrases_setting
 from onward.engine.errors import ConfigError
+from onward.engine.phones import InvalidPhoneNumber, normalize_phone
 from onward.engine.sealing import parse_keys
 from onward.plans import parse_window
 
@@ -64,6 +65,11 @@ class Settings(BaseSettings):
     operator_name: str = Field("onward", alias="ONWARD_OPERATOR_NAME")
     crisis_phrases: str | None = Field(None, alias="ONWARD_CRISIS_PHRASES")
     crisis_lines: str | None = Field(None, alias="ONWARD_CRISIS_LINES")
+    # Who is told at once, at any hour, when someone needs a human (engine/escalation.py):
+    # comma-separated phone numbers and email addresses; their words only if opted in.
+    escalation_sms: str | None = Field(None, alias="ONWARD_ESCALATION_SMS")
+    escalation_email: str | None = Field(None, alias="ONWARD_ESCALATION_EMAIL")
+    escalation_include_words: bool = Field(False, alias="ONWARD_ESCALATION_INCLUDE_WORDS")
     db_pool_size: int = Field(5, alias="ONWARD_DB_POOL_SIZE", ge=1)
     db_statement_timeout_ms: int = Field(15000, alias="ONWARD_DB_STATEMENT_TIMEOUT_MS", ge=0)
     # Records: people with no activity this long are erased as FORGET would (0 keeps everyone).
@@ -116,6 +122,27 @@ class Settings(BaseSettings):
         if value:
             parse_crisis_lines_setting(value)
         return value
+
+    @field_validator("escalation_sms")
+    @classmethod
+    def _on_call_numbers(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return ",".join(normalize_phone(number) for number in _listed(value)) or None
+        except InvalidPhoneNumber as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("escalation_email")
+    @classmethod
+    def _on_call_addresses(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for address in _listed(value):
+            local, at, domain = address.partition("@")
+            if not (local and at and "." in domain) or " " in address:
+                raise ValueError(f"not an email address: {address!r}")
+        return ",".join(address.lower() for address in _listed(value)) or None
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -176,12 +203,29 @@ class Settings(BaseSettings):
         return "smtp" if self.smtp_url else "console"
 
     @property
+    def crisis_phrase_list(self) -> tuple[str, ...]:
+        """The default crisis phrases plus ONWARD_CRISIS_PHRASES (it adds, never replaces)."""
+        return parse_crisis_phrases_setting(self.crisis_phrases or "")
+
+    @property
+    def on_call_numbers(self) -> tuple[str, ...]:
+        return _listed(self.escalation_sms or "")
+
+    @property
+    def on_call_addresses(self) -> tuple[str, ...]:
+        return _listed(self.escalation_email or "")
+
+    @property
     def missed_grace(self) -> timedelta:
         return timedelta(hours=self.missed_grace_hours)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _listed(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.replace(";", ",").split(",") if item.strip())
 
 
 def load_settings(

@@ -32,7 +32,7 @@ from onward.plans.schema import (
     StepKind,
     Variant,
 )
-from onward.plans.sms import SmsLength, sms_segments
+from onward.plans.sms import FOOTER_ROOM, SmsLength, sms_segments, sms_segments_with_footer
 from onward.plans.templates import (
     ALLOWED_VARIABLES,
     TemplateRenderError,
@@ -48,6 +48,7 @@ __all__ = [
     "ALLOWED_VARIABLES",
     "CONTROL_ARM",
     "DEFAULT_KEYWORDS",
+    "FOOTER_ROOM",
     "PLAN_ARM",
     "PROMPT_KINDS",
     "RESERVED_WORDS",
@@ -81,6 +82,7 @@ __all__ = [
     "shipped_plan_source",
     "skipped_for",
     "sms_segments",
+    "sms_segments_with_footer",
     "template_context",
     "validate_plan",
 ]

@@ -27,6 +27,9 @@ GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 
 GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
+# What onward may add to a plan's text: a line break and its opt-out footer ("Reply STOP to
+# end.", engine/replies.py), in plain GSM-7. Plan texts leave room for it.
+FOOTER_ROOM = 19
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,12 @@ def sms_segments(text: str) -> SmsLength:
         return _length("GSM-7", units, GSM7_SINGLE, GSM7_PART)
     units = [len(char.encode("utf-16-le")) // 2 for char in text]
     return _length("UCS-2", units, UCS2_SINGLE, UCS2_PART)
+
+
+def sms_segments_with_footer(text: str) -> SmsLength:
+    """The length of `text` as sent when onward adds its opt-out footer (counted as spaces:
+    one unit each in either encoding, like the footer's own characters)."""
+    return sms_segments(text + " " * FOOTER_ROOM)
 
 
 def _length(encoding: Encoding, units: list[int], single: int, part: int) -> SmsLength:

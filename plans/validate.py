@@ -1,10 +1,10 @@
-"""Check a plan for errors and for what would hurt its readers: long texts, no way to stop.
+"""Check a plan for errors and for what would hurt its readers: long texts, odd blanks.
 
 Errors make a plan unusable (``load_plan`` raises on them). Warnings never do; they point at
-texts that render, with a longish sample company and role, to more than three SMS parts; texts
-that need UCS-2 (a curly quote or an emoji halves what fits in one SMS); texts that read
-awkwardly when the person named no company or role; and texts that do not say how to pause or
-stop. Every message onward sends should say that, not only the prompts.
+texts that render, with a longish sample company and role and the opt-out footer onward may add,
+to more than three SMS parts; texts that need UCS-2 (a curly quote or an emoji halves what fits
+in one SMS); and texts that read awkwardly when the person named no company or role. A text need
+not say how to stop: onward adds that itself (to a plan's first message, then at most weekly).
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 from onward.plans.loader import Loc, PlanIssue, field_name, parse_plan
 from onward.plans.schema import Plan, Step
-from onward.plans.sms import non_gsm7_chars, sms_segments
+from onward.plans.sms import non_gsm7_chars, sms_segments_with_footer
 from onward.plans.templates import TemplateRenderError, render, sample_context
 
 MAX_SMS_SEGMENTS = 3
-_PAUSE_OR_STOP = re.compile(r"\b(PAUSE|STOP)\b")
 # Signs of a blank where a company or role was meant to be: "at .", "the  role", "()".
 _AWKWARD = re.compile(r" [.,;:!?)]|\S  +\S|\(\s*\)|''|\"\"")
 
@@ -74,11 +73,12 @@ def _warnings(plan: Plan) -> Iterator[tuple[Loc, str]]:
 def text_warnings(text: str, blank_text: str) -> list[str]:
     """Warnings about one rendered text; ``blank_text`` is it rendered with no company or role."""
     found: list[str] = []
-    length = sms_segments(text)
+    length = sms_segments_with_footer(text)
     if length.segments > MAX_SMS_SEGMENTS:
         found.append(
             f"is {length.segments} SMS parts ({length.chars} {length.encoding} characters with "
-            f"a sample company and role); keep it to {MAX_SMS_SEGMENTS} or fewer"
+            f"a sample company and role and onward's opt-out footer); keep it to "
+            f"{MAX_SMS_SEGMENTS} or fewer"
         )
     odd = non_gsm7_chars(text)
     if odd:
@@ -86,10 +86,6 @@ def text_warnings(text: str, blank_text: str) -> list[str]:
         found.append(
             f"uses {shown}, outside the SMS alphabet, so an SMS holds 70 characters instead of "
             "160; plain ASCII quotes and dashes avoid that"
-        )
-    if not _PAUSE_OR_STOP.search(text):
-        found.append(
-            "does not say how to pause or stop; add e.g. 'Reply PAUSE for a break, STOP to end.'"
         )
     awkward = _AWKWARD.search(blank_text)
     if awkward and not _AWKWARD.search(text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,12 @@ from onward.engine.errors import NotFound, UsageError
 from onward.engine.inbound.commands import parse_command
 from onward.engine.inbound.intents import Rejected
 from onward.engine.migrate import require_current, schema_is_current
+from onward.engine.phones import (
+    InvalidPhoneNumber,
+    normalize_phone,
+    region_for_phone,
+    timezone_for_phone,
+)
 from onward.engine.preview import preview
 from onward.plans import (
     Plan,
@@ -197,26 +204,41 @@ def preview_command(
     at: str | None = typer.Option(
         None, "--at", help="When the rejection is reported (ISO-8601; default now)."
     ),
-    tz: str = typer.Option("UTC", "--tz", help="The person's IANA time zone."),
+    tz: str | None = typer.Option(
+        None, "--tz", help="The person's IANA time zone (default: the phone's, else UTC)."
+    ),
+    phone: str | None = typer.Option(
+        None, "--phone", help="The person's number: its country's holidays and time zone."
+    ),
+    country: str | None = typer.Option(
+        None, "--country", help="Whose public holidays business days skip (ISO code, e.g. GB)."
+    ),
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """When each nudge would reach a person in zone TZ, for a rejection reported --at."""
+    """When each nudge would reach a person in zone TZ, for a rejection reported --at.
+
+    Business days skip weekends and, with --phone or --country, that country's public
+    holidays, as the daemon does for a person with that number.
+    """
+    region, phone_zone = _where(phone, country)
+    zone = tz or phone_zone or "UTC"
     try:
-        ZoneInfo(tz)
+        ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(
-            f"--tz: unknown time zone {tz!r} (use an IANA name like Europe/London)"
+            f"--tz: unknown time zone {zone!r} (use an IANA name like Europe/London)"
         ) from None
-    anchor = _parse_at(at, tz) if at else state.runtime().clock.now()
+    anchor = _parse_at(at, zone) if at else state.runtime().clock.now()
     try:
         plan = _resolve(name)
     except PlanError as exc:
         raise UsageError(str(exc.issues[0]) if exc.issues else str(exc)) from None
-    rows = preview(plan, anchor, tz, state.runtime().settings.send_window)
+    rows = preview(plan, anchor, zone, state.runtime().settings.send_window, region)
     if json:
         print_json([row.as_json() for row in rows])
         return
-    when = f"when ({tz})"
+    when = f"when ({zone})"
+    holidays = f", {region} holidays" if region else ""
     print_table(
         [
             {
@@ -230,9 +252,27 @@ def preview_command(
         ],
         ["step", "kind", when, "text"],
         f"plan {plan.name} for a rejection on "
-        f"{anchor.astimezone(ZoneInfo(tz)).strftime('%a %d %b %Y %H:%M')} ({tz})",
+        f"{anchor.astimezone(ZoneInfo(zone)).strftime('%a %d %b %Y %H:%M')} ({zone}{holidays})",
         caption="* moved into the send window; --json has full UTC and local times",
     )
+
+
+def _where(phone: str | None, country: str | None) -> tuple[str | None, str | None]:
+    """The country whose holidays count and the phone's time zone, from --phone or --country."""
+    if phone is not None and country is not None:
+        raise UsageError("--phone and --country: give one (a phone number implies its country)")
+    if phone is not None:
+        try:
+            e164 = normalize_phone(phone)
+        except InvalidPhoneNumber as exc:
+            raise UsageError(f"--phone: {exc}") from None
+        return region_for_phone(e164), timezone_for_phone(e164)
+    if country is not None:
+        code = country.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise UsageError(f"--country: {country!r} is not a two-letter country code (e.g. GB)")
+        return code, None
+    return None, None
 
 
 def _parse_at(text: str, zone: str) -> datetime:

@@ -123,6 +123,8 @@ _PERSON = load_only(
     Person.email_status,
     Person.preferred_medium,
     Person.send_window,
+    Person.sms_footer_at,
+    Person.email_footer_at,
 )
 _CLAIMED_ROWS = (
     select(

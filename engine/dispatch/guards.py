@@ -40,7 +40,7 @@ from onward.engine.models import (
     STEP_SKIPPED,
     Person,
 )
-from onward.engine.render import StepFacts, render_facts, step_source
+from onward.engine.render import StepFacts, render_facts, step_source, with_footer
 from onward.engine.schedule import reminder_due, window_for
 from onward.engine.timing import Window, business_day_checker, place_in_window, window_closes_at
 from onward.engine.unsubscribe import unsubscribe_url
@@ -274,7 +274,20 @@ def _decide(
         item.applied_count,
     )
     source, subject_source = step_source(plan, step.step_key, facts.is_reminder, arm)
-    text = render_facts(source, facts, plan, person, now, answers)
+    unsubscribe = (
+        unsubscribe_url(session, config.public_url, person.id, medium)
+        if medium == "email"
+        else None
+    )
+    retry_of = earlier.created_at if earlier is not None and earlier.status == "queued" else None
+    text = with_footer(
+        render_facts(source, facts, plan, person, now, answers),
+        medium,
+        person,
+        now,
+        unsubscribe_url=unsubscribe,
+        retry_of=retry_of,
+    )
     subject = (
         render_facts(subject_source, facts, plan, person, now, answers)
         if medium == "email" and subject_source
@@ -296,11 +309,7 @@ def _decide(
         text=text,
         subject=subject,
         expires_at=window_closes_at(now, tz, window),
-        unsubscribe_url=(
-            unsubscribe_url(session, config.public_url, person.id, medium)
-            if medium == "email"
-            else None
-        ),
+        unsubscribe_url=unsubscribe,
         public_url=config.public_url,
     )
 

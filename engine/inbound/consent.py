@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from onward.engine import consent_ledger, people, replies, runs
 from onward.engine.crisis import CrisisLine, crisis_line_for, crisis_reply
+from onward.engine.escalation import escalate
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, RouterConfig, Turn
 from onward.engine.inbound.progress import keep
@@ -96,6 +97,16 @@ def hold_for_crisis(turn: Turn) -> CrisisLine:
         channel=turn.msg.channel,
         inbound_id=turn.msg.id,
         person_id=person.id if person else None,
+    )
+    escalate(
+        turn.session,
+        reason="crisis",
+        person_id=person.id if person else None,
+        address=turn.msg.sender,
+        medium=turn.msg.medium,
+        now=turn.now,
+        on_call=turn.config.on_call,
+        inbound_id=turn.msg.id,
     )
     country = person.country if person else _country_of(turn.msg)
     return crisis_line_for(country, turn.config.crisis_lines)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
+from onward.engine.escalation import OnCall
 from onward.engine.models import Person, Run, Step
 
 
@@ -22,6 +23,7 @@ class RouterConfig:
     email_address: str | None = None  # where people write to confirm an address (ONWARD_EMAIL_FROM)
     crisis_phrases: tuple[str, ...] = DEFAULT_CRISIS_PHRASES
     crisis_lines: Mapping[str, CrisisLine] = field(default_factory=dict)
+    on_call: OnCall = field(default_factory=OnCall)  # told when someone needs a human
 
 
 @dataclass(frozen=True)

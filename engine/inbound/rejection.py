@@ -16,7 +16,7 @@ from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, Turn
 from onward.engine.models import STEP_SENT, Delivery, Person
 from onward.engine.plan_store import parsed, plan_for_keyword
-from onward.engine.render import StepFacts, render_facts, step_source
+from onward.engine.render import StepFacts, render_facts, step_source, with_footer
 from onward.engine.schedule import NewStep, first_waiting
 from onward.plans import assign_arm
 
@@ -101,4 +101,5 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
         _delivered_in_reply(session, step, person, msg, now)
     later = first_waiting(started.steps)
     when = replies.when_text(later.due_at, now, ZoneInfo(person.timezone)) if later else None
-    return replies.rejected(cmd.company, texts, later.kind if later else None, when)
+    reply = replies.rejected(cmd.company, texts, later.kind if later else None, when)
+    return with_footer(reply, msg.medium, person, now)  # the plan's first message

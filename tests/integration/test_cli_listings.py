@@ -624,11 +624,14 @@ def test_json_keeps_full_iso_times(world):
     assert "2026-11-24T" in result.out and result.out.rstrip().endswith("]")
 
 
-def test_rich_markup_in_a_cell_is_shown_literally(world):
-    result = onward_80(
-        "plans", "preview", "standard", "--at", "2026-11-24T15:00:00Z", "--tz", "UTC"
-    )
-    assert "[your" in result.out  # rich would have eaten "[your name]" as a tag
+def test_rich_markup_in_a_cell_is_shown_literally(world, tmp_path):
+    # A draft with a bracketed blank, as plan texts have ("Thanks, [your name]").
+    plan = tmp_path / "drafts.yaml"
+    source = shipped_plan_source("standard").replace("name: standard", "name: drafts", 1)
+    plan.write_text(source.replace("I'm so sorry", "[b]Hi[/b], I'm so sorry", 1))
+    result = onward_80("plans", "preview", str(plan), "--at", "2026-11-24T15:00:00Z")
+    assert result.code == 0, result.err
+    assert "[b]Hi[/b]" in result.out  # rich would have taken it for markup and eaten it
 
 
 @pytest.mark.parametrize("command", [("runs", "list"), ("people", "list"), ("plans", "list")])

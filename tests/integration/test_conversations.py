@@ -167,7 +167,7 @@ def test_a_rejection_told_in_ordinary_words_starts_a_plan(
     [rejection] = talk.rows(Rejection)
     assert (rejection.company, rejection.role) == (company, role)
     assert talk.run().status == "active"
-    assert reply is not None and reply.endswith("your time.")
+    assert reply is not None and "your time." in reply
 
 
 def test_a_new_rejection_in_words_supersedes_the_running_plan(talk: Talk) -> None:

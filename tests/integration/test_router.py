@@ -18,6 +18,7 @@ from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.logs import configure_logging
 from onward.engine.metrics import CRISIS_ALERTS
 from onward.engine.models import Delivery, InboundMessage, JournalEntry, Person, Rejection, Run
+from onward.engine.replies import SMS_FOOTER
 from onward.engine.timing import Window, place_in_window
 from tests.integration.inbound_helpers import (
     OTHER_PHONE,
@@ -71,7 +72,8 @@ def test_rejected_records_the_person_and_starts_the_default_plan(talk: Talk) -> 
     assert (delivery.status, delivery.address) == ("sent", PHONE)
     assert reply is not None
     assert reply.startswith("I'm so sorry the news from Acme wasn't what you hoped.")
-    assert reply.endswith("Next: a gentle check-in, tomorrow at 18:00 your time.")
+    # The plan's first message: onward adds how to stop.
+    assert reply.endswith(f"Next: a gentle check-in, tomorrow at 18:00 your time.\n{SMS_FOOTER}")
     checkin = talk.step(run.id, "checkin")
     assert checkin.due_at.astimezone(LA).strftime("%a %H:%M") == "Wed 18:00"
 
@@ -81,7 +83,8 @@ def test_a_plan_keyword_starts_that_plan(talk: Talk) -> None:
     version = talk.plan_of(talk.run())
     assert version.name == "gentle"
     assert reply is not None and "When the no's pile up" in reply
-    assert reply.endswith("Next: a gentle check-in, Thursday at 18:00 your time.")
+    # The plan's first message: onward adds how to stop.
+    assert reply.endswith(f"Next: a gentle check-in, Thursday at 18:00 your time.\n{SMS_FOOTER}")
 
 
 def test_a_newer_rejection_supersedes_the_running_plan(talk: Talk) -> None:

@@ -96,7 +96,6 @@ TABLE: list[tuple[str, State, Intent]] = [
     ("don't stop now", PLAN, N("don't stop now")),
     ("don't stop texting me, it helps", PLAN, N("don't stop texting me, it helps")),
     ("I don't want to unsubscribe", PLAN, N("I don't want to unsubscribe", True)),
-    ("I want to stop feeling like this", PLAN, N("I want to stop feeling like this")),
     ("Endless rounds of interviews", PROMPT, A("Endless rounds of interviews")),
     ("stopping by to say thanks", PLAN, N("stopping by to say thanks")),
     ("Cancel culture is not the problem", PLAN, N("Cancel culture is not the problem", True)),
@@ -216,6 +215,10 @@ TABLE: list[tuple[str, State, Intent]] = [
     ("rejected again and i want to die", PLAN, Crisis("rejected again and i want to die")),
     ("pause i want to die", PLAN, Crisis("pause i want to die")),
     ("stop, i wanna die", PLAN, Crisis("stop, i wanna die")),  # held by the crisis either way
+    # issue 15: these were kept as notes or got the stock hint; crisis, never an opt-out
+    ("I want to stop feeling like this", PLAN, Crisis("I want to stop feeling like this")),
+    ("I don't want to be here anymore", PROMPT, Crisis("I don't want to be here anymore")),
+    ("i dont want to be here anymore", NONE, Crisis("i dont want to be here anymore")),
     ("end it all", PROMPT, Crisis("end it all", opt_out=True)),
     ("I can't go on", OUT, Crisis("I can't go on")),
     ("Acme rejected me and I want to kill myself", NONE,

@@ -270,16 +270,23 @@ def test_warnings_never_stop_a_plan_from_loading() -> None:
     text = GOOD.replace('Sorry about {{ company or "the job" }}. Reply STOP to end.', long_text)
     assert load_plan(text).steps[0].text == long_text
     assert warnings_of(text) == [
-        "p.yaml:9: steps[0].text: is 4 SMS parts (518 GSM-7 characters with a sample company"
-        " and role); keep it to 3 or fewer"
+        "p.yaml:9: steps[0].text: is 4 SMS parts (537 GSM-7 characters with a sample company"
+        " and role and onward's opt-out footer); keep it to 3 or fewer"
     ]
 
 
-def test_a_text_that_does_not_say_how_to_pause_or_stop() -> None:
-    text = GOOD.replace('"{{ applied }} so far. STOP to end."', '"{{ applied }} so far. stop."')
-    assert warnings_of(text) == [
-        "p.yaml:17: steps[1].reminder.text: does not say how to pause or stop;"
-        " add e.g. 'Reply PAUSE for a break, STOP to end.'"
+def test_a_text_need_not_say_how_to_stop_onward_adds_it() -> None:
+    text = GOOD.replace('"{{ applied }} so far. STOP to end."', '"{{ applied }} so far."')
+    assert warnings_of(text) == []
+
+
+def test_a_text_leaves_room_for_the_footer() -> None:
+    # 453 characters fit three parts (459) alone, but not with the footer onward may add.
+    step_text = "Aim for {{ goal }}. Reply PAUSE for a break, STOP to end."
+    assert warnings_of(GOOD.replace(step_text, "word " * 87 + "Hi.")) == []
+    assert warnings_of(GOOD.replace(step_text, "word " * 90 + "Hi.")) == [
+        "p.yaml:14: steps[1].text: is 4 SMS parts (472 GSM-7 characters with a sample company"
+        " and role and onward's opt-out footer); keep it to 3 or fewer"
     ]
 
 

@@ -46,6 +46,8 @@ SAMPLES = {
     "hint": replies.hint(),
     "no plan": replies.no_plan(),
     "crisis": replies.crisis_line(crisis_line_for("US")),
+    "sms footer": replies.opt_out_footer("sms"),
+    "email footer": replies.opt_out_footer("email", "https://onward.example.org/unsubscribe/x"),
 }
 
 

@@ -6,12 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from onward.engine.replies import SMS_FOOTER
 from onward.plans.sms import (
+    FOOTER_ROOM,
     GSM7_BASIC,
     GSM7_EXTENSION,
     SmsLength,
     non_gsm7_chars,
     sms_segments,
+    sms_segments_with_footer,
 )
 
 
@@ -90,3 +93,26 @@ def test_gsm_parts_hold_the_text(text: str) -> None:
         assert -(-length.chars // 153) <= length.segments <= -(-length.chars // 152) + 1
     else:
         assert length.segments == (1 if text else 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a" * 141, SmsLength("GSM-7", 160, 1)),
+        ("a" * 142, SmsLength("GSM-7", 161, 2)),
+        ("a" * 287, SmsLength("GSM-7", 306, 2)),
+        ("a" * 288, SmsLength("GSM-7", 307, 3)),
+        ("’" * 51, SmsLength("UCS-2", 70, 1)),
+        ("’" * 52, SmsLength("UCS-2", 71, 2)),
+    ],
+)
+def test_the_footer_room_counts_toward_the_parts(text: str, expected: SmsLength) -> None:
+    assert sms_segments_with_footer(text) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=[*sorted(GSM7_BASIC | GSM7_EXTENSION), "’", "😊"], max_size=500))
+def test_the_room_is_never_less_than_the_real_footer_needs(text: str) -> None:
+    assert len("\n" + SMS_FOOTER) <= FOOTER_ROOM
+    real = sms_segments(f"{text}\n{SMS_FOOTER}")
+    assert real.segments <= sms_segments_with_footer(text).segments
