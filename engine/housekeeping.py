@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from onward.engine.models import RUN_ACTIVE, WAITING_STEP_STATUSES, Run, Step
 from onward.engine.runs import complete, resume_due
+from onward.plans import SendWindow
 
 # A run whose last step went out this long ago, with nothing left to send, is complete:
 # long enough for late replies (APPLIED, journal answers) to still find it.
@@ -28,7 +29,7 @@ def complete_settled_runs(session: Session, now: datetime) -> int:
     return len(runs)
 
 
-def sweep(session: Session, now: datetime, default_window: str) -> dict[str, int]:
+def sweep(session: Session, now: datetime, default_window: SendWindow) -> dict[str, int]:
     return {
         "resumed": resume_due(session, now, default_window),
         "completed": complete_settled_runs(session, now),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from onward.engine.crisis import parse_crisis_lines_setting
 from onward.engine.errors import ConfigError
-from onward.plans import parse_window
+from onward.plans import DEFAULT_WINDOW, SendWindow, parse_window
 
 
 class Settings(BaseSettings):
@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = Field(None, alias="ONWARD_SMTP_URL")
     smtp_ca_file: str | None = Field(None, alias="ONWARD_SMTP_CA_FILE")
 
-    send_window: str = Field("09:00-20:00", alias="ONWARD_SEND_WINDOW")
+    # Parsed once, here: every part of onward gets the value, never the text.
+    send_window: Annotated[SendWindow, NoDecode] = Field(DEFAULT_WINDOW, alias="ONWARD_SEND_WINDOW")
 
     # Operational knobs beyond the contract's table.
     log_format: Literal["console", "json"] = Field("console", alias="ONWARD_LOG_FORMAT")
@@ -80,11 +81,10 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("send_window")
+    @field_validator("send_window", mode="before")
     @classmethod
-    def _window(cls, value: str) -> str:
-        parse_window(value)
-        return value
+    def _window(cls, value: object) -> object:
+        return parse_window(value) if isinstance(value, str) else value
 
     @field_validator("crisis_lines")
     @classmethod

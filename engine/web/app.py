@@ -202,7 +202,7 @@ def _normalised(message: InboundMessage) -> InboundMessage:
 def _apply_statuses(deps: WebDeps, statuses: list[DeliveryStatus]) -> None:
     with deps.inbox.sessions.begin() as session:
         for status in statuses:
-            apply_status(session, status, deps.clock.now(), deps.channels.by_medium.keys())
+            apply_status(session, status, deps.clock.now(), deps.channels.keys())
 
 
 def _unsubscribe(deps: WebDeps, token: str) -> bool:

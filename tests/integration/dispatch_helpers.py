@@ -36,9 +36,10 @@ from onward.engine.models import Delivery, Person, Step
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, require_latest
 from onward.engine.runs import start_run
+from onward.plans import DEFAULT_WINDOW
 
 PHONE = "+14155550100"  # San Francisco: America/Los_Angeles
-WINDOW = "09:00-20:00"
+WINDOW = DEFAULT_WINDOW
 
 
 class FlakyChannel:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from onward.engine.errors import ConfigError
 from onward.engine.settings import Settings, load_settings
+from onward.plans import DEFAULT_WINDOW, SendWindow
 
 TWILIO = {
     "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
@@ -19,7 +22,7 @@ def test_defaults_are_the_embedded_default() -> None:
     assert settings.database_url == "sqlite:///./onward.db"
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.public_url == "http://127.0.0.1:8000"
-    assert settings.send_window == "09:00-20:00"
+    assert settings.send_window == DEFAULT_WINDOW == SendWindow(time(9), time(20))
     assert settings.sms_channel_name == "console"
     assert settings.email_channel_name == "console"
 
@@ -82,4 +85,4 @@ def test_dotenv_file_in_the_working_directory_is_read(
         monkeypatch.delenv(f"ONWARD_{name.upper()}", raising=False)
     settings = load_settings()
     assert settings.port == 8123
-    assert settings.send_window == "08:00-21:00"
+    assert str(settings.send_window) == "08:00-21:00"
