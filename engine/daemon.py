@@ -7,63 +7,40 @@ earliest pending due time) and housekeeping. Everything it acts on is read from 
 from __future__ import annotations
 
 import gc
-import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, timedelta
+from datetime import UTC
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
-from onward.engine.channel_set import ChannelSet
-from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
-from onward.engine.dispatch.owed_replies import Replier
-from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.housekeeping import sweep
-from onward.engine.inbound.inbox import Inbox
-from onward.engine.inbound.router import Router
 from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
 from onward.engine.migrate import require_current
-from onward.engine.runtime import Runtime, router_config
+from onward.engine.runtime import Runtime
 from onward.engine.web.app import WebDeps, create_app
-from onward.engine.write_queue import InboundFirst
 
 log = get_logger("onward.daemon")
 HOUSEKEEPING_SECONDS = 60
 
 
 class Daemon:
-    def __init__(self, runtime: Runtime, channels: ChannelSet | None = None) -> None:
+    """The runtime's parts on a clock: ticks, wake-ups, housekeeping, and the web app."""
+
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        settings = runtime.settings
-        self.channels = channels or ChannelSet.from_settings(settings, clock=runtime.clock)
-        self.health = ChannelHealth()
-        self.inbox = Inbox(runtime.sessions, Router(router_config(settings)), runtime.clock)
-        self.inbound_first = InboundFirst()
-        self.replier = Replier(runtime.sessions, runtime.clock, self.channels, settings.public_url)
-        worker = f"{socket.gethostname()}:{os.getpid()}"
-        self.dispatcher = Dispatcher(
-            runtime.sessions,
-            runtime.clock,
-            self.channels.by_medium,
-            DispatchConfig(
-                worker_id=worker,
-                lease=timedelta(seconds=settings.lease_seconds),
-                batch=settings.claim_batch,
-                grace=settings.missed_grace,
-                default_window=settings.send_window,
-                public_url=settings.public_url,
-            ),
-            health=self.health,
-            before_batch=self.inbound_first.wait_turn,
-        )
+        self.channels = runtime.channels
+        self.health = runtime.health
+        self.inbox = runtime.inbox
+        self.inbound_first = runtime.inbound_first
+        self.replier = runtime.replier
+        self.dispatcher = runtime.dispatcher
         self.scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
         )
