@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 
 from onward.engine.errors import ConfigError
-from onward.engine.settings import Settings, load_settings
+from onward.engine.settings import Settings, load_settings, refuse_placeholder_credentials
 from onward.plans import DEFAULT_WINDOW, SendWindow
 
 TWILIO = {
@@ -86,3 +86,45 @@ def test_dotenv_file_in_the_working_directory_is_read(
     settings = load_settings()
     assert settings.port == 8123
     assert str(settings.send_window) == "08:00-21:00"
+
+
+# --- placeholder and too-short credentials are refused at start-up --------------------------
+
+GOOD_SECRETS = {
+    **TWILIO,
+    "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
+    "SENDGRID_API_KEY": "SG.abcdefghijklmnop.qrstuvwxyz0123456789",
+    "ONWARD_EMAIL_FROM": "onward@example.org",
+    "ONWARD_INBOUND_EMAIL_USER": "parse",
+    "ONWARD_INBOUND_EMAIL_PASSWORD": "a-long-random-phrase-9",
+    "ONWARD_DATABASE_URL": "postgresql+psycopg://onward:9f8e7d6c5b4a@db:5432/onward",
+}
+
+
+def test_real_looking_credentials_pass() -> None:
+    refuse_placeholder_credentials(load_settings(GOOD_SECRETS))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TWILIO_AUTH_TOKEN", "CHANGE-ME"),
+        ("TWILIO_AUTH_TOKEN", "change_me_please_0123456789abcdef"),
+        ("TWILIO_AUTH_TOKEN", "short-token"),
+        ("TWILIO_AUTH_TOKEN", "x" * 32),
+        ("ONWARD_INBOUND_EMAIL_PASSWORD", "CHANGE-ME"),
+        ("ONWARD_INBOUND_EMAIL_PASSWORD", "password"),
+        ("ONWARD_INBOUND_EMAIL_PASSWORD", "hunter2"),
+        ("SENDGRID_API_KEY", "CHANGE-ME"),
+        ("SENDGRID_API_KEY", "SG.x"),
+        ("TWILIO_ACCOUNT_SID", "CHANGE-ME"),
+        ("ONWARD_DATABASE_URL", "postgresql+psycopg://onward:CHANGE-ME@postgres:5432/onward"),
+    ],
+)
+def test_placeholders_and_short_secrets_are_refused_in_one_line(variable: str, value: str) -> None:
+    settings = load_settings({**GOOD_SECRETS, variable: value})
+    with pytest.raises(ConfigError) as caught:
+        refuse_placeholder_credentials(settings)
+    message = str(caught.value)
+    assert variable in message and "\n" not in message
+    assert value not in message  # the value itself is never printed
