@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC
 
-import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -24,7 +23,10 @@ from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
 from onward.engine.migrate import require_current
 from onward.engine.runtime import Runtime
+from onward.engine.settings import refuse_placeholder_credentials
+from onward.engine.web.admission import connection_ceiling
 from onward.engine.web.app import WebDeps, create_app
+from onward.engine.web.server import bind_listener, serve_http
 
 log = get_logger("onward.daemon")
 HOUSEKEEPING_SECONDS = 60
@@ -162,7 +164,15 @@ class Daemon:
 def serve(runtime: Runtime) -> None:
     settings = runtime.settings
     configure_logging(settings.log_format, settings.log_level)
-    require_current(runtime.engine)
+    refuse_placeholder_credentials(settings)
+    # The port first: if it is taken, say so in one line before anything starts.
+    listener = bind_listener(settings.host, settings.port)
+    try:
+        require_current(runtime.engine)
+    except BaseException:
+        listener.close()
+        raise
+    ceiling = connection_ceiling(settings.max_connections)
     daemon = Daemon(runtime)
     # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; with these handlers in place
     # that ends in our cleanup below and exit status 0 instead of death by signal.
@@ -175,19 +185,14 @@ def serve(runtime: Runtime) -> None:
         database=_safe_url(settings.database_url),
         sms=settings.sms_channel_name,
         email=settings.email_channel_name,
+        max_connections=ceiling,
     )
     app = daemon.app(with_scheduler=True)
     # What is loaded by now (modules, settings, the app) lives as long as the process: the
     # collector need not scan it again on every full collection (5% of a drain's time).
     gc.freeze()
     try:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            timeout_graceful_shutdown=5,
-        )
+        serve_http(app, settings, listener, ceiling)
     finally:
         daemon.stop_scheduler()
         runtime.close()

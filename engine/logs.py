@@ -30,6 +30,7 @@ _PRIVATE_FIELDS = ("body", "text", "reply", "subject", "answer")
 # Identical records within this many seconds are counted, not written.
 REPEAT_WINDOW_SECONDS = 10.0
 _REMEMBERED_KINDS = 256
+_NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+(?:\.\d+)?")
 # Libraries' chatter (migrations, HTTP clients) only when it matters.
 _NOISY = (
     "alembic",
@@ -101,12 +102,16 @@ class Repeats(logging.Filter):
 
 
 def _message_of(record: logging.LogRecord) -> str:
+    """What makes two records the same: their text, numbers and addresses left out (asyncio
+    puts a timer's due time and a socket's file number in each of its messages)."""
     if isinstance(record.msg, dict):  # one of onward's own: its event name and fields
-        return repr(sorted((k, repr(v)) for k, v in record.msg.items() if k != "timestamp"))
-    try:
-        return record.getMessage()
-    except (TypeError, ValueError):  # arguments that do not fit the format: logging says so
-        return str(record.msg)
+        text = repr(sorted((k, repr(v)) for k, v in record.msg.items() if k != "timestamp"))
+    else:
+        try:
+            text = record.getMessage()
+        except (TypeError, ValueError):  # arguments that do not fit the format
+            text = str(record.msg)
+    return _NUMBERS.sub("#", text)
 
 
 def _add_field(record: logging.LogRecord, name: str, value: object) -> None:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     crisis_lines: str | None = Field(None, alias="ONWARD_CRISIS_LINES")
     db_pool_size: int = Field(5, alias="ONWARD_DB_POOL_SIZE", ge=1)
     db_statement_timeout_ms: int = Field(15000, alias="ONWARD_DB_STATEMENT_TIMEOUT_MS", ge=0)
+    # Server limits (README, "Server limits"): a stalled client cannot hold the daemon.
+    body_timeout_seconds: float = Field(10.0, alias="ONWARD_BODY_TIMEOUT_SECONDS", gt=0)
+    keepalive_seconds: int = Field(5, alias="ONWARD_KEEPALIVE_SECONDS", ge=1)
+    max_connections: int = Field(1000, alias="ONWARD_MAX_CONNECTIONS", ge=16)
 
     @field_validator("database_url")
     @classmethod

@@ -39,7 +39,7 @@ from onward.engine.phones import InvalidPhoneNumber, normalize_phone
 from onward.engine.settings import Settings
 from onward.engine.unsubscribe import read_token
 from onward.engine.web.coalesce import Coalesced
-from onward.engine.web.request import BodyTooLarge, as_webhook
+from onward.engine.web.request import BodyTooLarge, BodyTooSlow, ClientGone, as_webhook
 from onward.engine.write_queue import InboundFirst, concurrent_writers
 
 log = get_logger("onward.web")
@@ -101,7 +101,9 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
         # An email post may carry a reply with its history; it gets more room than an SMS.
         limit = settings.max_email_bytes if kind == "inbound" else settings.max_body_bytes
         try:
-            hook = await as_webhook(request, settings.public_url, limit)
+            hook = await as_webhook(
+                request, settings.public_url, limit, settings.body_timeout_seconds
+            )
             if kind in STATUS_KINDS:
                 statuses = channel.parse_status(hook)
                 await run_in_threadpool(_apply_statuses, deps, statuses)
@@ -116,6 +118,11 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             )
         except BodyTooLarge as exc:
             return _problem(413, str(exc))
+        except BodyTooSlow as exc:
+            # What was sent of the body is still on the wire: this connection cannot go on.
+            return _problem(408, str(exc), headers={"Connection": "close"})
+        except ClientGone:
+            return Response(status_code=400)  # nobody is there to read it
         except WebhookRejected as exc:
             log.warning(
                 "webhook refused", channel=name, kind=kind, status=exc.status, reason=str(exc)
