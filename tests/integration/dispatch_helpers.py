@@ -104,7 +104,7 @@ class FlakyChannel:
 
 
 def console() -> ConsoleChannel:
-    return ConsoleChannel(ChannelContext(output=io.StringIO()))
+    return ConsoleChannel(ChannelContext(output=io.StringIO()), keep_sent=True)
 
 
 @dataclass

@@ -80,7 +80,7 @@ def rig(
     db_engine: Engine, clock: FakeClock
 ) -> Iterator[tuple[TestClient, PostboxChannel, Runtime]]:
     postbox = PostboxChannel()
-    console = ConsoleChannel()
+    console = ConsoleChannel(keep_sent=True)
     console.output = io.StringIO()  # type: ignore[attr-defined]
     channels = ChannelSet({"sms": ("console", console), "email": ("postbox", postbox)})
     settings = load_settings({"ONWARD_DATABASE_URL": engine_url(db_engine)})
@@ -163,7 +163,7 @@ class MailDaemon:
 
 @pytest.fixture
 def mail(db_engine: Engine, clock: FakeClock) -> Iterator[MailDaemon]:
-    postbox, console = PostboxChannel(), ConsoleChannel()
+    postbox, console = PostboxChannel(), ConsoleChannel(keep_sent=True)
     console.output = io.StringIO()  # type: ignore[attr-defined]
     channels = ChannelSet({"sms": ("console", console), "email": ("postbox", postbox)})
     settings = load_settings({"ONWARD_DATABASE_URL": engine_url(db_engine)})
