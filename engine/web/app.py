@@ -39,6 +39,7 @@ from onward.engine.phones import InvalidPhoneNumber, normalize_phone
 from onward.engine.settings import Settings
 from onward.engine.unsubscribe import read_token
 from onward.engine.web.coalesce import Coalesced
+from onward.engine.web.fields import clean_inbound, clean_statuses, is_junk
 from onward.engine.web.request import BodyTooLarge, BodyTooSlow, ClientGone, as_webhook
 from onward.engine.write_queue import InboundFirst, concurrent_writers
 
@@ -105,10 +106,10 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
                 request, settings.public_url, limit, settings.body_timeout_seconds
             )
             if kind in STATUS_KINDS:
-                statuses = channel.parse_status(hook)
+                statuses = clean_statuses(channel.parse_status(hook))
                 await run_in_threadpool(_apply_statuses, deps, statuses)
                 return Response(status_code=204)
-            message = _normalised(channel.parse_inbound(hook))
+            message = _normalised(clean_inbound(channel.parse_inbound(hook)))
             # Providers give up after about 15 s (Twilio) and retry: answer 503 well before that
             # rather than late. The work goes on in its thread; storing first makes the retry safe.
             inline = getattr(channel, "replies_inline", True)
@@ -153,6 +154,8 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
 
     async def unsubscribe(request: Request) -> Response:
         token = request.path_params["token"]
+        if is_junk(token):
+            return HTMLResponse("<p>This unsubscribe link is not valid.</p>", status_code=404)
         if request.method == "GET":
             # Link checkers fetch URLs: a GET only shows the button (RFC 8058 one-click is POST).
             return HTMLResponse(_unsubscribe_page(token))
