@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import Select, bindparam, delete, or_, select
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from onward.engine.db import ERASED
 from onward.engine.errors import NotFound
 from onward.engine.models import (
     Delivery,
@@ -142,11 +143,44 @@ def sendable_medium(person: Person) -> str | None:
     return None
 
 
+def claim_messages(session: Session, person: Person, address: str) -> None:
+    """What `address` wrote before it was linked to the person is theirs too (and FORGET's)."""
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.sender == address, InboundMessage.person_id.is_(None))
+        .values(person_id=person.id)
+    )
+
+
+def addresses_used(session: Session, person: Person) -> set[str]:
+    """Every address the person wrote from or was written to, former ones included."""
+    used = {a for a in (person.phone, person.email) if a}
+    used.update(
+        session.scalars(
+            select(InboundMessage.sender).where(InboundMessage.person_id == person.id).distinct()
+        )
+    )
+    used.update(
+        session.scalars(
+            select(Delivery.address)
+            .where(Delivery.person_id == person.id, Delivery.address.is_not(None))
+            .distinct()
+        )
+    )
+    return used
+
+
 def forget(session: Session, person: Person) -> None:
-    """Erase every row that names the person, in the caller's one transaction."""
+    """Erase every row that names the person, in the caller's one transaction.
+
+    Messages go by every address the person used, not only by their name on the row: one
+    written before its address was linked to them may not carry it. On SQLite the erased
+    content is overwritten in the file and the WAL is emptied after the commit (engine/db.py).
+    """
     run_ids = select(Run.id).where(Run.person_id == person.id)
     step_ids = select(Step.id).where(Step.run_id.in_(run_ids))
-    addresses = [a for a in (person.phone, person.email) if a]
+    addresses = sorted(addresses_used(session, person))
+    session.info[ERASED] = True
     session.execute(delete(JournalEntry).where(JournalEntry.person_id == person.id))
     session.execute(
         delete(Delivery).where(or_(Delivery.person_id == person.id, Delivery.step_id.in_(step_ids)))
@@ -167,3 +201,4 @@ def forget(session: Session, person: Person) -> None:
 def forget_address(session: Session, address: str) -> None:
     """Erase what a stranger (someone with no person row) wrote from `address`."""
     session.execute(delete(InboundMessage).where(InboundMessage.sender == address))
+    session.info[ERASED] = True

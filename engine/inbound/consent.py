@@ -92,6 +92,7 @@ class PersonCommands:
             return replies.email_taken()
         if person.email != address:
             person.email, person.email_status = address, people.UNCONFIRMED
+            people.claim_messages(session, person, address)
         person.preferred_medium, person.updated_at = "email", now
         return replies.email_added(address, self.config.email_address)
 
