@@ -37,6 +37,8 @@ class Person(Base):
     preferred_medium: Mapped[str] = mapped_column(String(8), default="sms")
     send_window: Mapped[str | None] = mapped_column(String(16))  # the operator's override
     forget_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A random value per person that every link onward sends carries (engine/unsubscribe.py).
+    link_key: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 from zoneinfo import available_timezones
@@ -110,6 +111,7 @@ def _insert_person(
             email_status=ACTIVE if verified else UNCONFIRMED,
         )
     person.sms_status = ACTIVE
+    person.link_key = secrets.token_urlsafe(16)
     person.created_at = person.updated_at = now
     session.add(person)
     session.flush()
