@@ -27,9 +27,12 @@ from onward.engine.phones import (
     normalize_phone,
     region_for_phone,
     timezone_for_phone,
+    zone_is_known,
 )
 
 ACTIVE, OPTED_OUT, UNCONFIRMED, INVALID = "active", "opted_out", "unconfirmed", "invalid"
+# timezone_source of someone whose zone is a guess worth asking about, until they are asked.
+TZ_TO_ASK, TZ_ASKED = "ask", "asked"
 _ZONES_BY_LOWER = {name.lower(): name for name in available_timezones()}
 
 
@@ -96,7 +99,8 @@ def _insert_person(
         person = Person(
             phone=address,
             timezone=timezone_for_phone(address),
-            timezone_source="phone",
+            # A number the phone metadata cannot place: its country's zone, and a question.
+            timezone_source="phone" if zone_is_known(address) else TZ_TO_ASK,
             country=region_for_phone(address),
             preferred_medium="sms",
             email_status=UNCONFIRMED,

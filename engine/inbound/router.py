@@ -93,6 +93,9 @@ class Router(PersonCommands, RejectedCommand):
         ):
             people.set_status(person, "email", people.ACTIVE, now)  # they wrote from it
         reply = self._act(session, person, command, message, now)
+        if reply and person is not None and person.timezone_source == people.TZ_TO_ASK:
+            reply = f"{reply}\n{replies.timezone_question()}"
+            person.timezone_source = people.TZ_ASKED
         erased = isinstance(command, c.Forget | c.ForgetConfirm) and reply == replies.forgotten()
         return Outcome(reply, command.name, None if erased or person is None else person.id, erased)
 

@@ -35,7 +35,7 @@ from onward.engine.logs import get_logger
 from onward.engine.metrics import REGISTRY, SCHEMA_CURRENT
 from onward.engine.migrate import current_revision, head_revision
 from onward.engine.models import Person
-from onward.engine.phones import InvalidPhoneNumber, normalize_phone
+from onward.engine.phones import InvalidPhoneNumber, NotAPhoneNumber, sender_number
 from onward.engine.settings import Settings
 from onward.engine.unsubscribe import read_token
 from onward.engine.web.coalesce import Coalesced
@@ -109,7 +109,17 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
                 statuses = clean_statuses(channel.parse_status(hook))
                 await run_in_threadpool(_apply_statuses, deps, statuses)
                 return Response(status_code=204)
-            message = _normalised(clean_inbound(channel.parse_inbound(hook)))
+            message = clean_inbound(channel.parse_inbound(hook))
+            try:
+                message = _normalised(message)
+            except NotAPhoneNumber as exc:
+                # Delivered by the provider, so kept; but there is nobody to answer.
+                log.warning("message from no phone number kept", channel=name, reason=str(exc))
+                await to_thread.run_sync(
+                    deps.inbox.keep, message, str(exc), limiter=inbound_threads
+                )
+                content_type, payload = channel.reply_response(None)
+                return Response(payload, media_type=content_type)
             # Providers give up after about 15 s (Twilio) and retry: answer 503 well before that
             # rather than late. The work goes on in its thread; storing first makes the retry safe.
             inline = getattr(channel, "replies_inline", True)
@@ -205,7 +215,7 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
 def _normalised(message: InboundMessage) -> InboundMessage:
     """Senders become E.164 numbers or lower-case addresses, the way people rows store them."""
     if message.medium == "sms":
-        return replace(message, sender=normalize_phone(message.sender))
+        return replace(message, sender=sender_number(message.sender))
     return replace(message, sender=message.sender.strip().lower())
 
 
