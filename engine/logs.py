@@ -71,8 +71,9 @@ def _foreign_logger_name(
 
 
 class Repeats(logging.Filter):
-    """Writes the first of identical records (same logger, level and message), counts the rest
-    for `window` seconds, and adds that count (`repeated`) to the next one written after."""
+    """Writes the first of identical warnings and errors (same logger, level and message),
+    counts the rest for `window` seconds, and adds that count (`repeated`) to the next one
+    written after. Information records all go through: they are not what floods."""
 
     def __init__(
         self, window: float = REPEAT_WINDOW_SECONDS, monotonic: Callable[[], float] = time.monotonic
@@ -84,6 +85,8 @@ class Repeats(logging.Filter):
         self._seen: OrderedDict[tuple[str, int, str], list[float | int]] = OrderedDict()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
         key = (record.name, record.levelno, _message_of(record))
         now = self.monotonic()
         with self._lock:
