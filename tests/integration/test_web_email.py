@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from onward.channels import (
     DeliveryStatus,
     InboundMessage,
+    Medium,
     OutboundMessage,
     SendResult,
     WebhookRejected,
@@ -40,7 +41,7 @@ class PostboxChannel:
     """A real in-process email channel: multipart in, sends recorded, no inline replies."""
 
     name = "postbox"
-    medium = "email"
+    medium: Medium = "email"
     max_body = 1_000_000
     rate_per_sec = 100.0
     requires: tuple[str, ...] = ()
