@@ -26,6 +26,7 @@ from onward.engine.models import Person, Run, Step
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, require_latest
 from onward.engine.runs import start_run
+from onward.plans import SendWindow
 
 ALWAYS_OPEN = "00:00-24:00"  # so the send window never moves a step the benchmark made due
 RUN_CHUNK = 500
@@ -50,7 +51,7 @@ def build_runs(engine: Engine, runs: int, area: str = "415", first: int = 0) -> 
             for n in range(start, min(start + RUN_CHUNK, first + runs)):
                 person = create_person(session, "sms", phone(area, n), now)
                 person.send_window = ALWAYS_OPEN
-                start_run(session, person, version, f"Company {n}", "Engineer", now, ALWAYS_OPEN)
+                start_run(session, person, version, f"Company {n}", "Engineer", now, SendWindow.ANY)
 
 
 def postpone_all(engine: Engine, days: int = 30) -> int:

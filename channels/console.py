@@ -29,11 +29,12 @@ _FIELDS = frozenset({"from", "to", "body", "subject"})
 
 
 class ConsoleChannel:
-    """Prints each nudge, framed, and keeps it in ``outbox``; serves sms and email alike.
+    """Prints each nudge, framed; serves sms and email alike.
 
     The embedded default's channel, and the in-memory double tests use: a real implementation
     of the protocol with no provider behind it. Sends never fail for a provider's reasons, so
-    every delivery is ``delivered`` at once.
+    every delivery is ``delivered`` at once. With ``keep_sent`` (tests) it also keeps each
+    message in ``outbox``; a daemon does not, or it would grow with every nudge it sends.
     """
 
     name = "console"
@@ -43,9 +44,10 @@ class ConsoleChannel:
     rate_per_sec = 1000.0
     requires: tuple[str, ...] = ()
 
-    def __init__(self, context: ChannelContext | None = None) -> None:
+    def __init__(self, context: ChannelContext | None = None, *, keep_sent: bool = False) -> None:
         context = context or ChannelContext()
         self.medium = context.medium or "sms"
+        self.keep_sent = keep_sent
         self.outbox: list[OutboundMessage] = []
         # Kept unresolved so a stream swapped into sys.stdout later (pytest's capsys) is used.
         self._output: TextIO | None = context.output
@@ -66,7 +68,8 @@ class ConsoleChannel:
             output = self._output or sys.stdout
             output.write(frame)
             output.flush()
-            self.outbox.append(message)
+            if self.keep_sent:
+                self.outbox.append(message)
         return SendResult(provider_id=f"console-{uuid.uuid4().hex}", status="delivered")
 
     def parse_inbound(self, request: WebhookRequest) -> InboundMessage:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -26,10 +26,22 @@ def channel_settings(settings: Settings) -> dict[str, object]:
 
 
 @dataclass
-class ChannelSet:
-    """Which channel carries each medium; the web app also finds channels by name."""
+class ChannelSet(Mapping[str, tuple[str, Channel]]):
+    """The one channel map: medium -> (channel name, channel); the web app also finds by name.
+
+    It is a Mapping, so the dispatcher, the owed replies and the web edge all take this value.
+    """
 
     by_medium: dict[str, tuple[str, Channel]]
+
+    def __getitem__(self, medium: str) -> tuple[str, Channel]:
+        return self.by_medium[medium]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.by_medium)
+
+    def __len__(self) -> int:
+        return len(self.by_medium)
 
     @classmethod
     def from_settings(
@@ -51,13 +63,13 @@ class ChannelSet:
         return cls(by_medium)
 
     def by_name(self, name: str, medium: str | None = None) -> Channel | None:
-        for channel_medium, (channel_name, channel) in self.by_medium.items():
+        for channel_medium, (channel_name, channel) in self.items():
             if channel_name == name and (medium is None or medium == channel_medium):
                 return channel
         return None
 
     def names(self) -> list[str]:
-        return sorted({name for name, _channel in self.by_medium.values()})
+        return sorted({name for name, _channel in self.values()})
 
 
 def channel_context(

@@ -24,6 +24,7 @@ from onward.engine.phones import region_for_phone, timezone_for_phone
 from onward.engine.plan_store import add_plan, default_version, parsed
 from onward.engine.schedule import expand_run, window_for
 from onward.engine.suppression import is_suppressed
+from onward.plans import SendWindow
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def enrol(
     source_label: str,
     welcome: PlanVersion,
     now: datetime,
-    default_window: str,
+    default_window: SendWindow,
 ) -> Enrolled:
     """One new person from a checked row, with their consent on the ledger and their welcome
     queued; `source_label` names the file the consent came in."""

@@ -19,7 +19,7 @@ from onward.engine.disclosures import (
 )
 from onward.engine.models import Person
 from onward.engine.render import StepFacts, render_facts, step_source
-from onward.plans import Plan
+from onward.plans import Plan, SendWindow
 from onward.plans.keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, WHOLE_MESSAGE
 
 HELP_KEYWORDS = tuple(word for word, intent in WHOLE_MESSAGE.items() if intent == "help")
@@ -31,14 +31,14 @@ SAMPLE = {"company": "Acme", "role": "Data Analyst", "timezone": "America/New_Yo
 class PackInputs:
     program: str  # the operator's name, as HELP gives it
     help_text: str | None  # the operator's own HELP answer, if set
-    default_window: str
+    default_window: SendWindow
     privacy_policy_url: str | None
     keywords: tuple[str, ...]  # every word that starts a plan
 
 
 def build(plan: Plan, inputs: PackInputs, now: datetime) -> dict[str, Any]:
     how_often = frequency(plan)
-    window = _window_text(plan) or inputs.default_window
+    window = str(plan.window or inputs.default_window)
     pack: dict[str, Any] = {
         "program": inputs.program,
         "plan": plan.name,
@@ -80,13 +80,6 @@ def build(plan: Plan, inputs: PackInputs, now: datetime) -> dict[str, Any]:
         "missing": [] if inputs.privacy_policy_url else ["ONWARD_PRIVACY_POLICY_URL"],
     }
     return pack
-
-
-def _window_text(plan: Plan) -> str | None:
-    if plan.window is None:
-        return None
-    end = plan.window.end.strftime("%H:%M") if plan.window.end is not None else "24:00"
-    return f"{plan.window.start.strftime('%H:%M')}-{end}"
 
 
 def sample_messages(plan: Plan, now: datetime) -> list[dict[str, str]]:

@@ -7,67 +7,44 @@ earliest pending due time) and housekeeping. Everything it acts on is read from 
 from __future__ import annotations
 
 import gc
-import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, timedelta
+from datetime import UTC
 
-import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
-from onward.engine.channel_set import ChannelSet
-from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
-from onward.engine.dispatch.owed_replies import Replier
-from onward.engine.dispatch.pacing import ChannelHealth
-from onward.engine.escalation import Notifier, nobody_on_call
+from onward.engine.escalation import nobody_on_call
 from onward.engine.housekeeping import sweep
-from onward.engine.inbound.inbox import Inbox
-from onward.engine.inbound.router import Router
 from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
 from onward.engine.migrate import require_current
-from onward.engine.runtime import Runtime, router_config
+from onward.engine.runtime import Runtime
+from onward.engine.settings import refuse_placeholder_credentials
+from onward.engine.web.admission import connection_ceiling
 from onward.engine.web.app import WebDeps, create_app
-from onward.engine.write_queue import InboundFirst
+from onward.engine.web.server import bind_listener, serve_http
 
 log = get_logger("onward.daemon")
 HOUSEKEEPING_SECONDS = 60
 
 
 class Daemon:
-    def __init__(self, runtime: Runtime, channels: ChannelSet | None = None) -> None:
+    """The runtime's parts on a clock: ticks, wake-ups, housekeeping, and the web app."""
+
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        settings = runtime.settings
-        self.channels = channels or ChannelSet.from_settings(settings, clock=runtime.clock)
-        self.health = ChannelHealth()
-        self.inbox = Inbox(runtime.sessions, Router(router_config(settings)), runtime.clock)
-        self.inbound_first = InboundFirst()
-        self.replier = Replier(runtime.sessions, runtime.clock, self.channels, settings.public_url)
-        self.notifier = Notifier.from_settings(
-            settings, runtime.sessions, runtime.clock, self.channels.by_medium
-        )
-        worker = f"{socket.gethostname()}:{os.getpid()}"
-        self.dispatcher = Dispatcher(
-            runtime.sessions,
-            runtime.clock,
-            self.channels.by_medium,
-            DispatchConfig(
-                worker_id=worker,
-                lease=timedelta(seconds=settings.lease_seconds),
-                batch=settings.claim_batch,
-                grace=settings.missed_grace,
-                default_window=settings.send_window,
-                public_url=settings.public_url,
-            ),
-            health=self.health,
-            before_batch=self.inbound_first.wait_turn,
-        )
+        self.channels = runtime.channels
+        self.health = runtime.health
+        self.inbox = runtime.inbox
+        self.inbound_first = runtime.inbound_first
+        self.replier = runtime.replier
+        self.dispatcher = runtime.dispatcher
+        self.notifier = runtime.notifier
         self.scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
         )
@@ -203,7 +180,15 @@ class Daemon:
 def serve(runtime: Runtime) -> None:
     settings = runtime.settings
     configure_logging(settings.log_format, settings.log_level)
-    require_current(runtime.engine)
+    refuse_placeholder_credentials(settings)
+    # The port first: if it is taken, say so in one line before anything starts.
+    listener = bind_listener(settings.host, settings.port)
+    try:
+        require_current(runtime.engine)
+    except BaseException:
+        listener.close()
+        raise
+    ceiling = connection_ceiling(settings.max_connections)
     daemon = Daemon(runtime)
     # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; with these handlers in place
     # that ends in our cleanup below and exit status 0 instead of death by signal.
@@ -216,6 +201,7 @@ def serve(runtime: Runtime) -> None:
         database=_safe_url(settings.database_url),
         sms=settings.sms_channel_name,
         email=settings.email_channel_name,
+        max_connections=ceiling,
     )
     warning = nobody_on_call(settings)
     if warning:
@@ -225,13 +211,7 @@ def serve(runtime: Runtime) -> None:
     # collector need not scan it again on every full collection (5% of a drain's time).
     gc.freeze()
     try:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            timeout_graceful_shutdown=5,
-        )
+        serve_http(app, settings, listener, ceiling)
     finally:
         daemon.stop_scheduler()
         runtime.close()

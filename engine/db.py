@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +31,9 @@ NAMING_CONVENTION = {
 # SQLite: how long a transaction may wait for the write lock, and how often it asks for it.
 BUSY_TIMEOUT_MS = 30_000
 BUSY_POLL_S = 0.0005
+# Set on a session whose transaction erased someone (engine/people.py): checkpoint after it.
+ERASED = "onward_erased"
+ERASURE_CHECKPOINT_WAIT_MS = 5_000
 # An execution option for a connection that only reads: on SQLite it begins without asking
 # for the write lock (WAL readers never wait for the writer, nor it for them).
 READ_ONLY = {"onward_read_only": True}
@@ -114,6 +118,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted content is overwritten, not left in free pages: FORGET must mean it.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -154,7 +160,38 @@ def _begin_immediate(conn: Any) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    if engine.dialect.name == "sqlite":
+        event.listen(factory, "after_commit", _checkpoint_after_erasure)
+    return factory
+
+
+def _checkpoint_after_erasure(session: Session) -> None:
+    """After a commit that erased someone: copy the WAL into the file and empty it, so the
+    erased words no longer sit in earlier frames of the `-wal` file.
+
+    In a thread of its own: the caller may still hold a read transaction (an outer session)
+    whose snapshot the checkpoint has to wait out.
+    """
+    if not session.info.pop(ERASED, False):
+        return
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    threading.Thread(target=checkpoint_wal, args=(engine,), name="onward-erasure").start()
+
+
+def checkpoint_wal(engine: Engine) -> bool:
+    """PRAGMA wal_checkpoint(TRUNCATE), waiting a little for readers; True when it emptied."""
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        assert driver is not None
+        driver.execute(f"PRAGMA busy_timeout = {ERASURE_CHECKPOINT_WAIT_MS}")
+        busy, _frames, _copied = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return not busy
+    finally:
+        raw.close()
 
 
 @contextmanager

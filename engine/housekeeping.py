@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from onward.engine.models import RUN_ACTIVE, WAITING_STEP_STATUSES, Run, Step
 from onward.engine.retention import erase_idle
 from onward.engine.runs import complete, resume_due
+from onward.plans import SendWindow
 
 # A run whose last step went out this long ago, with nothing left to send, is complete:
 # long enough for late replies (APPLIED, journal answers) to still find it.
@@ -31,7 +32,7 @@ def complete_settled_runs(session: Session, now: datetime) -> int:
 
 
 def sweep(
-    session: Session, now: datetime, default_window: str, retention_days: int = 0
+    session: Session, now: datetime, default_window: SendWindow, retention_days: int = 0
 ) -> dict[str, int]:
     return {
         "resumed": resume_due(session, now, default_window),

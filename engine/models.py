@@ -43,6 +43,8 @@ class Person(Base):
     # When a message to them last said how to stop, per medium (render.with_footer).
     sms_footer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_footer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A random value per person that every link onward sends carries (engine/unsubscribe.py).
+    link_key: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Indexed for retention: who has not been touched for ONWARD_RETENTION_DAYS.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

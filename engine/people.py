@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import Select, bindparam, delete, or_, select
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onward.engine import consent_ledger
+from onward.engine.db import ERASED
 from onward.engine.errors import NotFound
 from onward.engine.models import (
     Delivery,
@@ -27,10 +29,13 @@ from onward.engine.phones import (
     normalize_phone,
     region_for_phone,
     timezone_for_phone,
+    zone_is_known,
 )
 from onward.engine.suppression import suppress
 
 ACTIVE, OPTED_OUT, UNCONFIRMED, INVALID = "active", "opted_out", "unconfirmed", "invalid"
+# timezone_source of someone whose zone is a guess worth asking about, until they are asked.
+TZ_TO_ASK, TZ_ASKED = "ask", "asked"
 _ZONES_BY_LOWER = {name.lower(): name for name in available_timezones()}
 
 
@@ -97,7 +102,8 @@ def _insert_person(
         person = Person(
             phone=address,
             timezone=timezone_for_phone(address),
-            timezone_source="phone",
+            # A number the phone metadata cannot place: its country's zone, and a question.
+            timezone_source="phone" if zone_is_known(address) else TZ_TO_ASK,
             country=region_for_phone(address),
             preferred_medium="sms",
             email_status=UNCONFIRMED,
@@ -113,6 +119,7 @@ def _insert_person(
             email_status=ACTIVE if verified else UNCONFIRMED,
             sms_status=ACTIVE,
         )
+    person.link_key = secrets.token_urlsafe(16)
     person.created_at = person.updated_at = now
     session.add(person)
     session.flush()
@@ -139,11 +146,44 @@ def sendable_medium(person: Person) -> str | None:
     return None
 
 
+def claim_messages(session: Session, person: Person, address: str) -> None:
+    """What `address` wrote before it was linked to the person is theirs too (and FORGET's)."""
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.sender == address, InboundMessage.person_id.is_(None))
+        .values(person_id=person.id)
+    )
+
+
+def addresses_used(session: Session, person: Person) -> set[str]:
+    """Every address the person wrote from or was written to, former ones included."""
+    used = {a for a in (person.phone, person.email) if a}
+    used.update(
+        session.scalars(
+            select(InboundMessage.sender).where(InboundMessage.person_id == person.id).distinct()
+        )
+    )
+    used.update(
+        session.scalars(
+            select(Delivery.address)
+            .where(Delivery.person_id == person.id, Delivery.address.is_not(None))
+            .distinct()
+        )
+    )
+    return used
+
+
 def forget(session: Session, person: Person) -> None:
-    """Erase every row that names the person, in the caller's one transaction."""
+    """Erase every row that names the person, in the caller's one transaction.
+
+    Messages go by every address the person used, not only by their name on the row: one
+    written before its address was linked to them may not carry it. On SQLite the erased
+    content is overwritten in the file and the WAL is emptied after the commit (engine/db.py).
+    """
     run_ids = select(Run.id).where(Run.person_id == person.id)
     step_ids = select(Step.id).where(Step.run_id.in_(run_ids))
-    addresses = [a for a in (person.phone, person.email) if a]
+    addresses = sorted(addresses_used(session, person))
+    session.info[ERASED] = True
     session.execute(delete(JournalEntry).where(JournalEntry.person_id == person.id))
     session.execute(
         delete(Delivery).where(or_(Delivery.person_id == person.id, Delivery.step_id.in_(step_ids)))
@@ -173,3 +213,4 @@ def forget_address(session: Session, address: str) -> None:
     session.execute(delete(InboundMessage).where(InboundMessage.sender == address))
     suppress(session, [address])
     session.execute(delete(Escalation).where(Escalation.person_address == address))
+    session.info[ERASED] = True

@@ -90,11 +90,19 @@ _PARSE_REASONS = {
     phonenumbers.NumberParseException.TOO_LONG: "too long",
 }
 _UNKNOWN_ZONE = "Etc/Unknown"
+# Short codes are 3 to 8 digits (US 5-6, UK 5, FR 5, DE 4-5, IN up to 8).
+_SHORT_CODE_DIGITS = 8
+_SHORTEST_NUMBER = 7
 _UNKNOWN_REGIONS = frozenset({"ZZ", "001"})  # phonenumbers' "no region" and "non-geographic"
 
 
 class InvalidPhoneNumber(ValueError):
     """Not a phone number onward can text."""
+
+
+class NotAPhoneNumber(InvalidPhoneNumber):
+    """A sender that is no phone number at all (a short code, a name): its message is kept,
+    with this reason, but there is nobody to answer."""
 
 
 def normalize_phone(raw: str, default_region: str | None = None) -> str:
@@ -108,15 +116,61 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def sender_number(raw: str) -> str:
+    """The E.164 form of a number a provider delivered a message from.
+
+    Laxer than `normalize_phone`: the phone metadata lags behind the numbers carriers hand out
+    (and calls whole ranges invalid), but a provider that delivered the message knows better.
+    Any number of a possible length for its country is kept; anything else raises
+    NotAPhoneNumber with what it is (a short code, an alphanumeric sender).
+    """
+    text = raw.strip()
+    if not text:
+        raise NotAPhoneNumber("the sender is empty")
+    if not any(char.isdigit() for char in text):
+        raise NotAPhoneNumber(f"{text!r} is an alphanumeric sender, not a phone number")
+    if not text.startswith("+") and text.isdigit() and len(text) <= _SHORT_CODE_DIGITS:
+        raise NotAPhoneNumber(f"{text!r} is a short code, not a phone number")
+    if any(char.isalpha() for char in text):
+        raise NotAPhoneNumber(f"{text!r} is an alphanumeric sender, not a phone number")
+    try:
+        number = _parse(text, None)
+    except InvalidPhoneNumber as exc:
+        raise NotAPhoneNumber(str(exc)) from None
+    if not phonenumbers.is_possible_number(number):
+        short = len(phonenumbers.national_significant_number(number)) < _SHORTEST_NUMBER
+        reason = "too short" if short else "of no possible length"
+        raise NotAPhoneNumber(f"{text!r} is not a phone number ({reason})")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def region_for_phone(e164: str) -> str | None:
-    """The ISO country code of a number ("US", "GB"), or None for non-geographic numbers."""
-    region = phonenumbers.region_code_for_number(_parse(e164, None))
+    """The ISO country code of a number ("US", "GB"), or None for non-geographic numbers.
+
+    A number the metadata calls invalid still has a country: its calling code's main one.
+    """
+    number = _parse(e164, None)
+    region = phonenumbers.region_code_for_number(number)
+    if region is None and number.country_code and not phonenumbers.is_valid_number(number):
+        region = phonenumbers.region_code_for_country_code(number.country_code)
     return None if region is None or region in _UNKNOWN_REGIONS else region
+
+
+def zone_is_known(e164: str) -> bool:
+    """False when the zone is only the country's most populous one, for a number the metadata
+    cannot place (invalid, in a country spanning several zones): worth asking the person."""
+    number = _parse(e164, None)
+    if phonenumbers.is_valid_number(number):
+        return True
+    region = region_for_phone(e164) or ""
+    return region in SINGLE_ZONE_REGIONS or len(ZONES_BY_POPULATION.get(region, ("",))) <= 1
 
 
 def timezone_for_phone(e164: str) -> str:
     """The IANA zone a number most likely lives in (see the module docstring for the rules)."""
     number = _parse(e164, None)
+    if not phonenumbers.is_valid_number(number):
+        return _zone_of_country(region_for_phone(e164))
     listed = [
         zone
         for zone in phone_timezones.time_zones_for_number(number)
@@ -137,6 +191,27 @@ def timezone_for_phone(e164: str) -> str:
     if listed:
         return listed[0]
     return by_population[0] if by_population else "UTC"
+
+
+def _zone_of_country(region: str | None) -> str:
+    """The zone of a number the metadata cannot place, from its country alone."""
+    if region is None:
+        return "UTC"
+    single = SINGLE_ZONE_REGIONS.get(region)
+    if single is not None and is_valid_timezone(single):
+        return single
+    for zone in ZONES_BY_POPULATION.get(region, ()):
+        if is_valid_timezone(zone):
+            return zone
+    example = phonenumbers.example_number(region)
+    if example is None:
+        return "UTC"
+    zones = [
+        zone
+        for zone in phone_timezones.time_zones_for_geographical_number(example)
+        if zone != _UNKNOWN_ZONE and is_valid_timezone(zone)
+    ]
+    return zones[0] if zones else "UTC"
 
 
 def is_valid_timezone(name: str) -> bool:

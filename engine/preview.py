@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from onward.engine.timing import Window, plan_timeline
-from onward.plans import Plan, parse_window, render, sample_context
+from onward.engine.timing import plan_timeline
+from onward.plans import Plan, SendWindow, render, sample_context
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,11 @@ class PreviewRow:
 
 
 def preview(
-    plan: Plan, at: datetime, zone: str, default_window: str, country: str | None = None
+    plan: Plan, at: datetime, zone: str, default_window: SendWindow, country: str | None = None
 ) -> list[PreviewRow]:
     """Every step in due order, placed in the plan's window (or the default), rendered."""
-    from onward.engine.schedule import due_spec
-
-    tz = ZoneInfo(zone)
-    chosen = plan.window or parse_window(default_window)
-    window = Window(start=chosen.start, end=chosen.end)
-    specs = [(step.id, due_spec(step.due, step.business_days)) for step in plan.steps]
-    timeline = plan_timeline(at, specs, tz, window, country)
+    window = plan.window or default_window
+    timeline = plan_timeline(at, plan.steps, ZoneInfo(zone), window, country)
     steps = {step.id: step for step in plan.steps}
     context = sample_context(
         plan=plan.name, company="Acme", role="Data Analyst", applied=0, goal=plan.apply_goal

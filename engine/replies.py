@@ -152,6 +152,10 @@ def timezone_set(zone: str, line: str) -> str:
     return f"Got it, your time zone is now {zone}. {line}"
 
 
+def timezone_question() -> str:
+    return "Which time zone are you in? Reply TZ and its name, like TZ America/Chicago."
+
+
 def timezone_unknown(text: str) -> str:
     shown = text[:40]
     return (

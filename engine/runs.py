@@ -36,7 +36,7 @@ from onward.engine.schedule import (
     shift_waiting,
     window_for,
 )
-from onward.plans import PROMPT_KINDS
+from onward.plans import PROMPT_KINDS, SendWindow
 
 # The reason an opt-out writes on the steps it cancels: START finds the plan STOP ended by it.
 OPTED_OUT_REASON = "opted out"
@@ -93,7 +93,7 @@ def start_run(
     company: str,
     role: str,
     now: datetime,
-    default_window: str,
+    default_window: SendWindow,
     sent_now: SentNow | None = None,
 ) -> Started:
     """Record the rejection and start its plan; one person never gets two streams.
@@ -165,7 +165,7 @@ def pause(session: Session, run: Run, now: datetime, until: datetime | None, rea
     run.pause_reason = reason
 
 
-def resume(session: Session, run: Run, now: datetime, default_window: str) -> None:
+def resume(session: Session, run: Run, now: datetime, default_window: SendWindow) -> None:
     if run.status != RUN_PAUSED:
         raise UsageError(f"run {run.id} is {run.status}, not paused")
     held = now - (run.paused_at or now)
@@ -182,7 +182,7 @@ def resume(session: Session, run: Run, now: datetime, default_window: str) -> No
 
 
 def reopen_after_opt_out(
-    session: Session, person: Person, now: datetime, default_window: str
+    session: Session, person: Person, now: datetime, default_window: SendWindow
 ) -> Run | None:
     """START after STOP: the plan the opt-out ended carries on, if that was its latest run and
     it ended within 30 days. Its cancelled steps wait again, shifted by the time it was stopped
@@ -226,7 +226,7 @@ def complete(session: Session, run: Run, now: datetime) -> None:
     finish(session, run, RUN_COMPLETED, now, "completed")
 
 
-def resume_due(session: Session, now: datetime, default_window: str) -> int:
+def resume_due(session: Session, now: datetime, default_window: SendWindow) -> int:
     """Housekeeping: runs whose pause has run out carry on by themselves."""
     runs = session.scalars(
         select(Run).where(

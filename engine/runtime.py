@@ -1,25 +1,58 @@
-"""The composition root: settings, clock, database and channels wired once and passed down."""
+"""The composition root: settings, clock, database, channels and both pipelines wired once.
+
+The daemon, the demo and every CLI command take their parts from a `Runtime`; nothing else
+builds an inbox, a dispatcher or the channel map. Each part is made on first use, so a command
+that only reads the database never opens a channel.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import socket
+from datetime import timedelta
 from functools import cached_property
+from typing import TextIO
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock, SystemClock
 from onward.engine.crisis import parse_crisis_lines_setting
 from onward.engine.db import create_db_engine, session_factory
-from onward.engine.escalation import OnCall
+from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
+from onward.engine.dispatch.owed_replies import Replier
+from onward.engine.dispatch.pacing import ChannelHealth
+from onward.engine.escalation import Notifier, OnCall
 from onward.engine.inbound.context import RouterConfig
+from onward.engine.inbound.inbox import Inbox
+from onward.engine.inbound.router import Router
 from onward.engine.settings import Settings
+from onward.engine.write_queue import InboundFirst
 
 
-@dataclass
 class Runtime:
-    settings: Settings
-    clock: Clock = field(default_factory=SystemClock)
+    """Everything one process runs with, built from the settings on first use.
+
+    `channels` replaces the channels the settings name (tests bring their own); `output` is
+    where the console channel prints (the demo captures it); `worker_id` names this process
+    in the leases it takes.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        channels: ChannelSet | None = None,
+        output: TextIO | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self._channels = channels
+        self._output = output
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
 
     @cached_property
     def engine(self) -> Engine:
@@ -33,6 +66,55 @@ class Runtime:
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
+
+    @cached_property
+    def channels(self) -> ChannelSet:
+        if self._channels is not None:
+            return self._channels
+        return ChannelSet.from_settings(self.settings, output=self._output, clock=self.clock)
+
+    @cached_property
+    def health(self) -> ChannelHealth:
+        """Channels held for refused credentials: shared by the dispatcher and /readyz."""
+        return ChannelHealth()
+
+    @cached_property
+    def inbound_first(self) -> InboundFirst:
+        """Lets webhooks write before the dispatcher's next batch."""
+        return InboundFirst()
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        return Inbox(self.sessions, Router(router_config(self.settings)), self.clock)
+
+    @cached_property
+    def replier(self) -> Replier:
+        return Replier(self.sessions, self.clock, self.channels, self.settings.public_url)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        """Sends the on-call alerts escalations write, at once and at housekeeping."""
+        return Notifier.from_settings(self.settings, self.sessions, self.clock, self.channels)
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        settings = self.settings
+        config = DispatchConfig(
+            worker_id=self.worker_id,
+            lease=timedelta(seconds=settings.lease_seconds),
+            batch=settings.claim_batch,
+            grace=settings.missed_grace,
+            default_window=settings.send_window,
+            public_url=settings.public_url,
+        )
+        return Dispatcher(
+            self.sessions,
+            self.clock,
+            self.channels,
+            config,
+            health=self.health,
+            before_batch=self.inbound_first.wait_turn,
+        )
 
     def close(self) -> None:
         if "engine" in self.__dict__:

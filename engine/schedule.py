@@ -23,33 +23,23 @@ from onward.engine.models import (
     Step,
 )
 from onward.engine.timing import (
-    DueSpec,
-    Window,
     business_day_checker,
     localize,
     offset_due,
     place_in_window,
     plan_timeline,
 )
-from onward.plans import Due, Plan, SendWindow, parse_window
+from onward.plans import Plan, SendWindow, parse_window
 from onward.plans import Step as PlanStep
 
 
-def to_window(window: SendWindow) -> Window:
-    return Window(start=window.start, end=window.end)
-
-
-def window_for(person: Person, plan: Plan, default_window: str) -> Window:
+def window_for(person: Person, plan: Plan, default_window: SendWindow) -> SendWindow:
     """The person's own window (set by the operator) beats the plan's, which beats the default."""
     if person.send_window:
-        return to_window(parse_window(person.send_window))
+        return parse_window(person.send_window)
     if plan.window is not None:
-        return to_window(plan.window)
-    return to_window(parse_window(default_window))
-
-
-def due_spec(due: Due, business_days: bool) -> DueSpec:
-    return DueSpec(days=due.days, delta=due.delta, at=due.at, business_days=business_days)
+        return plan.window
+    return default_window
 
 
 @dataclass(frozen=True)
@@ -81,13 +71,12 @@ def expand_run(
     plan: Plan,
     person: Person,
     anchor: datetime,
-    window: Window,
+    window: SendWindow,
     sent_now: SentNow | None = None,
 ) -> list[NewStep]:
     """Create the step rows of a new run (and their reminders), due times in UTC."""
     tz = ZoneInfo(person.timezone)
-    specs = [(step.id, due_spec(step.due, step.business_days)) for step in plan.steps]
-    timeline = plan_timeline(anchor, specs, tz, window, person.country)
+    timeline = plan_timeline(anchor, plan.steps, tz, window, person.country)
     by_id = {step.id: (index, step) for index, step in enumerate(plan.steps)}
     parents = []
     for step_key, placement in timeline:
@@ -139,23 +128,18 @@ def insert_steps(session: Session, values: list[dict[str, Any]]) -> list[NewStep
 
 
 def reminder_due(
-    parent_due: datetime, plan_step: PlanStep, person: Person, window: Window
+    parent_due: datetime, plan_step: PlanStep, person: Person, window: SendWindow
 ) -> datetime:
     assert plan_step.reminder is not None
     tz = ZoneInfo(person.timezone)
     is_open = business_day_checker(person.country) if plan_step.business_days else None
-    raw = offset_due(
-        parent_due,
-        due_spec(plan_step.reminder.after, plan_step.business_days),
-        tz,
-        business_day_checker(person.country),
-    )
+    raw = offset_due(parent_due, plan_step.reminder.after, tz, is_open)
     placed, _moved = place_in_window(raw, tz, window, is_open)
     return placed
 
 
 def reminder_values(
-    parent: NewStep, plan_step: PlanStep, person: Person, window: Window
+    parent: NewStep, plan_step: PlanStep, person: Person, window: SendWindow
 ) -> dict[str, Any]:
     return {
         "run_id": parent.run_id,
@@ -203,7 +187,7 @@ def cancel_waiting(session: Session, run_id: int, reason: str, now: datetime) ->
 
 
 def shift_waiting(
-    session: Session, run: Run, delta: timedelta, person: Person, window: Window
+    session: Session, run: Run, delta: timedelta, person: Person, window: SendWindow
 ) -> None:
     """Move a run's waiting steps later by `delta`, each placed again inside the send window."""
     tz = ZoneInfo(person.timezone)
@@ -215,7 +199,7 @@ def shift_waiting(
 
 
 def keep_wall_times(
-    session: Session, run: Run, person: Person, old_zone: str, window: Window, now: datetime
+    session: Session, run: Run, person: Person, old_zone: str, window: SendWindow, now: datetime
 ) -> None:
     """After a change of time zone, a step due at 18:00 stays at 18:00 in the new zone.
 

@@ -32,10 +32,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import ClassVar
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import holidays
+
+from onward.plans.values import Due, SendWindow
 
 DayCheck = Callable[[date], bool]
 
@@ -48,45 +50,15 @@ _SEARCH_DAYS = 400
 _SATURDAY_SUNDAY = frozenset({5, 6})
 
 
-@dataclass(frozen=True)
-class DueSpec:
-    """When a step is due: `days` calendar (or business) days after the report, then `delta`."""
-
-    days: int
-    delta: timedelta
-    at: time | None = None
-    business_days: bool = False
-
-    def __post_init__(self) -> None:
-        if self.days < 0 or self.delta < timedelta(0):
-            raise ValueError(f"an offset cannot be negative (days={self.days}, delta={self.delta})")
-
-
-@dataclass(frozen=True)
-class Window:
-    """Local hours a person may be messaged: [start, end), where end None means midnight (24:00)."""
-
-    start: time
-    end: time | None
-    ANY: ClassVar[Window]
-
-    def __post_init__(self) -> None:
-        if self.end is not None and self.end <= self.start:
-            raise ValueError(f"a send window must start before it ends, not {self}")
+class Timed(Protocol):
+    """A step as timing sees it: a plan's `Step` is one."""
 
     @property
-    def is_any_time(self) -> bool:
-        return self.start == time(0) and self.end is None
-
-    def contains(self, wall: time) -> bool:
-        return self.start <= wall and (self.end is None or wall < self.end)
-
-    def __str__(self) -> str:
-        end = "24:00" if self.end is None else self.end.strftime("%H:%M")
-        return f"{self.start.strftime('%H:%M')}-{end}"
-
-
-Window.ANY = Window(time(0), None)
+    def id(self) -> str: ...
+    @property
+    def due(self) -> Due: ...
+    @property
+    def business_days(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -117,13 +89,13 @@ def business_day_checker(country: str | None) -> DayCheck:
     return is_business_day
 
 
-def offset_due(
-    anchor: datetime, spec: DueSpec, tz: ZoneInfo, is_business_day: DayCheck
-) -> datetime:
-    """When `spec` falls due for a rejection reported at `anchor`, before any send window."""
+def offset_due(anchor: datetime, spec: Due, tz: ZoneInfo, open_day: DayCheck | None) -> datetime:
+    """When `spec` falls due for a rejection reported at `anchor`, before any send window.
+
+    `open_day` is the business-day test for a step counted in business days, else None.
+    """
     reported = _utc(anchor, "anchor")
     local = reported.astimezone(tz)
-    open_day = is_business_day if spec.business_days else None
     day = local.date()
     for _ in range(spec.days):
         day = _following_day(day, open_day)
@@ -144,7 +116,7 @@ def offset_due(
 
 
 def place_in_window(
-    instant: datetime, tz: ZoneInfo, window: Window, is_open_day: DayCheck | None = None
+    instant: datetime, tz: ZoneInfo, window: SendWindow, is_open_day: DayCheck | None = None
 ) -> tuple[datetime, bool]:
     """`instant` if the window is open then, else its next opening; True when it moved."""
     moment = _utc(instant, "instant")
@@ -153,7 +125,7 @@ def place_in_window(
     return next_window_opening(moment, tz, window, is_open_day), True
 
 
-def window_closes_at(instant: datetime, tz: ZoneInfo, window: Window) -> datetime | None:
+def window_closes_at(instant: datetime, tz: ZoneInfo, window: SendWindow) -> datetime | None:
     """When the window that is open at `instant` closes (None for an any-time window).
 
     A provider may hold a message this long at most: past it, the message would arrive at night.
@@ -167,7 +139,7 @@ def window_closes_at(instant: datetime, tz: ZoneInfo, window: Window) -> datetim
 
 
 def next_window_opening(
-    instant: datetime, tz: ZoneInfo, window: Window, is_open_day: DayCheck | None = None
+    instant: datetime, tz: ZoneInfo, window: SendWindow, is_open_day: DayCheck | None = None
 ) -> datetime:
     """The earliest instant at or after `instant` where the window opens (on an open day)."""
     moment = _utc(instant, "instant")
@@ -184,7 +156,7 @@ def next_window_opening(
 def spread_burst(
     instants: Sequence[datetime],
     tz: ZoneInfo,
-    window: Window,
+    window: SendWindow,
     spread: timedelta = DEFAULT_SPREAD,
     open_days: Sequence[DayCheck | None] | None = None,
 ) -> list[tuple[datetime, bool]]:
@@ -209,19 +181,19 @@ def spread_burst(
 
 def plan_timeline(
     anchor: datetime,
-    specs: Sequence[tuple[str, DueSpec]],
+    steps: Sequence[Timed],
     tz: ZoneInfo,
-    window: Window,
+    window: SendWindow,
     country: str | None,
     spread: timedelta = DEFAULT_SPREAD,
 ) -> list[tuple[str, Placement]]:
     """Each step's placement for a report at `anchor`, in due order (ties keep input order)."""
     is_business_day = business_day_checker(country)
     rows: list[tuple[datetime, str, datetime, DayCheck | None]] = []
-    for name, spec in specs:
-        open_day = is_business_day if spec.business_days else None
-        due = offset_due(anchor, spec, tz, is_business_day)
-        rows.append((place_in_window(due, tz, window, open_day)[0], name, due, open_day))
+    for step in steps:
+        open_day = is_business_day if step.business_days else None
+        due = offset_due(anchor, step.due, tz, open_day)
+        rows.append((place_in_window(due, tz, window, open_day)[0], step.id, due, open_day))
     rows.sort(key=lambda row: row[0])  # sort is stable: equal instants keep the plan's order
     spaced = spread_burst([row[0] for row in rows], tz, window, spread, [row[3] for row in rows])
     timeline: list[tuple[str, Placement]] = []
@@ -239,7 +211,9 @@ def _utc(value: datetime, what: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _is_open(moment: datetime, tz: ZoneInfo, window: Window, is_open_day: DayCheck | None) -> bool:
+def _is_open(
+    moment: datetime, tz: ZoneInfo, window: SendWindow, is_open_day: DayCheck | None
+) -> bool:
     local = moment.astimezone(tz)
     return (is_open_day is None or is_open_day(local.date())) and window.contains(local.time())
 

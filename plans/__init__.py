@@ -42,12 +42,13 @@ from onward.plans.templates import (
     template_context,
 )
 from onward.plans.validate import ValidationReport, validate_plan
-from onward.plans.values import Due, SendWindow, parse_due, parse_window
+from onward.plans.values import DEFAULT_WINDOW, Due, SendWindow, parse_due, parse_window
 
 __all__ = [
     "ALLOWED_VARIABLES",
     "CONTROL_ARM",
     "DEFAULT_KEYWORDS",
+    "DEFAULT_WINDOW",
     "FOOTER_ROOM",
     "PLAN_ARM",
     "PROMPT_KINDS",

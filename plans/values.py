@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time, timedelta
+from typing import ClassVar
 
 MAX_OFFSET_DAYS = 365
 # Largest first: the order in which parts must be written.
@@ -63,10 +64,15 @@ class Due:
 
 @dataclass(frozen=True, slots=True)
 class SendWindow:
-    """Local hours in which nudges may be sent; ``end`` None means midnight at the day's end."""
+    """Local hours in which nudges may be sent: [start, end), ``end`` None meaning 24:00."""
 
     start: time
     end: time | None
+    ANY: ClassVar[SendWindow]
+
+    def __post_init__(self) -> None:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"a send window must start before it ends, not {self}")
 
     @property
     def is_any_time(self) -> bool:
@@ -78,6 +84,13 @@ class SendWindow:
     def __str__(self) -> str:
         end = "24:00" if self.end is None else f"{self.end:%H:%M}"
         return f"{self.start:%H:%M}-{end}"
+
+
+SendWindow.ANY = SendWindow(time(0), None)
+
+
+# Where neither the operator nor the plan says otherwise: no nudges in the night.
+DEFAULT_WINDOW = SendWindow(time(9), time(20))
 
 
 def parse_due(text: str) -> Due:

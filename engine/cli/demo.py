@@ -15,16 +15,11 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from onward.channels import InboundMessage
-from onward.channels.registry import ChannelRegistry
-from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import FakeClock
-from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
-from onward.engine.inbound.inbox import Inbox
-from onward.engine.inbound.router import Router
 from onward.engine.migrate import upgrade
 from onward.engine.models import Step
 from onward.engine.plan_store import install_shipped_plans
-from onward.engine.runtime import Runtime, router_config
+from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
 
 PHONE = "+14155550100"
@@ -46,29 +41,30 @@ def demo_command(
     """Run one rejection through the standard plan, every step shown at its simulated local time."""
     console = Console(highlight=False)
     with tempfile.TemporaryDirectory(prefix="onward-demo-") as folder:
-        settings = load_settings({"ONWARD_DATABASE_URL": f"sqlite:///{Path(folder) / 'demo.db'}"})
+        settings = load_settings(
+            {
+                "ONWARD_DATABASE_URL": f"sqlite:///{Path(folder) / 'demo.db'}",
+                # Simulated time jumps days at once: no step is ever "missed".
+                "ONWARD_MISSED_GRACE_HOURS": str(365 * 24),
+            }
+        )
         # Tuesday 14:30 in San Francisco: a plausible moment for the bad news to arrive.
         clock = FakeClock(datetime(2026, 12, 1, 22, 30, tzinfo=UTC))
-        runtime = Runtime(settings, clock)
+        printed = io.StringIO()
+        runtime = Runtime(settings, clock, output=printed, worker_id="demo")
         try:
-            _run(console, runtime, clock, pace)
+            _run(console, runtime, clock, printed, pace)
         finally:
             runtime.close()
 
 
-def _run(console: Console, runtime: Runtime, clock: FakeClock, pace: float) -> None:
+def _run(
+    console: Console, runtime: Runtime, clock: FakeClock, printed: io.StringIO, pace: float
+) -> None:
     upgrade(runtime.engine)
     with runtime.sessions.begin() as session:
         install_shipped_plans(session, clock)
-    printed = io.StringIO()
-    channels = ChannelSet.from_settings(runtime.settings, ChannelRegistry(), output=printed)
-    inbox = Inbox(runtime.sessions, Router(router_config(runtime.settings)), clock)
-    dispatcher = Dispatcher(
-        runtime.sessions,
-        clock,
-        channels.by_medium,
-        DispatchConfig(worker_id="demo", grace=timedelta(days=365)),
-    )
+    inbox, dispatcher = runtime.inbox, runtime.dispatcher
 
     def text(body: str) -> None:
         console.print(f"[bold cyan]{_local(clock)}[/]  person texts: [italic]{body}[/]")

@@ -30,6 +30,7 @@ from onward.engine.dispatch.record import Sent, record
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.metrics import STEPS
 from onward.engine.models import RUN_ACTIVE, STEP_CLAIMED, STEP_PENDING, Run, Step
+from onward.plans import DEFAULT_WINDOW, SendWindow
 
 # How old a batch may be before each send first checks the person still wants it.
 RECHECK_AFTER = timedelta(seconds=2)
@@ -41,7 +42,7 @@ class DispatchConfig:
     lease: timedelta = timedelta(seconds=120)
     batch: int = 50
     grace: timedelta = timedelta(hours=6)
-    default_window: str = "09:00-20:00"
+    default_window: SendWindow = DEFAULT_WINDOW
     public_url: str = "http://127.0.0.1:8000"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 

@@ -42,9 +42,9 @@ from onward.engine.models import (
 )
 from onward.engine.render import StepFacts, render_facts, step_source, with_footer
 from onward.engine.schedule import reminder_due, window_for
-from onward.engine.timing import Window, business_day_checker, place_in_window, window_closes_at
+from onward.engine.timing import business_day_checker, place_in_window, window_closes_at
 from onward.engine.unsubscribe import unsubscribe_url
-from onward.plans import assign_arm, skipped_for
+from onward.plans import SendWindow, assign_arm, skipped_for
 
 if TYPE_CHECKING:
     from onward.engine.dispatch.claims import StepRow
@@ -122,7 +122,7 @@ def _prepare(
     health: ChannelHealth,
 ) -> list[Prepared | str]:
     batch = load_batch(session, items)
-    windows: dict[tuple[str | None, int], Window] = {}
+    windows: dict[tuple[str | None, int], SendWindow] = {}
     decided = [
         _decide(batch, item, windows, now, config, channels, health, session) for item in items
     ]
@@ -185,7 +185,7 @@ class _Pending:
 def _decide(
     batch: Batch,
     item: Claimed,
-    windows: dict[tuple[str | None, int], Window],
+    windows: dict[tuple[str | None, int], SendWindow],
     now: datetime,
     config: DispatchConfig,
     channels: Channels,

@@ -43,7 +43,7 @@ class Replier:
             )
             if not taken.rowcount:  # type: ignore[attr-defined]
                 return "not-owed"
-            pair = self.channels.by_medium.get(row.medium)
+            pair = self.channels.get(row.medium)
             if pair is None:
                 return "no-channel"
             name, channel = pair

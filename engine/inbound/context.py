@@ -13,11 +13,12 @@ from onward.channels import ProviderAnswer
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
 from onward.engine.escalation import OnCall
 from onward.engine.models import Person, Run, Step
+from onward.plans import DEFAULT_WINDOW, SendWindow
 
 
 @dataclass(frozen=True)
 class RouterConfig:
-    default_window: str = "09:00-20:00"
+    default_window: SendWindow = DEFAULT_WINDOW
     operator_name: str = "onward"
     help_text: str | None = None  # the operator's own HELP answer (ONWARD_HELP_TEXT)
     email_address: str | None = None  # where people write to confirm an address (ONWARD_EMAIL_FROM)

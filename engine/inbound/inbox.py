@@ -67,6 +67,26 @@ class Inbox:
                 log.warning("storing and routing together failed; storing first")
                 return self._store_then_route(message, replies_inline)
 
+    def keep(self, message: InboundMessage, reason: str) -> Received:
+        """Store a message there is nobody to answer (its sender is no phone number): kept,
+        with the reason, and never routed or retried."""
+        now = self.clock.now()
+        values = {
+            **self._values(message, now),
+            "command": "unroutable",
+            "handled_at": now,
+            "error": reason[:500],
+        }
+        with self.write_lock:
+            try:
+                with self.sessions.begin() as session:
+                    row_id = session.execute(
+                        _INSERT, {**values, "error": reason[:500]}
+                    ).scalar_one()
+            except IntegrityError:
+                return self._duplicate(message)
+        return Received(row_id, None, duplicate=False, handled=True)
+
     def _store_and_route(self, message: InboundMessage, replies_inline: bool) -> Received:
         """One transaction: the insert (unique on channel + provider id) takes the message once,
         and routing runs in a savepoint after it, so a routing failure is rolled back alone and

@@ -40,6 +40,7 @@ def set_email(turn: Turn, cmd: i.SetEmail) -> str:
         person.email = address
         how = consent_ledger.by_text("EMAIL", turn.msg.id)
         consent_ledger.record(person, "email", people.UNCONFIRMED, turn.now, how)
+        people.claim_messages(turn.session, person, address)
     person.preferred_medium, person.updated_at = "email", turn.now
     return replies.email_added(address, turn.config.email_address)
 

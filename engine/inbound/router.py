@@ -128,6 +128,9 @@ class Router:
             )
             consent_ledger.record(person, "email", people.ACTIVE, now, how)  # they wrote from it
         reply = HANDLERS[type(intent)](turn, intent)
+        if reply and person is not None and person.timezone_source == people.TZ_TO_ASK:
+            reply = f"{reply}\n{replies.timezone_question()}"  # its country spans zones: ask once
+            person.timezone_source = people.TZ_ASKED
         if confirmed and person is not None and person.email and not isinstance(intent, i.OptOut):
             reply = " ".join(filter(None, [replies.email_confirmed(person.email), reply]))
         erased = isinstance(intent, i.Forget | i.ForgetConfirm) and reply == replies.forgotten()

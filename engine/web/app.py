@@ -36,11 +36,12 @@ from onward.engine.logs import get_logger
 from onward.engine.metrics import REGISTRY, SCHEMA_CURRENT
 from onward.engine.migrate import current_revision, head_revision
 from onward.engine.models import Person
-from onward.engine.phones import InvalidPhoneNumber, normalize_phone
+from onward.engine.phones import InvalidPhoneNumber, NotAPhoneNumber, sender_number
 from onward.engine.settings import Settings
 from onward.engine.unsubscribe import read_token
 from onward.engine.web.coalesce import Coalesced
-from onward.engine.web.request import BodyTooLarge, as_webhook
+from onward.engine.web.fields import clean_inbound, clean_statuses, is_junk
+from onward.engine.web.request import BodyTooLarge, BodyTooSlow, ClientGone, as_webhook
 from onward.engine.write_queue import InboundFirst, concurrent_writers
 
 log = get_logger("onward.web")
@@ -102,12 +103,24 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
         # An email post may carry a reply with its history; it gets more room than an SMS.
         limit = settings.max_email_bytes if kind == "inbound" else settings.max_body_bytes
         try:
-            hook = await as_webhook(request, settings.public_url, limit)
+            hook = await as_webhook(
+                request, settings.public_url, limit, settings.body_timeout_seconds
+            )
             if kind in STATUS_KINDS:
-                statuses = channel.parse_status(hook)
+                statuses = clean_statuses(channel.parse_status(hook))
                 await run_in_threadpool(_apply_statuses, deps, statuses)
                 return Response(status_code=204)
-            message = _normalised(channel.parse_inbound(hook))
+            message = clean_inbound(channel.parse_inbound(hook))
+            try:
+                message = _normalised(message)
+            except NotAPhoneNumber as exc:
+                # Delivered by the provider, so kept; but there is nobody to answer.
+                log.warning("message from no phone number kept", channel=name, reason=str(exc))
+                await to_thread.run_sync(
+                    deps.inbox.keep, message, str(exc), limiter=inbound_threads
+                )
+                content_type, payload = channel.reply_response(None)
+                return Response(payload, media_type=content_type)
             # Providers give up after about 15 s (Twilio) and retry: answer 503 well before that
             # rather than late. The work goes on in its thread; storing first makes the retry safe.
             inline = getattr(channel, "replies_inline", True)
@@ -117,6 +130,11 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             )
         except BodyTooLarge as exc:
             return _problem(413, str(exc))
+        except BodyTooSlow as exc:
+            # What was sent of the body is still on the wire: this connection cannot go on.
+            return _problem(408, str(exc), headers={"Connection": "close"})
+        except ClientGone:
+            return Response(status_code=400)  # nobody is there to read it
         except WebhookRejected as exc:
             log.warning(
                 "webhook refused", channel=name, kind=kind, status=exc.status, reason=str(exc)
@@ -147,6 +165,8 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
 
     async def unsubscribe(request: Request) -> Response:
         token = request.path_params["token"]
+        if is_junk(token):
+            return HTMLResponse("<p>This unsubscribe link is not valid.</p>", status_code=404)
         if request.method == "GET":
             # Link checkers fetch URLs: a GET only shows the button (RFC 8058 one-click is POST).
             return HTMLResponse(_unsubscribe_page(token))
@@ -196,14 +216,14 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
 def _normalised(message: InboundMessage) -> InboundMessage:
     """Senders become E.164 numbers or lower-case addresses, the way people rows store them."""
     if message.medium == "sms":
-        return replace(message, sender=normalize_phone(message.sender))
+        return replace(message, sender=sender_number(message.sender))
     return replace(message, sender=message.sender.strip().lower())
 
 
 def _apply_statuses(deps: WebDeps, statuses: list[DeliveryStatus]) -> None:
     with deps.inbox.sessions.begin() as session:
         for status in statuses:
-            apply_status(session, status, deps.clock.now(), deps.channels.by_medium.keys())
+            apply_status(session, status, deps.clock.now(), deps.channels.keys())
 
 
 def _unsubscribe(deps: WebDeps, token: str) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+import anyio
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
 
 from onward.channels import WebhookRejected, WebhookRequest
@@ -20,17 +21,35 @@ class BodyTooLarge(Exception):
         super().__init__(f"body larger than {limit} bytes")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refused as soon as it passes `limit` (declared or streamed)."""
+class BodyTooSlow(Exception):
+    """The client stopped sending its body (or never sent one): answered 408."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the request body did not arrive within {seconds:g} seconds")
+
+
+class ClientGone(Exception):
+    """The connection closed before the body arrived (the client, or admission control)."""
+
+
+async def read_body(request: Request, limit: int, within_seconds: float = 10.0) -> bytes:
+    """The whole body, refused as soon as it passes `limit` (declared or streamed), or when it
+    takes longer than `within_seconds` to arrive."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(within_seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge(limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTooSlow(within_seconds) from None
+    except ClientDisconnect:
+        raise ClientGone from None
     return b"".join(chunks)
 
 
@@ -59,8 +78,10 @@ async def parse_form(request: Request, body: bytes) -> dict[str, str]:
     return fields
 
 
-async def as_webhook(request: Request, public_url: str, limit: int) -> WebhookRequest:
-    body = await read_body(request, limit)
+async def as_webhook(
+    request: Request, public_url: str, limit: int, within_seconds: float = 10.0
+) -> WebhookRequest:
+    body = await read_body(request, limit, within_seconds)
     # Providers sign the URL they were given: rebuild it from ONWARD_PUBLIC_URL, not Host.
     query = f"?{request.url.query}" if request.url.query else ""
     return WebhookRequest(

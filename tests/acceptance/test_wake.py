@@ -23,6 +23,7 @@ from onward.engine.plan_store import install_shipped_plans, require_latest
 from onward.engine.runs import start_run
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.plans import SendWindow
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +33,10 @@ def test_a_step_due_soon_is_sent_by_the_wake_up_not_the_periodic_tick(tmp_path: 
     settings = load_settings(
         {"ONWARD_DATABASE_URL": f"sqlite:///{tmp_path}/wake.db", "ONWARD_TICK_SECONDS": "600"}
     )
-    runtime = Runtime(settings, clock)
+    printed = io.StringIO()
+    console = ConsoleChannel(ChannelContext(output=printed))
+    channels = ChannelSet({"sms": ("console", console), "email": ("console", console)})
+    runtime = Runtime(settings, clock, channels=channels)
     upgrade(runtime.engine)
     with runtime.sessions.begin() as session:
         install_shipped_plans(session, clock)
@@ -45,14 +49,10 @@ def test_a_step_due_soon_is_sent_by_the_wake_up_not_the_periodic_tick(tmp_path: 
             "Acme",
             "",
             clock.now(),
-            "00:00-24:00",
+            SendWindow.ANY,
         )
         session.execute(update(Step).values(due_at=clock.now() + timedelta(days=3)))
-    printed = io.StringIO()
-    console = ConsoleChannel(ChannelContext(output=printed))
-    daemon = Daemon(
-        runtime, ChannelSet({"sms": ("console", console), "email": ("console", console)})
-    )
+    daemon = Daemon(runtime)
     daemon.start_scheduler()  # the first tick runs at once and schedules the wake-up
     try:
         time.sleep(0.5)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,9 +36,10 @@ from onward.engine.models import Delivery, Person, Step
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, require_latest
 from onward.engine.runs import start_run
+from onward.plans import DEFAULT_WINDOW
 
 PHONE = "+14155550100"  # San Francisco: America/Los_Angeles
-WINDOW = "09:00-20:00"
+WINDOW = DEFAULT_WINDOW
 
 
 class FlakyChannel:
@@ -103,7 +104,7 @@ class FlakyChannel:
 
 
 def console() -> ConsoleChannel:
-    return ConsoleChannel(ChannelContext(output=io.StringIO()))
+    return ConsoleChannel(ChannelContext(output=io.StringIO()), keep_sent=True)
 
 
 @dataclass
@@ -167,7 +168,8 @@ class Harness:
         with self.sessions() as session:
             rows = list(session.scalars(query))
         for row in rows:  # the rank is the ladder callbacks climb: it must match the state
-            assert row.status_rank == STATE_RANK[row.status], (row.id, row.status, row.status_rank)
+            rank = cast("Mapping[str, int]", STATE_RANK)[row.status]
+            assert row.status_rank == rank, (row.id, row.status, row.status_rank)
         return rows
 
     def update_step(self, step_id: int, **values: Any) -> None:

@@ -41,7 +41,7 @@ def restarted_daemon(world: Harness, **env: str) -> Daemon:
     url = world.engine.url.render_as_string(hide_password=False)
     settings = load_settings({"ONWARD_DATABASE_URL": url, **env})
     channels = ChannelSet({"sms": ("console", world.sms), "email": ("console", world.email)})
-    return Daemon(Runtime(settings, clock=world.clock), channels)
+    return Daemon(Runtime(settings, world.clock, channels=channels))
 
 
 # -- leases ---------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def sink() -> Iterator[SmtpSink]:
 
 @pytest.fixture
 def sms() -> ConsoleChannel:
-    return ConsoleChannel(ChannelContext(medium="sms"))
+    return ConsoleChannel(ChannelContext(medium="sms"), keep_sent=True)
 
 
 def on_call_talk(engine: Engine, clock: FakeClock) -> Talk:

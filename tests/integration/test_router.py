@@ -19,7 +19,8 @@ from onward.engine.logs import configure_logging
 from onward.engine.metrics import CRISIS_ALERTS
 from onward.engine.models import Delivery, InboundMessage, JournalEntry, Person, Rejection, Run
 from onward.engine.replies import SMS_FOOTER
-from onward.engine.timing import Window, place_in_window
+from onward.engine.timing import place_in_window
+from onward.plans import SendWindow
 from tests.integration.inbound_helpers import (
     OTHER_PHONE,
     PHONE,
@@ -28,7 +29,7 @@ from tests.integration.inbound_helpers import (
 
 LA = ZoneInfo("America/Los_Angeles")
 WAITING = ("pending", "claimed")
-WINDOW = Window(time(9), time(20))
+WINDOW = SendWindow(time(9), time(20))
 # The clock starts on Tuesday 24 November 2026 at 15:00 UTC, 07:00 in San Francisco.
 
 

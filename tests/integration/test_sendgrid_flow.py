@@ -97,9 +97,6 @@ def rig(db_engine: Engine, clock: FakeClock) -> Iterator[MailRig]:
                 "ONWARD_INBOUND_EMAIL_PASSWORD": PASSWORD,
             }
         )
-        runtime = Runtime(settings, clock)
-        with runtime.sessions.begin() as session:
-            install_shipped_plans(session, clock)
         context = ChannelContext(
             settings=channel_settings(settings), public_url=PUBLIC, medium="email", clock=clock.now
         )
@@ -107,7 +104,10 @@ def rig(db_engine: Engine, clock: FakeClock) -> Iterator[MailRig]:
         channels = ChannelSet(
             {"sms": ("console", sms), "email": ("sendgrid", SendgridEmailChannel(context))}
         )
-        daemon = Daemon(runtime, channels)
+        runtime = Runtime(settings, clock, channels=channels)
+        with runtime.sessions.begin() as session:
+            install_shipped_plans(session, clock)
+        daemon = Daemon(runtime)
         with TestClient(daemon.app(), client=("203.0.113.7", 443)) as client:
             yield MailRig(runtime, daemon, client, fake, signer, clock)
         runtime.close()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from onward.engine.db import create_db_engine
+from onward.engine.migrate import upgrade
 from onward.engine.models import Person
+from onward.engine.unsubscribe import make_token, read_token
 
 
 def _person(created: datetime) -> Person:
@@ -65,3 +69,109 @@ def test_a_database_error_never_carries_what_a_person_wrote(db_engine: Engine) -
     with pytest.raises(Exception) as raised, db_engine.begin() as conn:
         conn.execute(text("INSERT INTO no_such_table (body) VALUES (:body)"), {"body": words})
     assert words not in str(raised.value)
+
+
+# --- ids are never reused, links carry a per-person random value -----------------------------
+
+
+def test_the_id_of_a_deleted_row_is_never_given_again(db_engine: Engine) -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    with Session(db_engine) as session, session.begin():
+        first = Person(phone="+14155550111", timezone="UTC", created_at=now, updated_at=now)
+        last = Person(phone="+14155550112", timezone="UTC", created_at=now, updated_at=now)
+        session.add_all([first, last])
+        session.flush()
+        forgotten = last.id
+        session.delete(last)  # the highest id goes, as FORGET makes it go
+    with Session(db_engine) as session, session.begin():
+        newcomer = Person(phone="+14155550113", timezone="UTC", created_at=now, updated_at=now)
+        session.add(newcomer)
+        session.flush()
+        assert newcomer.id > forgotten
+
+
+def test_every_sqlite_table_with_an_id_says_autoincrement(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as conn:
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE :id"
+        tables = conn.execute(text(query), {"id": "%id INTEGER%"}).all()
+    with_ids = {
+        name: sql for name, sql in tables if name not in ("alembic_version", "app_settings")
+    }
+    assert "people" in with_ids and "deliveries" in with_ids
+    for name, sql in with_ids.items():
+        assert "AUTOINCREMENT" in sql, name
+
+
+def test_an_unsubscribe_link_never_acts_on_anyone_else(db_engine: Engine) -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    with Session(db_engine) as session, session.begin():
+        person = Person(phone="+14155550121", timezone="UTC", created_at=now, updated_at=now)
+        session.add(person)
+        session.flush()
+        person.link_key = "k" * 22
+        token = make_token(session, person.id, "email")
+        assert read_token(session, token) == (person.id, "email")
+        same_id = person.id
+        session.delete(person)
+        session.flush()
+        # Even were the id given again (it is not), the stranger's own random value differs.
+        stranger = Person(
+            id=same_id, phone="+14155550122", timezone="UTC", created_at=now, updated_at=now
+        )
+        stranger.link_key = "s" * 22
+        session.add(stranger)
+        session.flush()
+        assert read_token(session, token) is None
+
+
+def test_new_people_get_their_own_random_link_value(db_engine: Engine) -> None:
+    from onward.engine.people import create_person
+
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    with Session(db_engine) as session, session.begin():
+        one = create_person(session, "sms", "+14155550131", now)
+        two = create_person(session, "email", "two@example.org", now)
+        assert one.link_key and two.link_key and one.link_key != two.link_key
+        assert len(one.link_key) >= 16
+
+
+def test_upgrading_a_sqlite_file_keeps_rows_and_ids_and_never_gives_a_used_id_again(
+    tmp_path: Path,
+) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        upgrade(engine, "0004")
+        now = "2026-06-01 00:00:00.000000"
+        with engine.begin() as conn:
+            for n in (1, 2, 3):
+                conn.execute(
+                    text(
+                        "INSERT INTO people (id, phone, timezone, timezone_source, sms_status,"
+                        " email_status, preferred_medium, created_at, updated_at) VALUES"
+                        " (:id, :phone, 'UTC', 'phone', 'active', 'unconfirmed', 'sms', :now, :now)"
+                    ),
+                    {"id": n, "phone": f"+1415555014{n}", "now": now},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO rejections (id, person_id, company, role, reported_at)"
+                    " VALUES (7, 3, 'Acme', '', :now)"
+                ),
+                {"now": now},
+            )
+        upgrade(engine)
+        with Session(engine) as session, session.begin():
+            assert sorted(session.scalars(select(Person.id))) == [1, 2, 3]
+            assert session.scalar(text("SELECT person_id FROM rejections WHERE id = 7")) == 3
+            session.execute(text("DELETE FROM rejections"))
+            session.execute(text("DELETE FROM people WHERE id = 3"))
+        with Session(engine) as session, session.begin():
+            stamp = datetime(2026, 6, 2, tzinfo=UTC)
+            newcomer = Person(
+                phone="+14155550149", timezone="UTC", created_at=stamp, updated_at=stamp
+            )
+            session.add(newcomer)
+            session.flush()
+            assert newcomer.id == 4
+    finally:
+        engine.dispose()

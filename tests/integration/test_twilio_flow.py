@@ -81,9 +81,6 @@ def rig(db_engine: Engine, clock: FakeClock) -> Iterator[TwilioRig]:
     }
     with running_fake() as fake:
         settings = load_settings({**env, "ONWARD_TWILIO_API_BASE": fake.base_url})
-        runtime = Runtime(settings, clock)
-        with runtime.sessions.begin() as session:
-            install_shipped_plans(session, clock)
         from onward.engine.channel_set import channel_settings
 
         context = ChannelContext(
@@ -93,7 +90,10 @@ def rig(db_engine: Engine, clock: FakeClock) -> Iterator[TwilioRig]:
         channels = ChannelSet(
             {"sms": ("twilio", TwilioSmsChannel(context, timeout=0.5)), "email": ("console", email)}
         )
-        daemon = Daemon(runtime, channels)
+        runtime = Runtime(settings, clock, channels=channels)
+        with runtime.sessions.begin() as session:
+            install_shipped_plans(session, clock)
+        daemon = Daemon(runtime)
         with TestClient(daemon.app(), client=("203.0.113.7", 443)) as client:
             yield TwilioRig(runtime, daemon, client, fake, clock)
         runtime.close()

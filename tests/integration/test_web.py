@@ -70,8 +70,6 @@ def test_a_provider_retry_of_the_same_message_changes_nothing(rig: WebRig) -> No
         (b'["a list"]', 422),
         (b'{"body": "REJECTED Acme"}', 422),
         (b'{"from": "", "body": "hi"}', 422),
-        (b'{"from": "+1415", "body": "hi"}', 422),
-        (b'{"from": "not a phone", "body": "hi"}', 422),
         (b'{"from": "+14155550100", "body": 7}', 422),
     ],
 )
@@ -202,3 +200,54 @@ def test_a_slow_database_gets_a_503_before_the_provider_gives_up(
     finally:
         blocker.dispose()
         rig.runtime.close()
+
+
+# --- every message a provider delivered is stored, whatever the phone metadata says ----------
+
+
+def test_a_number_the_metadata_calls_invalid_is_stored_and_routed(rig: WebRig) -> None:
+    uk_drama_range = "+447700900123"  # phonenumbers: not a valid number; a carrier: a person
+    response = rig.client.post(SMS, json={"from": uk_drama_range, "body": "REJECTED Acme"})
+    assert response.status_code == 200
+    assert "Acme" in response.json()["reply"]
+    assert "time zone" not in response.json()["reply"]  # one zone in the UK: nothing to ask
+    with rig.runtime.sessions() as session:
+        person = session.scalars(select(Person)).one()
+        assert (person.phone, person.timezone, person.country) == (
+            uk_drama_range,
+            "Europe/London",
+            "GB",
+        )
+    assert _count(rig, Run) == 1
+
+
+def test_a_country_spanning_zones_asks_once_which_zone(rig: WebRig) -> None:
+    sender = "+1 999 555 0100"  # +1, but no area code the metadata knows
+    first = rig.client.post(SMS, json={"from": sender, "body": "REJECTED Acme"}).json()["reply"]
+    assert "Acme" in first and "TZ America/Chicago" in first
+    second = rig.client.post(SMS, json={"from": sender, "body": "HELP"}).json()["reply"]
+    assert "TZ America/Chicago" not in second
+    with rig.runtime.sessions() as session:
+        person = session.scalars(select(Person)).one()
+        assert (person.phone, person.timezone) == ("+19995550100", "America/New_York")
+
+
+@pytest.mark.parametrize(
+    ("sender", "reason"),
+    [("ACME", "alphanumeric"), ("12345", "short code"), ("+1415", "too short")],
+)
+def test_a_message_from_no_phone_number_is_kept_with_a_reason(
+    rig: WebRig, sender: str, reason: str
+) -> None:
+    headers = {"X-Console-Message-Id": "from-nobody"}
+    for _ in range(2):  # the provider's retry finds it stored once
+        response = rig.client.post(
+            SMS, json={"from": sender, "body": "REJECTED Acme"}, headers=headers
+        )
+        assert response.status_code == 200
+        assert response.json()["reply"] is None
+    with rig.runtime.sessions() as session:
+        (kept,) = session.scalars(select(InboundMessage)).all()
+        assert kept.body == "REJECTED Acme" and kept.sender == sender
+        assert kept.handled_at is not None and reason in (kept.error or "")
+    assert _count(rig, Person) == 0

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from onward.channels import (
     DeliveryStatus,
     InboundMessage,
+    Medium,
     OutboundMessage,
     SendResult,
     WebhookRejected,
@@ -40,7 +41,7 @@ class PostboxChannel:
     """A real in-process email channel: multipart in, sends recorded, no inline replies."""
 
     name = "postbox"
-    medium = "email"
+    medium: Medium = "email"
     max_body = 1_000_000
     rate_per_sec = 100.0
     requires: tuple[str, ...] = ()
@@ -79,14 +80,15 @@ class PostboxChannel:
 def rig(
     db_engine: Engine, clock: FakeClock
 ) -> Iterator[tuple[TestClient, PostboxChannel, Runtime]]:
-    runtime = Runtime(load_settings({"ONWARD_DATABASE_URL": engine_url(db_engine)}), clock)
-    with runtime.sessions.begin() as session:
-        install_shipped_plans(session, clock)
     postbox = PostboxChannel()
-    console = ConsoleChannel()
+    console = ConsoleChannel(keep_sent=True)
     console.output = io.StringIO()  # type: ignore[attr-defined]
     channels = ChannelSet({"sms": ("console", console), "email": ("postbox", postbox)})
-    client = TestClient(Daemon(runtime, channels).app(), client=LOOPBACK_CLIENT)
+    settings = load_settings({"ONWARD_DATABASE_URL": engine_url(db_engine)})
+    runtime = Runtime(settings, clock, channels=channels)
+    with runtime.sessions.begin() as session:
+        install_shipped_plans(session, clock)
+    client = TestClient(Daemon(runtime).app(), client=LOOPBACK_CLIENT)
     yield client, postbox, runtime
     client.close()
     runtime.close()
@@ -162,13 +164,14 @@ class MailDaemon:
 
 @pytest.fixture
 def mail(db_engine: Engine, clock: FakeClock) -> Iterator[MailDaemon]:
-    runtime = Runtime(load_settings({"ONWARD_DATABASE_URL": engine_url(db_engine)}), clock)
-    with runtime.sessions.begin() as session:
-        install_shipped_plans(session, clock)
-    postbox, console = PostboxChannel(), ConsoleChannel()
+    postbox, console = PostboxChannel(), ConsoleChannel(keep_sent=True)
     console.output = io.StringIO()  # type: ignore[attr-defined]
     channels = ChannelSet({"sms": ("console", console), "email": ("postbox", postbox)})
-    daemon = Daemon(runtime, channels)
+    settings = load_settings({"ONWARD_DATABASE_URL": engine_url(db_engine)})
+    runtime = Runtime(settings, clock, channels=channels)
+    with runtime.sessions.begin() as session:
+        install_shipped_plans(session, clock)
+    daemon = Daemon(runtime)
     client = TestClient(daemon.app(), client=LOOPBACK_CLIENT)
     yield MailDaemon(client, daemon, postbox, console, runtime, clock)
     client.close()

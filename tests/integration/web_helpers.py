@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from onward.channels.registry import ChannelRegistry
-from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import FakeClock
 from onward.engine.daemon import Daemon
 from onward.engine.plan_store import install_shipped_plans
@@ -29,12 +27,12 @@ class WebRig:
 
 def build_rig(url: str, clock: FakeClock, install_plans: bool = True, **env: str) -> WebRig:
     settings = load_settings({"ONWARD_DATABASE_URL": url, **env})
-    runtime = Runtime(settings, clock)
+    printed = io.StringIO()
+    runtime = Runtime(settings, clock, output=printed)
     if install_plans:
         with runtime.sessions.begin() as session:
             install_shipped_plans(session, clock)
-    printed = io.StringIO()
-    daemon = Daemon(runtime, ChannelSet.from_settings(settings, ChannelRegistry(), output=printed))
+    daemon = Daemon(runtime)
     client = TestClient(daemon.app(), client=LOOPBACK_CLIENT)
     return WebRig(runtime, daemon, client, printed)
 

@@ -25,7 +25,7 @@ from onward.channels.console import ConsoleChannel
 
 def console(medium: Medium | None = None) -> tuple[ConsoleChannel, io.StringIO]:
     output = io.StringIO()
-    return ConsoleChannel(ChannelContext(output=output, medium=medium)), output
+    return ConsoleChannel(ChannelContext(output=output, medium=medium), keep_sent=True), output
 
 
 def request(
@@ -223,3 +223,14 @@ def test_reply_response_is_json(text: str | None, reply: str | None) -> None:
     content_type, body = channel.reply_response(text)
     assert content_type == "application/json"
     assert json.loads(body) == {"reply": reply}
+
+
+def test_what_was_sent_is_kept_only_when_asked_for() -> None:
+    daemon = ConsoleChannel(ChannelContext(output=io.StringIO()))
+    kept = ConsoleChannel(ChannelContext(output=io.StringIO()), keep_sent=True)
+    for n in range(3):
+        message = OutboundMessage(to="+14155550100", body=f"nudge {n}", medium="sms", delivery_id=n)
+        daemon.send(message)
+        kept.send(message)
+    assert daemon.outbox == []  # a long-running daemon does not grow with every nudge
+    assert [m.body for m in kept.outbox] == ["nudge 0", "nudge 1", "nudge 2"]

@@ -45,6 +45,31 @@ def test_the_systemd_unit_serves_and_stops_gracefully() -> None:
     assert "KillSignal=SIGTERM" in unit
 
 
+def test_the_daemon_gets_room_for_its_connections_above_the_1024_default() -> None:
+    from onward.engine.settings import Settings
+
+    default_connections = Settings.model_fields["max_connections"].default
+    unit = (DEPLOY / "onward.service").read_text()
+    limit = re.search(r"^LimitNOFILE=(\d+)$", unit, re.MULTILINE)
+    assert limit is not None and int(limit[1]) > default_connections + 1024
+    onward = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["onward"]
+    assert onward["ulimits"]["nofile"]["soft"] > default_connections + 1024
+
+
+def test_plan_templates_run_on_a_jinja2_without_known_sandbox_escapes() -> None:
+    import tomllib
+    from importlib.metadata import version
+
+    root = DEPLOY.parent
+    dependencies = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    (jinja,) = [d for d in dependencies if d.lower().startswith("jinja2")]
+    assert jinja.replace(" ", "") == "Jinja2>=3.1.6"
+    pinned = re.search(r"^Jinja2==([\d.]+)$", (root / "constraints.txt").read_text(), re.M)
+    assert pinned is not None
+    for found in (pinned[1], version("jinja2")):
+        assert tuple(int(part) for part in found.split(".")[:3]) >= (3, 1, 6)
+
+
 def test_the_example_environment_names_only_real_settings() -> None:
     from onward.engine.settings import Settings
 

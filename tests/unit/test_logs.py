@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -46,3 +48,46 @@ def test_mask_text_leaves_other_words_alone() -> None:
     masked = mask_text("call +447400123456 now")
     assert "+447400123456" not in masked and masked.count("*") >= 4
     assert masked.startswith("call +44") and masked.endswith("56 now")
+
+
+def test_other_libraries_records_are_json_and_masked(lines: io.StringIO) -> None:
+    logging.getLogger("uvicorn.error").error("client %s sent junk", "+14155550100")
+    try:
+        raise RuntimeError("task failed for sam@example.org")
+    except RuntimeError:
+        logging.getLogger("asyncio").exception("Task exception was never retrieved")
+    first, second = (json.loads(line) for line in lines.getvalue().splitlines())
+    assert first["level"] == "error" and first["logger"] == "uvicorn.error"
+    assert "+14155550100" not in first["event"] and first["event"].startswith("client +1415")
+    assert "RuntimeError" in second["exception"] and "sam@example.org" not in second["exception"]
+
+
+def test_an_uncaught_exception_is_a_json_record(lines: io.StringIO) -> None:
+    try:
+        raise ValueError("no luck for +14155550100")
+    except ValueError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)  # what Python calls as it dies
+    record = json.loads(lines.getvalue())
+    assert "ValueError" in record["exception"] and "+14155550100" not in record["exception"]
+
+
+def test_repeated_identical_errors_collapse_into_one_line_with_a_count() -> None:
+    buf, now = io.StringIO(), [0.0]
+    configure_logging("json", stream=buf, monotonic=lambda: now[0])
+    try:
+        log = logging.getLogger("asyncio")
+        for _ in range(10_000):
+            log.error("socket.accept() out of system resource")
+        get_logger("onward.web").warning("webhook refused", reason="bad signature")
+        now[0] += 11.0
+        log.error("socket.accept() out of system resource")
+        records = [json.loads(line) for line in buf.getvalue().splitlines()]
+    finally:
+        configure_logging()
+    assert [r["event"] for r in records] == [
+        "socket.accept() out of system resource",
+        "webhook refused",
+        "socket.accept() out of system resource",
+    ]
+    assert "repeated" not in records[0]
+    assert records[2]["repeated"] == 9_999  # the ones left out since the first, counted here

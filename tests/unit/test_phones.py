@@ -8,13 +8,16 @@ from onward.engine.phones import (
     SINGLE_ZONE_REGIONS,
     ZONES_BY_POPULATION,
     InvalidPhoneNumber,
+    NotAPhoneNumber,
     canonical_timezone,
     is_valid_timezone,
     mask_email,
     mask_phone,
     normalize_phone,
     region_for_phone,
+    sender_number,
     timezone_for_phone,
+    zone_is_known,
 )
 
 
@@ -31,7 +34,7 @@ from onward.engine.phones import (
         ("+44 20 7946 0000", "US", "+442079460000"),
     ],
 )
-def test_normalize_phone(raw, region, expected):
+def test_normalize_phone(raw: str, region: str | None, expected: str) -> None:
     assert normalize_phone(raw, region) == expected
 
 
@@ -47,7 +50,7 @@ def test_normalize_phone(raw, region, expected):
         ("+1 415 555 0100 0100 0100 0100", None, "not a valid phone number"),
     ],
 )
-def test_normalize_phone_refuses(raw, region, message):
+def test_normalize_phone_refuses(raw: str, region: str | None, message: str) -> None:
     with pytest.raises(InvalidPhoneNumber) as caught:
         normalize_phone(raw, region)
     assert message in str(caught.value)
@@ -65,7 +68,7 @@ def test_normalize_phone_refuses(raw, region, message):
         ("+80012345678", None),  # international freephone: no country
     ],
 )
-def test_region_for_phone(e164, region):
+def test_region_for_phone(e164: str, region: str | None) -> None:
     assert region_for_phone(e164) == region
 
 
@@ -89,24 +92,24 @@ def test_region_for_phone(e164, region):
         ("+80012345678", "UTC"),  # no zone known at all
     ],
 )
-def test_timezone_for_phone(e164, zone):
+def test_timezone_for_phone(e164: str, zone: str) -> None:
     assert timezone_for_phone(e164) == zone
 
 
-def test_every_zone_in_the_tables_exists():
+def test_every_zone_in_the_tables_exists() -> None:
     zones = list(SINGLE_ZONE_REGIONS.values())
     zones += [zone for ordered in ZONES_BY_POPULATION.values() for zone in ordered]
     assert [zone for zone in zones if not is_valid_timezone(zone)] == []
 
 
-def test_unparseable_numbers_raise():
+def test_unparseable_numbers_raise() -> None:
     with pytest.raises(InvalidPhoneNumber):
         region_for_phone("not a number")
     with pytest.raises(InvalidPhoneNumber):
         timezone_for_phone("")
 
 
-def test_timezone_names():
+def test_timezone_names() -> None:
     assert is_valid_timezone("America/New_York")
     assert is_valid_timezone("UTC")
     assert not is_valid_timezone("america/new_york")
@@ -128,7 +131,7 @@ def test_timezone_names():
         ("+12", "***"),
     ],
 )
-def test_mask_phone(e164, masked):
+def test_mask_phone(e164: str, masked: str) -> None:
     assert mask_phone(e164) == masked
 
 
@@ -142,5 +145,44 @@ def test_mask_phone(e164, masked):
         ("", "***"),
     ],
 )
-def test_mask_email(address, masked):
+def test_mask_email(address: str, masked: str) -> None:
     assert mask_email(address) == masked
+
+
+# --- a sender the metadata calls invalid is still a person who wrote -----------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164", "zone", "sure"),
+    [
+        ("+14155550100", "+14155550100", "America/Los_Angeles", True),  # valid: as before
+        ("+447700900123", "+447700900123", "Europe/London", True),  # UK drama range
+        ("+1 999 555 0100", "+19995550100", "America/New_York", False),  # +1 spans zones
+    ],
+)
+def test_a_possible_number_is_routed_with_its_countrys_zone(
+    raw: str, e164: str, zone: str, sure: bool
+) -> None:
+    assert sender_number(raw) == e164
+    assert timezone_for_phone(e164) == zone
+    assert zone_is_known(e164) is sure
+
+
+def test_an_invalid_but_possible_number_still_has_a_country() -> None:
+    assert region_for_phone("+447700900123") == "GB"
+    assert region_for_phone("+19995550100") == "US"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("12345", "a short code"),
+        ("ACME", "an alphanumeric sender"),
+        ("Acme-Jobs", "an alphanumeric sender"),
+        ("+1415", "too short"),
+        ("", "empty"),
+    ],
+)
+def test_a_sender_that_is_no_phone_number_says_what_it_is(raw: str, reason: str) -> None:
+    with pytest.raises(NotAPhoneNumber, match=reason):
+        sender_number(raw)

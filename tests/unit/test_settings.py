@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from onward.engine.errors import ConfigError
-from onward.engine.settings import Settings, load_settings
+from onward.engine.settings import Settings, load_settings, refuse_placeholder_credentials
+from onward.plans import DEFAULT_WINDOW, SendWindow
 
 TWILIO = {
     "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
@@ -19,7 +22,7 @@ def test_defaults_are_the_embedded_default() -> None:
     assert settings.database_url == "sqlite:///./onward.db"
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.public_url == "http://127.0.0.1:8000"
-    assert settings.send_window == "09:00-20:00"
+    assert settings.send_window == DEFAULT_WINDOW == SendWindow(time(9), time(20))
     assert settings.sms_channel_name == "console"
     assert settings.email_channel_name == "console"
 
@@ -82,4 +85,46 @@ def test_dotenv_file_in_the_working_directory_is_read(
         monkeypatch.delenv(f"ONWARD_{name.upper()}", raising=False)
     settings = load_settings()
     assert settings.port == 8123
-    assert settings.send_window == "08:00-21:00"
+    assert str(settings.send_window) == "08:00-21:00"
+
+
+# --- placeholder and too-short credentials are refused at start-up --------------------------
+
+GOOD_SECRETS = {
+    **TWILIO,
+    "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
+    "SENDGRID_API_KEY": "SG.abcdefghijklmnop.qrstuvwxyz0123456789",
+    "ONWARD_EMAIL_FROM": "onward@example.org",
+    "ONWARD_INBOUND_EMAIL_USER": "parse",
+    "ONWARD_INBOUND_EMAIL_PASSWORD": "a-long-random-phrase-9",
+    "ONWARD_DATABASE_URL": "postgresql+psycopg://onward:9f8e7d6c5b4a@db:5432/onward",
+}
+
+
+def test_real_looking_credentials_pass() -> None:
+    refuse_placeholder_credentials(load_settings(GOOD_SECRETS))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TWILIO_AUTH_TOKEN", "CHANGE-ME"),
+        ("TWILIO_AUTH_TOKEN", "change_me_please_0123456789abcdef"),
+        ("TWILIO_AUTH_TOKEN", "short-token"),
+        ("TWILIO_AUTH_TOKEN", "x" * 32),
+        ("ONWARD_INBOUND_EMAIL_PASSWORD", "CHANGE-ME"),
+        ("ONWARD_INBOUND_EMAIL_PASSWORD", "password"),
+        ("ONWARD_INBOUND_EMAIL_PASSWORD", "hunter2"),
+        ("SENDGRID_API_KEY", "CHANGE-ME"),
+        ("SENDGRID_API_KEY", "SG.x"),
+        ("TWILIO_ACCOUNT_SID", "CHANGE-ME"),
+        ("ONWARD_DATABASE_URL", "postgresql+psycopg://onward:CHANGE-ME@postgres:5432/onward"),
+    ],
+)
+def test_placeholders_and_short_secrets_are_refused_in_one_line(variable: str, value: str) -> None:
+    settings = load_settings({**GOOD_SECRETS, variable: value})
+    with pytest.raises(ConfigError) as caught:
+        refuse_placeholder_credentials(settings)
+    message = str(caught.value)
+    assert variable in message and "\n" not in message
+    assert value not in message  # the value itself is never printed

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from onward.engine.timing import (
-    DueSpec,
-    Window,
+    DayCheck,
     business_day_checker,
     localize,
     next_window_opening,
@@ -18,29 +18,51 @@ from onward.engine.timing import (
     plan_timeline,
     spread_burst,
 )
+from onward.plans import Due, SendWindow, parse_due
 
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
 LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 SANTIAGO = ZoneInfo("America/Santiago")
-DAYTIME = Window(time(9), time(20))
+DAYTIME = SendWindow(time(9), time(20))
 WEEKENDS_ONLY = business_day_checker(None)
 
 
-def local(tz, *parts, fold=0):
-    return datetime(*parts, tzinfo=tz, fold=fold)
+def local(tz: ZoneInfo, *parts: int, fold: int = 0) -> datetime:
+    year, month, day, hour, minute, second = (*parts, 0, 0, 0)[:6]
+    return datetime(year, month, day, hour, minute, second, tzinfo=tz, fold=fold)
 
 
-def utc(*parts):
-    return datetime(*parts, tzinfo=UTC)
+def utc(*parts: int) -> datetime:
+    return local(ZoneInfo("UTC"), *parts).replace(tzinfo=UTC)
 
 
-def iso(text):
+def iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def spec(days=0, hours=0, minutes=0, at=None, business=False):
-    return DueSpec(days, timedelta(hours=hours, minutes=minutes), at, business)
+@dataclass(frozen=True)
+class Spec:
+    """A step as timing sees it (a plan's Step is one): the plan's own offset value."""
+
+    due: Due
+    business_days: bool = False
+    id: str = "step"
+
+
+def spec(
+    days: int = 0, hours: int = 0, minutes: int = 0, at: time | None = None, business: bool = False
+) -> Spec:
+    text = f"{days}d{hours}h{minutes}m" + (f" at {at:%H:%M}" if at is not None else "")
+    return Spec(parse_due(text), business)
+
+
+def named(name: str, step: Spec) -> Spec:
+    return Spec(step.due, step.business_days, name)
+
+
+def due_of(anchor: datetime, step: Spec, tz: ZoneInfo, is_business_day: DayCheck) -> datetime:
+    return offset_due(anchor, step.due, tz, is_business_day if step.business_days else None)
 
 
 MONDAY_3PM = local(NY, 2026, 6, 15, 15, 0)
@@ -77,8 +99,8 @@ MONDAY_3PM = local(NY, 2026, 6, 15, 15, 0)
         ),
     ],
 )
-def test_offsets(anchor, due_spec, expected):
-    due = offset_due(anchor.astimezone(UTC), due_spec, NY, WEEKENDS_ONLY)
+def test_offsets(anchor: datetime, due_spec: Spec, expected: datetime) -> None:
+    due = due_of(anchor.astimezone(UTC), due_spec, NY, WEEKENDS_ONLY)
     assert due == expected
     assert due.tzinfo is UTC
 
@@ -155,12 +177,15 @@ GB = business_day_checker("GB")
         ),
     ],
 )
-def test_business_days(anchor, due_spec, is_business_day, expected):
+def test_business_days(
+    anchor: datetime, due_spec: Spec, is_business_day: DayCheck, expected: datetime
+) -> None:
     tz = expected.tzinfo
-    assert offset_due(anchor.astimezone(UTC), due_spec, tz, is_business_day) == expected
+    assert isinstance(tz, ZoneInfo)
+    assert due_of(anchor.astimezone(UTC), due_spec, tz, is_business_day) == expected
 
 
-def test_business_day_checker_countries():
+def test_business_day_checker_countries() -> None:
     thanksgiving = datetime(2026, 11, 26).date()
     assert not US(thanksgiving)
     assert not business_day_checker("us")(thanksgiving)
@@ -181,9 +206,9 @@ def test_business_day_checker_countries():
         ("2026-06-15T19:59:59-04:00", DAYTIME, "2026-06-15T19:59:59-04:00", False),
         ("2026-06-15T20:00-04:00", DAYTIME, "2026-06-16T09:00-04:00", True),
         ("2026-06-15T22:30-04:00", DAYTIME, "2026-06-16T09:00-04:00", True),
-        ("2026-06-15T03:00-04:00", Window.ANY, "2026-06-15T03:00-04:00", False),
-        ("2026-06-15T23:59-04:00", Window(time(18), None), "2026-06-15T23:59-04:00", False),
-        ("2026-06-15T17:00-04:00", Window(time(18), None), "2026-06-15T18:00-04:00", True),
+        ("2026-06-15T03:00-04:00", SendWindow.ANY, "2026-06-15T03:00-04:00", False),
+        ("2026-06-15T23:59-04:00", SendWindow(time(18), None), "2026-06-15T23:59-04:00", False),
+        ("2026-06-15T17:00-04:00", SendWindow(time(18), None), "2026-06-15T18:00-04:00", True),
     ],
     ids=[
         "before",
@@ -198,46 +223,42 @@ def test_business_day_checker_countries():
         "until midnight, early",
     ],
 )
-def test_window_placement(instant, window, expected, moved):
+def test_window_placement(instant: str, window: SendWindow, expected: str, moved: bool) -> None:
     placed, was_moved = place_in_window(iso(instant), NY, window)
     assert (placed, was_moved) == (iso(expected), moved)
     assert placed.tzinfo is UTC
 
 
-def test_window_skips_closed_days_for_business_steps():
+def test_window_skips_closed_days_for_business_steps() -> None:
     friday_night = local(NY, 2026, 11, 20, 21).astimezone(UTC)
     assert place_in_window(friday_night, NY, DAYTIME, US) == (local(NY, 2026, 11, 23, 9), True)
     assert place_in_window(friday_night, NY, DAYTIME) == (local(NY, 2026, 11, 21, 9), True)
     saturday_noon = local(NY, 2026, 11, 21, 12).astimezone(UTC)
-    assert place_in_window(saturday_noon, NY, Window.ANY) == (saturday_noon, False)
-    assert place_in_window(saturday_noon, NY, Window.ANY, US) == (local(NY, 2026, 11, 23), True)
+    assert place_in_window(saturday_noon, NY, SendWindow.ANY) == (saturday_noon, False)
+    assert place_in_window(saturday_noon, NY, SendWindow.ANY, US) == (local(NY, 2026, 11, 23), True)
 
 
-def test_next_window_opening_is_at_or_after():
+def test_next_window_opening_is_at_or_after() -> None:
     assert next_window_opening(local(NY, 2026, 6, 15, 9), NY, DAYTIME) == local(NY, 2026, 6, 15, 9)
     assert next_window_opening(local(NY, 2026, 6, 15, 12), NY, DAYTIME) == local(NY, 2026, 6, 16, 9)
     with pytest.raises(ValueError, match="never opens"):
         next_window_opening(local(NY, 2026, 6, 15, 12), NY, DAYTIME, lambda day: False)
 
 
-def test_window_values():
-    assert Window.ANY.is_any_time
+def test_window_values() -> None:
+    assert SendWindow.ANY.is_any_time
     assert not DAYTIME.is_any_time
     assert str(DAYTIME) == "09:00-20:00"
-    assert str(Window.ANY) == "00:00-24:00"
+    assert str(SendWindow.ANY) == "00:00-24:00"
     with pytest.raises(ValueError, match="start before it ends"):
-        Window(time(20), time(9))
+        SendWindow(time(20), time(9))
     with pytest.raises(ValueError, match="start before it ends"):
-        Window(time(9), time(9))
+        SendWindow(time(9), time(9))
 
 
-def test_bad_inputs_are_refused():
-    with pytest.raises(ValueError, match="negative"):
-        DueSpec(-1, timedelta(0))
-    with pytest.raises(ValueError, match="negative"):
-        DueSpec(0, timedelta(minutes=-5))
+def test_bad_inputs_are_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
-        offset_due(datetime(2026, 6, 15, 12), spec(), NY, WEEKENDS_ONLY)
+        due_of(datetime(2026, 6, 15, 12), spec(), NY, WEEKENDS_ONLY)
     with pytest.raises(ValueError, match="naive wall time"):
         localize(MONDAY_3PM, NY)
 
@@ -311,14 +332,14 @@ def test_bad_inputs_are_refused():
         ),
     ],
 )
-def test_offsets_across_dst(tz, anchor, due_spec, expected):
-    due = offset_due(iso(anchor), due_spec, tz, WEEKENDS_ONLY)
+def test_offsets_across_dst(tz: ZoneInfo, anchor: str, due_spec: Spec, expected: str) -> None:
+    due = due_of(iso(anchor), due_spec, tz, WEEKENDS_ONLY)
     assert due == iso(expected)
     assert due.astimezone(tz).utcoffset() == iso(expected).utcoffset()
 
 
-SPRING_0230 = Window(time(2, 30), time(20))
-FALL_0130 = Window(time(1, 30), time(20))
+SPRING_0230 = SendWindow(time(2, 30), time(20))
+FALL_0130 = SendWindow(time(1, 30), time(20))
 
 
 @pytest.mark.parametrize(
@@ -342,7 +363,7 @@ FALL_0130 = Window(time(1, 30), time(20))
         pytest.param(
             NY,
             "2026-11-01T01:45-04:00",
-            Window(time(1), time(1, 30)),
+            SendWindow(time(1), time(1, 30)),
             "2026-11-01T01:00-05:00",
             id="repeated hour reopens a short window",
         ),
@@ -353,20 +374,20 @@ FALL_0130 = Window(time(1, 30), time(20))
         pytest.param(
             LORD_HOWE,
             "2026-10-04T01:00+10:30",
-            Window(time(2, 15), None),
+            SendWindow(time(2, 15), None),
             "2026-10-04T02:30+11:00",
             id="Lord Howe start in the gap",
         ),
     ],
 )
-def test_window_across_dst(tz, instant, window, expected):
+def test_window_across_dst(tz: ZoneInfo, instant: str, window: SendWindow, expected: str) -> None:
     placed, moved = place_in_window(iso(instant), tz, window)
     assert placed == iso(expected)
     assert placed >= iso(instant)
     assert moved is (placed != iso(instant))
 
 
-def test_localize_gap_and_repeat():
+def test_localize_gap_and_repeat() -> None:
     assert localize(datetime(2026, 3, 8, 2, 30), NY) == local(NY, 2026, 3, 8, 3, 30)
     first = localize(datetime(2026, 11, 1, 1, 30), NY)
     assert first.utcoffset() == timedelta(hours=-4)
@@ -374,14 +395,14 @@ def test_localize_gap_and_repeat():
     assert localize(datetime(2026, 10, 4, 2, 15), LORD_HOWE).utcoffset() == timedelta(hours=11)
 
 
-def test_plan_timeline_standard_plan_over_thanksgiving():
+def test_plan_timeline_standard_plan_over_thanksgiving() -> None:
     anchor = local(NY, 2026, 11, 25, 15).astimezone(UTC)
     steps = [
-        ("grieve", spec()),
-        ("reflect", spec(hours=36)),
-        ("feedback", spec(2, at=time(18), business=True)),
-        ("research", spec(3)),
-        ("apply", spec(7)),
+        named("grieve", spec()),
+        named("reflect", spec(hours=36)),
+        named("feedback", spec(2, at=time(18), business=True)),
+        named("research", spec(3)),
+        named("apply", spec(7)),
     ]
     timeline = plan_timeline(anchor, steps, NY, DAYTIME, "US")
     assert [(name, p.due_local, p.moved_by_window) for name, p in timeline] == [
@@ -398,9 +419,9 @@ def test_plan_timeline_standard_plan_over_thanksgiving():
     assert reflect.due_local.tzinfo == NY
 
 
-def test_plan_timeline_spreads_a_burst_in_input_order():
+def test_plan_timeline_spreads_a_burst_in_input_order() -> None:
     anchor = local(NY, 2026, 6, 15, 12).astimezone(UTC)
-    steps = [("late", spec(minutes=1)), ("b", spec()), ("a", spec())]
+    steps = [named("late", spec(minutes=1)), named("b", spec()), named("a", spec())]
     timeline = plan_timeline(anchor, steps, NY, DAYTIME, None)
     assert [(name, p.due_local.time()) for name, p in timeline] == [
         ("b", time(12)),
@@ -410,35 +431,39 @@ def test_plan_timeline_spreads_a_burst_in_input_order():
     assert not any(p.moved_by_window for _, p in timeline)
 
 
-def test_plan_timeline_spread_past_window_end_waits_for_next_opening():
+def test_plan_timeline_spread_past_window_end_waits_for_next_opening() -> None:
     anchor = local(NY, 2026, 6, 15, 19, 58).astimezone(UTC)
-    timeline = plan_timeline(anchor, [("a", spec()), ("b", spec())], NY, DAYTIME, None)
+    timeline = plan_timeline(anchor, [named("a", spec()), named("b", spec())], NY, DAYTIME, None)
     assert [(p.due_local, p.moved_by_window) for _, p in timeline] == [
         (local(NY, 2026, 6, 15, 19, 58), False),
         (local(NY, 2026, 6, 16, 9), True),
     ]
 
 
-def test_plan_timeline_night_report_opens_with_spaced_steps():
+def test_plan_timeline_night_report_opens_with_spaced_steps() -> None:
     anchor = local(NY, 2026, 6, 15, 3).astimezone(UTC)
     timeline = plan_timeline(
-        anchor, [("a", spec()), ("b", spec()), ("c", spec(hours=1))], NY, DAYTIME, None
+        anchor,
+        [named("a", spec()), named("b", spec()), named("c", spec(hours=1))],
+        NY,
+        DAYTIME,
+        None,
     )
     assert [p.due_local.time() for _, p in timeline] == [time(9), time(9, 3), time(9, 6)]
     assert all(p.moved_by_window for _, p in timeline)
 
 
-def test_spread_burst_values():
+def test_spread_burst_values() -> None:
     base = utc(2026, 6, 15, 16)
-    assert spread_burst([base, base], NY, Window.ANY, timedelta(0)) == [
+    assert spread_burst([base, base], NY, SendWindow.ANY, timedelta(0)) == [
         (base, False),
         (base, False),
     ]
-    assert spread_burst([base, base], NY, Window.ANY) == [
+    assert spread_burst([base, base], NY, SendWindow.ANY) == [
         (base, False),
         (base + timedelta(minutes=3), False),
     ]
     with pytest.raises(ValueError, match="negative"):
-        spread_burst([base], NY, Window.ANY, timedelta(minutes=-1))
+        spread_burst([base], NY, SendWindow.ANY, timedelta(minutes=-1))
     with pytest.raises(ValueError, match="one entry per instant"):
-        spread_burst([base, base], NY, Window.ANY, open_days=[None])
+        spread_burst([base, base], NY, SendWindow.ANY, open_days=[None])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from itertools import pairwise
@@ -11,14 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from onward.engine.timing import (
-    DueSpec,
-    Window,
+    DayCheck,
     business_day_checker,
     localize,
     offset_due,
     place_in_window,
     plan_timeline,
 )
+from onward.plans import Due, SendWindow, parse_due
 
 ZONES = [
     "America/New_York",
@@ -45,10 +46,10 @@ PROPERTY = settings(max_examples=200, deadline=None)
 
 
 @cache
-def transitions(zone):
+def transitions(zone: str) -> list[datetime]:
     """Every instant in 2024-2030 at which `zone` changes its UTC offset, to the second."""
     tz = ZoneInfo(zone)
-    found = []
+    found: list[datetime] = []
     day = FIRST
     while day < LAST:
         following = day + timedelta(days=1)
@@ -67,11 +68,12 @@ def transitions(zone):
 
 
 @st.composite
-def zone_and_instant(draw):
+def zone_and_instant(draw: st.DrawFn) -> tuple[ZoneInfo, datetime]:
     """A zone and an instant, half the time within three hours of one of its DST changes."""
     zone = draw(st.sampled_from(ZONES))
     changes = transitions(zone)
-    if changes and draw(st.booleans()):
+    near_change: bool = draw(st.booleans())
+    if changes and near_change:
         instant = draw(st.sampled_from(changes)) + timedelta(
             seconds=draw(st.integers(-3 * 3600, 3 * 3600))
         )
@@ -85,24 +87,34 @@ minute_times = st.builds(time, st.integers(0, 23), st.integers(0, 59))
 
 
 @st.composite
-def windows(draw):
+def windows(draw: st.DrawFn) -> SendWindow:
     if draw(st.integers(0, 5)) == 0:
-        return Window.ANY
+        return SendWindow.ANY
     start = draw(st.integers(0, 24 * 60 - 1))
     end = draw(st.integers(start + 1, 24 * 60))
-    return Window(time(*divmod(start, 60)), None if end == 24 * 60 else time(*divmod(end, 60)))
+    return SendWindow(time(*divmod(start, 60)), None if end == 24 * 60 else time(*divmod(end, 60)))
 
 
-due_specs = st.builds(
-    DueSpec,
-    days=st.integers(0, 21),
-    delta=st.integers(0, 3 * 24 * 60).map(lambda minutes: timedelta(minutes=minutes)),
-    at=st.none() | minute_times,
-    business_days=st.booleans(),
-)
+@dataclass(frozen=True)
+class Spec:
+    """A step as timing sees it (a plan's Step is one)."""
+
+    due: Due
+    business_days: bool
+    id: str = "step"
 
 
-def is_open(instant, tz, window, is_open_day):
+@st.composite
+def due_specs(draw: st.DrawFn) -> Spec:
+    days, minutes = draw(st.integers(0, 21)), draw(st.integers(0, 3 * 24 * 60))
+    at = draw(st.none() | minute_times)
+    text = f"{days}d{minutes}m" + (f" at {at:%H:%M}" if at is not None else "")
+    return Spec(parse_due(text), draw(st.booleans()))
+
+
+def is_open(
+    instant: datetime, tz: ZoneInfo, window: SendWindow, is_open_day: DayCheck | None
+) -> bool:
     local = instant.astimezone(tz)
     day_open = is_open_day is None or is_open_day(local.date())
     return day_open and window.contains(local.time())
@@ -110,7 +122,9 @@ def is_open(instant, tz, window, is_open_day):
 
 @PROPERTY
 @given(zone_and_instant(), windows(), st.sampled_from(COUNTRIES), st.booleans())
-def test_place_in_window(zone_instant, window, country, business):
+def test_place_in_window(
+    zone_instant: tuple[ZoneInfo, datetime], window: SendWindow, country: str | None, business: bool
+) -> None:
     tz, instant = zone_instant
     is_open_day = business_day_checker(country) if business else None
     placed, moved = place_in_window(instant, tz, window, is_open_day)
@@ -129,7 +143,9 @@ def test_place_in_window(zone_instant, window, country, business):
 
 @PROPERTY
 @given(zone_and_instant(), st.integers(-3 * 60, 3 * 60))
-def test_localize_is_the_wall_time_unless_in_a_gap(zone_instant, shift_minutes):
+def test_localize_is_the_wall_time_unless_in_a_gap(
+    zone_instant: tuple[ZoneInfo, datetime], shift_minutes: int
+) -> None:
     tz, instant = zone_instant
     wall = (instant.astimezone(tz) + timedelta(minutes=shift_minutes)).replace(
         tzinfo=None, fold=0, second=0, microsecond=0
@@ -137,7 +153,10 @@ def test_localize_is_the_wall_time_unless_in_a_gap(zone_instant, shift_minutes):
     result = localize(wall, tz)
     # Every offset the zone uses around this wall time, read independently of localize().
     guess = wall.replace(tzinfo=UTC)
-    offsets = {(guess + timedelta(hours=h)).astimezone(tz).utcoffset() for h in range(-30, 31, 3)}
+    offsets = {
+        (guess + timedelta(hours=h)).astimezone(tz).utcoffset() or timedelta(0)
+        for h in range(-30, 31, 3)
+    }
     readings = {(wall - offset).replace(tzinfo=UTC) for offset in offsets}
     existing = sorted(u for u in readings if u.astimezone(tz).replace(tzinfo=None) == wall)
     if existing:
@@ -151,20 +170,23 @@ def test_localize_is_the_wall_time_unless_in_a_gap(zone_instant, shift_minutes):
 
 
 @PROPERTY
-@given(zone_and_instant(), due_specs, st.sampled_from(COUNTRIES))
-def test_offset_due(zone_instant, spec, country):
+@given(zone_and_instant(), due_specs(), st.sampled_from(COUNTRIES))
+def test_offset_due(
+    zone_instant: tuple[ZoneInfo, datetime], step: Spec, country: str | None
+) -> None:
     tz, anchor = zone_instant
     is_business_day = business_day_checker(country)
-    due = offset_due(anchor, spec, tz, is_business_day)
+    spec = step.due
+    due = offset_due(anchor, spec, tz, is_business_day if step.business_days else None)
     assert due.tzinfo is UTC
     assert due >= anchor
     local = due.astimezone(tz)
     if spec.at is not None:
         assert due > anchor
         assert due == localize(datetime.combine(local.date(), spec.at), tz).astimezone(UTC)
-    if spec.business_days:
+    if step.business_days:
         assert is_business_day(local.date())
-    if spec.at is None and not spec.business_days:
+    if spec.at is None and not step.business_days:
         reached = (due - spec.delta).astimezone(tz)
         anchor_local = anchor.astimezone(tz)
         assert reached.date() == anchor_local.date() + timedelta(days=spec.days)
@@ -178,21 +200,28 @@ def test_offset_due(zone_instant, spec, country):
 @PROPERTY
 @given(
     zone_and_instant(),
-    st.lists(due_specs, min_size=1, max_size=6),
+    st.lists(due_specs(), min_size=1, max_size=6),
     windows(),
     st.sampled_from(COUNTRIES),
     st.sampled_from([timedelta(minutes=1), timedelta(minutes=3), timedelta(minutes=30)]),
 )
-def test_plan_timeline(zone_instant, specs, window, country, spread):
+def test_plan_timeline(
+    zone_instant: tuple[ZoneInfo, datetime],
+    specs: list[Spec],
+    window: SendWindow,
+    country: str | None,
+    spread: timedelta,
+) -> None:
     tz, anchor = zone_instant
     is_business_day = business_day_checker(country)
-    named = [(f"step{index}", spec) for index, spec in enumerate(specs)]
+    named = [replace(spec, id=f"step{index}") for index, spec in enumerate(specs)]
     timeline = plan_timeline(anchor, named, tz, window, country, spread)
-    assert sorted(name for name, _ in timeline) == sorted(name for name, _ in named)
-    by_name = dict(named)
+    assert sorted(name for name, _ in timeline) == sorted(spec.id for spec in named)
+    by_name = {spec.id: spec for spec in named}
     for position, (name, placement) in enumerate(timeline):
         spec = by_name[name]
-        assert placement.offset_due_utc == offset_due(anchor, spec, tz, is_business_day)
+        open_day = is_business_day if spec.business_days else None
+        assert placement.offset_due_utc == offset_due(anchor, spec.due, tz, open_day)
         assert placement.due_utc >= placement.offset_due_utc
         assert placement.due_utc.tzinfo is UTC
         assert placement.due_local.astimezone(UTC) == placement.due_utc

@@ -1,0 +1,66 @@
+"""FORGET leaves no words behind: messages from any address the person used (an email stored
+before its address was linked to them included), and on SQLite not in the file nor its WAL."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import select
+
+from onward.engine import replies
+from onward.engine.clock import FakeClock
+from onward.engine.db import create_db_engine
+from onward.engine.migrate import upgrade
+from onward.engine.models import InboundMessage
+from tests.integration.inbound_helpers import OTHER_PHONE, Talk
+
+SECRET_WORDS = "my manager said the team was never told about the layoffs"
+
+
+def _forget(talk: Talk) -> None:
+    assert talk.say("FORGET") == replies.forget_asked()
+    talk.later(minutes=1)
+    assert talk.say("FORGET YES") == replies.forgotten()
+
+
+def _senders(talk: Talk) -> set[str]:
+    with talk.sessions() as session:
+        return set(session.scalars(select(InboundMessage.sender)))
+
+
+def test_an_email_stored_before_its_address_was_linked_is_erased(talk: Talk) -> None:
+    talk.say("REJECTED Acme", OTHER_PHONE)  # someone else, who must stay
+    talk.say("REJECTED Acme - Engineer")
+    # Written from an address onward does not know yet: stored with nobody's name on it.
+    talk.say(SECRET_WORDS, "sam@example.org", medium="email")
+    talk.say("EMAIL sam@example.org")
+    talk.say("EMAIL sam.new@example.org")  # and changed again since
+    _forget(talk)
+    assert _senders(talk) == {OTHER_PHONE}
+
+
+def test_sqlite_erasure_leaves_no_trace_in_the_file_or_its_wal(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    path = tmp_path / "forget.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    reader = engine.connect()  # a reader holding a snapshot, as a daemon's other threads do
+    try:
+        talk = Talk(engine, clock)
+        talk.say("REJECTED Acme")
+        talk.say(SECRET_WORDS)
+        _forget(talk)
+        reader.close()
+        for thread in threading.enumerate():  # the checkpoint that follows an erasure
+            if thread.name == "onward-erasure":
+                thread.join(timeout=10)
+        for file in (path, Path(f"{path}-wal")):
+            if file.exists():
+                raw = file.read_bytes()
+                assert SECRET_WORDS.encode() not in raw, file.name
+                assert b"Acme" not in raw, file.name
+    finally:
+        reader.close()
+        engine.dispose()
