@@ -23,6 +23,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check engine channels plans tests bench
 	$(BIN)/ruff format --check engine channels plans tests bench
+	$(BIN)/lint-imports
 
 # mypy needs the installed names (onward.engine, ...) on disk; a tree of links gives it them.
 typecheck: $(STAMP)
@@ -55,4 +56,4 @@ lock: $(BIN)/python
 	$(BIN)/pip freeze --exclude-editable | grep -v '^onward' > constraints.txt
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache .import_linter_cache
