@@ -25,14 +25,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check engine channels plans tests bench
 	$(BIN)/lint-imports
 
-# mypy needs the installed names (onward.engine, ...) on disk; a tree of links gives it them.
+# mypy needs the installed names (onward.engine, ...) on disk; a tree of links gives it them,
+# and the tests beside them (they import `tests.…` and `onward.…`).
 typecheck: $(STAMP)
 	mkdir -p $(TYPECHECK_ROOT)/onward
 	ln -sfn ../../../engine $(TYPECHECK_ROOT)/onward/engine
 	ln -sfn ../../../channels $(TYPECHECK_ROOT)/onward/channels
 	ln -sfn ../../../plans $(TYPECHECK_ROOT)/onward/plans
+	ln -sfn ../../tests $(TYPECHECK_ROOT)/tests
 	cd $(TYPECHECK_ROOT) && ../../$(BIN)/mypy --config-file ../../pyproject.toml \
-		-p onward.engine -p onward.plans -p onward.channels
+		-p onward.engine -p onward.plans -p onward.channels -p tests
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit

@@ -24,7 +24,7 @@ def sqlite_engine(tmp_path: Path) -> Engine:
 
 
 def test_the_lock_is_taken_in_the_order_it_was_asked_for() -> None:
-    lock, order = FairLock(), []
+    lock, order = FairLock(), list[int]()
     lock.__enter__()
     threads = []
     for n in range(8):
