@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
-from onward.engine.migrate import upgrade
 from onward.engine.models import (
     Delivery,
     InboundMessage,
@@ -114,16 +113,15 @@ def iso(value: datetime) -> str:
 
 
 @pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = Runtime(
-        load_settings({"ONWARD_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}), clock=FakeClock(NOW)
-    )
-    upgrade(runtime.engine)
+def runtime(sqlite_engine: Engine) -> Iterator[Runtime]:
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    runtime = Runtime(load_settings({"ONWARD_DATABASE_URL": url}), clock=FakeClock(NOW))
     with runtime.sessions.begin() as session:
         install_shipped_plans(session, runtime.clock)
     state.use(runtime)
     yield runtime
     state.use(None)
+    runtime.engine.dispose()
 
 
 def add_person(
