@@ -18,6 +18,12 @@ from onward.engine.db import Base, create_db_engine
 from onward.engine.migrate import upgrade
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# The CLI tests give each command its own terminal width (COLUMNS in CliRunner's environment).
+# A width inherited from the shell or set by pytest-xdist's workers would instead be frozen into
+# rich's consoles when the CLI is first imported, and tables would cut what the tests look for.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 _postgres_problem: list[str] = []
 
 
