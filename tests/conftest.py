@@ -24,7 +24,6 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # rich's consoles when the CLI is first imported, and tables would cut what the tests look for.
 for _name in ("COLUMNS", "LINES"):
     os.environ.pop(_name, None)
-_postgres_problem: list[str] = []
 
 
 def postgres_admin_url() -> str:
@@ -37,7 +36,6 @@ def _postgres_unavailable(reason: str) -> None:
     )
     if os.environ.get("CI"):
         pytest.fail(message + "; CI is set, so this is a failure, not a skip")
-    _postgres_problem.append(message)
     pytest.skip(message)
 
 
@@ -154,6 +152,11 @@ def clock() -> FakeClock:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _postgres_problem:
-        terminalreporter.section("PostgreSQL tests were SKIPPED", sep="!", red=True, bold=True)
-        terminalreporter.write_line(_postgres_problem[0], red=True, bold=True)
+    # Read from the skip reports, not from this process: under pytest-xdist the skips happen in
+    # the workers and only their reports come back here.
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        if "PostgreSQL tests cannot run" in reason:
+            terminalreporter.section("PostgreSQL tests were SKIPPED", sep="!", red=True, bold=True)
+            terminalreporter.write_line(reason.removeprefix("Skipped: "), red=True, bold=True)
+            return
