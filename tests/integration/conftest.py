@@ -1,27 +1,19 @@
-"""Integration fixtures: one migrated database per backend and module, emptied for each test."""
+"""Integration fixtures: the inbound kit over the suite's database (tests/conftest.py)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
 
 from onward.engine.clock import FakeClock
-from tests.integration.inbound_helpers import BACKENDS, Talk, cleared, shared_database
+from tests.integration.inbound_helpers import Talk
 from tests.integration.records_helpers import make_runtime, records  # noqa: F401 (fixtures)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def shared_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    yield from shared_database(request, tmp_path_factory)
-
-
+# lead: `engine` is the inbound and dispatch tests' name for `db_engine`; one name after the merge.
 @pytest.fixture
-def engine(shared_engine: Engine) -> Engine:
-    return cleared(shared_engine)
+def engine(db_engine: Engine) -> Engine:
+    return db_engine
 
 
 @pytest.fixture

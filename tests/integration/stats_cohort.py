@@ -14,6 +14,7 @@ from onward.engine.clock import FakeClock
 from onward.engine.db import session_factory
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.plan_store import add_plan, set_default
+from onward.plans import SendWindow
 from tests.integration.dispatch_helpers import FlakyChannel
 from tests.integration.inbound_helpers import Talk
 
@@ -168,7 +169,7 @@ def build(engine: Engine) -> tuple[Talk, list[Someone]]:
         session_factory(engine),
         clock,
         {"sms": (channel.name, channel), "email": (channel.name, channel)},
-        DispatchConfig(worker_id="numbers", default_window="00:00-24:00", batch=200),
+        DispatchConfig(worker_id="numbers", default_window=SendWindow.ANY, batch=200),
     )
     people = cohort()
     timeline = sorted(

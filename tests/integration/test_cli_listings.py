@@ -6,18 +6,21 @@ import json
 import re
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
 from onward.engine.inbound.commands import DEFAULT_PAUSE
-from onward.engine.migrate import upgrade
 from onward.engine.models import (
     Delivery,
     InboundMessage,
@@ -93,7 +96,7 @@ class Outcome:
     out: str
     err: str
 
-    def json(self):
+    def json(self) -> Any:
         return json.loads(self.out)
 
 
@@ -114,19 +117,20 @@ def iso(value: datetime) -> str:
 
 
 @pytest.fixture
-def runtime(tmp_path):
-    runtime = Runtime(
-        load_settings({"ONWARD_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}), clock=FakeClock(NOW)
-    )
-    upgrade(runtime.engine)
+def runtime(sqlite_engine: Engine) -> Iterator[Runtime]:
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    runtime = Runtime(load_settings({"ONWARD_DATABASE_URL": url}), clock=FakeClock(NOW))
     with runtime.sessions.begin() as session:
         install_shipped_plans(session, runtime.clock)
     state.use(runtime)
     yield runtime
     state.use(None)
+    runtime.engine.dispose()
 
 
-def add_person(session, phone=None, email=None, **fields):
+def add_person(
+    session: Session, phone: str | None = None, email: str | None = None, **fields: Any
+) -> Person:
     person = Person(
         phone=phone,
         email=email,
@@ -140,11 +144,19 @@ def add_person(session, phone=None, email=None, **fields):
     return person
 
 
-def add_run(session, person, company="Acme", role="Designer", status="active", started=NOW):
+def add_run(
+    session: Session,
+    person: Person,
+    company: str = "Acme",
+    role: str = "Designer",
+    status: str = "active",
+    started: datetime = NOW,
+) -> Run:
     rejection = Rejection(person_id=person.id, company=company, role=role, reported_at=started)
     session.add(rejection)
     session.flush()
     version = latest_version(session, "standard")
+    assert version is not None
     run = Run(
         person_id=person.id,
         rejection_id=rejection.id,
@@ -158,7 +170,15 @@ def add_run(session, person, company="Acme", role="Designer", status="active", s
     return run
 
 
-def add_step(session, run, key, due, status="pending", reminder_of=None, kind="reflect"):
+def add_step(
+    session: Session,
+    run: Run,
+    key: str,
+    due: datetime,
+    status: str = "pending",
+    reminder_of: int | None = None,
+    kind: str = "reflect",
+) -> Step:
     step = Step(
         run_id=run.id,
         step_key=key,
@@ -174,7 +194,14 @@ def add_step(session, run, key, due, status="pending", reminder_of=None, kind="r
     return step
 
 
-def add_delivery(session, run, step, status="delivered", created=NOW, **fields):
+def add_delivery(
+    session: Session,
+    run: Run,
+    step: Step | None,
+    status: str = "delivered",
+    created: datetime = NOW,
+    **fields: Any,
+) -> Delivery:
     delivery = Delivery(
         step_id=step.id if step else None,
         run_id=run.id if run else None,
@@ -193,7 +220,7 @@ def add_delivery(session, run, step, status="delivered", created=NOW, **fields):
 
 
 @pytest.fixture
-def world(runtime):
+def world(runtime: Runtime) -> dict[str, int]:
     """Sam (phone, a run with waiting steps), Alex (email only, opted out, a paused run)."""
     with runtime.sessions.begin() as s:
         sam = add_person(s, phone=PHONE, timezone="America/Los_Angeles", send_window="00:00-24:00")
@@ -258,7 +285,7 @@ def world(runtime):
         }
 
 
-def test_people_list_json(world):
+def test_people_list_json(world: dict[str, int]) -> None:
     result = onward("people", "list", "--json")
     assert result.code == 0, result.err
     sam, alex = result.json()
@@ -281,7 +308,7 @@ def test_people_list_json(world):
     assert table.code == 0 and PHONE in table.out and EMAIL in table.out
 
 
-def test_people_show_any_phone_format_without_journal_text(world):
+def test_people_show_any_phone_format_without_journal_text(world: dict[str, int]) -> None:
     result = onward("people", "show", "+1 (415) 555-0100", "--json")
     assert result.code == 0, result.err
     shown = result.json()
@@ -301,15 +328,18 @@ def test_people_show_any_phone_format_without_journal_text(world):
 
 
 @pytest.mark.parametrize("who", ["+1 415 555 0199", "nobody@example.org", "not a number"])
-def test_people_show_unknown_exits_1_with_one_line(world, who):
+def test_people_show_unknown_exits_1_with_one_line(world: dict[str, int], who: str) -> None:
     result = onward("people", "show", who, "--json")
     assert result.code == 1 and result.out == ""
     assert len(result.err.strip().splitlines()) == 1 and "error" in result.err
 
 
-def rows_naming_sam(runtime, sam_id):
+def rows_naming_sam(runtime: Runtime, sam_id: int) -> dict[str, int | None]:
     with runtime.sessions() as s:
-        count = lambda column, *where: s.scalar(select(func.count(column)).where(*where))  # noqa: E731
+
+        def count(column: Any, *where: Any) -> int | None:
+            return s.scalar(select(func.count(column)).where(*where))
+
         return {
             "people": count(Person.id, Person.id == sam_id),
             "rejections": count(Rejection.id, Rejection.person_id == sam_id),
@@ -321,7 +351,7 @@ def rows_naming_sam(runtime, sam_id):
         }
 
 
-def test_forget_refuses_without_yes_off_a_terminal(runtime, world):
+def test_forget_refuses_without_yes_off_a_terminal(runtime: Runtime, world: dict[str, int]) -> None:
     before = rows_naming_sam(runtime, world["sam"])
     result = onward("people", "forget", PHONE)
     assert result.code == 2
@@ -330,7 +360,7 @@ def test_forget_refuses_without_yes_off_a_terminal(runtime, world):
     assert all(before.values())
 
 
-def test_forget_on_a_terminal_asks_first(runtime, world):
+def test_forget_on_a_terminal_asks_first(runtime: Runtime, world: dict[str, int]) -> None:
     declined = onward("people", "forget", PHONE, input="n\n", tty=True)
     assert declined.code == 1 and "Erase +14155550100" in declined.out
     assert rows_naming_sam(runtime, world["sam"])["people"] == 1
@@ -339,7 +369,9 @@ def test_forget_on_a_terminal_asks_first(runtime, world):
     assert not any(rows_naming_sam(runtime, world["sam"]).values())
 
 
-def test_forget_yes_erases_every_row_naming_them_and_nothing_else(runtime, world):
+def test_forget_yes_erases_every_row_naming_them_and_nothing_else(
+    runtime: Runtime, world: dict[str, int]
+) -> None:
     result = onward("people", "forget", "+1 415-555-0100", "--yes")
     assert result.code == 0, result.err
     assert "erased +14155550100" in result.out
@@ -351,7 +383,7 @@ def test_forget_yes_erases_every_row_naming_them_and_nothing_else(runtime, world
     assert [r["id"] for r in onward("runs", "list", "--json").json()] == [world["paused"]]
 
 
-def test_runs_list_json_and_next_due(world):
+def test_runs_list_json_and_next_due(world: dict[str, int]) -> None:
     result = onward("runs", "list", "--json")
     assert result.code == 0, result.err
     rows = {row["id"]: row for row in result.json()}
@@ -379,7 +411,7 @@ def test_runs_list_json_and_next_due(world):
     assert "Acme" in onward("runs", "list", "--active").out
 
 
-def test_runs_show_json(world):
+def test_runs_show_json(world: dict[str, int]) -> None:
     result = onward("runs", "show", str(world["run"]), "--json")
     assert result.code == 0, result.err
     shown = result.json()
@@ -392,9 +424,11 @@ def test_runs_show_json(world):
     assert "reflect.reminder" in onward("runs", "show", str(world["run"])).out
 
 
-def run_state(runtime, run_id):
+def run_state(
+    runtime: Runtime, run_id: int
+) -> tuple[str, datetime | None, dict[str, tuple[str, datetime]]]:
     with runtime.sessions() as s:
-        run = s.get(Run, run_id)
+        run = s.get_one(Run, run_id)
         steps = {
             st.step_key: (st.status, st.due_at)
             for st in s.scalars(select(Step).where(Step.run_id == run_id))
@@ -402,12 +436,15 @@ def run_state(runtime, run_id):
         return run.status, run.paused_until, steps
 
 
-def test_runs_pause_for_then_resume_shifts_waiting_steps(runtime, world):
+def test_runs_pause_for_then_resume_shifts_waiting_steps(
+    runtime: Runtime, world: dict[str, int]
+) -> None:
     run_id = str(world["run"])
     paused = onward("runs", "pause", run_id, "--for", "3d")
     assert paused.code == 0, paused.err
     status, until, before = run_state(runtime, world["run"])
     assert (status, until) == ("paused", NOW + timedelta(days=3))
+    assert isinstance(runtime.clock, FakeClock)
     runtime.clock.advance(timedelta(days=1))
     resumed = onward("runs", "resume", run_id)
     assert resumed.code == 0, resumed.err
@@ -418,26 +455,30 @@ def test_runs_pause_for_then_resume_shifts_waiting_steps(runtime, world):
     assert onward("runs", "resume", run_id).code == 2  # not paused any more
 
 
-def test_runs_pause_without_duration_holds_as_long_as_the_pause_text(runtime, world):
+def test_runs_pause_without_duration_holds_as_long_as_the_pause_text(
+    runtime: Runtime, world: dict[str, int]
+) -> None:
     assert onward("runs", "pause", str(world["run"])).code == 0
     assert run_state(runtime, world["run"])[:2] == ("paused", NOW + DEFAULT_PAUSE)
 
 
 @pytest.mark.parametrize("duration", ["soon", "2d at 18:00", "0m", "-3d"])
-def test_runs_pause_bad_duration_exits_2(runtime, world, duration):
+def test_runs_pause_bad_duration_exits_2(
+    runtime: Runtime, world: dict[str, int], duration: str
+) -> None:
     result = onward("runs", "pause", str(world["run"]), "--for", duration)
     assert result.code == 2 and "--for" in result.err
     assert run_state(runtime, world["run"])[0] == "active"
 
 
-def test_runs_actions_on_unknown_id_exit_1(world):
+def test_runs_actions_on_unknown_id_exit_1(world: dict[str, int]) -> None:
     for action in ("pause", "resume", "cancel"):
         extra = ["--yes"] if action == "cancel" else []
         result = onward("runs", action, "424242", *extra)
         assert result.code == 1 and "no run with id 424242" in result.err
 
 
-def test_runs_cancel_needs_yes_off_a_terminal(runtime, world):
+def test_runs_cancel_needs_yes_off_a_terminal(runtime: Runtime, world: dict[str, int]) -> None:
     refused = onward("runs", "cancel", str(world["run"]))
     assert refused.code == 2 and "without --yes when not on a terminal" in refused.err
     assert run_state(runtime, world["run"])[0] == "active"
@@ -454,7 +495,7 @@ def test_runs_cancel_needs_yes_off_a_terminal(runtime, world):
     assert onward("runs", "cancel", str(world["run"]), "--yes").code == 2
 
 
-def test_deliveries_list_json_failed_and_limit(world):
+def test_deliveries_list_json_failed_and_limit(world: dict[str, int]) -> None:
     result = onward("deliveries", "list", "--json")
     assert result.code == 0, result.err
     rows = result.json()
@@ -483,9 +524,9 @@ def test_deliveries_list_json_failed_and_limit(world):
     assert "carrier said no" in onward("deliveries", "list", "--failed").out
 
 
-def test_deliveries_retry_requeues_the_step(runtime, world):
+def test_deliveries_retry_requeues_the_step(runtime: Runtime, world: dict[str, int]) -> None:
     with runtime.sessions.begin() as s:
-        run = s.get(Run, world["run"])
+        run = s.get_one(Run, world["run"])
         step = add_step(s, run, "research", NOW - timedelta(hours=3), status="failed")
         step.attempts, step.last_error = 3, "timeout"
         delivery = add_delivery(s, run, step, status="failed", error="timeout")
@@ -495,7 +536,7 @@ def test_deliveries_retry_requeues_the_step(runtime, world):
     assert result.code == 0, result.err
     assert "queued again" in result.out
     with runtime.sessions() as s:
-        delivery, step = s.get(Delivery, ids[0]), s.get(Step, ids[1])
+        delivery, step = s.get_one(Delivery, ids[0]), s.get_one(Step, ids[1])
         assert (delivery.status, delivery.error) == ("queued", None)
         assert (step.status, step.due_at, step.attempts, step.last_error) == (
             "pending",
@@ -507,12 +548,12 @@ def test_deliveries_retry_requeues_the_step(runtime, world):
     assert onward("deliveries", "retry", "999").code == 1
 
 
-def channel_runtime(tmp_path, **env):
+def channel_runtime(tmp_path: Path, **env: str) -> None:
     env = {"ONWARD_DATABASE_URL": f"sqlite:///{tmp_path}/c.db", **env}
     state.use(Runtime(load_settings(env), clock=FakeClock(NOW)))
 
 
-def test_channels_list_defaults_to_console(tmp_path):
+def test_channels_list_defaults_to_console(tmp_path: Path) -> None:
     try:
         channel_runtime(tmp_path)
         result = onward("channels", "list", "--json")
@@ -528,7 +569,7 @@ def test_channels_list_defaults_to_console(tmp_path):
         state.use(None)
 
 
-def test_channels_list_never_shows_a_secret(tmp_path):
+def test_channels_list_never_shows_a_secret(tmp_path: Path) -> None:
     token, key = "tok_supersecret_9f8e7d", "SG.secret-key-abcdef"
     try:
         channel_runtime(
@@ -559,7 +600,7 @@ def test_channels_list_never_shows_a_secret(tmp_path):
         state.use(None)
 
 
-def test_channels_check_fails_for_a_channel_that_cannot_load(tmp_path):
+def test_channels_check_fails_for_a_channel_that_cannot_load(tmp_path: Path) -> None:
     try:
         channel_runtime(tmp_path, ONWARD_SMS_CHANNEL="no-such-channel")
         result = onward("channels", "check", "--json")
@@ -603,7 +644,9 @@ LISTINGS = [
 
 
 @pytest.mark.parametrize("args", LISTINGS, ids=" ".join)
-def test_tables_fit_80_columns_and_never_split_a_time(world, args):
+def test_tables_fit_80_columns_and_never_split_a_time(
+    world: dict[str, int], args: tuple[str, ...]
+) -> None:
     result = onward_80(*args)
     assert result.code == 0, result.err
     lines = result.out.splitlines()
@@ -611,20 +654,20 @@ def test_tables_fit_80_columns_and_never_split_a_time(world, args):
     assert not ISO_PIECE.search(result.out), "tables show short times; --json keeps ISO-8601"
 
 
-def test_times_in_tables_are_local_to_the_operator_and_named(world):
+def test_times_in_tables_are_local_to_the_operator_and_named(world: dict[str, int]) -> None:
     result = onward_80("runs", "list", tz="America/New_York")
     assert "times in EST" in result.out
     assert "2026-11-26 15:00" not in result.out  # the next nudge, due at 15:00 UTC ...
     assert "2026-11-26 10:00" in result.out  # ... is 10:00 in New York
 
 
-def test_json_keeps_full_iso_times(world):
+def test_json_keeps_full_iso_times(world: dict[str, int]) -> None:
     result = onward_80("runs", "list", "--json")
     assert result.code == 0
     assert "2026-11-24T" in result.out and result.out.rstrip().endswith("]")
 
 
-def test_rich_markup_in_a_cell_is_shown_literally(world, tmp_path):
+def test_rich_markup_in_a_cell_is_shown_literally(world: dict[str, int], tmp_path: Path) -> None:
     # A draft with a bracketed blank, as plan texts have ("Thanks, [your name]").
     plan = tmp_path / "drafts.yaml"
     source = shipped_plan_source("standard").replace("name: standard", "name: drafts", 1)
@@ -635,13 +678,15 @@ def test_rich_markup_in_a_cell_is_shown_literally(world, tmp_path):
 
 
 @pytest.mark.parametrize("command", [("runs", "list"), ("people", "list"), ("plans", "list")])
-def test_json_is_shown_as_a_flag_in_help(command):
+def test_json_is_shown_as_a_flag_in_help(command: tuple[str, ...]) -> None:
     result = onward_80(*command, "--help")
     line = next(line for line in result.out.splitlines() if "--json" in line)
     assert "<bool>" not in line and "BOOLEAN" not in line
 
 
-def test_plans_list_marks_the_default_and_keywords_that_never_start_a_plan(runtime, tmp_path):
+def test_plans_list_marks_the_default_and_keywords_that_never_start_a_plan(
+    runtime: Runtime, tmp_path: Path
+) -> None:
     # A second plan that claims gentle's keywords: gentle (first by name) keeps them.
     shadowed = tmp_path / "later.yaml"
     shadowed.write_text(shipped_plan_source("gentle").replace("name: gentle", "name: later", 1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -17,7 +18,7 @@ from onward.engine.migrate import upgrade
 from onward.engine.models import ExperimentArm, Step
 from onward.engine.plan_store import add_plan, parsed, require_latest, set_default
 from onward.engine.stats_experiment import experiment_report
-from onward.plans import CONTROL_ARM, assign_arm
+from onward.plans import CONTROL_ARM, SendWindow, assign_arm
 from tests.integration.dispatch_helpers import FlakyChannel
 from tests.integration.inbound_helpers import Talk
 
@@ -97,7 +98,7 @@ def enrol(talk: Talk, people: int, replies: dict[str, float]) -> None:
             talk.say("STOP", phone(i))
 
 
-def report(talk: Talk) -> dict:
+def report(talk: Talk) -> dict[str, Any]:
     with talk.sessions() as session:
         return experiment_report(session, "trial", START + timedelta(days=60))
 
@@ -135,7 +136,7 @@ def test_the_sender_uses_the_arm_and_a_lighter_control_skips_what_it_leaves_out(
         session_factory(engine),
         talk.clock,
         {"sms": (channel.name, channel), "email": (channel.name, channel)},
-        DispatchConfig(worker_id="t", default_window="00:00-24:00"),
+        DispatchConfig(worker_id="t", default_window=SendWindow.ANY),
     )
     talk.later(days=1)
     dispatcher.tick()

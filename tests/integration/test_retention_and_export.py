@@ -16,12 +16,13 @@ from onward.engine.metrics import RETENTION_ERASED
 from onward.engine.models import JournalEntry, Suppression
 from onward.engine.retention import erase_idle
 from onward.engine.runtime import Runtime
+from onward.plans import parse_window
 from tests.integration.inbound_helpers import PHONE, Talk
 from tests.integration.records_helpers import MakeRuntime
 from tests.integration.test_cli_listings import onward
 
 IDLE, BUSY = "+14155550150", "+14155550151"
-WINDOW = "09:00-20:00"
+WINDOW = parse_window("09:00-20:00")
 
 
 def test_retention_erases_the_idle_as_forget_does_and_counts_them(

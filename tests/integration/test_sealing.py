@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, Text, select, type_coerce, update
+from sqlalchemy import Engine, Text, delete, select, type_coerce, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -188,7 +188,7 @@ def test_words_written_before_sealing_are_sealed_by_the_upgrade(database_url: st
                 }
             )
         )
-        conn.execute(AppSetting.__table__.delete().where(AppSetting.key.like("journal_key%")))
+        conn.execute(delete(AppSetting).where(AppSetting.key.like("journal_key%")))
     engine.dispose()
     engine = create_db_engine(database_url)
     try:

@@ -59,7 +59,9 @@ def reminded(p: Someone) -> bool:
     return not (p.answers or p.done or p.in_crisis or p.stops)
 
 
-def test_the_cohort_is_large_and_every_person_is_counted(played, report) -> None:
+def test_the_cohort_is_large_and_every_person_is_counted(
+    played: tuple[Talk, list[Someone]], report: dict[str, Any]
+) -> None:
     _, people = played
     assert len(people) == 203
     assert report["people"] == 203
@@ -69,7 +71,7 @@ def test_the_cohort_is_large_and_every_person_is_counted(played, report) -> None
     assert version["steps"] == report["steps"]
 
 
-def test_the_acknowledgement(played, report) -> None:
+def test_the_acknowledgement(played: tuple[Talk, list[Someone]], report: dict[str, Any]) -> None:
     _, people = played
     ack = step(report, "ack")
     assert ack["sent"] == 203
@@ -81,7 +83,9 @@ def test_the_acknowledgement(played, report) -> None:
     assert ack["crisis_after"] == count(people, lambda p: p.in_crisis) == 10
 
 
-def test_the_prompt_and_its_reminder(played, report) -> None:
+def test_the_prompt_and_its_reminder(
+    played: tuple[Talk, list[Someone]], report: dict[str, Any]
+) -> None:
     _, people = played
     reflect = step(report, "reflect")
     assert reflect["sent"] == reflect["delivered"] == 203
@@ -97,7 +101,7 @@ def test_the_prompt_and_its_reminder(played, report) -> None:
         assert reminder[figure] is None
 
 
-def test_the_apply_step(played, report) -> None:
+def test_the_apply_step(played: tuple[Talk, list[Someone]], report: dict[str, Any]) -> None:
     _, people = played
     apply = step(report, "apply")
     assert apply["sent"] == apply["delivered"] == count(people, lambda p: not p.stops) == 193
@@ -106,7 +110,7 @@ def test_the_apply_step(played, report) -> None:
     assert apply["opted_out_after"] is None
 
 
-def test_the_outcomes(played, report) -> None:
+def test_the_outcomes(played: tuple[Talk, list[Someone]], report: dict[str, Any]) -> None:
     _, people = played
     outcomes = report["outcomes"]
     assert outcomes["applied"] == count(people, lambda p: p.applied_at is not None)
@@ -159,7 +163,9 @@ def hand_share_by(points: list[tuple[float, float]], limit: float) -> float:
 
 @pytest.mark.parametrize("week", [0, 1])
 @pytest.mark.parametrize("kind", ["applied", "interview", "hired"])
-def test_each_cohort_curve_matches_the_hand_count(played, report, week, kind) -> None:
+def test_each_cohort_curve_matches_the_hand_count(
+    played: tuple[Talk, list[Someone]], report: dict[str, Any], week: int, kind: str
+) -> None:
     _, people = played
     members = [p for p in people if p.week == week]
     days, seen = durations(members, kind)
@@ -185,7 +191,9 @@ def test_each_cohort_curve_matches_the_hand_count(played, report, week, kind) ->
             assert figures[f"by_{limit}_days"] == expected
 
 
-def test_applying_has_a_median_and_its_interval(played, report) -> None:
+def test_applying_has_a_median_and_its_interval(
+    played: tuple[Talk, list[Someone]], report: dict[str, Any]
+) -> None:
     """Three in four apply: the median exists, inside its 95% interval, censoring counted."""
     _, people = played
     points = hand_km(*durations(people, "applied"))
@@ -197,7 +205,9 @@ def test_applying_has_a_median_and_its_interval(played, report) -> None:
         assert cohort["applied"]["median_days"] is not None
 
 
-def test_the_overall_medians_match_the_hand_count(played, report) -> None:
+def test_the_overall_medians_match_the_hand_count(
+    played: tuple[Talk, list[Someone]], report: dict[str, Any]
+) -> None:
     _, people = played
     for kind, label in (("interview", "first_interview"), ("hired", "hired")):
         points = hand_km(*durations(people, kind))
@@ -206,7 +216,7 @@ def test_the_overall_medians_match_the_hand_count(played, report) -> None:
     assert report["outcomes"]["hired_by_60_days"] == round(hand_share_by(hired_points, 60), 4)
 
 
-def test_a_cohort_of_three_shows_nothing_but_that_it_is_small(report) -> None:
+def test_a_cohort_of_three_shows_nothing_but_that_it_is_small(report: dict[str, Any]) -> None:
     small = next(c for c in report["cohorts"] if c["week"] == WEEKS[2].date().isoformat())
     assert small["people"] is None
     for kind in ("applied", "interview", "hired"):
@@ -215,7 +225,7 @@ def test_a_cohort_of_three_shows_nothing_but_that_it_is_small(report) -> None:
     assert small["hired"]["by_30_days"] is None
 
 
-def test_since_cuts_the_cohort_to_later_rejections(played) -> None:
+def test_since_cuts_the_cohort_to_later_rejections(played: tuple[Talk, list[Someone]]) -> None:
     talk, people = played
     with talk.sessions() as session:
         later = stats_report(session, NOW, Scope(plan="tally", since=WEEKS[1]))
@@ -224,19 +234,19 @@ def test_since_cuts_the_cohort_to_later_rejections(played) -> None:
     assert step(later, "ack")["sent"] == 103
 
 
-def test_another_plan_has_nobody(played) -> None:
+def test_another_plan_has_nobody(played: tuple[Talk, list[Someone]]) -> None:
     talk, _ = played
     with talk.sessions() as session:
         other = stats_report(session, NOW, Scope(plan="standard"))
     assert other["people"] is None and other["steps"] == [] and other["cohorts"] == []
 
 
-def test_the_report_holds_no_words(report) -> None:
+def test_the_report_holds_no_words(report: dict[str, Any]) -> None:
     text = repr(report)
     for words in ("Acme", "salary", "end my life", "+1415"):
         assert words not in text
 
 
-def test_when_started_matches(report) -> None:
+def test_when_started_matches(report: dict[str, Any]) -> None:
     assert report["generated_at"] == NOW.isoformat().replace("+00:00", "Z")
     assert isinstance(datetime.fromisoformat(report["generated_at"]), datetime)

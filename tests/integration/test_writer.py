@@ -5,26 +5,17 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
-from onward.engine.db import READ_ONLY, create_db_engine, session_factory
-from onward.engine.migrate import upgrade
+from onward.engine.db import READ_ONLY, session_factory
 from onward.engine.models import AppSetting
 from onward.engine.write_queue import FairLock, InboundFirst, concurrent_writers, write_lock
 
 
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Engine:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'onward.db'}")
-    upgrade(engine)
-    return engine
-
-
 def test_the_lock_is_taken_in_the_order_it_was_asked_for() -> None:
-    lock, order = FairLock(), []
+    lock, order = FairLock(), list[int]()
     lock.__enter__()
     threads = []
     for n in range(8):

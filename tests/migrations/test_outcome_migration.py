@@ -98,7 +98,10 @@ def test_counts_and_hires_become_events(database_url: str) -> None:
         upgrade(engine)
         with engine.connect() as conn:
             rows = conn.execute(sa.select(EVENTS).order_by(EVENTS.c.person_id, EVENTS.c.kind)).all()
-        found = [(r.person_id, r.run_id, r.kind, r.count, r.source, r.occurred_at) for r in rows]
+        found = [
+            (r.person_id, r.run_id, r.kind, r._mapping["count"], r.source, r.occurred_at)
+            for r in rows
+        ]
         assert found == [
             # the first APPLIED text of the run dates its count
             (1, 1, "applied", 4, "migrated", T0 + timedelta(days=3)),

@@ -19,7 +19,13 @@ from onward.engine.disclosures import (
     welcome_plan_source,
     welcome_text,
 )
-from onward.plans import load_plan, shipped_plan_source, sms_segments, validate_plan
+from onward.plans import (
+    load_plan,
+    parse_window,
+    shipped_plan_source,
+    sms_segments,
+    validate_plan,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 24)
@@ -108,7 +114,7 @@ def test_the_disclosure_wording_is_pinned_to_its_version() -> None:
 
 def test_the_pack_names_everything_a_registration_asks_for() -> None:
     plan = load_plan(shipped_plan_source("standard"), "standard")
-    inputs = PackInputs("Northside", None, "09:00-20:00", None, ("REJECTED",))
+    inputs = PackInputs("Northside", None, parse_window("09:00-20:00"), None, ("REJECTED",))
     now = datetime(2026, 11, 24, 15, tzinfo=timezone(timedelta(0)))
     pack = build(plan, inputs, now)
     markdown = to_markdown(pack)
@@ -142,9 +148,9 @@ def _status_writes(path: Path) -> list[int]:
         for target in targets:
             elements = target.elts if isinstance(target, ast.Tuple) else [target]
             if any(isinstance(e, ast.Attribute) and e.attr in STATUS_COLUMNS for e in elements):
-                found.append(node.lineno)
+                found.append(getattr(node, "lineno", -1))
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "set_status":
-            found.append(node.lineno)
+            found.append(getattr(node, "lineno", -1))
     return found
 
 

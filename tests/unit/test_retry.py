@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -14,8 +16,15 @@ from onward.engine.dispatch.retry import HARD_CAP, RetryDecision, RetryPolicy
 NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 
 
-def const(value):
+def const(value: float) -> Callable[[], float]:
     return lambda: value
+
+
+def wait_of(policy: RetryPolicy, attempts: int, **kwargs: Any) -> timedelta:
+    """The wait of a decision that must be a retry."""
+    decision = policy.decide(attempts, NOW, **kwargs)
+    assert decision is not None
+    return decision.wait
 
 
 @pytest.mark.parametrize(
@@ -28,28 +37,28 @@ def const(value):
         (5, timedelta(seconds=384), timedelta(seconds=480)),
     ],
 )
-def test_default_backoff_table(attempts, low, high):
+def test_default_backoff_table(attempts: int, low: timedelta, high: timedelta) -> None:
     policy = RetryPolicy()
     assert policy.decide(attempts, NOW, rand=const(0.0)) == RetryDecision(NOW + low, low)
-    assert policy.decide(attempts, NOW, rand=const(1.0)).wait == high
+    assert wait_of(policy, attempts, rand=const(1.0)) == high
 
 
-def test_jitter_is_proportional_between_its_bounds():
+def test_jitter_is_proportional_between_its_bounds() -> None:
     policy = RetryPolicy(base=timedelta(seconds=100), jitter=0.5)
-    assert policy.decide(1, NOW, rand=const(0.5)).wait == timedelta(seconds=75)
+    assert wait_of(policy, 1, rand=const(0.5)) == timedelta(seconds=75)
     full = RetryPolicy(base=timedelta(seconds=100), jitter=1.0)
-    assert full.decide(1, NOW, rand=const(0.0)).wait == timedelta(0)
+    assert wait_of(full, 1, rand=const(0.0)) == timedelta(0)
     none = RetryPolicy(base=timedelta(seconds=100), jitter=0.0)
-    assert none.decide(1, NOW, rand=const(0.9)).wait == timedelta(seconds=100)
+    assert wait_of(none, 1, rand=const(0.9)) == timedelta(seconds=100)
 
 
-def test_out_of_range_rand_is_clamped():
+def test_out_of_range_rand_is_clamped() -> None:
     policy = RetryPolicy(base=timedelta(seconds=100), jitter=0.5)
-    assert policy.decide(1, NOW, rand=const(-3.0)).wait == timedelta(seconds=50)
-    assert policy.decide(1, NOW, rand=const(7.0)).wait == timedelta(seconds=100)
+    assert wait_of(policy, 1, rand=const(-3.0)) == timedelta(seconds=50)
+    assert wait_of(policy, 1, rand=const(7.0)) == timedelta(seconds=100)
 
 
-def test_exhausted_attempts_give_none():
+def test_exhausted_attempts_give_none() -> None:
     policy = RetryPolicy(max_attempts=3)
     assert policy.decide(2, NOW) is not None
     assert policy.decide(3, NOW) is None
@@ -57,18 +66,18 @@ def test_exhausted_attempts_give_none():
     assert RetryPolicy(max_attempts=1).decide(1, NOW) is None
 
 
-def test_backoff_is_capped_at_max_wait():
+def test_backoff_is_capped_at_max_wait() -> None:
     policy = RetryPolicy(max_attempts=100, max_wait=timedelta(hours=1), jitter=0.0)
-    assert policy.decide(20, NOW).wait == timedelta(hours=1)
-    assert policy.decide(99, NOW).wait == timedelta(hours=1)
+    assert wait_of(policy, 20) == timedelta(hours=1)
+    assert wait_of(policy, 99) == timedelta(hours=1)
 
 
-def test_huge_attempt_counts_do_not_overflow():
+def test_huge_attempt_counts_do_not_overflow() -> None:
     policy = RetryPolicy(max_attempts=10**6, factor=10.0, jitter=0.0)
-    assert policy.decide(5000, NOW).wait == policy.max_wait
+    assert wait_of(policy, 5000) == policy.max_wait
 
 
-def test_zero_attempts_is_a_caller_bug():
+def test_zero_attempts_is_a_caller_bug() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         RetryPolicy().decide(0, NOW)
 
@@ -84,12 +93,14 @@ def test_zero_attempts_is_a_caller_bug():
         (timedelta(0), timedelta(seconds=24)),
     ],
 )
-def test_retry_after_is_a_floor_up_to_the_hard_cap(retry_after, expected):
+def test_retry_after_is_a_floor_up_to_the_hard_cap(
+    retry_after: timedelta, expected: timedelta
+) -> None:
     decision = RetryPolicy().decide(1, NOW, retry_after=retry_after, rand=const(0.0))
     assert decision == RetryDecision(NOW + expected, expected)
 
 
-def test_retry_after_does_not_revive_exhausted_attempts():
+def test_retry_after_does_not_revive_exhausted_attempts() -> None:
     assert RetryPolicy(max_attempts=2).decide(2, NOW, retry_after=timedelta(seconds=1)) is None
 
 
@@ -105,7 +116,7 @@ def test_retry_after_does_not_revive_exhausted_attempts():
         {"jitter": 1.5},
     ],
 )
-def test_policy_rejects_nonsense(kwargs):
+def test_policy_rejects_nonsense(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         RetryPolicy(**kwargs)
 
@@ -130,11 +141,11 @@ def test_policy_rejects_nonsense(kwargs):
         ("Sun, 10 Mar 99999 12:02:00 GMT", None),
     ],
 )
-def test_parse_retry_after(value, expected):
+def test_parse_retry_after(value: str | None, expected: timedelta | None) -> None:
     assert parse_retry_after(value, NOW) == expected
 
 
-def test_parse_retry_after_needs_an_aware_now():
+def test_parse_retry_after_needs_an_aware_now() -> None:
     with pytest.raises(ValueError, match="aware"):
         parse_retry_after("5", datetime(2024, 1, 1))
 
@@ -152,7 +163,9 @@ retry_afters = st.none() | st.timedeltas(timedelta(seconds=-60), timedelta(days=
 
 @settings(max_examples=200, deadline=None)
 @given(policies, st.integers(1, 40), retry_afters, st.floats(0.0, 1.0))
-def test_wait_respects_retry_after_and_caps(policy, attempts, retry_after, r):
+def test_wait_respects_retry_after_and_caps(
+    policy: RetryPolicy, attempts: int, retry_after: timedelta | None, r: float
+) -> None:
     decision = policy.decide(attempts, NOW, retry_after=retry_after, rand=const(r))
     if attempts >= policy.max_attempts:
         assert decision is None
@@ -167,8 +180,8 @@ def test_wait_respects_retry_after_and_caps(policy, attempts, retry_after, r):
 
 @settings(max_examples=100, deadline=None)
 @given(policies, st.floats(0.0, 1.0))
-def test_waits_never_shrink_as_attempts_grow(policy, r):
+def test_waits_never_shrink_as_attempts_grow(policy: RetryPolicy, r: float) -> None:
     # For a fixed draw the wait is linear in the backoff, so the expected wait (r = 0.5) and
     # every other quantile are non-decreasing in attempts.
-    waits = [policy.decide(n, NOW, rand=const(r)).wait for n in range(1, policy.max_attempts)]
+    waits = [wait_of(policy, n, rand=const(r)) for n in range(1, policy.max_attempts)]
     assert waits == sorted(waits)
