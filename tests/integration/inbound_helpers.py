@@ -8,18 +8,17 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import InboundMessage, Medium
 from onward.engine.clock import FakeClock
-from onward.engine.db import Base, create_db_engine, session_factory
+from onward.engine.db import create_db_engine, session_factory
 from onward.engine.inbound.context import RouterConfig
 from onward.engine.inbound.inbox import Inbox, Received
 from onward.engine.inbound.router import Router
 from onward.engine.migrate import upgrade
 from onward.engine.models import (
-    AppSetting,
     Delivery,
     JournalEntry,
     Person,
@@ -32,7 +31,6 @@ from onward.engine.models import (
     InboundMessage as InboundRow,
 )
 from onward.engine.plan_store import install_shipped_plans
-from onward.engine.sealing import STORED_KEY
 from tests.conftest import drop_postgres_database, fresh_postgres_url
 
 T = TypeVar("T")
@@ -66,18 +64,6 @@ def shared_database(
         engine.dispose()
         if admin is not None:
             drop_postgres_database(admin, url)
-
-
-def cleared(engine: Engine) -> Engine:
-    """The shared database emptied of every row (children first, so foreign keys hold), but for
-    the key that seals people's words: a process that starts later must open what tests wrote."""
-    with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table is AppSetting.__table__:
-                conn.execute(delete(table).where(AppSetting.key.not_like(f"{STORED_KEY}%")))
-            else:
-                conn.execute(delete(table))
-    return engine
 
 
 class Talk:
