@@ -107,7 +107,7 @@ def cleared(engine: Engine) -> Engine:
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             if table is AppSetting.__table__:
-                conn.execute(delete(table).where(AppSetting.key.not_like(f"{STORED_KEY}%")))
+                conn.execute(delete(AppSetting).where(AppSetting.key.not_like(f"{STORED_KEY}%")))
             else:
                 conn.execute(delete(table))
     return engine

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from onward.channels import ProviderAnswer
 from onward.engine.clock import FakeClock
 from onward.engine.models import JournalEntry, Rejection, Run
-from tests.integration.inbound_helpers import PHONE, Talk, cleared
+from tests.conftest import cleared
+from tests.integration.inbound_helpers import PHONE, Talk
 
 ADDRESS = "sam@example.org"
 

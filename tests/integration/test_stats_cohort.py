@@ -12,7 +12,8 @@ import pytest
 
 from onward.engine.stats import stats_report
 from onward.engine.stats_data import Scope
-from tests.integration.inbound_helpers import Talk, cleared, shared_database
+from tests.conftest import cleared
+from tests.integration.inbound_helpers import Talk, shared_database
 from tests.integration.stats_cohort import NOW, WEEKS, Someone, build
 
 DAY = timedelta(days=1)
