@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onward.channels import DeliveryStatus, can_advance
+from onward.channels import STATE_RANK, DeliveryState, DeliveryStatus, can_advance
 from onward.engine import people, runs
-from onward.engine.dispatch.outcomes import fall_back, set_state
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.metrics import DELIVERIES
 from onward.engine.models import (
@@ -27,6 +27,51 @@ from onward.engine.models import (
 # Twilio's carrier errors for an SMS that could not reach the handset (unreachable, unknown or
 # landline, blocked as spam...): the email carries that step instead, once.
 CARRIER_FALLBACK_CODES = frozenset({"30003", "30004", "30005", "30006", "30007", "30008"})
+
+
+class DeliveryFields(Protocol):
+    """What a state change touches: an ORM Delivery, or a row the dispatcher read."""
+
+    status: str
+    status_rank: int
+    error: str | None
+    updated_at: datetime
+
+
+def set_state(delivery: DeliveryFields, state: DeliveryState, now: datetime) -> None:
+    """Change a delivery's state and keep its rank, the ladder callbacks climb, in step."""
+    delivery.status, delivery.status_rank, delivery.updated_at = state, STATE_RANK[state], now
+
+
+def other_medium(medium: str) -> str:
+    return "email" if medium == "sms" else "sms"
+
+
+def fall_back(
+    step: Step,
+    person: Person,
+    failed_medium: str,
+    channels: Collection[str],
+    now: datetime,
+    reason: str,
+) -> str:
+    """A step its medium could not carry: the other medium carries it once, if the person has
+    it (and it was not a fallback already); otherwise it ends failed, or skipped after an
+    opt-out. Returns the outcome; the step is left unclaimed."""
+    other = other_medium(failed_medium)
+    step.claimed_by = step.lease_until = None
+    if (
+        step.medium is None
+        and other in channels
+        and people.status_on(person, other) == people.ACTIVE
+    ):
+        step.medium, step.status, step.due_at, step.attempts = other, STEP_PENDING, now, 0
+        step.last_error = f"{failed_medium} failed ({reason}); sending by {other}"[:500]
+        return "rerouted"
+    opted_out = people.status_on(person, failed_medium) == people.OPTED_OUT
+    step.status = STEP_SKIPPED if opted_out else STEP_FAILED
+    step.last_error = reason[:500]
+    return "skipped" if opted_out else "failed"
 
 
 def find_delivery(session: Session, status: DeliveryStatus) -> Delivery | None:
@@ -76,7 +121,7 @@ def apply_status(
     if person is not None and _undeliverable(delivery, status):
         step = session.get(Step, delivery.step_id) if delivery.step_id else None
         if step is not None and step.status == "sent":
-            fall_back(step, person, delivery.medium, set(mediums), now, _reason(status))
+            fall_back(step, person, delivery.medium, mediums, now, _reason(status))
     return True
 
 

@@ -10,7 +10,7 @@ replicas claim side by side without waiting for, or taking, each other's steps.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, load_only
 from onward.channels import STATE_RANK
 from onward.engine.db import Base
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
+from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
 from onward.engine.models import (
     RUN_ACTIVE,
     STEP_CLAIMED,
@@ -30,83 +31,11 @@ from onward.engine.models import (
 from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed
 from onward.engine.render import journal_answers
-from onward.plans import Plan
 
 STEPS = Base.metadata.tables["steps"]
 RUNS = Base.metadata.tables["runs"]
 REJECTIONS = Base.metadata.tables["rejections"]
 DELIVERIES = Base.metadata.tables["deliveries"]
-
-
-@dataclass(slots=True)
-class StepRow:
-    """A step's own columns, as read and as the guards leave them (changes are written back)."""
-
-    id: int
-    run_id: int
-    step_key: str
-    reminder_of: int | None
-    due_at: datetime
-    status: str
-    claimed_by: str | None
-    lease_until: datetime | None
-    attempts: int
-    last_error: str | None
-    sent_at: datetime | None
-    medium: str | None
-
-
-@dataclass(slots=True)
-class DeliveryRow:
-    """A step's latest delivery, as read and as the guards leave it."""
-
-    id: int
-    step_id: int
-    status: str
-    status_rank: int
-    error: str | None
-    updated_at: datetime
-    channel: str
-    medium: str
-    address: str
-    attempts: int
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Prompt:
-    """A reminder's prompt (its parent step): whether it was sent and answered."""
-
-    status: str
-    due_at: datetime
-    answered_at: datetime | None
-
-
-@dataclass(slots=True)
-class Claimed:
-    """A claimed step with what its guards read about its run and person (read only)."""
-
-    step: StepRow
-    loaded: tuple[object, ...]  # the step's columns as read: what changed is written back
-    run_status: str
-    person_id: int
-    applied_count: int
-    plan_version_id: int
-    company: str
-    role: str
-    person: Person
-
-
-@dataclass
-class Batch:
-    """Everything a batch of claimed steps needs, read in a handful of queries."""
-
-    items: list[Claimed]
-    latest_delivery: dict[int, DeliveryRow]  # by step id
-    delivery_loaded: dict[int, tuple[object, ...]]  # by delivery id: its columns as read
-    parents: dict[int, Prompt]  # by the prompt's step id
-    answers: dict[int, dict[str, str]]
-    plans: dict[int, Plan]
 
 
 STEP_FIELDS = tuple(f.name for f in fields(StepRow))

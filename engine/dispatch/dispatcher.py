@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -24,26 +23,17 @@ from onward.channels import Channel
 from onward.engine.clock import Clock
 from onward.engine.db import READ_ONLY
 from onward.engine.dispatch.claims import claim_due, still_wanted
-from onward.engine.dispatch.guards import Prepared, claim_and_prepare, prepare, prepare_batch
+from onward.engine.dispatch.guards import claim_and_prepare, prepare, prepare_batch
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
-from onward.engine.dispatch.record import Sent, record
-from onward.engine.dispatch.retry import RetryPolicy
+from onward.engine.dispatch.record import record
+from onward.engine.dispatch.values import DispatchConfig, Prepared, Sent
 from onward.engine.metrics import STEPS
 from onward.engine.models import RUN_ACTIVE, STEP_CLAIMED, STEP_PENDING, Run, Step
 
 # How old a batch may be before each send first checks the person still wants it.
 RECHECK_AFTER = timedelta(seconds=2)
 
-
-@dataclass(frozen=True)
-class DispatchConfig:
-    worker_id: str
-    lease: timedelta = timedelta(seconds=120)
-    batch: int = 50
-    grace: timedelta = timedelta(hours=6)
-    default_window: str = "09:00-20:00"
-    public_url: str = "http://127.0.0.1:8000"
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+__all__ = ["DispatchConfig", "Dispatcher"]
 
 
 class Dispatcher:

@@ -7,20 +7,18 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from onward.channels import (
-    STATE_RANK,
-    DeliveryState,
     PermanentSendError,
     RecipientOptedOut,
     TransientSendError,
 )
 from onward.engine import people
+from onward.engine.deliveries import fall_back, set_state
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.models import (
     STEP_CLAIMED,
     STEP_FAILED,
     STEP_PENDING,
     STEP_SENT,
-    STEP_SKIPPED,
     Delivery,
     Person,
     Step,
@@ -34,15 +32,6 @@ INVALID_ADDRESS_CODES = frozenset(
 )
 
 
-class DeliveryFields(Protocol):
-    """What the state changes below touch: an ORM Delivery, or a row the dispatcher read."""
-
-    status: str
-    status_rank: int
-    error: str | None
-    updated_at: datetime
-
-
 class StepFields(Protocol):
     """What `release` touches: an ORM Step, or a row the dispatcher read."""
 
@@ -51,30 +40,12 @@ class StepFields(Protocol):
     lease_until: datetime | None
 
 
-def set_state(delivery: DeliveryFields, state: DeliveryState, now: datetime) -> None:
-    """Change a delivery's state and keep its rank, the ladder callbacks climb, in step."""
-    delivery.status, delivery.status_rank, delivery.updated_at = state, STATE_RANK[state], now
-
-
-def drop_queued(
-    earlier: DeliveryFields | None, state: DeliveryState, reason: str, now: datetime
-) -> None:
-    """A retry that will never be made: say so on its delivery rather than leave it queued."""
-    if earlier is not None and earlier.status == "queued":
-        set_state(earlier, state, now)
-        earlier.error = reason[:500]
-
-
 def release(step: StepFields, outcome: str) -> str:
     if step.status == STEP_CLAIMED:
         step.status = STEP_PENDING
     step.claimed_by = None
     step.lease_until = None
     return outcome
-
-
-def other_medium(medium: str) -> str:
-    return "email" if medium == "sms" else "sms"
 
 
 def record_transient(
@@ -108,24 +79,6 @@ def record_failure(
     if isinstance(exc, RecipientOptedOut):
         people.set_status(person, medium, people.OPTED_OUT, now)
     return fall_back(step, person, medium, channels, now, reason=str(exc))
-
-
-def fall_back(
-    step: Step, person: Person, failed_medium: str, channels: set[str], now: datetime, reason: str
-) -> str:
-    other = other_medium(failed_medium)
-    if (
-        step.medium is None
-        and other in channels
-        and people.status_on(person, other) == people.ACTIVE
-    ):
-        step.medium, step.status, step.due_at, step.attempts = other, STEP_PENDING, now, 0
-        step.last_error = f"{failed_medium} failed ({reason}); sending by {other}"[:500]
-        return release(step, "rerouted")
-    opted_out = people.status_on(person, failed_medium) == people.OPTED_OUT
-    step.status = STEP_SKIPPED if opted_out else STEP_FAILED
-    step.last_error = reason[:500]
-    return release(step, "skipped" if opted_out else "failed")
 
 
 def record_released(delivery: Delivery, step: Step, now: datetime) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onward.channels import OutboundMessage, SendResult
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
-from onward.engine.dispatch.outcomes import set_state
+from onward.engine.deliveries import set_state
 from onward.engine.logs import get_logger
 from onward.engine.models import Delivery
 from onward.engine.models import InboundMessage as InboundRow

@@ -25,16 +25,14 @@ from onward.channels import (
 from onward.engine.db import Base
 from onward.engine.dispatch import outcomes
 from onward.engine.dispatch.batch_sql import fresh_plans, update_rows
-from onward.engine.dispatch.guards import HELD_CHANNEL_DELAY, Prepared
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.retry import RetryPolicy
+from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Prepared, Sent
 from onward.engine.logs import get_logger
 from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS
 from onward.engine.models import STEP_SENT, Delivery, Run, Step
 
 log = get_logger("onward.dispatch")
-
-Sent = list[tuple[Prepared, SendResult | Exception | None]]
 
 _DELIVERIES, _STEPS = Base.metadata.tables["deliveries"], Base.metadata.tables["steps"]
 # Built once (a statement built afresh is keyed and looked up in the compiled cache each time).
