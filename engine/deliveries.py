@@ -1,16 +1,33 @@
-"""Deliveries: status callbacks applied in one direction only, and the operator's retry."""
+"""Deliveries, the one door for their rows: created, moved up their state ladder by a send's
+result or a status callback (never backwards), and queued again by an operator's retry.
+
+The dispatcher (its batches in bulk, by the same rules), the owed replies and the steps that
+travel in a webhook's reply all write deliveries through here, so a provider's answer means the
+same whoever sent the message: a transient error queues it again, an opt-out opts the person
+out as STOP does, an address the provider calls invalid is not used again.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onward.channels import STATE_RANK, DeliveryState, DeliveryStatus, can_advance
+from onward.channels import (
+    STATE_RANK,
+    DeliveryState,
+    DeliveryStatus,
+    PermanentSendError,
+    ProviderAuthError,
+    RecipientOptedOut,
+    SendOutcomeUnknown,
+    SendResult,
+    can_advance,
+)
 from onward.engine import people, runs
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.metrics import DELIVERIES
@@ -29,6 +46,18 @@ from onward.engine.models import (
 CARRIER_FALLBACK_CODES = frozenset({"30003", "30004", "30005", "30006", "30007", "30008"})
 
 
+# Provider codes that say the address itself is wrong: Twilio's invalid or unreachable
+# numbers, and the email channels' shared code for an invalid address.
+# (21408 and 21612 depend on the sender's own settings, not the address: not in this list.)
+INVALID_ADDRESS_CODES = frozenset(
+    {"21211", "21214", "21217", "21401", "21407", "21421", "21614", "invalid_address"}
+)
+# What a send's error came to, for the caller to act on (the dispatcher retries or reroutes
+# its step; an owed reply is owed again or given up).
+SendFailure = Literal["transient", "permanent", "opted_out", "auth", "unknown"]
+AUTH_REFUSED = "the provider refused onward's credentials; held until an operator fixes them"
+
+
 class DeliveryFields(Protocol):
     """What a state change touches: an ORM Delivery, or a row the dispatcher read."""
 
@@ -36,11 +65,127 @@ class DeliveryFields(Protocol):
     status_rank: int
     error: str | None
     updated_at: datetime
+    attempts: int
 
 
 def set_state(delivery: DeliveryFields, state: DeliveryState, now: datetime) -> None:
     """Change a delivery's state and keep its rank, the ladder callbacks climb, in step."""
     delivery.status, delivery.status_rank, delivery.updated_at = state, STATE_RANK[state], now
+
+
+def starting(state: DeliveryState, now: datetime) -> dict[str, object]:
+    """The columns every new delivery starts with (its first attempt, in `state`)."""
+    return {
+        "status": state,
+        "status_rank": STATE_RANK[state],
+        "attempts": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def open_delivery(
+    session: Session, person_id: int, channel: str, medium: str, address: str, now: datetime
+) -> Delivery:
+    """A new delivery in `sending`, flushed so its id can travel with the message."""
+    delivery = Delivery(
+        person_id=person_id,
+        channel=channel,
+        medium=medium,
+        address=address,
+        **starting("sending", now),
+    )
+    session.add(delivery)
+    session.flush()
+    return delivery
+
+
+# A plain (Core) INSERT, built once: nothing reads the delivery back in this transaction.
+_INSERT = insert(cast(Table, Delivery.__table__))
+
+
+def sent_in_reply(
+    session: Session,
+    step_id: int,
+    run_id: int,
+    person_id: int,
+    channel: str,
+    medium: str,
+    address: str,
+    now: datetime,
+) -> None:
+    """A step that travelled in the answer to the person's own message: sent with it."""
+    session.execute(
+        _INSERT,
+        {
+            "step_id": step_id,
+            "run_id": run_id,
+            "person_id": person_id,
+            "channel": channel,
+            "medium": medium,
+            "address": address,
+            "error": "in the immediate reply",
+            **starting("sent", now),
+        },
+    )
+
+
+def send_again(delivery: DeliveryFields, now: datetime) -> None:
+    """A queued delivery (a retry) is sent again: the same row, one more attempt."""
+    set_state(delivery, "sending", now)
+    delivery.attempts += 1
+
+
+def accepted(delivery: Delivery, result: SendResult, now: datetime) -> None:
+    """The provider took the message. Its first word only moves the state up from `sending`:
+    a status callback may have come in while the send call was returning."""
+    delivery.provider_id = result.provider_id
+    delivery.error = None
+    if can_advance(delivery.status, result.status):  # type: ignore[arg-type]
+        set_state(delivery, result.status, now)
+    else:
+        delivery.updated_at = now
+
+
+def send_failed(
+    session: Session, delivery: Delivery, person: Person | None, exc: Exception, now: datetime
+) -> SendFailure:
+    """What a send's error does to its delivery and to the person, the same for every sender.
+
+    Transient errors (and errors no channel mapped) queue the delivery again; refused
+    credentials queue it too, as it is not the person's fault; a permanent refusal fails it,
+    and an opt-out with the provider opts the person out on that medium as STOP would.
+    """
+    delivery.error, delivery.updated_at = str(exc)[:500], now
+    if isinstance(exc, SendOutcomeUnknown):
+        set_state(delivery, "unknown", now)
+        return "unknown"
+    if isinstance(exc, ProviderAuthError):
+        set_state(delivery, "queued", now)
+        delivery.error = AUTH_REFUSED
+        return "auth"
+    if not isinstance(exc, PermanentSendError):
+        set_state(delivery, "queued", now)  # the same delivery is sent again; never a second one
+        return "transient"
+    set_state(delivery, "failed", now)
+    delivery.error_code = exc.code
+    if person is None:
+        return "permanent"
+    if isinstance(exc, RecipientOptedOut):
+        runs.opt_out(session, person, delivery.medium, now)
+        return "opted_out"
+    if exc.code in INVALID_ADDRESS_CODES:
+        address_refused(person, delivery.medium, now)
+    return "permanent"
+
+
+def address_refused(person: Person, medium: str, now: datetime) -> None:
+    """The provider says the address is no good. An email address is not used again; a phone
+    number stays (it is also how the person writes to onward), but email is preferred."""
+    if medium == "email":
+        people.set_status(person, "email", people.INVALID, now)
+    elif person.preferred_medium == "sms" and people.status_on(person, "email") == people.ACTIVE:
+        person.preferred_medium, person.updated_at = "email", now
 
 
 def other_medium(medium: str) -> str:
@@ -111,7 +256,7 @@ def apply_status(
     if person is not None and status.consent == "opted_out":  # unsubscribe, spam report
         runs.opt_out(session, person, delivery.medium, now)
     elif person is not None and status.consent == "invalid":
-        people.set_status(person, delivery.medium, people.INVALID, now)
+        address_refused(person, delivery.medium, now)
     if not can_advance(delivery.status, status.state):  # type: ignore[arg-type]
         return status.consent is not None
     set_state(delivery, status.state, now)

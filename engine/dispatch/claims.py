@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, load_only
 
-from onward.channels import STATE_RANK
 from onward.engine.db import Base
+from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
 from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
 from onward.engine.models import (
@@ -205,13 +205,7 @@ def insert_deliveries(
 ) -> dict[int, int]:
     """New deliveries in `sending`, from (step, run, person, channel, medium, address) each, in
     one statement; returns each one's id by its step id."""
-    same = {
-        "status": "sending",
-        "status_rank": STATE_RANK["sending"],
-        "attempts": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
+    same = starting("sending", now)  # what every new delivery starts as
     names = ("step_id", "run_id", "person_id", "channel", "medium", "address")
     returned = insert_rows(session, DELIVERIES, names, rows, same, ("id", "step_id"))
     return {step_id: delivery_id for delivery_id, step_id in returned}

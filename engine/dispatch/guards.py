@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from onward.channels import DeliveryState, OutboundMessage
 from onward.engine import people
-from onward.engine.deliveries import set_state
+from onward.engine.deliveries import send_again, set_state
 from onward.engine.dispatch.claims import (
     claim_due,
     insert_deliveries,
@@ -334,8 +334,7 @@ def _apply(
     if decision.reuse and earlier is not None:  # a retry reuses its delivery
         earlier.channel, earlier.medium = decision.channel_name, decision.medium
         earlier.address = decision.address
-        set_state(earlier, "sending", now)
-        earlier.attempts += 1
+        send_again(earlier, now)
         delivery_id = earlier.id
     step.attempts += 1
     link = (

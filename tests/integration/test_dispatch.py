@@ -440,7 +440,12 @@ def test_a_carrier_opt_out_marks_the_person_and_stops_all_sms(db_engine, clock):
 
     world.drive(dispatcher)
     assert len(channel.calls) == 1 and channel.outbox == []
-    assert {s.status for s in world.steps(run_id)} == {"skipped"}
+    # The same as STOP: nothing else can carry the plan, so it ends and what waits is cancelled.
+    steps = world.steps(run_id)
+    assert steps[0].status == "skipped"
+    assert {s.status for s in steps[1:]} == {"cancelled"}
+    with world.sessions() as session:
+        assert session.get(Run, run_id).status == "cancelled"  # type: ignore[union-attr]
 
 
 def test_a_carrier_opt_out_reroutes_to_an_active_email(db_engine, clock):
