@@ -130,6 +130,9 @@ class DeliveryStatus:
     # What the event says about the address itself: the person opted out (spam report,
     # unsubscribe) or the address is invalid (hard bounce).
     consent: Literal["opted_out", "invalid"] | None = None
+    # The provider could not reach the person at this address (a carrier refused or could not
+    # deliver the SMS, a hard bounce): the other medium may carry what this one could not.
+    unreachable: bool = False
 
 
 class ChannelError(Exception):
@@ -159,6 +162,10 @@ class PermanentSendError(ChannelError):
 
 class RecipientOptedOut(PermanentSendError):
     """The recipient has opted out with the provider; send nothing more on this medium."""
+
+
+class InvalidAddress(PermanentSendError):
+    """The provider says the address is not one it can send to; do not use it again."""
 
 
 WEBHOOK_REJECT_STATUSES = frozenset({400, 401, 403, 413, 422})

@@ -31,6 +31,7 @@ from onward.channels.twilio_errors import (
     INVALID_RECIPIENT_CODES,
     MALFORMED_RESPONSE,
     OPTED_OUT_CODE,
+    UNREACHABLE_CODES,
     HeaderRecordingHttpClient,
     map_errors,
 )
@@ -200,6 +201,7 @@ class TwilioSmsChannel:
                 state=state,
                 error_code=error_code,
                 consent=consent,
+                unreachable=error_code in UNREACHABLE_CODES,
             )
         ]
 

@@ -21,6 +21,7 @@ from onward.channels import (
     STATE_RANK,
     DeliveryState,
     DeliveryStatus,
+    InvalidAddress,
     PermanentSendError,
     ProviderAuthError,
     RecipientOptedOut,
@@ -41,17 +42,6 @@ from onward.engine.models import (
     Step,
 )
 
-# Twilio's carrier errors for an SMS that could not reach the handset (unreachable, unknown or
-# landline, blocked as spam...): the email carries that step instead, once.
-CARRIER_FALLBACK_CODES = frozenset({"30003", "30004", "30005", "30006", "30007", "30008"})
-
-
-# Provider codes that say the address itself is wrong: Twilio's invalid or unreachable
-# numbers, and the email channels' shared code for an invalid address.
-# (21408 and 21612 depend on the sender's own settings, not the address: not in this list.)
-INVALID_ADDRESS_CODES = frozenset(
-    {"21211", "21214", "21217", "21401", "21407", "21421", "21614", "invalid_address"}
-)
 # What a send's error came to, for the caller to act on (the dispatcher retries or reroutes
 # its step; an owed reply is owed again or given up).
 SendFailure = Literal["transient", "permanent", "opted_out", "auth", "unknown"]
@@ -174,7 +164,7 @@ def send_failed(
     if isinstance(exc, RecipientOptedOut):
         runs.opt_out(session, person, delivery.medium, now)
         return "opted_out"
-    if exc.code in INVALID_ADDRESS_CODES:
+    if isinstance(exc, InvalidAddress):
         address_refused(person, delivery.medium, now)
     return "permanent"
 
@@ -263,7 +253,7 @@ def apply_status(
     if status.error_code:
         delivery.error_code = status.error_code
     DELIVERIES.labels(delivery.channel, status.state).inc()
-    if person is not None and _undeliverable(delivery, status):
+    if person is not None and _undeliverable(status):
         step = session.get(Step, delivery.step_id) if delivery.step_id else None
         if step is not None and step.status == "sent":
             fall_back(step, person, delivery.medium, mediums, now, _reason(status))
@@ -282,12 +272,9 @@ def _first_sighting(session: Session, status: DeliveryStatus, now: datetime) -> 
         return False
 
 
-def _undeliverable(delivery: Delivery, status: DeliveryStatus) -> bool:
-    if status.state not in ("undelivered", "failed"):
-        return False
-    if delivery.medium == "sms":
-        return (status.error_code or "") in CARRIER_FALLBACK_CODES
-    return status.consent == "invalid"
+def _undeliverable(status: DeliveryStatus) -> bool:
+    """The provider could not get it to the person at this address: the other medium may."""
+    return status.unreachable and status.state in ("undelivered", "failed")
 
 
 def _reason(status: DeliveryStatus) -> str:

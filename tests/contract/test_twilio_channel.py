@@ -15,6 +15,7 @@ from onward.channels.base import (
     ChannelContext,
     ChannelError,
     ChannelNotConfigured,
+    InvalidAddress,
     OutboundMessage,
     PermanentSendError,
     ProviderAuthError,
@@ -154,8 +155,11 @@ def test_a_body_twilio_would_refuse_is_not_sent(fake):
 
 FAILURES = [
     pytest.param({"status": 400, "code": 21610}, RecipientOptedOut, "21610", None, id="stop"),
-    pytest.param({"status": 400, "code": 21211}, PermanentSendError, "21211", None, id="to"),
-    pytest.param({"status": 400, "code": 21614}, PermanentSendError, "21614", None, id="mobile"),
+    pytest.param({"status": 400, "code": 21211}, InvalidAddress, "21211", None, id="to"),
+    pytest.param({"status": 400, "code": 21214}, InvalidAddress, "21214", None, id="unreached"),
+    pytest.param({"status": 400, "code": 21401}, InvalidAddress, "21401", None, id="number"),
+    pytest.param({"status": 400, "code": 21407}, InvalidAddress, "21407", None, id="no-sms"),
+    pytest.param({"status": 400, "code": 21614}, InvalidAddress, "21614", None, id="mobile"),
     pytest.param({"status": 400, "code": 21408}, PermanentSendError, "21408", None, id="geo"),
     pytest.param({"status": 400, "code": 21602}, PermanentSendError, "21602", None, id="4xx"),
     pytest.param({"status": 404, "code": 20404}, PermanentSendError, "20404", None, id="404"),
@@ -422,16 +426,30 @@ def test_an_unknown_status_is_unprocessable(twilio_status):
 
 
 @pytest.mark.parametrize(
-    ("error_code", "consent"), [("30003", None), ("21610", "opted_out"), ("21211", "invalid")]
+    ("error_code", "consent", "unreachable"),
+    [
+        *[(str(code), None, True) for code in range(30003, 30009)],  # the carrier could not
+        ("30001", None, False),  # Twilio's own queue overflowed: nothing about the person
+        ("21610", "opted_out", False),
+        ("21211", "invalid", False),
+        ("21614", "invalid", False),
+    ],
 )
-def test_error_codes_are_kept_and_say_what_they_mean_for_the_address(error_code, consent):
+def test_error_codes_are_kept_and_say_what_they_mean_for_the_address(
+    error_code, consent, unreachable
+):
     params = {
         "MessageSid": "SM" + "e" * 32,
         "MessageStatus": "undelivered",
         "ErrorCode": error_code,
     }
     [status] = make_channel().parse_status(webhook(STATUS_URL, params))
-    assert (status.state, status.error_code, status.consent) == ("undelivered", error_code, consent)
+    assert (status.state, status.error_code, status.consent, status.unreachable) == (
+        "undelivered",
+        error_code,
+        consent,
+        unreachable,
+    )
 
 
 def test_a_callback_without_our_delivery_id_is_found_by_provider_id():

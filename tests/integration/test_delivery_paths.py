@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from onward.channels import (
     DeliveryStatus,
+    InvalidAddress,
     PermanentSendError,
     ProviderAuthError,
     RecipientOptedOut,
@@ -92,7 +93,7 @@ def test_a_burst_at_the_window_opening_is_paced_at_the_channel_rate(
 def test_a_permanent_failure_hands_the_step_to_the_other_medium_once(
     db_engine: Engine, clock: FakeClock
 ) -> None:
-    sms = FlakyChannel(PermanentSendError("invalid number", code="21211"))
+    sms = FlakyChannel(InvalidAddress("invalid number", code="21211"))
     email = FlakyChannel(medium="email")
     rig = Harness(db_engine, clock, sms=sms, email=email)
     run_id = rig.start_run(email=EMAIL, email_status="active")
@@ -155,7 +156,9 @@ def test_a_carrier_error_sends_the_step_by_email_once(db_engine: Engine, clock: 
     email = FlakyChannel(medium="email")
     rig = Harness(db_engine, clock, sms=FlakyChannel(), email=email)
     run_id, delivery_id = _sent_ack(rig)
-    failed = DeliveryStatus("flaky-sms", None, delivery_id, "undelivered", error_code="30003")
+    failed = DeliveryStatus(
+        "flaky-sms", None, delivery_id, "undelivered", error_code="30003", unreachable=True
+    )
     with rig.sessions.begin() as session:
         assert apply_status(session, failed, clock.now(), BOTH)
     ack = rig.step(run_id, "ack")
@@ -174,7 +177,9 @@ def test_a_carrier_error_fails_the_step_when_no_email_channel_is_configured(
     would leave the step pending for a medium nothing can carry (it used to)."""
     rig = Harness(db_engine, clock, sms=FlakyChannel(), email=FlakyChannel(medium="email"))
     run_id, delivery_id = _sent_ack(rig)
-    failed = DeliveryStatus("flaky-sms", None, delivery_id, "undelivered", error_code="30003")
+    failed = DeliveryStatus(
+        "flaky-sms", None, delivery_id, "undelivered", error_code="30003", unreachable=True
+    )
     with rig.sessions.begin() as session:
         assert apply_status(session, failed, clock.now(), {"sms"})
     ack = rig.step(run_id, "ack")
