@@ -9,7 +9,6 @@ replicas claim side by side without waiting for, or taking, each other's steps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -70,7 +69,7 @@ _CLAIMED_ROWS = (
     .join(Person, Person.id == RUNS.c.person_id)
     .options(_PERSON)
 )
-# Built once: the two kinds of due step, each in index order, and the steps named by id.
+# Built once: the two kinds of due step, each in index order.
 _DUE_KINDS = [
     _CLAIMED_ROWS.where(RUNS.c.status == RUN_ACTIVE, *kind)
     .order_by(STEPS.c.due_at, STEPS.c.id)
@@ -81,7 +80,6 @@ _DUE_KINDS = [
     )
 ]
 _LOCKED_DUE_KINDS = [query.with_for_update(skip_locked=True, of=STEPS) for query in _DUE_KINDS]
-_BY_ID = _CLAIMED_ROWS.where(STEPS.c.id.in_(bindparam("ids", expanding=True)))
 _DELIVERIES_OF = (
     select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS])
     .where(DELIVERIES.c.step_id.in_(bindparam("ids", expanding=True)))
@@ -113,13 +111,6 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
     # not taken (only when both kinds are due at once) stays locked until the claim commits.
     found.sort(key=lambda item: (item.step.due_at, item.step.id))
     return found[:limit]
-
-
-def load_claimed(session: Session, step_ids: Sequence[int]) -> list[Claimed]:
-    """Steps claimed earlier (by whoever), by id, in the given order; locked on PostgreSQL."""
-    query = _BY_ID.with_for_update(of=STEPS) if is_postgres(session) else _BY_ID
-    by_id = {item.step.id: item for item in _claimed(session, query, {"ids": list(step_ids)})}
-    return [by_id[i] for i in step_ids if i in by_id]
 
 
 def _claimed(session: Session, query: Select[Any], params: dict[str, object]) -> list[Claimed]:

@@ -16,19 +16,19 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import Channel
 from onward.engine.clock import Clock
 from onward.engine.db import READ_ONLY
-from onward.engine.dispatch.claims import claim_due, still_wanted
-from onward.engine.dispatch.guards import claim_and_prepare, prepare, prepare_batch
+from onward.engine.dispatch.claims import still_wanted
+from onward.engine.dispatch.guards import claim_and_prepare
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
 from onward.engine.dispatch.record import record
 from onward.engine.dispatch.values import DispatchConfig, Prepared, Sent
 from onward.engine.metrics import STEPS
-from onward.engine.models import RUN_ACTIVE, STEP_CLAIMED, STEP_PENDING, Run, Step
+from onward.engine.models import RUN_ACTIVE, STEP_PENDING, Run, Step
 
 # How old a batch may be before each send first checks the person still wants it.
 RECHECK_AFTER = timedelta(seconds=2)
@@ -80,23 +80,6 @@ class Dispatcher:
                 break
         return dict(counts)
 
-    def claim(self) -> list[int]:
-        """Claim due steps (marked claimed, with a lease) for `process_batch` to work through."""
-        now = self.clock.now()
-        with self.sessions.begin() as session:
-            ids = [item.step.id for item in claim_due(session, now, self.config.batch)]
-            if ids:
-                session.execute(
-                    update(Step)
-                    .where(Step.id.in_(ids))
-                    .values(
-                        status=STEP_CLAIMED,
-                        claimed_by=self.config.worker_id,
-                        lease_until=now + self.config.lease,
-                    )
-                )
-        return ids
-
     def earliest_due(self) -> datetime | None:
         """When the next pending step of an active run falls due (the wake-up job's time)."""
         with self.sessions() as session:
@@ -107,29 +90,6 @@ class Dispatcher:
                 .join(Run, Run.id == Step.run_id)
                 .where(Run.status == RUN_ACTIVE, Step.status == STEP_PENDING)
             )
-
-    # -- steps claimed earlier -------------------------------------------------------------------
-
-    def prepare(self, step_id: int) -> Prepared | str:
-        """Guards, rendering and the `sending` delivery row, in one short transaction."""
-        with self.sessions.begin() as session:
-            return prepare(
-                session, step_id, self.clock.now(), self.config, self.channels, self.health
-            )
-
-    def process(self, step_id: int) -> str:
-        return self.process_batch([step_id])[0]
-
-    def process_batch(self, step_ids: list[int]) -> list[str]:
-        """One transaction guards and renders the batch; sends run with none open; one records."""
-        if not step_ids:
-            return []
-        started = self.clock.now()
-        with self.sessions.begin() as session:
-            prepared = prepare_batch(
-                session, step_ids, started, self.config, self.channels, self.health
-            )
-        return self._send_and_record(prepared, started)
 
     # -- sending ---------------------------------------------------------------------------------
 

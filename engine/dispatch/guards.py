@@ -9,7 +9,7 @@ read, it says what becomes of the step (a `Release`, or a `Send` with the render
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +23,6 @@ from onward.engine.dispatch.claims import (
     claim_due,
     insert_deliveries,
     load_batch,
-    load_claimed,
     write_back,
 )
 from onward.engine.dispatch.pacing import ChannelHealth
@@ -62,7 +61,6 @@ _RETRYABLE = ("queued", "failed", "undelivered")
 class Rules:
     """What the guards compare a step with, besides the step: fixed for one batch."""
 
-    worker_id: str
     grace: timedelta
     default_window: str
     channel_names: Mapping[str, str]  # medium -> the channel that carries it
@@ -117,33 +115,6 @@ def claim_and_prepare(
     return _prepare(session, items, now, config, channels, health)
 
 
-def prepare_batch(
-    session: Session,
-    step_ids: Sequence[int],
-    now: datetime,
-    config: DispatchConfig,
-    channels: Channels,
-    health: ChannelHealth,
-) -> list[Prepared | str]:
-    """Guard, render and write the `sending` delivery of steps claimed before: one transaction."""
-    items = load_claimed(session, step_ids)
-    results = _prepare(session, items, now, config, channels, health)
-    decided = dict(zip([item.step.id for item in items], results, strict=True))
-    # A step erased meanwhile (FORGET) is as lost as one another dispatcher took over.
-    return [decided.get(step_id, "lost") for step_id in step_ids]
-
-
-def prepare(
-    session: Session,
-    step_id: int,
-    now: datetime,
-    config: DispatchConfig,
-    channels: Channels,
-    health: ChannelHealth,
-) -> Prepared | str:
-    return prepare_batch(session, [step_id], now, config, channels, health)[0]
-
-
 def _prepare(
     session: Session,
     items: list[Claimed],
@@ -154,7 +125,6 @@ def _prepare(
 ) -> list[Prepared | str]:
     batch = load_batch(session, items)
     rules = Rules(
-        worker_id=config.worker_id,
         grace=config.grace,
         default_window=config.default_window,
         channel_names={medium: pair[0] for medium, pair in channels.items()},
@@ -183,12 +153,10 @@ def decide(
     now: datetime,
     rules: Rules,
     windows: dict[tuple[str | None, int], Window],
-) -> Decision | None:
-    """What becomes of one claimed step, from what the claim read; None: another dispatcher
-    holds it now. Reads only; `windows` memoises each (person window, plan) pair's window."""
+) -> Decision:
+    """What becomes of one claimed step, from what the claim read. Reads only; `windows`
+    memoises the window of each (person's own window, plan) pair."""
     step, person = item.step, item.person
-    if step.status != STEP_CLAIMED or step.claimed_by != rules.worker_id:
-        return None  # another dispatcher took it over after our lease ran out
     earlier = batch.latest_delivery.get(step.id)
     if item.run_status == RUN_PAUSED:
         return Release("held")
@@ -300,15 +268,13 @@ def _medium_for(step: StepRow, person: Person, channel_names: Mapping[str, str])
 
 def _apply(
     session: Session,
-    decision: Decision | None,
+    decision: Decision,
     item: Claimed,
     batch: Batch,
     now: datetime,
     config: DispatchConfig,
 ) -> _Pending | str:
     """Change the rows the claim read as decided (the batch writes them back together)."""
-    if decision is None:
-        return "lost"
     step = item.step
     earlier = batch.latest_delivery.get(step.id)
     if isinstance(decision, Release):

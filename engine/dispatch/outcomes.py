@@ -83,7 +83,12 @@ def _retry_or_give_up(
 
 
 def record_released(delivery: Delivery, step: Step, now: datetime) -> str:
-    """Prepared but not sent (stopping, or the lease nearly over): back to the queue, due now."""
+    """Prepared but not sent (stopping, or the lease nearly over): back to the queue, due now.
+    A step whose run ended meanwhile (superseded, cancelled) stays ended, its delivery too."""
+    if step.status != STEP_CLAIMED:
+        set_state(delivery, "cancelled", now)
+        delivery.error = (step.last_error or f"the step was {step.status} meanwhile")[:500]
+        return release(step, "cancelled")
     set_state(delivery, "queued", now)
     step.attempts = max(step.attempts - 1, 0)
     step.status, step.due_at = STEP_PENDING, now

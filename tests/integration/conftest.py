@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from onward.engine.clock import FakeClock
+from tests.integration.dispatch_helpers import Harness
 from tests.integration.inbound_helpers import BACKENDS, Talk, cleared, shared_database
 
 
@@ -26,3 +27,9 @@ def engine(shared_engine: Engine) -> Engine:
 @pytest.fixture
 def talk(engine: Engine, clock: FakeClock) -> Talk:
     return Talk(engine, clock)
+
+
+@pytest.fixture
+def world(db_engine: Engine, clock: FakeClock) -> Harness:
+    """A fresh migrated database (each backend) with the shipped plans, for dispatcher tests."""
+    return Harness(db_engine, clock)

@@ -41,6 +41,15 @@ PHONE = "+14155550100"  # San Francisco: America/Los_Angeles
 WINDOW = "09:00-20:00"
 
 
+class ProcessKilled(BaseException):
+    """Raised inside a send to stop a dispatcher dead, as SIGKILL would: nothing after it runs
+    (a BaseException, so no `except Exception` of the dispatcher records anything)."""
+
+
+def kill_the_process(_message: OutboundMessage) -> None:
+    raise ProcessKilled
+
+
 class FlakyChannel:
     """A real in-process channel whose sends fail on cue: each queued error is raised once, in
     order, then every send succeeds (or, with `forever`, that error is raised every time).

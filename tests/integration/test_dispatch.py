@@ -17,6 +17,7 @@ from onward.engine import deliveries
 from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
+from onward.engine.dispatch.dispatcher import Dispatcher
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.errors import UsageError
 from onward.engine.housekeeping import sweep
@@ -28,11 +29,6 @@ from tests.integration.dispatch_helpers import WINDOW, FlakyChannel, Harness
 
 LA = ZoneInfo("America/Los_Angeles")
 EMAIL = "sam@example.org"
-
-
-@pytest.fixture
-def world(db_engine, clock) -> Harness:
-    return Harness(db_engine, clock)
 
 
 def flaky_world(db_engine, clock, channel: FlakyChannel) -> Harness:
@@ -231,65 +227,81 @@ def test_nothing_of_a_paused_run_is_claimed(world):
     with world.sessions.begin() as session:
         pause(session, session.get(Run, run_id), world.clock.now(), None, "person")
     world.clock.set(world.step(run_id, "checkin").due_at)  # ack and checkin both overdue
-    assert dispatcher.claim() == []
     assert dispatcher.tick() == {}
     assert dispatcher.earliest_due() is None
     assert world.sms.outbox == []  # type: ignore[attr-defined]
+    assert {s.status for s in world.steps(run_id)} == {"pending"}
 
 
-def test_a_pause_between_claim_and_send_holds_the_step(world):
+def _two_steps_due_together(world: Harness) -> tuple[int, Dispatcher]:
+    """A run whose ack went out, with its checkin and reflect due at the same moment."""
     run_id = world.start_run()
     dispatcher = world.dispatcher()
-    ack = world.step(run_id, "ack")
-    world.clock.set(ack.due_at)
-    assert dispatcher.claim() == [ack.id]
-    with world.sessions.begin() as session:
-        pause(session, session.get(Run, run_id), world.clock.now(), None, "person")
-    assert dispatcher.process(ack.id) == "held"
-    held = world.step(run_id, "ack")
-    assert (held.status, held.claimed_by, held.lease_until) == ("pending", None, None)
-    assert world.sms.outbox == [] and world.deliveries() == []  # type: ignore[attr-defined]
+    world.drive(dispatcher, until=world.step(run_id, "ack").due_at)
+    at = datetime(2026, 11, 25, 12, 0, tzinfo=LA)
+    for key in ("checkin", "reflect"):
+        world.update_step(world.step(run_id, key).id, due_at=at)
+    world.clock.set(at)
+    return run_id, dispatcher
+
+
+def test_a_pause_while_a_batch_is_sent_holds_the_rest_of_it(db_engine, clock):
+    world = flaky_world(db_engine, clock, FlakyChannel())
+    run_id, dispatcher = _two_steps_due_together(world)
+
+    def paused_meanwhile(_message):
+        world.clock.advance(timedelta(seconds=3))  # a paced batch: the next send is checked
+        with world.sessions.begin() as session:
+            run = session.get(Run, run_id)
+            if run is not None and run.status == "active":
+                pause(session, run, world.clock.now(), None, "person")
+
+    world.sms.during_send = paused_meanwhile  # type: ignore[attr-defined]
+    assert dispatcher.tick() == {"sent": 1, "released": 1}
+    held = [s for s in world.steps(run_id) if s.step_key in ("checkin", "reflect")]
+    assert sorted((s.status, s.claimed_by) for s in held) == [("pending", None), ("sent", None)]
+    world.clock.advance(timedelta(hours=1))
+    assert dispatcher.tick() == {}  # nothing of a paused run is claimed
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  (the ack, then one)
 
 
 @pytest.mark.parametrize("ending", ["superseded", "cancelled"])
-def test_a_run_that_ended_has_its_steps_cancelled_even_mid_claim(world, ending):
-    run_id = world.start_run()
-    dispatcher = world.dispatcher()
-    ack = world.step(run_id, "ack")
-    world.clock.set(ack.due_at)
-    assert dispatcher.claim() == [ack.id]
-    if ending == "superseded":
-        new_run = world.start_run(company="Globex")
-    else:
-        with world.sessions.begin() as session:
-            cancel(session, session.get(Run, run_id), world.clock.now())
-    assert dispatcher.process(ack.id) != "sent"
-    assert {s.status for s in world.steps(run_id)} == {"cancelled"}
-    assert world.sms.outbox == []  # type: ignore[attr-defined]
+def test_a_run_that_ends_while_a_batch_is_sent_has_the_rest_cancelled(db_engine, clock, ending):
+    world = flaky_world(db_engine, clock, FlakyChannel())
+    run_id, dispatcher = _two_steps_due_together(world)
+    newer: list[int] = []
 
+    def ended_meanwhile(_message):
+        world.clock.advance(timedelta(seconds=3))
+        if world.steps(run_id)[-1].status == "cancelled":
+            return  # ended already
+        if ending == "superseded":
+            newer.append(world.start_run(company="Globex"))
+        else:
+            with world.sessions.begin() as session:
+                cancel(session, session.get(Run, run_id), world.clock.now())
+
+    world.sms.during_send = ended_meanwhile  # type: ignore[attr-defined]
+    assert dispatcher.tick() == {"sent": 1, "cancelled": 1}
+    steps = world.steps(run_id)
+    assert sorted(s.status for s in steps if s.step_key in ("checkin", "reflect")) == [
+        "cancelled",
+        "sent",
+    ]
+    assert {s.status for s in steps if s.status != "sent"} == {"cancelled"}
+    unsent = [d for d in world.deliveries() if d.status not in ("sent", "delivered")]
+    assert [d.status for d in unsent] == ["cancelled"]  # not left queued for a retry
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]
+    world.sms.during_send = None  # type: ignore[attr-defined]
     world.clock.advance(timedelta(hours=1))
     outcome = dispatcher.tick()
     if ending == "superseded":
         # Only the newer run speaks: one stream per person.
         assert outcome == {"sent": 1}
-        [message] = world.sms.outbox  # type: ignore[attr-defined]
-        assert "Globex" in message.body
-        assert {r.run_id for r in world.deliveries()} == {new_run}
+        assert "Globex" in world.sms.outbox[-1].body  # type: ignore[attr-defined]
+        assert world.deliveries()[-1].run_id == newer[0]
     else:
-        assert outcome == {} and world.sms.outbox == []  # type: ignore[attr-defined]
-
-
-def test_a_step_of_a_run_ended_without_cancelling_its_steps_is_cancelled_at_send_time(world):
-    run_id = world.start_run()
-    dispatcher = world.dispatcher()
-    ack = world.step(run_id, "ack")
-    world.clock.set(ack.due_at)
-    assert dispatcher.claim() == [ack.id]
-    with world.sessions.begin() as session:
-        session.get(Run, run_id).status = "superseded"  # type: ignore[union-attr]
-    assert dispatcher.process(ack.id) == "cancelled"
-    assert world.step(run_id, "ack").last_error == "run superseded"
-    assert world.sms.outbox == []  # type: ignore[attr-defined]
+        assert outcome == {}
 
 
 # -- retries and failures -------------------------------------------------------------------
@@ -475,8 +487,13 @@ def test_earliest_due_is_the_next_pending_step_of_an_active_run(world):
     assert dispatcher.earliest_due().tzinfo is not None  # type: ignore[union-attr]
 
     world.clock.set(steps["ack"].due_at)
-    assert dispatcher.claim() == [steps["ack"].id]  # claimed is not pending
-    assert dispatcher.earliest_due() == steps["checkin"].due_at
+    while_claimed: list[datetime | None] = []
+    channel = FlakyChannel()
+    channel.during_send = lambda _message: while_claimed.append(dispatcher.earliest_due())
+    world.sms = channel
+    dispatcher = world.dispatcher()
+    assert dispatcher.tick() == {"sent": 1}
+    assert while_claimed == [steps["checkin"].due_at]  # claimed is not pending
     world.update_step(steps["checkin"].id, status="cancelled")
     assert dispatcher.earliest_due() == steps["reflect"].due_at
 

@@ -5,24 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, event, select, text
 
 from onward.engine.db import Base
 from onward.engine.dispatch import claims
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, update_rows
+from onward.engine.dispatch.guards import claim_and_prepare
+from onward.engine.dispatch.pacing import ChannelHealth
 from tests.integration.dispatch_helpers import Harness
 
 DELIVERIES = Base.metadata.tables["deliveries"]
 
 
-@pytest.fixture
-def world(db_engine, clock) -> Harness:
-    return Harness(db_engine, clock)
-
-
 def test_a_claim_takes_expired_leases_and_due_steps_together_oldest_first(world):
     run_id = world.start_run()
+    world.clock.advance(timedelta(hours=5))  # noon in San Francisco: inside the window
     now = world.clock.now()
     first, second, third, fourth = world.steps(run_id)[:4]
     world.update_step(first.id, due_at=now - timedelta(minutes=3))
@@ -36,11 +33,18 @@ def test_a_claim_takes_expired_leases_and_due_steps_together_oldest_first(world)
         due_at=now - timedelta(minutes=5),
         lease_until=now - timedelta(seconds=1),
     )
-    dispatcher = world.dispatcher(batch=2)
+    config = world.dispatcher(batch=2).config
+    channels = {"sms": ("console", world.sms)}
 
-    assert dispatcher.claim() == [second.id, first.id]
-    assert dispatcher.claim() == [third.id]
-    assert dispatcher.claim() == []
+    def claim() -> list[int]:
+        """The production claim, held (as a batch is while it is sent) and not sent."""
+        with world.sessions.begin() as session:
+            prepared = claim_and_prepare(session, now, config, channels, ChannelHealth())
+        return [p.step_id for p in prepared if not isinstance(p, str)]
+
+    assert claim() == [second.id, first.id]
+    assert claim() == [third.id]
+    assert claim() == []
     claimed = {s.id: s.claimed_by for s in world.steps(run_id) if s.status == "claimed"}
     assert claimed == {first.id: "w1", second.id: "w1", third.id: "w1"}
 

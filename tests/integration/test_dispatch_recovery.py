@@ -21,15 +21,16 @@ from onward.engine.models import Delivery, Run, Step
 from onward.engine.runs import pause
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
-from tests.integration.dispatch_helpers import WINDOW, FlakyChannel, Harness
+from tests.integration.dispatch_helpers import (
+    WINDOW,
+    FlakyChannel,
+    Harness,
+    ProcessKilled,
+    kill_the_process,
+)
 
 LA = ZoneInfo("America/Los_Angeles")
 LEASE = timedelta(seconds=120)
-
-
-@pytest.fixture
-def world(db_engine, clock) -> Harness:
-    return Harness(db_engine, clock)
 
 
 def local(value) -> str:
@@ -47,22 +48,28 @@ def restarted_daemon(world: Harness, **env: str) -> Daemon:
 # -- leases ---------------------------------------------------------------------------------
 
 
-def test_a_lease_that_ran_out_passes_the_step_to_another_dispatcher(world):
+def test_a_lease_that_ran_out_passes_the_step_to_another_dispatcher(db_engine, clock):
+    """A dispatcher stalls past its lease inside a send: another takes the step over, finds its
+    delivery in `sending` and never sends it a second time; the stalled send, when it returns,
+    is recorded on the one delivery."""
+    world = Harness(db_engine, clock, sms=FlakyChannel())
     run_id = world.start_run()
-    first, second = world.dispatcher("A"), world.dispatcher("B")
+    stalled, other = world.dispatcher("A"), world.dispatcher("B")
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at)
-    assert first.claim() == [ack.id]
-    assert second.claim() == []  # the lease holds
+    others: list[dict[str, int]] = []
 
-    world.clock.advance(LEASE + timedelta(seconds=1))  # A stalled past its lease
-    assert second.claim() == [ack.id]
-    assert first.process(ack.id) == "lost"  # B holds it now: A sends nothing
-    assert world.sms.outbox == []  # type: ignore[attr-defined]
-    assert second.process(ack.id) == "sent"
-    assert first.process(ack.id) == "lost"
-    assert len(world.sms.outbox) == 1  # type: ignore[attr-defined]
-    assert len(world.deliveries()) == 1
+    def stalls_past_the_lease(_message):
+        others.append(other.tick())  # the lease holds: B takes nothing
+        world.clock.advance(LEASE + timedelta(seconds=1))
+        others.append(other.tick())
+
+    world.sms.during_send = stalls_past_the_lease  # type: ignore[attr-defined]
+    assert stalled.tick() == {"sent": 1}
+    assert others == [{}, {"unknown": 1}]
+    assert len(world.sms.calls) == 1  # type: ignore[attr-defined]
+    [row] = world.deliveries()
+    assert row.status == "sent" and row.provider_id  # A's answer settles B's doubt
     step = world.step(run_id, "ack")
     assert (step.status, step.claimed_by, step.lease_until) == ("sent", None, None)
 
@@ -92,22 +99,24 @@ def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(db_engine, cloc
     assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]
 
 
-def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(world):
+def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(db_engine, clock):
+    world = Harness(db_engine, clock, sms=FlakyChannel())
     run_id = world.start_run()
     doomed, survivor = world.dispatcher("A"), world.dispatcher("B")
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at)
-    assert doomed.claim() == [ack.id]
-    prepared = doomed.prepare(ack.id)  # the delivery row is written in `sending`...
-    assert not isinstance(prepared, str)
-    # ...and A dies before the channel answers (or before it could record the answer).
+    # The delivery row is written in `sending`, and A dies in the middle of the send.
+    world.sms.during_send = kill_the_process  # type: ignore[attr-defined]
+    with pytest.raises(ProcessKilled):
+        doomed.tick()
+    world.sms.during_send = None  # type: ignore[attr-defined]
     [row] = world.deliveries()
-    assert (row.id, row.status) == (prepared.delivery_id, "sending")
+    assert row.status == "sending"
 
     assert survivor.tick() == {}  # A's lease still runs
     world.clock.advance(LEASE + timedelta(seconds=1))
     assert survivor.tick() == {"unknown": 1}
-    assert world.sms.outbox == []  # type: ignore[attr-defined]
+    assert world.sms.calls == []  # type: ignore[attr-defined]  (none by the survivor)
     [row] = world.deliveries()
     assert row.status == "unknown" and "not re-sent" in (row.error or "")
     step = world.step(run_id, "ack")
@@ -167,10 +176,9 @@ def test_a_restart_after_kill_9_mid_send_does_not_send_again(world):
 def test_a_restart_sends_recent_steps_and_marks_old_ones_missed(world, overdue, outcome):
     run_id = world.start_run()
     ack = world.step(run_id, "ack")  # 09:00 in San Francisco
-    world.clock.set(ack.due_at)
-    assert world.dispatcher("old-host:1").claim() == [ack.id]  # then: kill -9
-
-    world.clock.set(ack.due_at + overdue)  # 14:00 or 16:00: inside the window either way
+    world.clock.set(
+        ack.due_at + overdue
+    )  # the daemon was down  # 14:00 or 16:00: inside the window either way
     daemon = restarted_daemon(world)
     assert daemon.dispatcher.config.grace == timedelta(hours=6)  # the default setting
     assert daemon.dispatcher.tick() == {outcome: 1}
@@ -232,40 +240,40 @@ def test_dispatchers_racing_for_100_due_steps_claim_each_exactly_once(world):
                     attempts=0,
                 )
             )
+    world.clock.set(datetime(2026, 11, 24, 12, 0, tzinfo=LA))  # inside the window
     url = world.engine.url.render_as_string(hide_password=False)
     racers = 4
     start = threading.Barrier(racers)
+    channel = FlakyChannel()
 
-    def race(worker: str) -> list[int]:
+    def race(worker: str) -> dict[str, int]:
         # A separate engine per dispatcher: separate connections, as separate replicas have.
         engine = create_db_engine(url)
         try:
             dispatcher = Dispatcher(
                 session_factory(engine),
                 world.clock,
-                {},
+                {"sms": ("flaky", channel)},
                 world.dispatcher(worker, batch=7).config,
+                sleep=lambda _seconds: None,
             )
             start.wait(timeout=10)
-            mine: list[int] = []
-            while ids := dispatcher.claim():
-                mine += ids
-            return mine
+            return dispatcher.tick()
         finally:
             engine.dispose()
 
     with ThreadPoolExecutor(racers) as pool:
-        claims = list(pool.map(race, [f"w{n}" for n in range(racers)]))
+        outcomes = list(pool.map(race, [f"w{n}" for n in range(racers)]))
 
-    everything = [step_id for claim in claims for step_id in claim]
-    assert len(everything) == 100
-    assert len(set(everything)) == 100
+    assert sum(outcome.get("sent", 0) for outcome in outcomes) == 101  # and the run's own ack
+    sent_steps = [d.step_id for d in world.deliveries()]
+    assert len(sent_steps) == len(set(sent_steps)) == 101
+    assert len(channel.calls) == 101
     with world.sessions() as session:
-        owners = {
-            row.id: row.claimed_by for row in session.execute(select(Step.id, Step.claimed_by))
+        statuses = {
+            row.status for row in session.execute(select(Step.status).where(Step.step_key == "ack"))
         }
-    for n, claim in enumerate(claims):
-        assert all(owners[step_id] == f"w{n}" for step_id in claim)
+    assert statuses == {"sent"}
 
 
 # -- housekeeping ---------------------------------------------------------------------------
