@@ -13,7 +13,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Literal, Protocol, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -120,10 +120,27 @@ def sent_in_reply(
     )
 
 
-def send_again(delivery: DeliveryFields, now: datetime) -> None:
-    """A queued delivery (a retry) is sent again: the same row, one more attempt."""
-    set_state(delivery, "sending", now)
+def send_again(delivery: DeliveryFields, now: datetime, handed_over: bool = True) -> None:
+    """A queued delivery (a retry) is sent again: the same row, one more attempt; in `sending`
+    when it is handed to the provider now, still `queued` while it waits its turn."""
+    set_state(delivery, "sending" if handed_over else "queued", now)
     delivery.attempts += 1
+
+
+_HAND_OVER = (
+    update(cast(Table, Delivery.__table__))
+    .where(Delivery.id.in_(bindparam("ids", expanding=True)), Delivery.status == "queued")
+    .values(status="sending", status_rank=STATE_RANK["sending"], updated_at=bindparam("now"))
+    .returning(Delivery.id)
+)
+
+
+def hand_over(session: Session, delivery_ids: list[int], now: datetime) -> set[int]:
+    """Deliveries that waited in `queued` are about to be handed to the provider: `sending`.
+    Returns the ones still waiting (those cancelled meanwhile are not sent)."""
+    if not delivery_ids:
+        return set()
+    return set(session.scalars(_HAND_OVER, {"ids": delivery_ids, "now": now}))
 
 
 def accepted(delivery: Delivery, result: SendResult, now: datetime) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, load_only
 
+from onward.channels import DeliveryState
 from onward.engine.db import Base
 from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
@@ -192,11 +193,14 @@ def _write_changes(
 
 
 def insert_deliveries(
-    session: Session, rows: list[tuple[int, int, int, str, str, str]], now: datetime
+    session: Session,
+    rows: list[tuple[int, int, int, str, str, str]],
+    now: datetime,
+    state: DeliveryState = "sending",
 ) -> dict[int, int]:
-    """New deliveries in `sending`, from (step, run, person, channel, medium, address) each, in
+    """New deliveries in `state`, from (step, run, person, channel, medium, address) each, in
     one statement; returns each one's id by its step id."""
-    same = starting("sending", now)  # what every new delivery starts as
+    same = starting(state, now)  # what every new delivery starts as
     names = ("step_id", "run_id", "person_id", "channel", "medium", "address")
     returned = insert_rows(session, DELIVERIES, names, rows, same, ("id", "step_id"))
     return {step_id: delivery_id for delivery_id, step_id in returned}

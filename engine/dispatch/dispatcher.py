@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onward.channels import Channel
 from onward.engine.clock import Clock
 from onward.engine.db import READ_ONLY
+from onward.engine.deliveries import hand_over
 from onward.engine.dispatch.claims import still_wanted
 from onward.engine.dispatch.guards import claim_and_prepare
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
@@ -56,10 +57,16 @@ class Dispatcher:
         # Called before each claim, holding nothing: the daemon lets its webhooks go first.
         self.before_batch = before_batch
         # One pacer per channel, at the provider's rate: a burst queues instead of being refused.
-        self.pacers = {
-            name: Pacer(float(getattr(channel, "rate_per_sec", 0) or 1000.0), clock, sleep)
+        rates = {
+            name: float(getattr(channel, "rate_per_sec", 0) or 1000.0)
             for name, channel in channels.values()
         }
+        self.pacers = {name: Pacer(rate, clock, sleep) for name, rate in rates.items()}
+        # Sends are handed over (their deliveries marked `sending`) and recorded a group at a
+        # time: what the slowest channel sends in about a second. A dispatcher killed mid-batch
+        # leaves only that group in doubt; an unpaced channel's group is the whole batch.
+        slowest = min(rates.values(), default=float(config.batch))
+        self.group = max(1, min(config.batch, int(slowest)))
 
     # -- claiming ------------------------------------------------------------------------------
 
@@ -73,7 +80,7 @@ class Dispatcher:
             # The claim and the guards share one short transaction; the sends come after it.
             with self.sessions.begin() as session:
                 prepared = claim_and_prepare(
-                    session, started, self.config, self.channels, self.health
+                    session, started, self.config, self.channels, self.health, self.group
                 )
             counts.update(self._send_and_record(prepared, started))
             if len(prepared) < self.config.batch:
@@ -97,28 +104,44 @@ class Dispatcher:
         # Stop sending well before the lease runs out (pacing can make a batch long), or when
         # the daemon is stopping: what is left goes back to the queue, never half-done.
         deadline = started + self.config.lease / 2
-        sent: Sent = []
-        for item in prepared:
-            if isinstance(item, str):
-                continue
+        items = [item for item in prepared if not isinstance(item, str)]
+        by_delivery: dict[int, str] = {}
+        for start in range(0, len(items), self.group):
+            group = items[start : start + self.group]
             if self.stopping or self.clock.now() >= deadline:
-                sent.append((item, None))
-                continue
-            channel = self.channels[item.message.medium][1]
-            self.pacers[item.channel_name].wait_turn()
-            if self._went_stale(item, started):
-                sent.append((item, None))  # back to the queue: the guards decide again
-                continue
-            # No transaction is open while the provider is called: a slow one holds no locks.
-            try:
-                sent.append((item, channel.send(item.message)))
-            except Exception as exc:
-                sent.append((item, exc))
-        recorded = iter(self._record(sent))
-        results = [item if isinstance(item, str) else next(recorded) for item in prepared]
+                by_delivery.update(self._record([(item, None) for item in items[start:]]))
+                break
+            # The claim handed the first group over; each next one is handed over in its turn.
+            handed = None if start == 0 else self._hand_over(group)
+            sent: Sent = []
+            for item in group:
+                if handed is not None and item.delivery_id not in handed:
+                    sent.append((item, None))  # cancelled meanwhile: not sent
+                    continue
+                if self.stopping or self.clock.now() >= deadline:
+                    sent.append((item, None))
+                    continue
+                channel = self.channels[item.message.medium][1]
+                self.pacers[item.channel_name].wait_turn()
+                if self._went_stale(item, started):
+                    sent.append((item, None))  # back to the queue: the guards decide again
+                    continue
+                # No transaction is open while the provider is called: a slow one holds no locks.
+                try:
+                    sent.append((item, channel.send(item.message)))
+                except Exception as exc:
+                    sent.append((item, exc))
+            by_delivery.update(self._record(sent))
+        results = [
+            item if isinstance(item, str) else by_delivery[item.delivery_id] for item in prepared
+        ]
         for outcome, count in Counter(results).items():
             STEPS.labels(outcome).inc(count)
         return results
+
+    def _hand_over(self, group: list[Prepared]) -> set[int]:
+        with self.sessions.begin() as session:
+            return hand_over(session, [item.delivery_id for item in group], self.clock.now())
 
     def _went_stale(self, item: Prepared, started: datetime) -> bool:
         """A provider's pace can stretch a batch over a minute: the window may have closed
@@ -133,10 +156,13 @@ class Dispatcher:
         with self.sessions() as session:
             return not still_wanted(session, item.step_id, item.message.medium)
 
-    def _record(self, sent: Sent) -> list[str]:
+    def _record(self, sent: Sent) -> dict[int, str]:
         if not sent:
-            return []
+            return {}
         with self.sessions.begin() as session:
-            return record(
+            outcomes = record(
                 session, sent, self.clock.now(), self.channels, self.config.retry, self.health
             )
+        return {
+            item.delivery_id: outcome for (item, _), outcome in zip(sent, outcomes, strict=True)
+        }

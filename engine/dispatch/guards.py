@@ -102,27 +102,20 @@ def claim_and_prepare(
     config: DispatchConfig,
     channels: Channels,
     health: ChannelHealth,
+    hand_over: int | None = None,
 ) -> list[Prepared | str]:
     """Claim up to a batch of due steps and prepare them, in the caller's one transaction.
 
     The claim is written together with what the guards decide: no separate round of claim
-    UPDATEs that the very next statement would overwrite.
+    UPDATEs that the very next statement would overwrite. The first `hand_over` steps to send
+    (all by default) get their delivery in `sending`, about to be handed to the provider; the
+    others wait in `queued` until the dispatcher hands them over in turn, so a dispatcher that
+    dies mid-batch leaves only those in doubt (the next claimer sends the queued ones).
     """
     items = claim_due(session, now, config.batch)
     for item in items:
         item.step.status, item.step.claimed_by = STEP_CLAIMED, config.worker_id
         item.step.lease_until = now + config.lease
-    return _prepare(session, items, now, config, channels, health)
-
-
-def _prepare(
-    session: Session,
-    items: list[Claimed],
-    now: datetime,
-    config: DispatchConfig,
-    channels: Channels,
-    health: ChannelHealth,
-) -> list[Prepared | str]:
     batch = load_batch(session, items)
     rules = Rules(
         grace=config.grace,
@@ -136,14 +129,22 @@ def _prepare(
         decision = decide(item, batch, now, rules, windows)
         decided.append(_apply(session, decision, item, batch, now, config))
     sending = [d for d in decided if isinstance(d, _Pending)]
+    now_count = len(sending) if hand_over is None else hand_over
+    for position, pending in enumerate(sending):
+        earlier = batch.latest_delivery.get(pending.item.step.id)
+        if pending.delivery_id is not None and earlier is not None:  # a retry: the same row
+            send_again(earlier, now, handed_over=position < now_count)
     write_back(
         session, batch, [d.item.step.id for d in sending], config.worker_id, now + config.lease
     )
-    new = [d for d in sending if d.delivery_id is None]
-    if new:
-        ids = insert_deliveries(session, [d.new_row() for d in new], now)
-        for pending in new:
-            pending.delivery_id = ids[pending.item.step.id]
+    new = [(position, d) for position, d in enumerate(sending) if d.delivery_id is None]
+    for handed_over in (True, False):
+        part = [d for position, d in new if (position < now_count) == handed_over]
+        if part:
+            state: DeliveryState = "sending" if handed_over else "queued"
+            ids = insert_deliveries(session, [d.new_row() for d in part], now, state)
+            for pending in part:
+                pending.delivery_id = ids[pending.item.step.id]
     return [d.finish(config.public_url) if isinstance(d, _Pending) else d for d in decided]
 
 
@@ -300,7 +301,6 @@ def _apply(
     if decision.reuse and earlier is not None:  # a retry reuses its delivery
         earlier.channel, earlier.medium = decision.channel_name, decision.medium
         earlier.address = decision.address
-        send_again(earlier, now)
         delivery_id = earlier.id
     step.attempts += 1
     link = (

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
-from onward.channels import DeliveryStatus
+from onward.channels import DeliveryStatus, OutboundMessage
 from onward.engine.channel_set import ChannelSet
+from onward.engine.clock import FakeClock
 from onward.engine.daemon import Daemon
 from onward.engine.db import create_db_engine, session_factory
 from onward.engine.deliveries import apply_status
@@ -433,3 +435,37 @@ def test_a_stop_during_a_paced_batch_holds_the_rest_of_it(db_engine, clock):
     assert dispatcher.tick() == {"sent": 1, "released": 1}
     assert dispatcher.tick() == {"skipped": 1}
     assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  (the ack, then one)
+
+
+def test_a_dispatcher_killed_mid_batch_leaves_only_the_group_in_flight_in_doubt(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    """At 2 messages a second a batch of 6 is handed over 2 at a time: killed during its third
+    send, the dispatcher leaves 2 deliveries in doubt, not the 4 it had not yet recorded."""
+    sms = FlakyChannel()
+    sms.rate_per_sec = 2.0
+    world = Harness(db_engine, clock, sms=sms)
+    for n in range(6):
+        world.start_run(phone=f"+1415555{n:04d}")
+    doomed = world.dispatcher("doomed")
+    assert doomed.group == 2
+    world.clock.set(doomed.earliest_due())  # type: ignore[arg-type]
+    calls: list[str] = []
+
+    def killed_at_the_third(message: OutboundMessage) -> None:
+        calls.append(message.to)
+        if len(calls) == 3:
+            raise ProcessKilled
+
+    sms.during_send = killed_at_the_third
+    with pytest.raises(ProcessKilled):
+        doomed.tick()
+    states = Counter(d.status for d in world.deliveries())
+    assert states == {"sent": 2, "sending": 2, "queued": 2}
+
+    sms.during_send = None
+    world.clock.advance(LEASE + timedelta(seconds=1))
+    assert world.dispatcher("survivor").tick() == {"sent": 2, "unknown": 2}
+    states = Counter(d.status for d in world.deliveries())
+    assert states == {"sent": 4, "unknown": 2}
+    assert len(world.deliveries()) == 6  # the queued ones went out on their own rows
