@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -281,6 +282,38 @@ class Channel(Protocol):
     def check(self) -> str:
         """Ask the provider whether the credentials work: a short line, or a ``ChannelError``."""
         ...
+
+
+def body_digest(body: str) -> str:
+    """What onward keeps of a text it handed over: enough to recognise it among the messages a
+    provider lists, nothing to read it back from."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SendInDoubt:
+    """A send whose sender died between handing it over and recording the answer."""
+
+    delivery_id: int
+    to: str
+    body_digest: str
+    handed_over_at: datetime  # when it was marked `sending`: the provider has it after, if at all
+
+
+@runtime_checkable
+class FindsSent(Protocol):
+    """An optional capability: a channel whose provider lists the messages it took.
+
+    ``settle_after`` is how long after a send was handed over its answer is certain to be in
+    the provider's list (any request still in flight has timed out by then). ``find_sent``
+    returns the provider's answer for the message when it took it, ``None`` when it never did,
+    and raises a ``ChannelError`` when it cannot tell now. Channels without it (SMTP, the
+    console, SendGrid without its paid activity API) leave such a send ``unknown``.
+    """
+
+    settle_after: timedelta
+
+    def find_sent(self, doubt: SendInDoubt) -> SendResult | None: ...
 
 
 ChannelFactory = Callable[[ChannelContext], Channel]

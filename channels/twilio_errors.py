@@ -11,7 +11,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 import requests
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import (
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
 from twilio.http.http_client import TwilioHttpClient
 
 from onward.channels.base import (
@@ -118,6 +122,9 @@ def map_errors(
     except TwilioServiceException as exc:
         text = clean(f"{exc.title}: {exc.detail}" if exc.detail else str(exc.title))
         raise _for_answer(doing, account, exc.status, exc.code, text, headers(), clock) from exc
+    except TwilioException as exc:
+        # What the SDK's paging raises for a list that answered other than 200: no verdict.
+        raise TransientSendError(clean(f"Twilio could not {doing}: {exc}")) from exc
     except json.JSONDecodeError as exc:
         # A 2xx whose body is not JSON: Twilio may well have taken the message, so sending it
         # again could deliver it twice; it is recorded as failed instead.

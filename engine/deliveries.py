@@ -27,6 +27,7 @@ from onward.channels import (
     RecipientOptedOut,
     SendOutcomeUnknown,
     SendResult,
+    body_digest,
     can_advance,
 )
 from onward.engine import people, runs
@@ -75,7 +76,13 @@ def starting(state: DeliveryState, now: datetime) -> dict[str, object]:
 
 
 def open_delivery(
-    session: Session, person_id: int, channel: str, medium: str, address: str, now: datetime
+    session: Session,
+    person_id: int,
+    channel: str,
+    medium: str,
+    address: str,
+    text: str,
+    now: datetime,
 ) -> Delivery:
     """A new delivery in `sending`, flushed so its id can travel with the message."""
     delivery = Delivery(
@@ -83,6 +90,7 @@ def open_delivery(
         channel=channel,
         medium=medium,
         address=address,
+        body_digest=body_digest(text),
         **starting("sending", now),
     )
     session.add(delivery)

@@ -194,14 +194,14 @@ def _write_changes(
 
 def insert_deliveries(
     session: Session,
-    rows: list[tuple[int, int, int, str, str, str]],
+    rows: list[tuple[int, int, int, str, str, str, str]],
     now: datetime,
     state: DeliveryState = "sending",
 ) -> dict[int, int]:
-    """New deliveries in `state`, from (step, run, person, channel, medium, address) each, in
-    one statement; returns each one's id by its step id."""
+    """New deliveries in `state`, from (step, run, person, channel, medium, address, digest of
+    the text) each, in one statement; returns each one's id by its step id."""
     same = starting(state, now)  # what every new delivery starts as
-    names = ("step_id", "run_id", "person_id", "channel", "medium", "address")
+    names = ("step_id", "run_id", "person_id", "channel", "medium", "address", "body_digest")
     returned = insert_rows(session, DELIVERIES, names, rows, same, ("id", "step_id"))
     return {step_id: delivery_id for delivery_id, step_id in returned}
 

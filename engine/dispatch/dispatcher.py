@@ -26,6 +26,7 @@ from onward.engine.deliveries import hand_over
 from onward.engine.dispatch.claims import still_wanted
 from onward.engine.dispatch.guards import claim_and_prepare
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
+from onward.engine.dispatch.reconcile import finders, settle
 from onward.engine.dispatch.record import record
 from onward.engine.dispatch.values import DispatchConfig, Prepared, Sent
 from onward.engine.metrics import STEPS
@@ -67,12 +68,16 @@ class Dispatcher:
         # leaves only that group in doubt; an unpaced channel's group is the whole batch.
         slowest = min(rates.values(), default=float(config.batch))
         self.group = max(1, min(config.batch, int(slowest)))
+        # The channels whose provider can settle a send in doubt (reconcile.py).
+        self.finders = finders(dict(channels.values()))
 
     # -- claiming ------------------------------------------------------------------------------
 
     def tick(self) -> dict[str, int]:
         """Claim what is due and work through it, batch by batch; returns a count of outcomes."""
         counts: Counter[str] = Counter()
+        if self.finders:
+            settle(self.sessions, self.clock, self.finders)
         while not self.stopping:
             if self.before_batch is not None:
                 self.before_batch()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from onward.channels import DeliveryState, OutboundMessage
+from onward.channels import DeliveryState, OutboundMessage, body_digest
 from onward.engine import people
 from onward.engine.deliveries import send_again, set_state
 from onward.engine.dispatch.claims import (
@@ -301,6 +301,7 @@ def _apply(
     if decision.reuse and earlier is not None:  # a retry reuses its delivery
         earlier.channel, earlier.medium = decision.channel_name, decision.medium
         earlier.address = decision.address
+        earlier.body_digest = body_digest(decision.text)
         delivery_id = earlier.id
     step.attempts += 1
     link = (
@@ -320,7 +321,7 @@ class _Pending:
     send: Send
     unsubscribe_url: str | None
 
-    def new_row(self) -> tuple[int, int, int, str, str, str]:
+    def new_row(self) -> tuple[int, int, int, str, str, str, str]:
         step, send = self.item.step, self.send
         return (
             step.id,
@@ -329,6 +330,7 @@ class _Pending:
             send.channel_name,
             send.medium,
             send.address,
+            body_digest(send.text),
         )
 
     def finish(self, public_url: str) -> Prepared:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from onward.channels import OutboundMessage, SendResult
+from onward.channels import OutboundMessage, SendResult, body_digest
 from onward.engine import deliveries
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
@@ -59,10 +59,11 @@ class Replier:
             delivery = self._queued(session, row, name)
             if delivery is None:
                 delivery = deliveries.open_delivery(
-                    session, row.person_id, name, row.medium, row.sender, now
+                    session, row.person_id, name, row.medium, row.sender, text, now
                 )
             else:
                 deliveries.send_again(delivery, now)
+                delivery.body_digest = body_digest(text)
             subject = row.subject.strip()
             message = OutboundMessage(
                 delivery_id=delivery.id,

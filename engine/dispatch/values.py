@@ -68,6 +68,7 @@ class DeliveryRow:
     address: str
     attempts: int
     created_at: datetime
+    body_digest: str | None
 
 
 @dataclass(frozen=True, slots=True)

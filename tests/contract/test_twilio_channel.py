@@ -15,14 +15,18 @@ from onward.channels.base import (
     ChannelContext,
     ChannelError,
     ChannelNotConfigured,
+    FindsSent,
     InvalidAddress,
     OutboundMessage,
     PermanentSendError,
     ProviderAuthError,
     RecipientOptedOut,
+    SendInDoubt,
     SendOutcomeUnknown,
+    SendResult,
     TransientSendError,
     WebhookRejected,
+    body_digest,
 )
 from onward.channels.registry import ChannelRegistry
 from onward.channels.twilio_sms import MAX_VALIDITY, STATES, TwilioSmsChannel
@@ -587,3 +591,58 @@ def test_the_registry_builds_it_from_its_entry_point():
         1600,
         None,
     )
+
+
+# --- settling a send in doubt ------------------------------------------------------------------
+
+
+def _doubt(message: OutboundMessage, handed_over_at: datetime = NOW) -> SendInDoubt:
+    return SendInDoubt(message.delivery_id, message.to, body_digest(message.body), handed_over_at)
+
+
+def test_a_send_in_doubt_that_twilio_took_is_found_with_its_sid() -> None:
+    with running_fake(clock=lambda: NOW + timedelta(seconds=1)) as fake:
+        channel = make_channel(fake)
+        assert isinstance(channel, FindsSent)
+        other = outbound(body="Another step, to the same person")
+        channel.send(other)
+        sent = channel.send(outbound())
+        found = channel.find_sent(_doubt(outbound()))
+        assert found == SendResult(provider_id=sent.provider_id, status="queued")
+        assert len(fake.lists()) == 1
+
+
+@pytest.mark.parametrize(
+    "doubt",
+    [
+        pytest.param(outbound(body="a text it never took"), id="other-text"),
+        pytest.param(outbound(to="+15557654321"), id="other-person"),
+    ],
+)
+def test_a_send_in_doubt_twilio_never_took_is_not_found(doubt: OutboundMessage) -> None:
+    with running_fake(clock=lambda: NOW + timedelta(seconds=1)) as fake:
+        channel = make_channel(fake)
+        channel.send(outbound())
+        assert channel.find_sent(_doubt(doubt)) is None
+
+
+def test_the_same_text_taken_before_the_send_was_handed_over_is_not_it() -> None:
+    """An earlier message with the same words (a plan may repeat one) does not settle it."""
+    with running_fake(clock=lambda: NOW - timedelta(minutes=5)) as fake:
+        channel = make_channel(fake)
+        channel.send(outbound())
+        assert channel.find_sent(_doubt(outbound(), handed_over_at=NOW)) is None
+
+
+def test_a_failed_listing_is_an_error_not_a_verdict(fake: FakeTwilioApi) -> None:
+    fake.fail_next(status=503)
+    with pytest.raises(TransientSendError):
+        make_channel(fake).find_sent(_doubt(outbound()))
+
+
+def test_a_send_in_doubt_from_a_messaging_service_is_matched_by_the_service() -> None:
+    with running_fake(clock=lambda: NOW + timedelta(seconds=1)) as fake:
+        channel = make_channel(fake, ONWARD_TWILIO_MESSAGING_SERVICE_SID=SERVICE)
+        sent = channel.send(outbound())
+        found = channel.find_sent(_doubt(outbound()))
+        assert found is not None and found.provider_id == sent.provider_id

@@ -6,23 +6,33 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
 
-from onward.channels import DeliveryStatus, OutboundMessage
+from onward.channels import (
+    Channel,
+    ChannelContext,
+    DeliveryStatus,
+    OutboundMessage,
+    SendInDoubt,
+    SendResult,
+)
+from onward.channels.twilio_sms import TwilioSmsChannel
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import FakeClock
 from onward.engine.daemon import Daemon
 from onward.engine.db import create_db_engine, session_factory
 from onward.engine.deliveries import apply_status
-from onward.engine.dispatch.dispatcher import Dispatcher
+from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.housekeeping import sweep
 from onward.engine.models import Delivery, Run, Step
 from onward.engine.runs import pause
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, running_fake
 from tests.integration.dispatch_helpers import (
     WINDOW,
     FlakyChannel,
@@ -469,3 +479,90 @@ def test_a_dispatcher_killed_mid_batch_leaves_only_the_group_in_flight_in_doubt(
     states = Counter(d.status for d in world.deliveries())
     assert states == {"sent": 4, "unknown": 2}
     assert len(world.deliveries()) == 6  # the queued ones went out on their own rows
+
+
+# -- sends in doubt, settled by asking the provider ------------------------------------------------
+
+
+class DiesAfterHandingOver:
+    """The real Twilio channel, in a process killed right after its `n`-th message reached
+    Twilio: the answer is never recorded (and the rest of the group is never sent)."""
+
+    def __init__(self, twilio: TwilioSmsChannel, n: int) -> None:
+        self.twilio, self.n, self.sent = twilio, n, 0
+        self.name, self.medium, self.max_body = twilio.name, twilio.medium, twilio.max_body
+        self.rate_per_sec, self.requires = twilio.rate_per_sec, twilio.requires
+        self.settle_after = twilio.settle_after
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        result = self.twilio.send(message)
+        self.sent += 1
+        if self.sent == self.n:
+            raise ProcessKilled
+        return result
+
+    def find_sent(self, doubt: SendInDoubt) -> SendResult | None:
+        return self.twilio.find_sent(doubt)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.twilio, name)
+
+
+def test_sends_in_doubt_are_settled_by_twilios_list_none_lost_none_doubled(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    with running_fake(clock=clock.now) as fake:
+        context = ChannelContext(
+            settings={
+                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "ONWARD_TWILIO_FROM": "+15005550006",
+                "ONWARD_TWILIO_API_BASE": fake.base_url,
+                "ONWARD_TWILIO_RATE_PER_SEC": "2",
+            },
+            clock=clock.now,
+        )
+        twilio = TwilioSmsChannel(context)
+        world = Harness(db_engine, clock, sms=DiesAfterHandingOver(twilio, n=3))  # type: ignore[arg-type]
+        for n in range(5):
+            world.start_run(phone=f"+1415555{n:04d}")
+
+        def dispatcher(worker: str, channel: Channel) -> Dispatcher:
+            return Dispatcher(
+                world.sessions,
+                clock,
+                {"sms": ("twilio", channel)},
+                DispatchConfig(worker_id=worker, lease=LEASE),
+                sleep=lambda seconds: clock.advance(timedelta(seconds=seconds)),
+            )
+
+        doomed = dispatcher("doomed", world.sms)
+        clock.set(doomed.earliest_due())  # type: ignore[arg-type]
+        with pytest.raises(ProcessKilled):
+            doomed.tick()
+        # The 3rd message reached Twilio unrecorded; the 4th was handed over, never sent.
+        # (Twilio's first word is "queued": a recorded send stays `sending`, with its id.)
+        assert Counter((d.status, d.provider_id is not None) for d in world.deliveries()) == {
+            ("sending", True): 2,
+            ("sending", False): 2,
+            ("queued", False): 1,
+        }
+        survivor = dispatcher("survivor", twilio)
+        clock.advance(LEASE + timedelta(seconds=1))
+        assert survivor.tick() == {"unknown": 2, "sent": 1}
+        assert sum(fake.received().values()) == 4
+
+        clock.advance(twilio.settle_after - timedelta(seconds=1))
+        survivor.tick()
+        assert fake.lists() == []  # not before any request for them has surely ended
+        clock.advance(timedelta(seconds=1))
+        assert survivor.tick() == {"sent": 1}  # the one that never left, sent again now
+        rows = world.deliveries()
+        assert len(rows) == 5 and {r.status for r in rows} <= {"sending", "sent"}
+        assert len({r.provider_id for r in rows}) == 5
+        assert [r.error for r in rows].count("settled: the provider had taken it") == 1
+        # The one left queued and the one that never left were each sent again on their row.
+        assert sorted(r.attempts for r in rows) == [1, 1, 1, 2, 2]
+        assert len(fake.received()) == 5 and set(fake.received().values()) == {1}
+        assert survivor.tick() == {}  # nothing left in doubt, nothing sent twice
+        assert len(fake.lists()) == 2

@@ -82,6 +82,7 @@ def delivery(status: str) -> DeliveryRow:
         address="+14155550100",
         attempts=1,
         created_at=NOON_LA - timedelta(minutes=1),
+        body_digest=None,
     )
 
 
