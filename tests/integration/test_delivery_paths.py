@@ -3,11 +3,13 @@ refused credentials, provider events applied once, and one-click unsubscribe."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
 from onward.channels import (
     DeliveryStatus,
@@ -19,6 +21,8 @@ from onward.channels import (
     TransientSendError,
 )
 from onward.engine.channel_set import ChannelSet
+from onward.engine.cli import app
+from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
 from onward.engine.deliveries import apply_status
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
@@ -26,6 +30,8 @@ from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer
 from onward.engine.models import InboundMessage as InboundRow
 from onward.engine.people import create_person
+from onward.engine.runtime import Runtime
+from onward.engine.settings import load_settings
 from onward.engine.unsubscribe import make_token, read_token, unsubscribe_url
 from tests.integration.dispatch_helpers import PHONE, FlakyChannel, Harness
 from tests.integration.web_helpers import build_rig, engine_url
@@ -372,3 +378,37 @@ def test_an_owed_reply_refused_for_good_is_failed_and_not_owed_again(
     assert (delivery.status, delivery.error_code) == ("failed", "body-too-long")
     assert _still_owed(rig, inbound_id) is None
     assert rig.person().email_status == "active"  # nothing about the address itself
+
+
+def _listing(rig: Harness, *options: str) -> tuple[int, str]:
+    """What `onward deliveries list OPTIONS` prints for this database (and its error line)."""
+    url = rig.engine.url.render_as_string(hide_password=False)
+    state.use(Runtime(load_settings({"ONWARD_DATABASE_URL": url}), clock=rig.clock))
+    try:
+        result = CliRunner().invoke(app, ["deliveries", "list", *options])
+        error = str(result.exception) if result.exception else ""
+        return result.exit_code, result.output + error
+    finally:
+        state.use(None)
+
+
+def test_sends_in_doubt_are_listed_with_their_retry_command(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    sms = FlakyChannel(SendOutcomeUnknown("the provider did not answer in time"))
+    rig = Harness(db_engine, clock, sms=sms)
+    rig.start_run()
+    dispatcher = _dispatcher(rig)
+    _first_due(rig, dispatcher)
+    assert dispatcher.tick() == {"unknown": 1}
+    [delivery] = rig.deliveries()
+    code, printed = _listing(rig, "--unknown", "--json")
+    assert code == 0
+    [row] = json.loads(printed)
+    assert (row["id"], row["status"]) == (delivery.id, "unknown")
+    assert row["retry"] == f"onward deliveries retry {delivery.id}"
+    code, printed = _listing(rig, "--unknown")
+    assert code == 0 and "may or may not have reached" in printed
+    assert json.loads(_listing(rig, "--failed", "--json")[1]) == []
+    code, printed = _listing(rig, "--failed", "--unknown")
+    assert code != 0 and "give one of them" in printed
