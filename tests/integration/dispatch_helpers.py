@@ -111,6 +111,13 @@ class FlakyChannel:
         return "ok"
 
 
+def due(dispatcher: Dispatcher) -> datetime:
+    """The earliest due time, which the test knows there is."""
+    when = dispatcher.earliest_due()
+    assert when is not None, "nothing is due"
+    return when
+
+
 def console() -> ConsoleChannel:
     return ConsoleChannel(ChannelContext(output=io.StringIO()))
 
@@ -176,7 +183,8 @@ class Harness:
         with self.sessions() as session:
             rows = list(session.scalars(query))
         for row in rows:  # the rank is the ladder callbacks climb: it must match the state
-            assert row.status_rank == STATE_RANK[row.status], (row.id, row.status, row.status_rank)
+            rank = STATE_RANK[row.status]  # type: ignore[index]
+            assert row.status_rank == rank, (row.id, row.status, row.status_rank)
         return rows
 
     def update_step(self, step_id: int, **values: Any) -> None:

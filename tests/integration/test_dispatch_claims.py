@@ -17,7 +17,7 @@ from tests.integration.dispatch_helpers import Harness
 DELIVERIES = Base.metadata.tables["deliveries"]
 
 
-def test_a_claim_takes_expired_leases_and_due_steps_together_oldest_first(world):
+def test_a_claim_takes_expired_leases_and_due_steps_together_oldest_first(world: Harness) -> None:
     run_id = world.start_run()
     world.clock.advance(timedelta(hours=5))  # noon in San Francisco: inside the window
     now = world.clock.now()
@@ -49,7 +49,7 @@ def test_a_claim_takes_expired_leases_and_due_steps_together_oldest_first(world)
     assert claimed == {first.id: "w1", second.id: "w1", third.id: "w1"}
 
 
-def test_claiming_steps_that_fail_their_guards_writes_only_what_changed(world):
+def test_claiming_steps_that_fail_their_guards_writes_only_what_changed(world: Harness) -> None:
     run_id = world.start_run()
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at)
@@ -82,7 +82,9 @@ def _claim_statements(engine: Engine, world: Harness) -> list[tuple[str, Any]]:
     return captured
 
 
-def test_the_claim_reads_due_steps_in_order_off_an_index_without_sorting(db_engine, world):
+def test_the_claim_reads_due_steps_in_order_off_an_index_without_sorting(
+    db_engine: Engine, world: Harness
+) -> None:
     """A sort would cost every claim the whole backlog of due steps, again and again."""
     world.start_run()
     statements = _claim_statements(db_engine, world)
@@ -103,7 +105,7 @@ def test_the_claim_reads_due_steps_in_order_off_an_index_without_sorting(db_engi
             assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
-def test_fresh_plans_hold_only_inside_the_block(db_engine, world):
+def test_fresh_plans_hold_only_inside_the_block(db_engine: Engine, world: Harness) -> None:
     with world.sessions.begin() as session:
         if not world.is_postgres:
             with fresh_plans(session):
@@ -114,7 +116,7 @@ def test_fresh_plans_hold_only_inside_the_block(db_engine, world):
         assert session.scalar(text("SHOW plan_cache_mode")) == "auto"
 
 
-def test_rows_are_inserted_and_updated_in_bulk(world):
+def test_rows_are_inserted_and_updated_in_bulk(world: Harness) -> None:
     run_id = world.start_run()
     person_id = world.person().id
     first, second = world.steps(run_id)[:2]
@@ -155,7 +157,7 @@ def test_rows_are_inserted_and_updated_in_bulk(world):
         )
 
 
-def test_a_bulk_insert_larger_than_one_statement_keeps_every_row(world):
+def test_a_bulk_insert_larger_than_one_statement_keeps_every_row(world: Harness) -> None:
     """SQLite takes at most 32,766 parameters a statement: 3,100 rows of 11 need two."""
     run_id = world.start_run()
     person_id = world.person().id
@@ -177,7 +179,7 @@ def test_a_bulk_insert_larger_than_one_statement_keeps_every_row(world):
     assert stored["+14155553099"] == start + timedelta(3099)
 
 
-def test_a_forward_only_state_is_written_only_where_its_rank_is_higher(world):
+def test_a_forward_only_state_is_written_only_where_its_rank_is_higher(world: Harness) -> None:
     run_id = world.start_run()
     person_id = world.person().id
     first, second = world.steps(run_id)[:2]

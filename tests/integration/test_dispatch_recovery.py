@@ -29,7 +29,7 @@ from onward.engine.deliveries import apply_status
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.housekeeping import sweep
 from onward.engine.models import Delivery, Run, Step
-from onward.engine.runs import pause
+from onward.engine.runs import get_run, pause
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, running_fake
@@ -38,6 +38,7 @@ from tests.integration.dispatch_helpers import (
     FlakyChannel,
     Harness,
     ProcessKilled,
+    due,
     kill_the_process,
 )
 
@@ -45,7 +46,8 @@ LA = ZoneInfo("America/Los_Angeles")
 LEASE = timedelta(seconds=120)
 
 
-def local(value) -> str:
+def local(value: datetime | None) -> str:
+    assert value is not None
     return value.astimezone(LA).strftime("%Y-%m-%d %H:%M")
 
 
@@ -60,7 +62,9 @@ def restarted_daemon(world: Harness, **env: str) -> Daemon:
 # -- leases ---------------------------------------------------------------------------------
 
 
-def test_a_lease_that_ran_out_passes_the_step_to_another_dispatcher(db_engine, clock):
+def test_a_lease_that_ran_out_passes_the_step_to_another_dispatcher(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     """A dispatcher stalls past its lease inside a send: another takes the step over, finds its
     delivery in `sending` and never sends it a second time; the stalled send, when it returns,
     is recorded on the one delivery."""
@@ -71,7 +75,7 @@ def test_a_lease_that_ran_out_passes_the_step_to_another_dispatcher(db_engine, c
     world.clock.set(ack.due_at)
     others: list[dict[str, int]] = []
 
-    def stalls_past_the_lease(_message):
+    def stalls_past_the_lease(_message: OutboundMessage) -> None:
         others.append(other.tick())  # the lease holds: B takes nothing
         world.clock.advance(LEASE + timedelta(seconds=1))
         others.append(other.tick())
@@ -86,7 +90,9 @@ def test_a_lease_that_ran_out_passes_the_step_to_another_dispatcher(db_engine, c
     assert (step.status, step.claimed_by, step.lease_until) == ("sent", None, None)
 
 
-def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(db_engine, clock):
+def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     world = Harness(db_engine, clock, sms=FlakyChannel(status="delivered"))
     run_id = world.start_run()
     slow, other = world.dispatcher("slow"), world.dispatcher("other")
@@ -95,7 +101,7 @@ def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(db_engine, cloc
     world.clock.set(ack.due_at)
     others_ticks = []
 
-    def provider_takes_70_seconds(_message):
+    def provider_takes_70_seconds(_message: OutboundMessage) -> None:
         world.clock.advance(timedelta(seconds=70))
         others_ticks.append(other.tick())
 
@@ -111,7 +117,9 @@ def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(db_engine, cloc
     assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]
 
 
-def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(db_engine, clock):
+def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     world = Harness(db_engine, clock, sms=FlakyChannel())
     run_id = world.start_run()
     doomed, survivor = world.dispatcher("A"), world.dispatcher("B")
@@ -128,7 +136,7 @@ def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(db_engine, clock
     assert survivor.tick() == {}  # A's lease still runs
     world.clock.advance(LEASE + timedelta(seconds=1))
     assert survivor.tick() == {"unknown": 1}
-    assert world.sms.calls == []  # type: ignore[attr-defined]  (none by the survivor)
+    assert world.sms.calls == []  # type: ignore[attr-defined]  # (none by the survivor)
     [row] = world.deliveries()
     assert row.status == "unknown" and "not re-sent" in (row.error or "")
     step = world.step(run_id, "ack")
@@ -143,7 +151,7 @@ def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(db_engine, clock
     assert (row.status, row.provider_id) == ("delivered", "SM-late")
 
 
-def test_a_restart_after_kill_9_mid_send_does_not_send_again(world):
+def test_a_restart_after_kill_9_mid_send_does_not_send_again(world: Harness) -> None:
     run_id = world.start_run()
     ack = world.step(run_id, "ack")
     person_id = world.person().id
@@ -185,7 +193,9 @@ def test_a_restart_after_kill_9_mid_send_does_not_send_again(world):
     [(timedelta(hours=5), "sent"), (timedelta(hours=7), "missed")],
     ids=["5h-sent", "7h-missed"],
 )
-def test_a_restart_sends_recent_steps_and_marks_old_ones_missed(world, overdue, outcome):
+def test_a_restart_sends_recent_steps_and_marks_old_ones_missed(
+    world: Harness, overdue: timedelta, outcome: str
+) -> None:
     run_id = world.start_run()
     ack = world.step(run_id, "ack")  # 09:00 in San Francisco
     world.clock.set(
@@ -205,12 +215,12 @@ def test_a_restart_sends_recent_steps_and_marks_old_ones_missed(world, overdue, 
 
     # The rest of the plan carries on as scheduled.
     checkin = world.step(run_id, "checkin")
-    world.clock.set(daemon.dispatcher.earliest_due())
+    world.clock.set(due(daemon.dispatcher))
     assert world.clock.now() == checkin.due_at
     assert daemon.dispatcher.tick() == {"sent": 1}
 
 
-def test_the_grace_period_is_a_setting(world):
+def test_the_grace_period_is_a_setting(world: Harness) -> None:
     run_id = world.start_run()
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at + timedelta(hours=3))
@@ -219,7 +229,7 @@ def test_the_grace_period_is_a_setting(world):
     assert world.sms.outbox == []  # type: ignore[attr-defined]
 
 
-def test_a_restart_at_night_waits_for_the_morning_rather_than_missing(world):
+def test_a_restart_at_night_waits_for_the_morning_rather_than_missing(world: Harness) -> None:
     run_id = world.start_run()
     dispatcher = world.dispatcher()
     world.drive(dispatcher, until=world.step(run_id, "ack").due_at)
@@ -228,7 +238,7 @@ def test_a_restart_at_night_waits_for_the_morning_rather_than_missing(world):
     daemon = restarted_daemon(world)
     assert daemon.dispatcher.tick() == {"rescheduled": 1}
     assert local(world.step(run_id, "checkin").due_at) == "2026-11-26 09:00"
-    world.clock.set(daemon.dispatcher.earliest_due())
+    world.clock.set(due(daemon.dispatcher))
     assert daemon.dispatcher.tick() == {"sent": 1}
     assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]
 
@@ -236,7 +246,7 @@ def test_a_restart_at_night_waits_for_the_morning_rather_than_missing(world):
 # -- races ----------------------------------------------------------------------------------
 
 
-def test_dispatchers_racing_for_100_due_steps_claim_each_exactly_once(world):
+def test_dispatchers_racing_for_100_due_steps_claim_each_exactly_once(world: Harness) -> None:
     run_id = world.start_run()
     now = world.clock.now()
     with world.sessions.begin() as session:
@@ -291,7 +301,7 @@ def test_dispatchers_racing_for_100_due_steps_claim_each_exactly_once(world):
 # -- housekeeping ---------------------------------------------------------------------------
 
 
-def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world):
+def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world: Harness) -> None:
     run_id = world.start_run()
     dispatcher = world.dispatcher()
     world.drive(dispatcher, until=world.step(run_id, "ack").due_at)
@@ -299,7 +309,7 @@ def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world):
     world.clock.advance(timedelta(hours=1))  # Tuesday 10:00
     until = world.clock.now() + timedelta(days=2)
     with world.sessions.begin() as session:
-        pause(session, session.get(Run, run_id), world.clock.now(), until, "person")
+        pause(session, get_run(session, run_id), world.clock.now(), until, "person")
 
     world.clock.set(before["checkin"])
     assert dispatcher.tick() == {} and dispatcher.earliest_due() is None
@@ -318,9 +328,9 @@ def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world):
     assert local(after["checkin"]) == "2026-11-28 09:00"  # 21:00 waits for the morning
     assert local(after["reflect"]) == "2026-11-28 13:00"
     assert local(after["encourage"]) == "2026-12-11 09:00"  # 20:00 is past the window too
-    for key, due in after.items():
+    for key, when in after.items():
         if key not in ("checkin", "encourage"):
-            assert due == before[key] + timedelta(days=2, hours=3)
+            assert when == before[key] + timedelta(days=2, hours=3)
 
     world.drive(dispatcher)
     steps = world.steps(run_id)
@@ -328,7 +338,7 @@ def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world):
     assert all(s.sent_at == after[s.step_key] for s in steps if s.step_key in after)
 
 
-def test_the_clock_jumping_forward_and_back_loses_and_doubles_nothing(world):
+def test_the_clock_jumping_forward_and_back_loses_and_doubles_nothing(world: Harness) -> None:
     run_id = world.start_run()
     dispatcher = world.dispatcher()
     world.drive(dispatcher, until=world.clock.now() + timedelta(days=1))
@@ -345,14 +355,16 @@ def test_the_clock_jumping_forward_and_back_loses_and_doubles_nothing(world):
     assert {s.status for s in steps if s.reminder_of is None} == {"sent"}
 
 
-def test_stopping_mid_batch_hands_unsent_steps_back_to_the_queue(db_engine, clock):
+def test_stopping_mid_batch_hands_unsent_steps_back_to_the_queue(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     world = Harness(db_engine, clock, sms=FlakyChannel())
     run_ids = [world.start_run(phone=f"+1415555{n:04d}") for n in range(3)]
     dispatcher = world.dispatcher("stopping")
     first = world.step(run_ids[0], "ack")
     world.clock.set(first.due_at)
 
-    def sigterm_arrives(_message):
+    def sigterm_arrives(_message: OutboundMessage) -> None:
         dispatcher.stopping = True  # as the daemon's shutdown does
 
     world.sms.during_send = sigterm_arrives  # type: ignore[attr-defined]
@@ -366,7 +378,9 @@ def test_stopping_mid_batch_hands_unsent_steps_back_to_the_queue(db_engine, cloc
     assert len(world.sms.outbox) == 3  # type: ignore[attr-defined]
 
 
-def test_forget_while_the_provider_is_called_erases_and_breaks_nothing(db_engine, clock):
+def test_forget_while_the_provider_is_called_erases_and_breaks_nothing(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     from onward.engine.people import forget, lookup
 
     world = Harness(db_engine, clock, sms=FlakyChannel())
@@ -374,7 +388,7 @@ def test_forget_while_the_provider_is_called_erases_and_breaks_nothing(db_engine
     dispatcher = world.dispatcher("w")
     world.clock.set(world.step(erased, "ack").due_at)
 
-    def forget_yes_arrives(message):
+    def forget_yes_arrives(message: OutboundMessage) -> None:
         if message.to == "+14155550100":
             with world.sessions.begin() as session:
                 forget(session, lookup(session, "+14155550100"))
@@ -386,7 +400,9 @@ def test_forget_while_the_provider_is_called_erases_and_breaks_nothing(db_engine
     assert world.step(kept, "ack").status == "sent"
 
 
-def test_a_status_callback_that_beats_the_record_is_not_set_back(db_engine, clock):
+def test_a_status_callback_that_beats_the_record_is_not_set_back(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     """A fast provider calls back `delivered` while its API call is still returning: recording
     the send afterwards must not move the delivery back to `sent`."""
     world = Harness(db_engine, clock, sms=FlakyChannel(status="sent"))
@@ -394,7 +410,7 @@ def test_a_status_callback_that_beats_the_record_is_not_set_back(db_engine, cloc
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at)
 
-    def callback_arrives_first(message):
+    def callback_arrives_first(message: OutboundMessage) -> None:
         status = DeliveryStatus("flaky", None, message.delivery_id, "delivered")
         with world.sessions.begin() as session:
             assert apply_status(session, status, world.clock.now(), {"sms", "email"}) is True
@@ -416,7 +432,7 @@ def _two_steps_due_together(world: Harness, at: datetime) -> tuple[Dispatcher, i
     return dispatcher, run_id
 
 
-def test_a_paced_batch_stops_at_the_window_close(db_engine, clock):
+def test_a_paced_batch_stops_at_the_window_close(db_engine: Engine, clock: FakeClock) -> None:
     """A provider's pace can stretch a batch past 20:00: what is left waits for the morning."""
     world = Harness(db_engine, clock, sms=FlakyChannel())
     dispatcher, run_id = _two_steps_due_together(
@@ -424,7 +440,7 @@ def test_a_paced_batch_stops_at_the_window_close(db_engine, clock):
     )
     world.sms.during_send = lambda _message: world.clock.advance(timedelta(seconds=2))  # type: ignore[attr-defined]
     assert dispatcher.tick() == {"sent": 1, "released": 1}
-    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  (the ack, then one)
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  # (the ack, then one)
     assert dispatcher.tick() == {"rescheduled": 1}
     waiting = [s for s in world.steps(run_id) if s.step_key in ("checkin", "reflect")]
     assert sorted(s.status for s in waiting) == ["pending", "sent"]
@@ -432,19 +448,21 @@ def test_a_paced_batch_stops_at_the_window_close(db_engine, clock):
     assert later.due_at.astimezone(LA).strftime("%Y-%m-%d %H:%M") == "2026-11-26 09:00"
 
 
-def test_a_stop_during_a_paced_batch_holds_the_rest_of_it(db_engine, clock):
+def test_a_stop_during_a_paced_batch_holds_the_rest_of_it(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     """STOP arrives while a slow batch is being sent: nothing more goes to that person."""
     world = Harness(db_engine, clock, sms=FlakyChannel())
     dispatcher, _ = _two_steps_due_together(world, datetime(2026, 11, 25, 12, 0, tzinfo=LA))
 
-    def stop_arrives_meanwhile(_message):
+    def stop_arrives_meanwhile(_message: OutboundMessage) -> None:
         world.clock.advance(timedelta(seconds=3))
         world.update_person(sms_status="opted_out")
 
     world.sms.during_send = stop_arrives_meanwhile  # type: ignore[attr-defined]
     assert dispatcher.tick() == {"sent": 1, "released": 1}
     assert dispatcher.tick() == {"skipped": 1}
-    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  (the ack, then one)
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  # (the ack, then one)
 
 
 def test_a_dispatcher_killed_mid_batch_leaves_only_the_group_in_flight_in_doubt(
@@ -459,7 +477,7 @@ def test_a_dispatcher_killed_mid_batch_leaves_only_the_group_in_flight_in_doubt(
         world.start_run(phone=f"+1415555{n:04d}")
     doomed = world.dispatcher("doomed")
     assert doomed.group == 2
-    world.clock.set(doomed.earliest_due())  # type: ignore[arg-type]
+    world.clock.set(due(doomed))
     calls: list[str] = []
 
     def killed_at_the_third(message: OutboundMessage) -> None:
@@ -523,7 +541,7 @@ def test_sends_in_doubt_are_settled_by_twilios_list_none_lost_none_doubled(
             clock=clock.now,
         )
         twilio = TwilioSmsChannel(context)
-        world = Harness(db_engine, clock, sms=DiesAfterHandingOver(twilio, n=3))  # type: ignore[arg-type]
+        world = Harness(db_engine, clock, sms=DiesAfterHandingOver(twilio, n=3))
         for n in range(5):
             world.start_run(phone=f"+1415555{n:04d}")
 
@@ -533,11 +551,11 @@ def test_sends_in_doubt_are_settled_by_twilios_list_none_lost_none_doubled(
                 clock,
                 {"sms": ("twilio", channel)},
                 DispatchConfig(worker_id=worker, lease=LEASE),
-                sleep=lambda seconds: clock.advance(timedelta(seconds=seconds)),
+                sleep=lambda seconds: clock.set(clock.now() + timedelta(seconds=seconds)),
             )
 
         doomed = dispatcher("doomed", world.sms)
-        clock.set(doomed.earliest_due())  # type: ignore[arg-type]
+        clock.set(due(doomed))
         with pytest.raises(ProcessKilled):
             doomed.tick()
         # The 3rd message reached Twilio unrecorded; the 4th was handed over, never sent.
