@@ -28,7 +28,7 @@ from onward.engine.dispatch.guards import claim_and_prepare
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
 from onward.engine.dispatch.reconcile import finders, settle
 from onward.engine.dispatch.record import record
-from onward.engine.dispatch.values import DispatchConfig, Prepared, Sent
+from onward.engine.dispatch.values import DispatchConfig, Prepared, Sent, group_size
 from onward.engine.metrics import STEPS
 from onward.engine.models import RUN_ACTIVE, STEP_PENDING, Run, Step
 
@@ -58,16 +58,11 @@ class Dispatcher:
         # Called before each claim, holding nothing: the daemon lets its webhooks go first.
         self.before_batch = before_batch
         # One pacer per channel, at the provider's rate: a burst queues instead of being refused.
-        rates = {
+        self.rates = {
             name: float(getattr(channel, "rate_per_sec", 0) or 1000.0)
             for name, channel in channels.values()
         }
-        self.pacers = {name: Pacer(rate, clock, sleep) for name, rate in rates.items()}
-        # Sends are handed over (their deliveries marked `sending`) and recorded a group at a
-        # time: what the slowest channel sends in about a second. A dispatcher killed mid-batch
-        # leaves only that group in doubt; an unpaced channel's group is the whole batch.
-        slowest = min(rates.values(), default=float(config.batch))
-        self.group = max(1, min(config.batch, int(slowest)))
+        self.pacers = {name: Pacer(rate, clock, sleep) for name, rate in self.rates.items()}
         # The channels whose provider can settle a send in doubt (reconcile.py).
         self.finders = finders(dict(channels.values()))
 
@@ -85,7 +80,7 @@ class Dispatcher:
             # The claim and the guards share one short transaction; the sends come after it.
             with self.sessions.begin() as session:
                 prepared = claim_and_prepare(
-                    session, started, self.config, self.channels, self.health, self.group
+                    session, started, self.config, self.channels, self.health, self.rates
                 )
             counts.update(self._send_and_record(prepared, started))
             if len(prepared) < self.config.batch:
@@ -110,9 +105,13 @@ class Dispatcher:
         # the daemon is stopping: what is left goes back to the queue, never half-done.
         deadline = started + self.config.lease / 2
         items = [item for item in prepared if not isinstance(item, str)]
+        # Sends are handed over (marked `sending`) and recorded a group at a time: what the
+        # slowest channel of the batch sends in about a second, so a dispatcher killed mid-batch
+        # leaves only that group in doubt; an unpaced channel's group is the whole batch.
+        size = group_size(self.rates, {item.channel_name for item in items}, self.config.batch)
         by_delivery: dict[int, str] = {}
-        for start in range(0, len(items), self.group):
-            group = items[start : start + self.group]
+        for start in range(0, len(items), size):
+            group = items[start : start + size]
             if self.stopping or self.clock.now() >= deadline:
                 by_delivery.update(self._record([(item, None) for item in items[start:]]))
                 break

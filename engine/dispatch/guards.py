@@ -35,6 +35,7 @@ from onward.engine.dispatch.values import (
     DispatchConfig,
     Prepared,
     StepRow,
+    group_size,
 )
 from onward.engine.models import (
     RUN_ACTIVE,
@@ -103,15 +104,16 @@ def claim_and_prepare(
     config: DispatchConfig,
     channels: Channels,
     health: ChannelHealth,
-    hand_over: int | None = None,
+    rates: Mapping[str, float] | None = None,
 ) -> list[Prepared | str]:
     """Claim up to a batch of due steps and prepare them, in the caller's one transaction.
 
     The claim is written together with what the guards decide: no separate round of claim
-    UPDATEs that the very next statement would overwrite. The first `hand_over` steps to send
-    (all by default) get their delivery in `sending`, about to be handed to the provider; the
-    others wait in `queued` until the dispatcher hands them over in turn, so a dispatcher that
-    dies mid-batch leaves only those in doubt (the next claimer sends the queued ones).
+    UPDATEs that the very next statement would overwrite. The first group of steps to send
+    (`values.group_size` at the channels' `rates`; all when no rates are given) get their
+    delivery in `sending`, about to be handed to the provider; the others wait in `queued`
+    until the dispatcher hands them over in turn, so a dispatcher that dies mid-batch leaves
+    only those in doubt (the next claimer sends the queued ones).
     """
     items = claim_due(session, now, config.batch)
     for item in items:
@@ -130,7 +132,11 @@ def claim_and_prepare(
         decision = decide(item, batch, now, rules, windows)
         decided.append(_apply(session, decision, item, batch, now, config))
     sending = [d for d in decided if isinstance(d, _Pending)]
-    now_count = len(sending) if hand_over is None else hand_over
+    now_count = (
+        len(sending)
+        if rates is None
+        else group_size(rates, {d.send.channel_name for d in sending}, config.batch)
+    )
     for position, pending in enumerate(sending):
         earlier = batch.latest_delivery.get(pending.item.step.id)
         if pending.delivery_id is not None and earlier is not None:  # a retry: the same row

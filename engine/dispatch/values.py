@@ -120,3 +120,10 @@ class Prepared:
 
 # What each send came to: the provider's answer, its error, or None for a send not made.
 Sent = list[tuple[Prepared, SendResult | Exception | None]]
+
+
+def group_size(rates: Mapping[str, float], channel_names: set[str], batch: int) -> int:
+    """How many sends are handed over (marked `sending`) and recorded together: what the
+    slowest of these channels sends in about a second; a whole batch when none is paced."""
+    slowest = min((rates.get(name, float(batch)) for name in channel_names), default=batch)
+    return max(1, min(batch, int(slowest)))
