@@ -3,6 +3,7 @@ its two webhooks signed and posted as SendGrid does, and SMTP against a real aio
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -19,6 +20,7 @@ from onward.channels.base import (
     ChannelContext,
     ChannelError,
     ChannelNotConfigured,
+    FindsSent,
     InvalidAddress,
     OutboundMessage,
     PermanentSendError,
@@ -27,6 +29,7 @@ from onward.channels.base import (
     TransientSendError,
     WebhookRejected,
 )
+from onward.channels.console import ConsoleChannel
 from onward.channels.email_format import email_parts, html_to_text, reply_text
 from onward.channels.registry import ChannelRegistry
 from onward.channels.sendgrid_email import SendgridEmailChannel
@@ -805,3 +808,11 @@ def test_debug_logging_never_shows_the_api_key(
     caplog.set_level(logging.DEBUG)
     sendgrid.send(outbound())
     assert API_KEY not in caplog.text
+
+
+def test_email_channels_cannot_settle_a_send_in_doubt(sendgrid: SendgridEmailChannel) -> None:
+    """Neither SMTP nor SendGrid (without its paid activity API) can say what it took: a send
+    left in doubt stays `unknown` for an operator, and onward never guesses."""
+    assert not isinstance(sendgrid, FindsSent)
+    assert not isinstance(smtp_channel("smtp://127.0.0.1:2525"), FindsSent)
+    assert not isinstance(ConsoleChannel(ChannelContext(output=io.StringIO())), FindsSent)
