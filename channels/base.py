@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -140,6 +141,9 @@ class DeliveryStatus:
     # What the event says about the address itself: the person opted out (spam report,
     # unsubscribe) or the address is invalid (hard bounce).
     consent: Literal["opted_out", "invalid"] | None = None
+    # The provider could not reach the person at this address (a carrier refused or could not
+    # deliver the SMS, a hard bounce): the other medium may carry what this one could not.
+    unreachable: bool = False
 
 
 class ChannelError(Exception):
@@ -169,6 +173,10 @@ class PermanentSendError(ChannelError):
 
 class RecipientOptedOut(PermanentSendError):
     """The recipient has opted out with the provider; send nothing more on this medium."""
+
+
+class InvalidAddress(PermanentSendError):
+    """The provider says the address is not one it can send to; do not use it again."""
 
 
 WEBHOOK_REJECT_STATUSES = frozenset({400, 401, 403, 413, 422})
@@ -284,6 +292,38 @@ class Channel(Protocol):
     def check(self) -> str:
         """Ask the provider whether the credentials work: a short line, or a ``ChannelError``."""
         ...
+
+
+def body_digest(body: str) -> str:
+    """What onward keeps of a text it handed over: enough to recognise it among the messages a
+    provider lists, nothing to read it back from."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SendInDoubt:
+    """A send whose sender died between handing it over and recording the answer."""
+
+    delivery_id: int
+    to: str
+    body_digest: str
+    handed_over_at: datetime  # when it was marked `sending`: the provider has it after, if at all
+
+
+@runtime_checkable
+class FindsSent(Protocol):
+    """An optional capability: a channel whose provider lists the messages it took.
+
+    ``settle_after`` is how long after a send was handed over its answer is certain to be in
+    the provider's list (any request still in flight has timed out by then). ``find_sent``
+    returns the provider's answer for the message when it took it, ``None`` when it never did,
+    and raises a ``ChannelError`` when it cannot tell now. Channels without it (SMTP, the
+    console, SendGrid without its paid activity API) leave such a send ``unknown``.
+    """
+
+    settle_after: timedelta
+
+    def find_sent(self, doubt: SendInDoubt) -> SendResult | None: ...
 
 
 ChannelFactory = Callable[[ChannelContext], Channel]

@@ -22,6 +22,7 @@ from onward.channels.base import (
     ChannelNotConfigured,
     DeliveryStatus,
     InboundMessage,
+    InvalidAddress,
     Medium,
     OutboundMessage,
     PermanentSendError,
@@ -83,9 +84,7 @@ class SendgridEmailChannel:
     def send(self, message: OutboundMessage) -> SendResult:
         if address_of(message.to) is None:
             # The SDK's helper crashes on an address without "@" rather than refusing it.
-            raise PermanentSendError(
-                "the recipient is not an email address", code="invalid_address"
-            )
+            raise InvalidAddress("the recipient is not an email address", code="invalid_address")
         parts = email_parts(message.body)
         with self._provider_errors():
             mail = Mail(
@@ -162,7 +161,7 @@ class SendgridEmailChannel:
         if status == 429 or status >= 500 or status < 400:
             return TransientSendError(text, retry_after=self._retry_after(exc.headers))
         if status == 400 and any(_about_recipient(field, msg) for field, msg in errors):
-            return PermanentSendError(text, code="invalid_address")
+            return InvalidAddress(text, code="invalid_address")
         return PermanentSendError(text, code=f"http_{status}")
 
     def _retry_after(self, headers: Message | None) -> timedelta | None:

@@ -135,6 +135,8 @@ def _status(event: Mapping[str, Any], channel: str) -> DeliveryStatus | None:
         occurred_at=_occurred_at(event.get("timestamp")),
         event_id=str(event_id)[:MAX_ID_LENGTH] if event_id else None,
         consent=consent,
+        # A hard bounce or an address dropped as invalid: email cannot reach the person.
+        unreachable=consent == "invalid",
     )
 
 

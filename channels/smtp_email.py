@@ -19,6 +19,7 @@ from onward.channels.base import (
     ChannelNotConfigured,
     DeliveryStatus,
     InboundMessage,
+    InvalidAddress,
     Medium,
     OutboundMessage,
     PermanentSendError,
@@ -261,7 +262,7 @@ def _by_code(code: int, text: str, *, recipient: bool = False) -> Exception:
     if code == 530:  # "authentication required": our configuration, not this message
         return ProviderAuthError(text)
     if recipient and code in INVALID_RECIPIENT_CODES:
-        return PermanentSendError(text, code="invalid_address")
+        return InvalidAddress(text, code="invalid_address")
     return PermanentSendError(text, code=f"smtp_{code}")
 
 

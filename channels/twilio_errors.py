@@ -11,11 +11,16 @@ from datetime import datetime
 from typing import Any, Literal
 
 import requests
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import (
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
 from twilio.http.http_client import TwilioHttpClient
 
 from onward.channels.base import (
     ChannelError,
+    InvalidAddress,
     PermanentSendError,
     ProviderAuthError,
     RecipientOptedOut,
@@ -38,9 +43,12 @@ class KnownError:
 KNOWN_ERRORS: Mapping[str, KnownError] = {
     "21610": KnownError("opted_out", "the recipient replied STOP to this sender"),
     "21211": KnownError("invalid_recipient", "the 'To' number is not a valid phone number"),
-    "21614": KnownError("invalid_recipient", "the 'To' number is not a mobile that takes SMS"),
+    "21214": KnownError("invalid_recipient", "the 'To' number cannot be reached"),
     "21217": KnownError("invalid_recipient", "the phone number does not appear to be valid"),
+    "21401": KnownError("invalid_recipient", "the phone number is not a valid one"),
+    "21407": KnownError("invalid_recipient", "the 'To' number's type does not take SMS"),
     "21421": KnownError("invalid_recipient", "the phone number is invalid"),
+    "21614": KnownError("invalid_recipient", "the 'To' number is not a mobile that takes SMS"),
     "21612": KnownError("refused", "Twilio cannot route a message between this 'To' and 'From'"),
     # Operator settings, not the recipient's fault: Geo Permissions and the sender's capability.
     "21408": KnownError(
@@ -55,6 +63,10 @@ INVALID_RECIPIENT_CODES = frozenset(
     code for code, known in KNOWN_ERRORS.items() if known.action == "invalid_recipient"
 )
 OPTED_OUT_CODE = "21610"
+# Carrier errors in a status callback for an SMS that could not reach the handset (unreachable,
+# unknown or landline destination, blocked as spam, carrier violation...): the person may still
+# be reached another way.
+UNREACHABLE_CODES = frozenset({"30003", "30004", "30005", "30006", "30007", "30008"})
 MALFORMED_RESPONSE = "malformed-response"
 
 
@@ -110,6 +122,9 @@ def map_errors(
     except TwilioServiceException as exc:
         text = clean(f"{exc.title}: {exc.detail}" if exc.detail else str(exc.title))
         raise _for_answer(doing, account, exc.status, exc.code, text, headers(), clock) from exc
+    except TwilioException as exc:
+        # What the SDK's paging raises for a list that answered other than 200: no verdict.
+        raise TransientSendError(clean(f"Twilio could not {doing}: {exc}")) from exc
     except json.JSONDecodeError as exc:
         # A 2xx whose body is not JSON: Twilio may well have taken the message, so sending it
         # again could deliver it twice; it is recorded as failed instead.
@@ -152,6 +167,8 @@ def _for_answer(
         )
     if action == "opted_out":
         return RecipientOptedOut(message, code=code_text)
+    if action == "invalid_recipient":
+        return InvalidAddress(message, code=code_text)
     if action == "retry" or status == 429 or status >= 500:
         retry_after = parse_retry_after(headers.get("retry-after"), clock() if clock else None)
         return TransientSendError(message, retry_after=retry_after)

@@ -6,7 +6,7 @@ import hmac
 import html
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlparse, urlsplit
 
@@ -24,19 +24,26 @@ from onward.channels.base import (
     PermanentSendError,
     ProviderAnswer,
     ProviderAuthError,
+    SendInDoubt,
     SendResult,
     WebhookRejected,
     WebhookRequest,
+    body_digest,
 )
 from onward.channels.twilio_errors import (
     INVALID_RECIPIENT_CODES,
     MALFORMED_RESPONSE,
     OPTED_OUT_CODE,
+    UNREACHABLE_CODES,
     HeaderRecordingHttpClient,
     map_errors,
 )
 
 DEFAULT_TIMEOUT = 10.0
+# How many of a number's latest messages a send in doubt is looked for among, and the clock
+# skew allowed between onward and Twilio when comparing their times.
+LIST_LIMIT = 50
+CLOCK_SKEW = timedelta(minutes=1)
 # Twilio's bounds for ValidityPeriod, in seconds (the Message resource's create parameters).
 MIN_VALIDITY, MAX_VALIDITY = 1, 36_000
 SIGNATURE_HEADER = "x-twilio-signature"
@@ -97,6 +104,8 @@ class TwilioSmsChannel:
                 "or ONWARD_TWILIO_MESSAGING_SERVICE_SID",
             )
         self.rate_per_sec = _rate(context.optional("ONWARD_TWILIO_RATE_PER_SEC"))
+        # A send in doubt is looked up once any request for it has surely ended (timed out).
+        self.settle_after = timedelta(seconds=2 * timeout)
         self._clock: Callable[[], datetime] | None = context.clock
         self._validator = RequestValidator(self._auth_token)
         self._http = HeaderRecordingHttpClient(timeout=timeout)
@@ -154,6 +163,41 @@ class TwilioSmsChannel:
             )
         return SendResult(provider_id=sid, status=STATES.get(str(status), "queued"))
 
+    def find_sent(self, doubt: SendInDoubt) -> SendResult | None:
+        """The message Twilio took for this send in doubt, found among those it lists for the
+        recipient, or None when it never took it.
+
+        Listed by ``To`` (and ``From`` for a single sender), newest first; not by ``DateSent``,
+        which is empty while Twilio still queues a message (at a long code's pace, minutes):
+        filtering on it would miss exactly the messages most likely in doubt. A match is our
+        sender, the same text, created after the send was handed over (a minute of clock skew
+        allowed); an answer that lists nothing means nothing was taken.
+        """
+        filters: dict[str, object] = {"to": doubt.to, "limit": LIST_LIMIT}
+        if self._from:
+            filters["from_"] = self._from
+        with self._errors("list the messages sent to a number"):
+            listed = self._client.messages.list(**filters)
+        earliest = doubt.handed_over_at - CLOCK_SKEW
+        for message in listed:
+            ours = (
+                getattr(message, "messaging_service_sid", None) == self._service_sid
+                if self._service_sid
+                else getattr(message, "from_", None) == self._from
+            )
+            created = getattr(message, "date_created", None)
+            body = getattr(message, "body", None)
+            if (
+                ours
+                and isinstance(body, str)
+                and body_digest(body) == doubt.body_digest
+                and isinstance(created, datetime)
+                and created >= earliest
+            ):
+                status = STATES.get(str(getattr(message, "status", "")), "sent")
+                return SendResult(provider_id=str(message.sid), status=status)
+        return None
+
     def validity_period(self, expires_at: datetime | None) -> int | None:
         """Seconds until ``expires_at``, within Twilio's bounds; ``None`` when unknowable."""
         if expires_at is None or self._clock is None:
@@ -204,6 +248,7 @@ class TwilioSmsChannel:
                 state=state,
                 error_code=error_code,
                 consent=consent,
+                unreachable=error_code in UNREACHABLE_CODES,
             )
         ]
 

@@ -169,6 +169,8 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A digest of the text handed to the provider: how a send in doubt is found again there.
+    body_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class InboundMessage(Base):

@@ -17,6 +17,25 @@ from onward.engine.models import Delivery, Step
 app = typer.Typer(help="Deliveries: each message handed to a provider.", no_args_is_help=True)
 
 FAILED_STATUSES = ("failed", "undelivered")
+UNKNOWN_HINT = (
+    "Each of these may or may not have reached the person: the sender stopped before the "
+    "provider answered. Where the provider lists what it sent (Twilio), the daemon settles them "
+    "itself; for the others, look the message up with the provider, and only if it never left, "
+    "send it again with the retry command shown."
+)
+LIST_COLUMNS = [
+    "id",
+    "run",
+    "step",
+    "channel",
+    "address",
+    "status",
+    "provider_id",
+    "error",
+    "attempts",
+    "updated_at",
+]
+# What a table shows in 80 columns; --json has every key.
 LIST_TABLE = ["id", "step", "channel", "address", "status", "error", "updated_at"]
 
 
@@ -55,18 +74,33 @@ def delivery_rows(
 @app.command("list")
 def list_command(
     failed: bool = typer.Option(False, "--failed", help="Only failed or undelivered ones."),
+    unknown: bool = typer.Option(
+        False, "--unknown", help="Only sends in doubt: the provider may or may not have them."
+    ),
     limit: int = typer.Option(100, "--limit", min=1, help="At most this many, newest first."),
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Deliveries, newest first: channel, address, provider id and status."""
+    if failed and unknown:
+        raise UsageError("--failed and --unknown list different deliveries: give one of them")
     runtime = state.ready()
-    where = [Delivery.status.in_(FAILED_STATUSES)] if failed else []
+    where: list[ColumnElement[bool]] = []
+    if failed:
+        where.append(Delivery.status.in_(FAILED_STATUSES))
+    if unknown:
+        where.append(Delivery.status == "unknown")
     with runtime.sessions() as session:
         rows = delivery_rows(session, *where, limit=limit)
+    if unknown:
+        for row in rows:
+            row["retry"] = f"onward deliveries retry {row['id']}"
     if json:
         print_json(rows)
-    else:
-        print_table(rows, LIST_TABLE, "failed deliveries" if failed else "deliveries")
+        return
+    title = "failed deliveries" if failed else "sends in doubt" if unknown else "deliveries"
+    print_table(rows, [*LIST_TABLE, "retry"] if unknown else LIST_TABLE, title)
+    if unknown and rows:
+        stdout.print(UNKNOWN_HINT, highlight=False)
 
 
 @app.command("retry")

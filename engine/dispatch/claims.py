@@ -9,17 +9,18 @@ replicas claim side by side without waiting for, or taking, each other's steps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, load_only
 
-from onward.channels import STATE_RANK
+from onward.channels import DeliveryState
 from onward.engine.db import Base
+from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
+from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
 from onward.engine.models import (
     RUN_ACTIVE,
     STEP_CLAIMED,
@@ -30,83 +31,11 @@ from onward.engine.models import (
 from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed
 from onward.engine.render import journal_answers
-from onward.plans import Plan
 
 STEPS = Base.metadata.tables["steps"]
 RUNS = Base.metadata.tables["runs"]
 REJECTIONS = Base.metadata.tables["rejections"]
 DELIVERIES = Base.metadata.tables["deliveries"]
-
-
-@dataclass(slots=True)
-class StepRow:
-    """A step's own columns, as read and as the guards leave them (changes are written back)."""
-
-    id: int
-    run_id: int
-    step_key: str
-    reminder_of: int | None
-    due_at: datetime
-    status: str
-    claimed_by: str | None
-    lease_until: datetime | None
-    attempts: int
-    last_error: str | None
-    sent_at: datetime | None
-    medium: str | None
-
-
-@dataclass(slots=True)
-class DeliveryRow:
-    """A step's latest delivery, as read and as the guards leave it."""
-
-    id: int
-    step_id: int
-    status: str
-    status_rank: int
-    error: str | None
-    updated_at: datetime
-    channel: str
-    medium: str
-    address: str
-    attempts: int
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Prompt:
-    """A reminder's prompt (its parent step): whether it was sent and answered."""
-
-    status: str
-    due_at: datetime
-    answered_at: datetime | None
-
-
-@dataclass(slots=True)
-class Claimed:
-    """A claimed step with what its guards read about its run and person (read only)."""
-
-    step: StepRow
-    loaded: tuple[object, ...]  # the step's columns as read: what changed is written back
-    run_status: str
-    person_id: int
-    applied_count: int
-    plan_version_id: int
-    company: str
-    role: str
-    person: Person
-
-
-@dataclass
-class Batch:
-    """Everything a batch of claimed steps needs, read in a handful of queries."""
-
-    items: list[Claimed]
-    latest_delivery: dict[int, DeliveryRow]  # by step id
-    delivery_loaded: dict[int, tuple[object, ...]]  # by delivery id: its columns as read
-    parents: dict[int, Prompt]  # by the prompt's step id
-    answers: dict[int, dict[str, str]]
-    plans: dict[int, Plan]
 
 
 STEP_FIELDS = tuple(f.name for f in fields(StepRow))
@@ -144,7 +73,7 @@ _CLAIMED_ROWS = (
     .join(Person, Person.id == RUNS.c.person_id)
     .options(_PERSON)
 )
-# Built once: the two kinds of due step, each in index order, and the steps named by id.
+# Built once: the two kinds of due step, each in index order.
 _DUE_KINDS = [
     _CLAIMED_ROWS.where(RUNS.c.status == RUN_ACTIVE, *kind)
     .order_by(STEPS.c.due_at, STEPS.c.id)
@@ -155,7 +84,6 @@ _DUE_KINDS = [
     )
 ]
 _LOCKED_DUE_KINDS = [query.with_for_update(skip_locked=True, of=STEPS) for query in _DUE_KINDS]
-_BY_ID = _CLAIMED_ROWS.where(STEPS.c.id.in_(bindparam("ids", expanding=True)))
 _DELIVERIES_OF = (
     select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS])
     .where(DELIVERIES.c.step_id.in_(bindparam("ids", expanding=True)))
@@ -187,13 +115,6 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
     # not taken (only when both kinds are due at once) stays locked until the claim commits.
     found.sort(key=lambda item: (item.step.due_at, item.step.id))
     return found[:limit]
-
-
-def load_claimed(session: Session, step_ids: Sequence[int]) -> list[Claimed]:
-    """Steps claimed earlier (by whoever), by id, in the given order; locked on PostgreSQL."""
-    query = _BY_ID.with_for_update(of=STEPS) if is_postgres(session) else _BY_ID
-    by_id = {item.step.id: item for item in _claimed(session, query, {"ids": list(step_ids)})}
-    return [by_id[i] for i in step_ids if i in by_id]
 
 
 def _claimed(session: Session, query: Select[Any], params: dict[str, object]) -> list[Claimed]:
@@ -275,18 +196,15 @@ def _write_changes(
 
 
 def insert_deliveries(
-    session: Session, rows: list[tuple[int, int, int, str, str, str]], now: datetime
+    session: Session,
+    rows: list[tuple[int, int, int, str, str, str, str]],
+    now: datetime,
+    state: DeliveryState = "sending",
 ) -> dict[int, int]:
-    """New deliveries in `sending`, from (step, run, person, channel, medium, address) each, in
-    one statement; returns each one's id by its step id."""
-    same = {
-        "status": "sending",
-        "status_rank": STATE_RANK["sending"],
-        "attempts": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
-    names = ("step_id", "run_id", "person_id", "channel", "medium", "address")
+    """New deliveries in `state`, from (step, run, person, channel, medium, address, digest of
+    the text) each, in one statement; returns each one's id by its step id."""
+    same = starting(state, now)  # what every new delivery starts as
+    names = ("step_id", "run_id", "person_id", "channel", "medium", "address", "body_digest")
     returned = insert_rows(session, DELIVERIES, names, rows, same, ("id", "step_id"))
     return {step_id: delivery_id for delivery_id, step_id in returned}
 

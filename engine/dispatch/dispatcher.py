@@ -14,37 +14,28 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import Channel
 from onward.engine.clock import Clock
 from onward.engine.db import READ_ONLY
-from onward.engine.dispatch.claims import claim_due, still_wanted
-from onward.engine.dispatch.guards import Prepared, claim_and_prepare, prepare, prepare_batch
+from onward.engine.deliveries import hand_over
+from onward.engine.dispatch.claims import still_wanted
+from onward.engine.dispatch.guards import claim_and_prepare
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
-from onward.engine.dispatch.record import Sent, record
-from onward.engine.dispatch.retry import RetryPolicy
+from onward.engine.dispatch.reconcile import finders, settle
+from onward.engine.dispatch.record import record
+from onward.engine.dispatch.values import DispatchConfig, Prepared, Sent, group_size
 from onward.engine.metrics import STEPS
-from onward.engine.models import RUN_ACTIVE, STEP_CLAIMED, STEP_PENDING, Run, Step
-from onward.plans import DEFAULT_WINDOW, SendWindow
+from onward.engine.models import RUN_ACTIVE, STEP_PENDING, Run, Step
 
 # How old a batch may be before each send first checks the person still wants it.
 RECHECK_AFTER = timedelta(seconds=2)
 
-
-@dataclass(frozen=True)
-class DispatchConfig:
-    worker_id: str
-    lease: timedelta = timedelta(seconds=120)
-    batch: int = 50
-    grace: timedelta = timedelta(hours=6)
-    default_window: SendWindow = DEFAULT_WINDOW
-    public_url: str = "http://127.0.0.1:8000"
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+__all__ = ["DispatchConfig", "Dispatcher"]
 
 
 class Dispatcher:
@@ -67,16 +58,21 @@ class Dispatcher:
         # Called before each claim, holding nothing: the daemon lets its webhooks go first.
         self.before_batch = before_batch
         # One pacer per channel, at the provider's rate: a burst queues instead of being refused.
-        self.pacers = {
-            name: Pacer(float(getattr(channel, "rate_per_sec", 0) or 1000.0), clock, sleep)
+        self.rates = {
+            name: float(getattr(channel, "rate_per_sec", 0) or 1000.0)
             for name, channel in channels.values()
         }
+        self.pacers = {name: Pacer(rate, clock, sleep) for name, rate in self.rates.items()}
+        # The channels whose provider can settle a send in doubt (reconcile.py).
+        self.finders = finders(dict(channels.values()))
 
     # -- claiming ------------------------------------------------------------------------------
 
     def tick(self) -> dict[str, int]:
         """Claim what is due and work through it, batch by batch; returns a count of outcomes."""
         counts: Counter[str] = Counter()
+        if self.finders:
+            settle(self.sessions, self.clock, self.finders)
         while not self.stopping:
             if self.before_batch is not None:
                 self.before_batch()
@@ -84,29 +80,12 @@ class Dispatcher:
             # The claim and the guards share one short transaction; the sends come after it.
             with self.sessions.begin() as session:
                 prepared = claim_and_prepare(
-                    session, started, self.config, self.channels, self.health
+                    session, started, self.config, self.channels, self.health, self.rates
                 )
             counts.update(self._send_and_record(prepared, started))
             if len(prepared) < self.config.batch:
                 break
         return dict(counts)
-
-    def claim(self) -> list[int]:
-        """Claim due steps (marked claimed, with a lease) for `process_batch` to work through."""
-        now = self.clock.now()
-        with self.sessions.begin() as session:
-            ids = [item.step.id for item in claim_due(session, now, self.config.batch)]
-            if ids:
-                session.execute(
-                    update(Step)
-                    .where(Step.id.in_(ids))
-                    .values(
-                        status=STEP_CLAIMED,
-                        claimed_by=self.config.worker_id,
-                        lease_until=now + self.config.lease,
-                    )
-                )
-        return ids
 
     def earliest_due(self) -> datetime | None:
         """When the next pending step of an active run falls due (the wake-up job's time)."""
@@ -119,57 +98,54 @@ class Dispatcher:
                 .where(Run.status == RUN_ACTIVE, Step.status == STEP_PENDING)
             )
 
-    # -- steps claimed earlier -------------------------------------------------------------------
-
-    def prepare(self, step_id: int) -> Prepared | str:
-        """Guards, rendering and the `sending` delivery row, in one short transaction."""
-        with self.sessions.begin() as session:
-            return prepare(
-                session, step_id, self.clock.now(), self.config, self.channels, self.health
-            )
-
-    def process(self, step_id: int) -> str:
-        return self.process_batch([step_id])[0]
-
-    def process_batch(self, step_ids: list[int]) -> list[str]:
-        """One transaction guards and renders the batch; sends run with none open; one records."""
-        if not step_ids:
-            return []
-        started = self.clock.now()
-        with self.sessions.begin() as session:
-            prepared = prepare_batch(
-                session, step_ids, started, self.config, self.channels, self.health
-            )
-        return self._send_and_record(prepared, started)
-
     # -- sending ---------------------------------------------------------------------------------
 
     def _send_and_record(self, prepared: list[Prepared | str], started: datetime) -> list[str]:
         # Stop sending well before the lease runs out (pacing can make a batch long), or when
         # the daemon is stopping: what is left goes back to the queue, never half-done.
         deadline = started + self.config.lease / 2
-        sent: Sent = []
-        for item in prepared:
-            if isinstance(item, str):
-                continue
+        items = [item for item in prepared if not isinstance(item, str)]
+        # Sends are handed over (marked `sending`) and recorded a group at a time: what the
+        # slowest channel of the batch sends in about a second, so a dispatcher killed mid-batch
+        # leaves only that group in doubt; an unpaced channel's group is the whole batch.
+        size = group_size(self.rates, {item.channel_name for item in items}, self.config.batch)
+        by_delivery: dict[int, str] = {}
+        for start in range(0, len(items), size):
+            group = items[start : start + size]
             if self.stopping or self.clock.now() >= deadline:
-                sent.append((item, None))
-                continue
-            channel = self.channels[item.message.medium][1]
-            self.pacers[item.channel_name].wait_turn()
-            if self._went_stale(item, started):
-                sent.append((item, None))  # back to the queue: the guards decide again
-                continue
-            # No transaction is open while the provider is called: a slow one holds no locks.
-            try:
-                sent.append((item, channel.send(item.message)))
-            except Exception as exc:
-                sent.append((item, exc))
-        recorded = iter(self._record(sent))
-        results = [item if isinstance(item, str) else next(recorded) for item in prepared]
+                by_delivery.update(self._record([(item, None) for item in items[start:]]))
+                break
+            # The claim handed the first group over; each next one is handed over in its turn.
+            handed = None if start == 0 else self._hand_over(group)
+            sent: Sent = []
+            for item in group:
+                if handed is not None and item.delivery_id not in handed:
+                    sent.append((item, None))  # cancelled meanwhile: not sent
+                    continue
+                if self.stopping or self.clock.now() >= deadline:
+                    sent.append((item, None))
+                    continue
+                channel = self.channels[item.message.medium][1]
+                self.pacers[item.channel_name].wait_turn()
+                if self._went_stale(item, started):
+                    sent.append((item, None))  # back to the queue: the guards decide again
+                    continue
+                # No transaction is open while the provider is called: a slow one holds no locks.
+                try:
+                    sent.append((item, channel.send(item.message)))
+                except Exception as exc:
+                    sent.append((item, exc))
+            by_delivery.update(self._record(sent))
+        results = [
+            item if isinstance(item, str) else by_delivery[item.delivery_id] for item in prepared
+        ]
         for outcome, count in Counter(results).items():
             STEPS.labels(outcome).inc(count)
         return results
+
+    def _hand_over(self, group: list[Prepared]) -> set[int]:
+        with self.sessions.begin() as session:
+            return hand_over(session, [item.delivery_id for item in group], self.clock.now())
 
     def _went_stale(self, item: Prepared, started: datetime) -> bool:
         """A provider's pace can stretch a batch over a minute: the window may have closed
@@ -184,10 +160,13 @@ class Dispatcher:
         with self.sessions() as session:
             return not still_wanted(session, item.step_id, item.message.medium)
 
-    def _record(self, sent: Sent) -> list[str]:
+    def _record(self, sent: Sent) -> dict[int, str]:
         if not sent:
-            return []
+            return {}
         with self.sessions.begin() as session:
-            return record(
+            outcomes = record(
                 session, sent, self.clock.now(), self.channels, self.config.retry, self.health
             )
+        return {
+            item.delivery_id: outcome for (item, _), outcome in zip(sent, outcomes, strict=True)
+        }

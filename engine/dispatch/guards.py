@@ -2,32 +2,41 @@
 
 Everything is checked again here, not at claim time: the person may have opted out, the run
 may have been paused or superseded, the window may have closed, a reminder's prompt may have
-been answered, the step may be too old to send at all.
+been answered, the step may be too old to send at all. `decide` is pure: over what the claim
+read, it says what becomes of the step (a `Release`, or a `Send` with the rendered text);
+`_apply` then changes the rows the claim read, and the batch writes them back at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from onward.channels import Channel, OutboundMessage
+from onward.channels import DeliveryState, OutboundMessage, body_digest
 from onward.engine import people
+from onward.engine.deliveries import send_again, set_state
 from onward.engine.dispatch.claims import (
-    Batch,
-    Claimed,
     claim_due,
     insert_deliveries,
     load_batch,
-    load_claimed,
     write_back,
 )
-from onward.engine.dispatch.outcomes import drop_queued, release, set_state
 from onward.engine.dispatch.pacing import ChannelHealth
+from onward.engine.dispatch.values import (
+    HELD_CHANNEL_DELAY,
+    Batch,
+    Channels,
+    Claimed,
+    DeliveryRow,
+    DispatchConfig,
+    Prepared,
+    StepRow,
+    group_size,
+)
 from onward.engine.models import (
     RUN_ACTIVE,
     RUN_PAUSED,
@@ -46,52 +55,48 @@ from onward.engine.timing import business_day_checker, place_in_window, window_c
 from onward.engine.unsubscribe import unsubscribe_url
 from onward.plans import SendWindow, assign_arm, skipped_for
 
-if TYPE_CHECKING:
-    from onward.engine.dispatch.claims import StepRow
-    from onward.engine.dispatch.dispatcher import DispatchConfig
-
-# A channel whose credentials were refused is tried again this much later.
-HELD_CHANNEL_DELAY = timedelta(minutes=5)
-
-Channels = Mapping[str, tuple[str, Channel]]
+# Where a delivery still stands when its step is looked at again: retried, not sent before.
+_RETRYABLE = ("queued", "failed", "undelivered")
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A step that passed its guards, rendered, with its delivery row written in `sending`."""
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What the guards compare a step with, besides the step: fixed for one batch."""
 
-    step_id: int
-    delivery_id: int
+    grace: timedelta
+    default_window: SendWindow
+    channel_names: Mapping[str, str]  # medium -> the channel that carries it
+    held: Collection[str]  # channels whose credentials were refused
+
+
+# Plain (not frozen) dataclasses: a frozen one's __init__ costs a microsecond or two a step.
+@dataclass(slots=True)
+class Release:
+    """The step is not sent now: what it becomes, and what becomes of a retry it had queued."""
+
+    outcome: str
+    status: str | None = None  # None: back to pending (when claimed)
+    due_at: datetime | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    earlier_state: DeliveryState | None = None  # its latest delivery moves to this state
+    earlier_error: str | None = None
+
+
+@dataclass(slots=True)
+class Send:
+    """The step goes out now, rendered, on this channel and address."""
+
     channel_name: str
-    message: OutboundMessage
-    due_at: datetime
+    medium: str
+    address: str
+    text: str
+    subject: str
+    expires_at: datetime | None
+    reuse: bool  # its queued delivery (a retry) is sent again rather than a new one written
 
 
-def prepare(
-    session: Session,
-    step_id: int,
-    now: datetime,
-    config: DispatchConfig,
-    channels: Channels,
-    health: ChannelHealth,
-) -> Prepared | str:
-    return prepare_batch(session, [step_id], now, config, channels, health)[0]
-
-
-def prepare_batch(
-    session: Session,
-    step_ids: Sequence[int],
-    now: datetime,
-    config: DispatchConfig,
-    channels: Channels,
-    health: ChannelHealth,
-) -> list[Prepared | str]:
-    """Guard, render and write the `sending` delivery of steps claimed before: one transaction."""
-    items = load_claimed(session, step_ids)
-    results = _prepare(session, items, now, config, channels, health)
-    decided = dict(zip([item.step.id for item in items], results, strict=True))
-    # A step erased meanwhile (FORGET) is as lost as one another dispatcher took over.
-    return [decided.get(step_id, "lost") for step_id in step_ids]
+Decision = Release | Send
 
 
 def claim_and_prepare(
@@ -100,131 +105,98 @@ def claim_and_prepare(
     config: DispatchConfig,
     channels: Channels,
     health: ChannelHealth,
+    rates: Mapping[str, float] | None = None,
 ) -> list[Prepared | str]:
     """Claim up to a batch of due steps and prepare them, in the caller's one transaction.
 
     The claim is written together with what the guards decide: no separate round of claim
-    UPDATEs that the very next statement would overwrite.
+    UPDATEs that the very next statement would overwrite. The first group of steps to send
+    (`values.group_size` at the channels' `rates`; all when no rates are given) get their
+    delivery in `sending`, about to be handed to the provider; the others wait in `queued`
+    until the dispatcher hands them over in turn, so a dispatcher that dies mid-batch leaves
+    only those in doubt (the next claimer sends the queued ones).
     """
     items = claim_due(session, now, config.batch)
     for item in items:
         item.step.status, item.step.claimed_by = STEP_CLAIMED, config.worker_id
         item.step.lease_until = now + config.lease
-    return _prepare(session, items, now, config, channels, health)
-
-
-def _prepare(
-    session: Session,
-    items: list[Claimed],
-    now: datetime,
-    config: DispatchConfig,
-    channels: Channels,
-    health: ChannelHealth,
-) -> list[Prepared | str]:
     batch = load_batch(session, items)
+    rules = Rules(
+        grace=config.grace,
+        default_window=config.default_window,
+        channel_names={medium: pair[0] for medium, pair in channels.items()},
+        held=frozenset(health.problems()),
+    )
     windows: dict[tuple[str | None, int], SendWindow] = {}
-    decided = [
-        _decide(batch, item, windows, now, config, channels, health, session) for item in items
-    ]
+    decided: list[_Pending | str] = []
+    for item in items:
+        decision = decide(item, batch, now, rules, windows)
+        decided.append(_apply(session, decision, item, batch, now, config))
     sending = [d for d in decided if isinstance(d, _Pending)]
-    sending_ids = [d.item.step.id for d in sending]
-    write_back(session, batch, sending_ids, config.worker_id, now + config.lease)
-    new = [d for d in sending if d.delivery_id is None]
-    if new:
-        ids = insert_deliveries(session, [d.new_row() for d in new], now)
-        for pending in new:
-            pending.delivery_id = ids[pending.item.step.id]
-    return [d.finish() if isinstance(d, _Pending) else d for d in decided]
+    now_count = (
+        len(sending)
+        if rates is None
+        else group_size(rates, {d.send.channel_name for d in sending}, config.batch)
+    )
+    for position, pending in enumerate(sending):
+        earlier = batch.latest_delivery.get(pending.item.step.id)
+        if pending.delivery_id is not None and earlier is not None:  # a retry: the same row
+            send_again(earlier, now, handed_over=position < now_count)
+    write_back(
+        session, batch, [d.item.step.id for d in sending], config.worker_id, now + config.lease
+    )
+    new = [(position, d) for position, d in enumerate(sending) if d.delivery_id is None]
+    for handed_over in (True, False):
+        part = [d for position, d in new if (position < now_count) == handed_over]
+        if part:
+            state: DeliveryState = "sending" if handed_over else "queued"
+            ids = insert_deliveries(session, [d.new_row() for d in part], now, state)
+            for pending in part:
+                pending.delivery_id = ids[pending.item.step.id]
+    return [d.finish(config.public_url) if isinstance(d, _Pending) else d for d in decided]
 
 
-@dataclass
-class _Pending:
-    """A step that passed its guards; its delivery id exists once the batch is written."""
-
-    item: Claimed
-    delivery_id: int | None  # None until the batch's new rows are inserted
-    channel_name: str
-    medium: str
-    address: str
-    text: str
-    subject: str
-    expires_at: datetime | None
-    unsubscribe_url: str | None
-    public_url: str
-
-    def new_row(self) -> tuple[int, int, int, str, str, str]:
-        step = self.item.step
-        return (
-            step.id,
-            step.run_id,
-            self.item.person_id,
-            self.channel_name,
-            self.medium,
-            self.address,
-        )
-
-    def finish(self) -> Prepared:
-        assert self.delivery_id is not None
-        message = OutboundMessage(
-            delivery_id=self.delivery_id,
-            medium=self.medium,  # type: ignore[arg-type]
-            to=self.address,
-            body=self.text,
-            subject=self.subject,
-            # Our delivery id travels in the callback URL: a status can always find its row.
-            status_callback_url=(
-                f"{self.public_url}/webhooks/{self.channel_name}/status?delivery={self.delivery_id}"
-            ),
-            expires_at=self.expires_at,
-            unsubscribe_url=self.unsubscribe_url,
-        )
-        step = self.item.step
-        return Prepared(step.id, self.delivery_id, self.channel_name, message, step.due_at)
-
-
-def _decide(
-    batch: Batch,
+def decide(
     item: Claimed,
-    windows: dict[tuple[str | None, int], SendWindow],
+    batch: Batch,
     now: datetime,
-    config: DispatchConfig,
-    channels: Channels,
-    health: ChannelHealth,
-    session: Session,
-) -> _Pending | str:
+    rules: Rules,
+    windows: dict[tuple[str | None, int], SendWindow],
+) -> Decision:
+    """What becomes of one claimed step, from what the claim read. Reads only; `windows`
+    memoises the window of each (person's own window, plan) pair."""
     step, person = item.step, item.person
-    if step.status != STEP_CLAIMED or step.claimed_by != config.worker_id:
-        return "lost"  # another dispatcher took it over after our lease ran out
-    # The lease counts from now, not from the claim: steps late in a slow batch must not be
-    # taken over (and their delivery marked unknown) while being sent.
-    step.lease_until = now + config.lease
     earlier = batch.latest_delivery.get(step.id)
     if item.run_status == RUN_PAUSED:
-        return release(step, "held")
+        return Release("held")
     if item.run_status != RUN_ACTIVE:
-        step.status, step.last_error = STEP_CANCELLED, f"run {item.run_status}"
-        drop_queued(earlier, "cancelled", step.last_error, now)
-        return release(step, "cancelled")
-    if earlier is not None and earlier.status not in ("queued", "failed", "undelivered"):
+        return _dropped("cancelled", STEP_CANCELLED, f"run {item.run_status}", earlier, "cancelled")
+    if earlier is not None and earlier.status not in _RETRYABLE:
         # Sent, or a sender vanished mid-send: never blindly send again.
-        if earlier.status == "sending":
-            set_state(earlier, "unknown", now)
-            earlier.error = "the sender lost its lease before recording a result; not re-sent"
-        step.status, step.sent_at = STEP_SENT, step.sent_at or earlier.created_at
-        return release(step, "unknown" if earlier.status == "unknown" else "already-sent")
+        vanished = earlier.status == "sending"
+        return Release(
+            "unknown" if vanished or earlier.status == "unknown" else "already-sent",
+            status=STEP_SENT,
+            sent_at=step.sent_at or earlier.created_at,
+            earlier_state="unknown" if vanished else None,
+            earlier_error=(
+                "the sender lost its lease before recording a result; not re-sent"
+                if vanished
+                else None
+            ),
+        )
     plan = batch.plans[item.plan_version_id]
     # The window depends only on the person's own setting and the plan: worked out once a batch.
     key = (person.send_window, item.plan_version_id)
     window = windows.get(key)
     if window is None:
-        window = windows[key] = window_for(person, plan, config.default_window)
+        window = windows[key] = window_for(person, plan, rules.default_window)
     tz = ZoneInfo(person.timezone)
     plan_step = plan.step(step.step_key.removesuffix(".reminder"))
     arm = assign_arm(plan, person.id)
     if skipped_for(plan, arm, plan_step.id):
-        step.status, step.last_error = STEP_SKIPPED, "left out for the experiment's control arm"
-        drop_queued(earlier, "cancelled", step.last_error, now)
-        return release(step, "skipped")
+        reason = "left out for the experiment's control arm"
+        return _dropped("skipped", STEP_SKIPPED, reason, earlier, "cancelled")
     if step.reminder_of is not None:
         parent = batch.parents.get(step.reminder_of)
         if (
@@ -232,36 +204,29 @@ def _decide(
             or parent.answered_at is not None
             or parent.status in (STEP_CANCELLED, STEP_MISSED, STEP_SKIPPED, STEP_FAILED)
         ):
-            step.status = STEP_SKIPPED
-            step.last_error = (
+            reason = (
                 "the prompt was answered"
                 if parent and parent.answered_at
                 else "no prompt to remind of"
             )
-            drop_queued(earlier, "cancelled", step.last_error, now)
-            return release(step, "skipped")
+            return _dropped("skipped", STEP_SKIPPED, reason, earlier, "cancelled")
         if parent.status != STEP_SENT:
-            step.due_at = reminder_due(parent.due_at, plan_step, person, window)
-            step.status = STEP_PENDING
-            return release(step, "rescheduled")
-    if now - step.due_at > config.grace:
-        step.status, step.last_error = STEP_MISSED, "overdue past the grace period; not sent late"
-        drop_queued(earlier, "missed", step.last_error, now)
-        return release(step, "missed")
+            due = reminder_due(parent.due_at, plan_step, person, window)
+            return Release("rescheduled", status=STEP_PENDING, due_at=due)
+    if now - step.due_at > rules.grace:
+        reason = "overdue past the grace period; not sent late"
+        return _dropped("missed", STEP_MISSED, reason, earlier, "missed")
     is_open_day = business_day_checker(person.country) if plan_step.business_days else None
     opening, moved = place_in_window(now, tz, window, is_open_day)
     if moved:
-        step.due_at, step.status = opening, STEP_PENDING
-        return release(step, "rescheduled")
-    medium = _medium_for(step, person, channels)
+        return Release("rescheduled", status=STEP_PENDING, due_at=opening)
+    medium = _medium_for(step, person, rules.channel_names)
     if medium is None:
-        step.status, step.last_error = STEP_SKIPPED, "no medium can carry it (opted out?)"
-        drop_queued(earlier, "cancelled", step.last_error, now)
-        return release(step, "skipped")
-    channel_name = channels[medium][0]
-    if health.reason(channel_name) is not None:
-        step.due_at, step.status = now + HELD_CHANNEL_DELAY, STEP_PENDING
-        return release(step, "held")
+        reason = "no medium can carry it (opted out?)"
+        return _dropped("skipped", STEP_SKIPPED, reason, earlier, "cancelled")
+    channel_name = rules.channel_names[medium]
+    if channel_name in rules.held:
+        return Release("held", status=STEP_PENDING, due_at=now + HELD_CHANNEL_DELAY)
     address = people.address_on(person, medium)
     assert address is not None
     answers = batch.answers.get(step.run_id, {})
@@ -274,50 +239,133 @@ def _decide(
         item.applied_count,
     )
     source, subject_source = step_source(plan, step.step_key, facts.is_reminder, arm)
-    unsubscribe = (
-        unsubscribe_url(session, config.public_url, person.id, medium)
-        if medium == "email"
-        else None
-    )
-    retry_of = earlier.created_at if earlier is not None and earlier.status == "queued" else None
-    text = with_footer(
-        render_facts(source, facts, plan, person, now, answers),
-        medium,
-        person,
-        now,
-        unsubscribe_url=unsubscribe,
-        retry_of=retry_of,
-    )
+    text = render_facts(source, facts, plan, person, now, answers)
     subject = (
         render_facts(subject_source, facts, plan, person, now, answers)
         if medium == "email" and subject_source
         else ""
     )
-    delivery_id = None
-    if earlier is not None and earlier.status == "queued":  # a retry reuses its delivery
-        earlier.channel, earlier.medium, earlier.address = channel_name, medium, address
-        set_state(earlier, "sending", now)
-        earlier.attempts += 1
-        delivery_id = earlier.id
-    step.attempts += 1
-    return _Pending(
-        item=item,
-        delivery_id=delivery_id,
+    return Send(
         channel_name=channel_name,
         medium=medium,
         address=address,
         text=text,
         subject=subject,
         expires_at=window_closes_at(now, tz, window),
-        unsubscribe_url=unsubscribe,
-        public_url=config.public_url,
+        reuse=earlier is not None and earlier.status == "queued",
     )
 
 
-def _medium_for(step: StepRow, person: Person, channels: Channels) -> str | None:
+def _dropped(
+    outcome: str, status: str, reason: str, earlier: DeliveryRow | None, state: DeliveryState
+) -> Release:
+    """The step ends unsent; a retry it had queued says so rather than stay queued."""
+    queued = earlier is not None and earlier.status == "queued"
+    return Release(
+        outcome,
+        status=status,
+        last_error=reason,
+        earlier_state=state if queued else None,
+        earlier_error=reason if queued else None,
+    )
+
+
+def _medium_for(step: StepRow, person: Person, channel_names: Mapping[str, str]) -> str | None:
     """A fallback step keeps the medium it fell back to; others follow the person's preference."""
     if step.medium is not None:
         usable = people.status_on(person, step.medium) == people.ACTIVE
-        return step.medium if usable and step.medium in channels else None
+        return step.medium if usable and step.medium in channel_names else None
     medium = people.sendable_medium(person)
-    return medium if medium in channels else None
+    return medium if medium in channel_names else None
+
+
+def _apply(
+    session: Session,
+    decision: Decision,
+    item: Claimed,
+    batch: Batch,
+    now: datetime,
+    config: DispatchConfig,
+) -> _Pending | str:
+    """Change the rows the claim read as decided (the batch writes them back together)."""
+    step = item.step
+    earlier = batch.latest_delivery.get(step.id)
+    if isinstance(decision, Release):
+        if decision.status is not None:
+            step.status = decision.status
+        if decision.due_at is not None:
+            step.due_at = decision.due_at
+        if decision.last_error is not None:
+            step.last_error = decision.last_error
+        if decision.sent_at is not None:
+            step.sent_at = decision.sent_at
+        if earlier is not None and decision.earlier_state is not None:
+            set_state(earlier, decision.earlier_state, now)
+            earlier.error = (decision.earlier_error or "")[:500] or None
+        if step.status == STEP_CLAIMED:
+            step.status = STEP_PENDING
+        step.claimed_by = step.lease_until = None
+        return decision.outcome
+    # The lease counts from now, not from the claim: steps late in a slow batch must not be
+    # taken over (and their delivery marked unknown) while being sent.
+    step.lease_until = now + config.lease
+    link = (
+        unsubscribe_url(session, config.public_url, item.person_id, decision.medium)
+        if decision.medium == "email"
+        else None
+    )
+    # The opt-out footer, when owed, is remembered on the person (render.with_footer); a retry
+    # says what its first attempt said.
+    retry_of = earlier.created_at if decision.reuse and earlier is not None else None
+    decision.text = with_footer(
+        decision.text, decision.medium, item.person, now, unsubscribe_url=link, retry_of=retry_of
+    )
+    delivery_id = None
+    if decision.reuse and earlier is not None:  # a retry reuses its delivery
+        earlier.channel, earlier.medium = decision.channel_name, decision.medium
+        earlier.address = decision.address
+        earlier.body_digest = body_digest(decision.text)
+        delivery_id = earlier.id
+    step.attempts += 1
+    return _Pending(item, delivery_id, decision, link)
+
+
+@dataclass
+class _Pending:
+    """A step that passed its guards; its delivery id exists once the batch is written."""
+
+    item: Claimed
+    delivery_id: int | None  # None until the batch's new rows are inserted
+    send: Send
+    unsubscribe_url: str | None
+
+    def new_row(self) -> tuple[int, int, int, str, str, str, str]:
+        step, send = self.item.step, self.send
+        return (
+            step.id,
+            step.run_id,
+            self.item.person_id,
+            send.channel_name,
+            send.medium,
+            send.address,
+            body_digest(send.text),
+        )
+
+    def finish(self, public_url: str) -> Prepared:
+        assert self.delivery_id is not None
+        send = self.send
+        message = OutboundMessage(
+            delivery_id=self.delivery_id,
+            medium=send.medium,  # type: ignore[arg-type]
+            to=send.address,
+            body=send.text,
+            subject=send.subject,
+            # Our delivery id travels in the callback URL: a status can always find its row.
+            status_callback_url=(
+                f"{public_url}/webhooks/{send.channel_name}/status?delivery={self.delivery_id}"
+            ),
+            expires_at=send.expires_at,
+            unsubscribe_url=self.unsubscribe_url,
+        )
+        step = self.item.step
+        return Prepared(step.id, self.delivery_id, send.channel_name, message, step.due_at)

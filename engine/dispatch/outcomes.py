@@ -1,46 +1,25 @@
-"""What a send's result does to its delivery, its step and the person: sent, retried, failed,
-rerouted to the other medium, or held because the provider refused our credentials."""
+"""What a send's result does to its step: sent, retried, failed, rerouted to the other medium,
+or held because the provider refused our credentials. What it does to the delivery and the
+person is the same for every sender: `deliveries.send_failed` decides it."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from onward.channels import (
-    STATE_RANK,
-    DeliveryState,
-    PermanentSendError,
-    RecipientOptedOut,
-    TransientSendError,
-)
-from onward.engine import consent_ledger, people
+from sqlalchemy.orm import Session
+
+from onward.channels import TransientSendError
+from onward.engine.deliveries import fall_back, send_failed, set_state
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.models import (
     STEP_CLAIMED,
     STEP_FAILED,
     STEP_PENDING,
     STEP_SENT,
-    STEP_SKIPPED,
     Delivery,
-    Person,
     Step,
 )
-
-# Provider codes that say the address itself is wrong: Twilio's invalid or unreachable
-# numbers, and the email channels' shared code for an invalid address.
-# (21408 and 21612 depend on the sender's own settings, not the address: not in this list.)
-INVALID_ADDRESS_CODES = frozenset(
-    {"21211", "21214", "21217", "21401", "21407", "21421", "21614", "invalid_address"}
-)
-
-
-class DeliveryFields(Protocol):
-    """What the state changes below touch: an ORM Delivery, or a row the dispatcher read."""
-
-    status: str
-    status_rank: int
-    error: str | None
-    updated_at: datetime
 
 
 class StepFields(Protocol):
@@ -51,20 +30,6 @@ class StepFields(Protocol):
     lease_until: datetime | None
 
 
-def set_state(delivery: DeliveryFields, state: DeliveryState, now: datetime) -> None:
-    """Change a delivery's state and keep its rank, the ladder callbacks climb, in step."""
-    delivery.status, delivery.status_rank, delivery.updated_at = state, STATE_RANK[state], now
-
-
-def drop_queued(
-    earlier: DeliveryFields | None, state: DeliveryState, reason: str, now: datetime
-) -> None:
-    """A retry that will never be made: say so on its delivery rather than leave it queued."""
-    if earlier is not None and earlier.status == "queued":
-        set_state(earlier, state, now)
-        earlier.error = reason[:500]
-
-
 def release(step: StepFields, outcome: str) -> str:
     if step.status == STEP_CLAIMED:
         step.status = STEP_PENDING
@@ -73,99 +38,58 @@ def release(step: StepFields, outcome: str) -> str:
     return outcome
 
 
-def other_medium(medium: str) -> str:
-    return "email" if medium == "sms" else "sms"
+def record_error(
+    session: Session,
+    delivery: Delivery,
+    step: Step,
+    exc: Exception,
+    mediums: set[str],
+    policy: RetryPolicy,
+    now: datetime,
+    held_for: timedelta,
+) -> str:
+    """A send that raised: its delivery as `send_failed` leaves it, then its step."""
+    person = step.run.person
+    failure = send_failed(session, delivery, person, exc, now)
+    if failure == "unknown":
+        # The provider may have it: never send again; its status callback will settle it.
+        step.status, step.sent_at, step.last_error = STEP_SENT, now, str(exc)[:500]
+        return release(step, "unknown")
+    if failure == "auth":
+        # Our credentials were refused: not the person's fault, so the send waits.
+        step.status, step.due_at = STEP_PENDING, now + held_for
+        return release(step, "held")
+    if failure == "transient":
+        return _retry_or_give_up(delivery, step, exc, policy, now)
+    # A permanent failure: the other medium carries the step once, if the person has it.
+    return fall_back(step, person, delivery.medium, mediums, now, reason=str(exc))
 
 
-def record_transient(
-    delivery: Delivery, step: Step, exc: TransientSendError, policy: RetryPolicy, now: datetime
+def _retry_or_give_up(
+    delivery: Delivery, step: Step, exc: Exception, policy: RetryPolicy, now: datetime
 ) -> str:
     # The step's count, which an operator's retry resets, so a re-queued send gets a fresh
     # budget; the delivery's count keeps the whole history.
-    decision = policy.decide(step.attempts, now, exc.retry_after)
-    delivery.error, delivery.updated_at = str(exc)[:500], now
+    retry_after = exc.retry_after if isinstance(exc, TransientSendError) else None
+    decision = policy.decide(step.attempts, now, retry_after)
     if decision is None:
         set_state(delivery, "failed", now)
         step.status = STEP_FAILED
         step.last_error = f"gave up after {step.attempts} attempts: {exc}"[:500]
         return release(step, "failed")
-    set_state(delivery, "queued", now)  # the same delivery is sent again; never a second one
     step.status, step.due_at = STEP_PENDING, decision.retry_at
     step.last_error = f"retrying at {decision.retry_at.isoformat()}: {exc}"[:500]
     return release(step, "retried")
 
 
-def record_failure(
-    delivery: Delivery, step: Step, exc: PermanentSendError, channels: set[str], now: datetime
-) -> str:
-    """A permanent failure: the other medium carries the step once, if the person has it."""
-    set_state(delivery, "failed", now)
-    delivery.error, delivery.error_code = str(exc)[:500], exc.code
-    person = step.run.person
-    medium = delivery.medium
-    if exc.code in INVALID_ADDRESS_CODES:
-        _mark_unusable(person, medium, now)
-    if isinstance(exc, RecipientOptedOut):
-        consent_ledger.record(
-            person,
-            medium,
-            people.OPTED_OUT,
-            now,
-            consent_ledger.by_provider(delivery.channel, f"send refused, error {exc.code}"),
-        )
-    return fall_back(step, person, medium, channels, now, reason=str(exc))
-
-
-def fall_back(
-    step: Step, person: Person, failed_medium: str, channels: set[str], now: datetime, reason: str
-) -> str:
-    other = other_medium(failed_medium)
-    if (
-        step.medium is None
-        and other in channels
-        and people.status_on(person, other) == people.ACTIVE
-    ):
-        step.medium, step.status, step.due_at, step.attempts = other, STEP_PENDING, now, 0
-        step.last_error = f"{failed_medium} failed ({reason}); sending by {other}"[:500]
-        return release(step, "rerouted")
-    opted_out = people.status_on(person, failed_medium) == people.OPTED_OUT
-    step.status = STEP_SKIPPED if opted_out else STEP_FAILED
-    step.last_error = reason[:500]
-    return release(step, "skipped" if opted_out else "failed")
-
-
 def record_released(delivery: Delivery, step: Step, now: datetime) -> str:
-    """Prepared but not sent (stopping, or the lease nearly over): back to the queue, due now."""
+    """Prepared but not sent (stopping, or the lease nearly over): back to the queue, due now.
+    A step whose run ended meanwhile (superseded, cancelled) stays ended, its delivery too."""
+    if step.status != STEP_CLAIMED:
+        set_state(delivery, "cancelled", now)
+        delivery.error = (step.last_error or f"the step was {step.status} meanwhile")[:500]
+        return release(step, "cancelled")
     set_state(delivery, "queued", now)
     step.attempts = max(step.attempts - 1, 0)
     step.status, step.due_at = STEP_PENDING, now
     return release(step, "released")
-
-
-def record_unknown(delivery: Delivery, step: Step, error: str, now: datetime) -> str:
-    """The provider may have it: never send again; its status callback will settle the state."""
-    set_state(delivery, "unknown", now)
-    delivery.error = error[:500]
-    step.status, step.sent_at, step.last_error = STEP_SENT, now, error[:500]
-    return release(step, "unknown")
-
-
-def record_auth_failure(delivery: Delivery, step: Step, now: datetime, retry_in: timedelta) -> str:
-    """Our credentials were refused: not the person's fault, so the send waits, it doesn't fail."""
-    set_state(delivery, "queued", now)
-    delivery.error = "the provider refused onward's credentials; held until an operator fixes them"
-    step.status, step.due_at = STEP_PENDING, now + retry_in
-    return release(step, "held")
-
-
-def _mark_unusable(person: Person, medium: str, now: datetime) -> None:
-    if medium == "email":
-        consent_ledger.record(
-            person,
-            "email",
-            people.INVALID,
-            now,
-            consent_ledger.by_provider("email", "address invalid"),
-        )
-    elif person.preferred_medium == "sms" and people.status_on(person, "email") == people.ACTIVE:
-        person.preferred_medium, person.updated_at = "email", now

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from onward.channels import (
     STATE_RANK,
-    PermanentSendError,
+    ChannelError,
     ProviderAuthError,
     SendOutcomeUnknown,
     SendResult,
@@ -25,16 +25,14 @@ from onward.channels import (
 from onward.engine.db import Base
 from onward.engine.dispatch import outcomes
 from onward.engine.dispatch.batch_sql import fresh_plans, update_rows
-from onward.engine.dispatch.guards import HELD_CHANNEL_DELAY, Prepared
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.retry import RetryPolicy
+from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Prepared, Sent
 from onward.engine.logs import get_logger
 from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS
 from onward.engine.models import STEP_SENT, Delivery, Run, Step
 
 log = get_logger("onward.dispatch")
-
-Sent = list[tuple[Prepared, SendResult | Exception | None]]
 
 _DELIVERIES, _STEPS = Base.metadata.tables["deliveries"], Base.metadata.tables["steps"]
 # Built once (a statement built afresh is keyed and looked up in the compiled cache each time).
@@ -88,7 +86,8 @@ def record(
     }
     usable = set(mediums)
     by_delivery = {
-        p.delivery_id: _apply(p, r, deliveries, steps, now, usable, retry, health) for p, r in rest
+        p.delivery_id: _apply(session, p, r, deliveries, steps, now, usable, retry, health)
+        for p, r in rest
     }
     return [by_delivery.get(p.delivery_id, "sent") for p, _ in sent]
 
@@ -123,6 +122,7 @@ def _record_accepted(
 
 
 def _apply(
+    session: Session,
     prepared: Prepared,
     result: Exception | None,
     deliveries: dict[int, Delivery],
@@ -137,26 +137,22 @@ def _apply(
     step = steps.get(prepared.step_id)
     if delivery is None or step is None:
         return "lost"  # erased (FORGET) while the provider was being called
-    match result:
-        case None:
-            outcome = outcomes.record_released(delivery, step, now)
-        case SendOutcomeUnknown():
+    if result is None:
+        outcome = outcomes.record_released(delivery, step, now)
+    else:
+        code = getattr(result, "code", None) or type(result).__name__
+        if isinstance(result, SendOutcomeUnknown):
             log.warning("provider may have taken the message; not sent again", channel=name)
-            outcome = outcomes.record_unknown(delivery, step, str(result), now)
-        case ProviderAuthError():
+        elif isinstance(result, ProviderAuthError):
             health.disable(name, str(result))
             log.error("provider refused our credentials: channel held", channel=name)
-            outcome = outcomes.record_auth_failure(delivery, step, now, HELD_CHANNEL_DELAY)
-        case PermanentSendError():
-            outcome = outcomes.record_failure(delivery, step, result, mediums, now)
-        case TransientSendError():
-            outcome = outcomes.record_transient(delivery, step, result, retry, now)
-        case _:  # a channel bug or an unmapped SDK error: retry, then give up
+        elif not isinstance(result, ChannelError):
+            # A channel bug or an unmapped SDK error: retried like a transient one, then given up.
             log.error("channel raised an unexpected error", channel=name, error=repr(result))
-            wrapped = TransientSendError(f"{type(result).__name__}: {result}")
-            outcome = outcomes.record_transient(delivery, step, wrapped, retry, now)
-    if isinstance(result, Exception):
-        code = getattr(result, "code", None) or type(result).__name__
+            result = TransientSendError(f"{type(result).__name__}: {result}")
+        outcome = outcomes.record_error(
+            session, delivery, step, result, mediums, retry, now, HELD_CHANNEL_DELAY
+        )
         SEND_ERRORS.labels(name, str(code)).inc()
     DELIVERIES.labels(name, "retrying" if outcome == "retried" else delivery.status).inc()
     return outcome

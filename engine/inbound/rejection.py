@@ -4,46 +4,26 @@ at once going in the reply to the person's message."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from onward.channels import STATE_RANK
-from onward.engine import replies, runs
+from onward.engine import deliveries, replies, runs
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, Turn
-from onward.engine.models import STEP_SENT, Delivery, Person
+from onward.engine.models import STEP_SENT, Person
 from onward.engine.plan_store import parsed, plan_for_keyword
 from onward.engine.render import StepFacts, render_facts, step_source, with_footer
 from onward.engine.schedule import NewStep, first_waiting
 from onward.plans import assign_arm
-
-# A plain (Core) INSERT, built once: nothing reads the delivery back in this transaction.
-_INSERT_DELIVERY = insert(cast(Table, Delivery.__table__))
 
 
 def _delivered_in_reply(
     session: Session, step: NewStep, person: Person, msg: Incoming, now: datetime
 ) -> None:
     """A step due at once travels in the immediate reply: one message, not two."""
-    session.execute(
-        _INSERT_DELIVERY,
-        {
-            "step_id": step.id,
-            "run_id": step.run_id,
-            "person_id": person.id,
-            "channel": msg.channel,
-            "medium": msg.medium,
-            "address": msg.sender,
-            "status": "sent",
-            "status_rank": STATE_RANK["sent"],
-            "error": "in the immediate reply",
-            "attempts": 1,
-            "created_at": now,
-            "updated_at": now,
-        },
+    deliveries.sent_in_reply(
+        session, step.id, step.run_id, person.id, msg.channel, msg.medium, msg.sender, now
     )
 
 

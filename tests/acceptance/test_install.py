@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.venvs import fresh_venv, installed_tree, pip_install
+from tests.acceptance.venvs import fresh_venv, installed_tree, pip_install, source_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -48,7 +48,8 @@ def _probe(python: Path, tmp_path: Path) -> None:
 
 def test_a_normal_install_ships_every_package_and_the_plans(tmp_path: Path) -> None:
     python = fresh_venv(tmp_path / "venv")
-    pip_install(python, str(ROOT), cwd=ROOT)
+    source = source_copy(ROOT, tmp_path / "source")
+    pip_install(python, str(source), cwd=source)
     site = installed_tree(python)
     assert (
         not (site / "engine").exists()

@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -19,9 +20,13 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from onward.engine.clock import SystemClock
-from onward.engine.db import create_db_engine
+from onward.engine.db import create_db_engine, session_factory
 from onward.engine.models import Delivery, Person, Run, Step
+from onward.engine.people import create_person
+from onward.engine.plan_store import install_shipped_plans, require_latest
+from onward.engine.runs import start_run
 from tests.conftest import drop_postgres_database, fresh_postgres_url
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, running_fake
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 ONWARD = [sys.executable, "-m", "onward.engine.cli"]
@@ -239,3 +244,148 @@ def test_races_between_replicas_end_in_one_consistent_state(
         assert late == [] and opted_out == "opted_out"
     finally:
         engine.dispose()
+
+
+# -- a replica killed mid-drain, with Twilio: nothing lost, nothing doubled ----------------------
+
+
+def _due_nudges(database: str, people: int) -> int:
+    """`people` runs of the standard plan, each with its first nudge due now and the rest a
+    month away: that many nudges due at once."""
+    engine = create_db_engine(database)
+    sessions = session_factory(engine)
+    clock = SystemClock()
+    try:
+        with sessions.begin() as session:
+            install_shipped_plans(session, clock)
+            version = require_latest(session, "standard")
+            for n in range(people):
+                person = create_person(session, "sms", f"+1415555{n:04d}", clock.now())
+                person.send_window = "00:00-24:00"
+                start_run(
+                    session, person, version, f"Company{n}", "Engineer", clock.now(), "09:00-20:00"
+                )
+        with engine.begin() as conn:
+            now = clock.now()
+            conn.execute(update(Step).values(due_at=now + timedelta(days=30)))
+            return conn.execute(
+                update(Step).where(Step.step_key == "ack").values(due_at=now)
+            ).rowcount
+    finally:
+        engine.dispose()
+
+
+def _held_by(engine: Engine, replica: Replica) -> int:
+    with engine.connect() as conn:
+        return (
+            conn.scalar(
+                select(func.count())
+                .select_from(Step)
+                .where(
+                    Step.status == "claimed", Step.claimed_by.endswith(f":{replica.process.pid}")
+                )
+            )
+            or 0
+        )
+
+
+def _settled(engine: Engine) -> tuple[int, int]:
+    """Steps still waiting to go, and deliveries still in doubt."""
+    with engine.connect() as conn:
+        waiting = (
+            conn.scalar(
+                select(func.count())
+                .select_from(Step)
+                .where(Step.status.in_(("pending", "claimed")))
+                .where(Step.step_key == "ack")
+            )
+            or 0
+        )
+        in_doubt = (
+            conn.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.status.in_(("unknown", "queued")))
+            )
+            or 0
+        )
+    return waiting, in_doubt
+
+
+def test_a_replica_killed_mid_drain_loses_and_doubles_nothing_with_twilio(
+    postgres_admin: Engine, tmp_path: Path
+) -> None:
+    """Three replicas drain 150 nudges through Twilio at 10 messages a second each; one is
+    killed with SIGKILL while it holds a batch, and a replacement starts. Every nudge reaches
+    Twilio exactly once: what the dead replica had not handed over is sent by the others, and
+    what it may have sent is looked up in Twilio's list of messages."""
+    database = fresh_postgres_url(postgres_admin)
+    started: list[Replica] = []
+    try:
+        with running_fake(clock=SystemClock().now) as twilio:
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("ONWARD_", "TWILIO_", "SENDGRID_"))
+            }
+            env.update(
+                ONWARD_DATABASE_URL=database,
+                ONWARD_TICK_SECONDS="0.2",
+                ONWARD_LEASE_SECONDS="5",
+                TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+                TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                ONWARD_TWILIO_FROM="+15005550006",
+                ONWARD_TWILIO_API_BASE=twilio.base_url,
+                ONWARD_TWILIO_RATE_PER_SEC="10",
+                PYTHONUNBUFFERED="1",
+            )
+            upgraded = subprocess.run(
+                [*ONWARD, "db", "upgrade"], env=env, capture_output=True, text=True
+            )
+            assert upgraded.returncode == 0, upgraded.stderr
+            due = _due_nudges(database, people=150)
+            assert due == 150
+            engine = create_db_engine(database)
+            try:
+                started += [Replica(env, tmp_path / f"replica{n}.log") for n in range(3)]
+                for replica in started:
+                    replica.wait_healthy()
+                doomed = started[0]
+                deadline = time.monotonic() + 30
+                while _held_by(engine, doomed) == 0 or sum(twilio.received().values()) < 20:
+                    assert time.monotonic() < deadline, "the drain never got going"
+                    time.sleep(0.05)
+                doomed.process.send_signal(signal.SIGKILL)
+                doomed.process.wait()
+                reached_before = sum(twilio.received().values())
+                assert reached_before < due, "the drain was over before the kill"
+                replacement = Replica(env, tmp_path / "replacement.log")
+                started.append(replacement)
+                replacement.wait_healthy()
+
+                deadline = time.monotonic() + 120
+                while _settled(engine) != (0, 0):
+                    assert time.monotonic() < deadline, f"still not settled: {_settled(engine)}"
+                    time.sleep(0.5)
+                received = twilio.received()
+                assert len(received) == due, f"{due - len(received)} nudges never reached Twilio"
+                doubled = {key: n for key, n in received.items() if n > 1}
+                assert not doubled, f"{len(doubled)} nudges reached Twilio twice"
+                with engine.connect() as conn:
+                    per_step = Counter(
+                        conn.scalars(
+                            select(Delivery.step_id).where(Delivery.status.in_(("sending", "sent")))
+                        ).all()
+                    )
+                assert len(per_step) == due and set(per_step.values()) == {1}
+                with engine.connect() as conn:
+                    taken_over = conn.scalar(
+                        select(func.count()).select_from(Delivery).where(Delivery.attempts > 1)
+                    )
+                assert taken_over, "the killed replica held nothing the others had to take over"
+            finally:
+                engine.dispose()
+    finally:
+        for replica in started:
+            replica.stop()
+        drop_postgres_database(postgres_admin, database)

@@ -4,6 +4,7 @@ borrowed from the test's own environment (a .pth file), so no test needs the net
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sysconfig
 import venv
@@ -18,6 +19,19 @@ def fresh_venv(where: Path) -> Path:
         sysconfig.get_paths()["purelib"] + "\n"
     )
     return python
+
+
+# What a checkout holds besides its source: a build folder left by an earlier build keeps
+# files since renamed (a migration), and pip would ship them.
+_NOT_SOURCE = shutil.ignore_patterns(
+    "build", ".venv", ".git", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "docs"
+)
+
+
+def source_copy(root: Path, where: Path) -> Path:
+    """The project's source as a clean checkout has it, to install from."""
+    shutil.copytree(root, where, ignore=_NOT_SOURCE)
+    return where
 
 
 def pip_install(python: Path, *args: str, cwd: Path) -> None:

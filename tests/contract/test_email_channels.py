@@ -3,6 +3,7 @@ its two webhooks signed and posted as SendGrid does, and SMTP against a real aio
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -19,6 +20,8 @@ from onward.channels.base import (
     ChannelContext,
     ChannelError,
     ChannelNotConfigured,
+    FindsSent,
+    InvalidAddress,
     OutboundMessage,
     PermanentSendError,
     ProviderAuthError,
@@ -26,6 +29,7 @@ from onward.channels.base import (
     TransientSendError,
     WebhookRejected,
 )
+from onward.channels.console import ConsoleChannel
 from onward.channels.email_format import email_parts, html_to_text, reply_text
 from onward.channels.registry import ChannelRegistry
 from onward.channels.sendgrid_email import SendgridEmailChannel
@@ -151,7 +155,7 @@ FAILURES = [
                  ProviderAuthError, None, None, id="403"),
     pytest.param({"status": 400, "errors": (("personalizations.0.to.0.email",
                                              "Does not contain a valid address."),)},
-                 PermanentSendError, "invalid_address", None, id="400-invalid-email"),
+                 InvalidAddress, "invalid_address", None, id="400-invalid-email"),
     pytest.param({"status": 400, "errors": (("subject", "The subject is required."),)},
                  PermanentSendError, "http_400", None, id="400-other"),
     pytest.param({"status": 413}, PermanentSendError, "http_413", None, id="413"),
@@ -195,12 +199,12 @@ def test_rate_limit_reset_header_gives_the_wait(
 def test_an_address_the_api_refuses_is_permanent_invalid_address(
     sendgrid: SendgridEmailChannel, fake: FakeSendgridApi
 ) -> None:
-    with pytest.raises(PermanentSendError) as raised:
+    with pytest.raises(InvalidAddress) as raised:
         sendgrid.send(outbound(to="ada..lovelace@example.com"))
     assert raised.value.code == "invalid_address"
     assert "valid address" in str(raised.value)
     assert len(fake.requests) == 1
-    with pytest.raises(PermanentSendError) as raised:
+    with pytest.raises(InvalidAddress) as raised:
         sendgrid.send(outbound(to="not-an-address"))
     assert raised.value.code == "invalid_address"
     assert len(fake.requests) == 1  # refused before any request
@@ -322,19 +326,19 @@ def test_signed_events_are_mapped(
     ]
     body, headers = signed(signer, events, clock.now())
     statuses = sendgrid.parse_status(events_request(body, headers))
-    table = [(s.state, s.consent, s.error_code) for s in statuses]
+    table = [(s.state, s.consent, s.error_code, s.unreachable) for s in statuses]
     assert table == [
-        ("queued", None, None),
-        ("sending", None, None),
-        ("delivered", None, None),
-        ("undelivered", "invalid", "5.1.1"),
-        ("undelivered", None, "4.0.0"),
-        ("failed", "invalid", "dropped"),
-        ("failed", None, "dropped"),
-        ("failed", "opted_out", "dropped"),
-        ("delivered", "opted_out", None),
-        ("delivered", "opted_out", None),
-        ("delivered", "opted_out", None),
+        ("queued", None, None, False),
+        ("sending", None, None, False),
+        ("delivered", None, None, False),
+        ("undelivered", "invalid", "5.1.1", True),  # a hard bounce: email cannot reach them
+        ("undelivered", None, "4.0.0", False),
+        ("failed", "invalid", "dropped", True),
+        ("failed", None, "dropped", False),
+        ("failed", "opted_out", "dropped", False),
+        ("delivered", "opted_out", None, False),
+        ("delivered", "opted_out", None, False),
+        ("delivered", "opted_out", None, False),
     ]
     first = statuses[0]
     assert (first.channel, first.delivery_id, first.provider_id) == (
@@ -684,9 +688,9 @@ SMTP_REPLIES = [
     pytest.param("rcpt_reply", "451 4.3.0 try later", TransientSendError, None, id="451-rcpt"),
     pytest.param("data_reply", "451 4.3.0 queue full", TransientSendError, None, id="451-data"),
     pytest.param("mail_reply", "421 4.7.0 slow down", TransientSendError, None, id="421-mail"),
-    pytest.param("rcpt_reply", "550 5.1.1 no such user", PermanentSendError, "invalid_address",
+    pytest.param("rcpt_reply", "550 5.1.1 no such user", InvalidAddress, "invalid_address",
                  id="550-rcpt"),
-    pytest.param("rcpt_reply", "553 5.1.3 bad address syntax", PermanentSendError,
+    pytest.param("rcpt_reply", "553 5.1.3 bad address syntax", InvalidAddress,
                  "invalid_address", id="553-rcpt"),
     pytest.param("data_reply", "552 5.3.4 message too big", PermanentSendError, "smtp_552",
                  id="552-data"),
@@ -804,3 +808,11 @@ def test_debug_logging_never_shows_the_api_key(
     caplog.set_level(logging.DEBUG)
     sendgrid.send(outbound())
     assert API_KEY not in caplog.text
+
+
+def test_email_channels_cannot_settle_a_send_in_doubt(sendgrid: SendgridEmailChannel) -> None:
+    """Neither SMTP nor SendGrid (without its paid activity API) can say what it took: a send
+    left in doubt stays `unknown` for an operator, and onward never guesses."""
+    assert not isinstance(sendgrid, FindsSent)
+    assert not isinstance(smtp_channel("smtp://127.0.0.1:2525"), FindsSent)
+    assert not isinstance(ConsoleChannel(ChannelContext(output=io.StringIO())), FindsSent)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -54,10 +57,37 @@ class FakeTwilioApi(FakeProvider):
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
     account_status: str = "active"
+    # Stamps the messages it takes (their date_created); None: one fixed date for all.
+    clock: Callable[[], datetime] | None = None
+    # Every message it took, as its Messages resource: what the list call answers from.
+    created: list[dict[str, Any]] = field(default_factory=list)
 
     def messages_sent(self) -> list[RecordedRequest]:
         suffix = f"/Accounts/{self.account_sid}/Messages.json"
         return [r for r in self.requests if r.method == "POST" and r.path.endswith(suffix)]
+
+    def received(self) -> Counter[tuple[str, str]]:
+        """How many messages it took for each (recipient, text): a count above 1 is a double."""
+        with self._lock:
+            return Counter((m["to"], m["body"]) for m in self.created)
+
+    def lists(self) -> list[RecordedRequest]:
+        """The Messages list calls it answered."""
+        suffix = f"/Accounts/{self.account_sid}/Messages.json"
+        return [r for r in self.requests if r.method == "GET" and r.path.endswith(suffix)]
+
+    def take(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            self.created.append(message)
+
+    def listing(self, to: str | None, sender: str | None, limit: int) -> list[dict[str, Any]]:
+        with self._lock:
+            found = [
+                m
+                for m in reversed(self.created)  # newest first, as Twilio lists them
+                if (to is None or m["to"] == to) and (sender is None or m["from"] == sender)
+            ]
+        return found[:limit]
 
     def _authorised(self, header: str) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -87,6 +117,8 @@ class _Handler(QuietHandler):
         prefix = f"/2010-04-01/Accounts/{self.fake.account_sid}"
         if method == "POST" and path == f"{prefix}/Messages.json":
             self._create_message(form)
+        elif method == "GET" and path == f"{prefix}/Messages.json":
+            self._list_messages(parse_qs(urlsplit(self.path).query))
         elif method == "GET" and path == f"{prefix}.json":
             self._json(200, self._account())
         else:
@@ -100,11 +132,34 @@ class _Handler(QuietHandler):
         elif not (form.get("From") or form.get("MessagingServiceSid")):
             self._error(400, 21603, "A 'From' phone number is required.")
         else:
-            self._json(201, self._message(form))
+            message = self._message(form)
+            self.fake.take(message)
+            self._json(201, message)
+
+    def _list_messages(self, query: Mapping[str, list[str]]) -> None:
+        size = int(query.get("PageSize", ["50"])[-1])
+        to, sender = query.get("To", [None])[-1], query.get("From", [None])[-1]
+        uri = f"/2010-04-01/Accounts/{self.fake.account_sid}/Messages.json"
+        self._json(
+            200,
+            {
+                "messages": self.fake.listing(to, sender, size),
+                "end": 0,
+                "first_page_uri": uri,
+                "next_page_uri": None,
+                "page": 0,
+                "page_size": size,
+                "previous_page_uri": None,
+                "start": 0,
+                "uri": uri,
+            },
+        )
 
     def _message(self, form: Mapping[str, str]) -> dict[str, Any]:
         sid = "SM" + uuid.uuid4().hex
         service = form.get("MessagingServiceSid")
+        clock = self.fake.clock
+        created = format_datetime(clock(), usegmt=True) if clock else CREATED
         return {
             "sid": sid,
             "account_sid": self.fake.account_sid,
@@ -121,8 +176,8 @@ class _Handler(QuietHandler):
             "price": None,
             "error_code": None,
             "error_message": None,
-            "date_created": CREATED,
-            "date_updated": CREATED,
+            "date_created": created,
+            "date_updated": created,
             "date_sent": None,
             "uri": f"/2010-04-01/Accounts/{self.fake.account_sid}/Messages/{sid}.json",
         }

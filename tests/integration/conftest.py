@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import Engine
 
 from onward.engine.clock import FakeClock
+from tests.integration.dispatch_helpers import Harness
 from tests.integration.inbound_helpers import Talk
 from tests.integration.records_helpers import make_runtime, records  # noqa: F401 (fixtures)
 
@@ -19,3 +20,9 @@ def engine(db_engine: Engine) -> Engine:
 @pytest.fixture
 def talk(engine: Engine, clock: FakeClock) -> Talk:
     return Talk(engine, clock)
+
+
+@pytest.fixture
+def world(db_engine: Engine, clock: FakeClock) -> Harness:
+    """A fresh migrated database (each backend) with the shipped plans, for dispatcher tests."""
+    return Harness(db_engine, clock)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +40,15 @@ from onward.plans import DEFAULT_WINDOW
 
 PHONE = "+14155550100"  # San Francisco: America/Los_Angeles
 WINDOW = DEFAULT_WINDOW
+
+
+class ProcessKilled(BaseException):
+    """Raised inside a send to stop a dispatcher dead, as SIGKILL would: nothing after it runs
+    (a BaseException, so no `except Exception` of the dispatcher records anything)."""
+
+
+def kill_the_process(_message: OutboundMessage) -> None:
+    raise ProcessKilled
 
 
 class FlakyChannel:
@@ -101,6 +110,13 @@ class FlakyChannel:
 
     def check(self) -> str:
         return "ok"
+
+
+def due(dispatcher: Dispatcher) -> datetime:
+    """The earliest due time, which the test knows there is."""
+    when = dispatcher.earliest_due()
+    assert when is not None, "nothing is due"
+    return when
 
 
 def console() -> ConsoleChannel:
@@ -168,7 +184,7 @@ class Harness:
         with self.sessions() as session:
             rows = list(session.scalars(query))
         for row in rows:  # the rank is the ladder callbacks climb: it must match the state
-            rank = cast("Mapping[str, int]", STATE_RANK)[row.status]
+            rank = STATE_RANK[row.status]  # type: ignore[index]
             assert row.status_rank == rank, (row.id, row.status, row.status_rank)
         return rows
 

@@ -119,21 +119,21 @@ def test_provider_opt_out_and_bounce_are_provider_events(talk: Talk, clock: Fake
     with talk.sessions.begin() as session:
         apply_status(
             session,
-            DeliveryStatus("sendgrid", "p-email", None, "delivered", consent="opted_out"),
+            DeliveryStatus("sendgrid", "p-email", None, "undelivered", "bounce", consent="invalid"),
             clock.now(),
             {"sms", "email"},
         )
         apply_status(
             session,
-            DeliveryStatus("twilio", "p-sms", None, "undelivered", "21211", consent="invalid"),
+            DeliveryStatus("twilio", "p-sms", None, "undelivered", "21610", consent="opted_out"),
             clock.now(),
             {"sms", "email"},
         )
     rows = ledger(talk)
-    assert rows[-2]["event"] == "provider_opt_out" and rows[-2]["medium"] == "email"
-    assert "sendgrid" in str(rows[-2]["detail"])
-    assert (rows[-1]["event"], rows[-1]["how"]) == ("address_invalid", "provider")
-    assert "21211" in str(rows[-1]["detail"])
+    assert (rows[-2]["event"], rows[-2]["how"]) == ("address_invalid", "provider")
+    assert rows[-2]["medium"] == "email" and "sendgrid" in str(rows[-2]["detail"])
+    assert rows[-1]["event"] == "provider_opt_out" and rows[-1]["medium"] == "sms"
+    assert "21610" in str(rows[-1]["detail"])
     agree(talk.sessions)
 
 

@@ -3,24 +3,37 @@ refused credentials, provider events applied once, and one-click unsubscribe."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
 from onward.channels import (
     DeliveryStatus,
+    InvalidAddress,
     PermanentSendError,
     ProviderAuthError,
+    RecipientOptedOut,
     SendOutcomeUnknown,
+    TransientSendError,
 )
+from onward.engine.channel_set import ChannelSet
+from onward.engine.cli import app
+from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
 from onward.engine.deliveries import apply_status
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
+from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer
+from onward.engine.models import InboundMessage as InboundRow
+from onward.engine.people import create_person
+from onward.engine.runtime import Runtime
+from onward.engine.settings import load_settings
 from onward.engine.unsubscribe import make_token, read_token, unsubscribe_url
-from tests.integration.dispatch_helpers import FlakyChannel, Harness
+from tests.integration.dispatch_helpers import PHONE, FlakyChannel, Harness
 from tests.integration.web_helpers import build_rig, engine_url
 
 EMAIL = "sam@example.org"
@@ -86,7 +99,7 @@ def test_a_burst_at_the_window_opening_is_paced_at_the_channel_rate(
 def test_a_permanent_failure_hands_the_step_to_the_other_medium_once(
     db_engine: Engine, clock: FakeClock
 ) -> None:
-    sms = FlakyChannel(PermanentSendError("invalid number", code="21211"))
+    sms = FlakyChannel(InvalidAddress("invalid number", code="21211"))
     email = FlakyChannel(medium="email")
     rig = Harness(db_engine, clock, sms=sms, email=email)
     run_id = rig.start_run(email=EMAIL, email_status="active")
@@ -149,7 +162,9 @@ def test_a_carrier_error_sends_the_step_by_email_once(db_engine: Engine, clock: 
     email = FlakyChannel(medium="email")
     rig = Harness(db_engine, clock, sms=FlakyChannel(), email=email)
     run_id, delivery_id = _sent_ack(rig)
-    failed = DeliveryStatus("flaky-sms", None, delivery_id, "undelivered", error_code="30003")
+    failed = DeliveryStatus(
+        "flaky-sms", None, delivery_id, "undelivered", error_code="30003", unreachable=True
+    )
     with rig.sessions.begin() as session:
         assert apply_status(session, failed, clock.now(), BOTH)
     ack = rig.step(run_id, "ack")
@@ -168,7 +183,9 @@ def test_a_carrier_error_fails_the_step_when_no_email_channel_is_configured(
     would leave the step pending for a medium nothing can carry (it used to)."""
     rig = Harness(db_engine, clock, sms=FlakyChannel(), email=FlakyChannel(medium="email"))
     run_id, delivery_id = _sent_ack(rig)
-    failed = DeliveryStatus("flaky-sms", None, delivery_id, "undelivered", error_code="30003")
+    failed = DeliveryStatus(
+        "flaky-sms", None, delivery_id, "undelivered", error_code="30003", unreachable=True
+    )
     with rig.sessions.begin() as session:
         assert apply_status(session, failed, clock.now(), {"sms"})
     ack = rig.step(run_id, "ack")
@@ -274,3 +291,124 @@ def test_a_send_whose_outcome_is_unknown_is_never_sent_again(
             session, DeliveryStatus("flaky-sms", None, delivery.id, "delivered"), clock.now(), BOTH
         )
     assert rig.deliveries(ack.id)[0].status == "delivered"
+
+
+# -- immediate replies sent as their own message: the same door as every nudge ------------------
+
+
+def _owed_reply(rig: Harness, medium: str = "email") -> int:
+    """A handled message from the person whose reply is owed; returns its id."""
+    now = rig.clock.now()
+    with rig.sessions.begin() as session:
+        person = create_person(session, "sms", PHONE, now)
+        person.email, person.email_status = EMAIL, "active"
+        row = InboundRow(
+            channel="postbox",
+            provider_message_id=f"<{medium}@mail>",
+            medium=medium,
+            sender=EMAIL if medium == "email" else PHONE,
+            recipient="",
+            subject="REJECTED Acme",
+            body="REJECTED Acme",
+            received_at=now,
+            handled_at=now,
+            attempts=1,
+            person_id=person.id,
+            reply="I'm so sorry about Acme.",
+            reply_owed=True,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _replier(rig: Harness) -> Replier:
+    channels = ChannelSet({"sms": ("flaky-sms", rig.sms), "email": ("flaky-email", rig.email)})
+    return Replier(rig.sessions, rig.clock, channels, "http://127.0.0.1:8000")
+
+
+def _still_owed(rig: Harness, inbound_id: int) -> bool | None:
+    with rig.sessions() as session:
+        row = session.get(InboundRow, inbound_id)
+        assert row is not None
+        return row.reply_owed
+
+
+def test_an_owed_reply_that_meets_a_busy_provider_is_retried_on_the_same_delivery(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    email = FlakyChannel(TransientSendError("provider busy"), medium="email")
+    rig = Harness(db_engine, clock, email=email)
+    inbound_id = _owed_reply(rig)
+    replier = _replier(rig)
+    assert replier.send(inbound_id, "I'm so sorry about Acme.") == "retried"
+    [delivery] = rig.deliveries()
+    assert (delivery.status, delivery.error) == ("queued", "provider busy")
+    assert _still_owed(rig, inbound_id) is True  # housekeeping sends it again
+    clock.advance(timedelta(minutes=1))
+    assert replier.send(inbound_id, "I'm so sorry about Acme.") == "sent"
+    [delivery] = rig.deliveries()
+    assert (delivery.status, delivery.attempts, delivery.error) == ("sent", 2, None)
+    assert [m.delivery_id for m in email.calls] == [delivery.id, delivery.id]
+    assert len(email.outbox) == 1
+    assert _still_owed(rig, inbound_id) is None
+
+
+def test_an_owed_reply_to_someone_who_opted_out_with_the_provider_opts_them_out(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    sms = FlakyChannel(RecipientOptedOut("unsubscribed recipient", code="21610"))
+    rig = Harness(db_engine, clock, sms=sms)
+    inbound_id = _owed_reply(rig, medium="sms")
+    assert _replier(rig).send(inbound_id, "Noted.") == "failed"
+    [delivery] = rig.deliveries()
+    assert (delivery.status, delivery.error_code) == ("failed", "21610")
+    assert rig.person().sms_status == "opted_out"  # as STOP or the same code on a nudge would
+    assert _still_owed(rig, inbound_id) is None
+
+
+def test_an_owed_reply_refused_for_good_is_failed_and_not_owed_again(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    email = FlakyChannel(PermanentSendError("too big", code="body-too-long"), medium="email")
+    rig = Harness(db_engine, clock, email=email)
+    inbound_id = _owed_reply(rig)
+    assert _replier(rig).send(inbound_id, "I'm so sorry about Acme.") == "failed"
+    [delivery] = rig.deliveries()
+    assert (delivery.status, delivery.error_code) == ("failed", "body-too-long")
+    assert _still_owed(rig, inbound_id) is None
+    assert rig.person().email_status == "active"  # nothing about the address itself
+
+
+def _listing(rig: Harness, *options: str) -> tuple[int, str]:
+    """What `onward deliveries list OPTIONS` prints for this database (and its error line)."""
+    url = rig.engine.url.render_as_string(hide_password=False)
+    state.use(Runtime(load_settings({"ONWARD_DATABASE_URL": url}), clock=rig.clock))
+    try:
+        result = CliRunner().invoke(app, ["deliveries", "list", *options])
+        error = str(result.exception) if result.exception else ""
+        return result.exit_code, result.output + error
+    finally:
+        state.use(None)
+
+
+def test_sends_in_doubt_are_listed_with_their_retry_command(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    sms = FlakyChannel(SendOutcomeUnknown("the provider did not answer in time"))
+    rig = Harness(db_engine, clock, sms=sms)
+    rig.start_run()
+    dispatcher = _dispatcher(rig)
+    _first_due(rig, dispatcher)
+    assert dispatcher.tick() == {"unknown": 1}
+    [delivery] = rig.deliveries()
+    code, printed = _listing(rig, "--unknown", "--json")
+    assert code == 0
+    [row] = json.loads(printed)
+    assert (row["id"], row["status"]) == (delivery.id, "unknown")
+    assert row["retry"] == f"onward deliveries retry {delivery.id}"
+    code, printed = _listing(rig, "--unknown")
+    assert code == 0 and "may or may not have reached" in printed
+    assert json.loads(_listing(rig, "--failed", "--json")[1]) == []
+    code, printed = _listing(rig, "--failed", "--unknown")
+    assert code != 0 and "give one of them" in printed

@@ -5,49 +5,54 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from onward.channels import DeliveryStatus, PermanentSendError, RecipientOptedOut
+from onward.channels import (
+    DeliveryState,
+    DeliveryStatus,
+    OutboundMessage,
+    PermanentSendError,
+    RecipientOptedOut,
+)
 from onward.channels import TransientSendError as Transient
 from onward.engine import deliveries
 from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
+from onward.engine.dispatch.dispatcher import Dispatcher
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.errors import UsageError
 from onward.engine.housekeeping import sweep
 from onward.engine.models import Run, Step
-from onward.engine.runs import cancel, pause
+from onward.engine.runs import cancel, get_run, pause
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
-from tests.integration.dispatch_helpers import WINDOW, FlakyChannel, Harness
+from tests.integration.dispatch_helpers import WINDOW, FlakyChannel, Harness, due
 
 LA = ZoneInfo("America/Los_Angeles")
 EMAIL = "sam@example.org"
 
 
-@pytest.fixture
-def world(db_engine, clock) -> Harness:
-    return Harness(db_engine, clock)
-
-
-def flaky_world(db_engine, clock, channel: FlakyChannel) -> Harness:
+def flaky_world(db_engine: Engine, clock: FakeClock, channel: FlakyChannel) -> Harness:
     return Harness(db_engine, clock, sms=channel)
 
 
-def local(value: datetime, tz: ZoneInfo = LA) -> str:
+def local(value: datetime | None, tz: ZoneInfo = LA) -> str:
+    assert value is not None
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def in_window(value: datetime, tz: ZoneInfo) -> bool:
+def in_window(value: datetime | None, tz: ZoneInfo) -> bool:
+    assert value is not None
     return 9 <= value.astimezone(tz).hour < 20
 
 
-def failed_listing(world: Harness) -> list[dict]:
+def failed_listing(world: Harness) -> list[dict[str, Any]]:
     """What `onward deliveries list --failed --json` prints for this database."""
     url = world.engine.url.render_as_string(hide_password=False)
     state.use(Runtime(load_settings({"ONWARD_DATABASE_URL": url}), clock=world.clock))
@@ -55,7 +60,8 @@ def failed_listing(world: Harness) -> list[dict]:
         with CliRunner().isolation() as (out, _err, _mixed):
             assert main(["deliveries", "list", "--failed", "--json"]) == 0
             sys.stdout.flush()
-            return json.loads(out.getvalue().decode())
+            rows: list[dict[str, Any]] = json.loads(out.getvalue().decode())
+            return rows
     finally:
         state.use(None)
 
@@ -63,7 +69,7 @@ def failed_listing(world: Harness) -> list[dict]:
 # -- a whole run ------------------------------------------------------------------------------
 
 
-def test_a_whole_standard_run_goes_out_once_each_at_its_local_time(world):
+def test_a_whole_standard_run_goes_out_once_each_at_its_local_time(world: Harness) -> None:
     run_id = world.start_run(company="Acme")  # Tuesday 07:00 in San Francisco
     planned = {s.step_key: s.due_at for s in world.steps(run_id)}
     dispatcher = world.dispatcher()
@@ -119,14 +125,14 @@ def test_a_whole_standard_run_goes_out_once_each_at_its_local_time(world):
         assert session.get(Run, run_id).status == "completed"  # type: ignore[union-attr]
 
 
-def steps_key(steps, step_id: int) -> str:
+def steps_key(steps: dict[str, Step], step_id: int | None) -> str:
     return next(key for key, step in steps.items() if step.id == step_id)
 
 
 # -- quiet hours and DST ------------------------------------------------------------------------
 
 
-def test_a_step_due_at_night_waits_for_the_morning(world):
+def test_a_step_due_at_night_waits_for_the_morning(world: Harness) -> None:
     run_id = world.start_run()
     dispatcher = world.dispatcher()
     world.drive(dispatcher, until=world.step(run_id, "ack").due_at)
@@ -177,8 +183,8 @@ def test_a_step_due_at_night_waits_for_the_morning(world):
     ],
 )
 def test_steps_across_a_clock_change_keep_their_wall_time(
-    db_engine, phone, zone, reported, expected
-):
+    db_engine: Engine, phone: str, zone: str, reported: datetime, expected: dict[str, datetime]
+) -> None:
     tz = ZoneInfo(zone)
     world = Harness(db_engine, FakeClock(reported))
     run_id = world.start_run(phone=phone)
@@ -204,7 +210,7 @@ def test_steps_across_a_clock_change_keep_their_wall_time(
 # -- guards at the moment of sending ---------------------------------------------------------
 
 
-def test_an_sms_opt_out_after_scheduling_skips_the_step(world):
+def test_an_sms_opt_out_after_scheduling_skips_the_step(world: Harness) -> None:
     run_id = world.start_run()
     world.update_person(sms_status="opted_out")
     dispatcher = world.dispatcher()
@@ -215,7 +221,7 @@ def test_an_sms_opt_out_after_scheduling_skips_the_step(world):
     assert world.sms.outbox == [] and world.deliveries() == []  # type: ignore[attr-defined]
 
 
-def test_an_sms_opt_out_with_an_active_email_sends_by_email(world):
+def test_an_sms_opt_out_with_an_active_email_sends_by_email(world: Harness) -> None:
     run_id = world.start_run(company="Acme")
     world.update_person(sms_status="opted_out", email=EMAIL, email_status="active")
     dispatcher = world.dispatcher()
@@ -229,77 +235,99 @@ def test_an_sms_opt_out_with_an_active_email_sends_by_email(world):
     assert (row.medium, row.address, row.status) == ("email", EMAIL, "delivered")
 
 
-def test_nothing_of_a_paused_run_is_claimed(world):
+def test_nothing_of_a_paused_run_is_claimed(world: Harness) -> None:
     run_id = world.start_run()
     dispatcher = world.dispatcher()
     with world.sessions.begin() as session:
-        pause(session, session.get(Run, run_id), world.clock.now(), None, "person")
+        pause(session, get_run(session, run_id), world.clock.now(), None, "person")
     world.clock.set(world.step(run_id, "checkin").due_at)  # ack and checkin both overdue
-    assert dispatcher.claim() == []
     assert dispatcher.tick() == {}
     assert dispatcher.earliest_due() is None
     assert world.sms.outbox == []  # type: ignore[attr-defined]
+    assert {s.status for s in world.steps(run_id)} == {"pending"}
 
 
-def test_a_pause_between_claim_and_send_holds_the_step(world):
+def _two_steps_due_together(world: Harness) -> tuple[int, Dispatcher]:
+    """A run whose ack went out, with its checkin and reflect due at the same moment."""
     run_id = world.start_run()
     dispatcher = world.dispatcher()
-    ack = world.step(run_id, "ack")
-    world.clock.set(ack.due_at)
-    assert dispatcher.claim() == [ack.id]
-    with world.sessions.begin() as session:
-        pause(session, session.get(Run, run_id), world.clock.now(), None, "person")
-    assert dispatcher.process(ack.id) == "held"
-    held = world.step(run_id, "ack")
-    assert (held.status, held.claimed_by, held.lease_until) == ("pending", None, None)
-    assert world.sms.outbox == [] and world.deliveries() == []  # type: ignore[attr-defined]
+    world.drive(dispatcher, until=world.step(run_id, "ack").due_at)
+    at = datetime(2026, 11, 25, 12, 0, tzinfo=LA)
+    for key in ("checkin", "reflect"):
+        world.update_step(world.step(run_id, key).id, due_at=at)
+    world.clock.set(at)
+    return run_id, dispatcher
+
+
+def test_a_pause_while_a_batch_is_sent_holds_the_rest_of_it(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    world = flaky_world(db_engine, clock, FlakyChannel())
+    run_id, dispatcher = _two_steps_due_together(world)
+
+    def paused_meanwhile(_message: OutboundMessage) -> None:
+        world.clock.advance(timedelta(seconds=3))  # a paced batch: the next send is checked
+        with world.sessions.begin() as session:
+            run = session.get(Run, run_id)
+            if run is not None and run.status == "active":
+                pause(session, run, world.clock.now(), None, "person")
+
+    world.sms.during_send = paused_meanwhile  # type: ignore[attr-defined]
+    assert dispatcher.tick() == {"sent": 1, "released": 1}
+    held = [s for s in world.steps(run_id) if s.step_key in ("checkin", "reflect")]
+    assert sorted((s.status, s.claimed_by) for s in held) == [("pending", None), ("sent", None)]
+    world.clock.advance(timedelta(hours=1))
+    assert dispatcher.tick() == {}  # nothing of a paused run is claimed
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  # (the ack, then one)
 
 
 @pytest.mark.parametrize("ending", ["superseded", "cancelled"])
-def test_a_run_that_ended_has_its_steps_cancelled_even_mid_claim(world, ending):
-    run_id = world.start_run()
-    dispatcher = world.dispatcher()
-    ack = world.step(run_id, "ack")
-    world.clock.set(ack.due_at)
-    assert dispatcher.claim() == [ack.id]
-    if ending == "superseded":
-        new_run = world.start_run(company="Globex")
-    else:
-        with world.sessions.begin() as session:
-            cancel(session, session.get(Run, run_id), world.clock.now())
-    assert dispatcher.process(ack.id) != "sent"
-    assert {s.status for s in world.steps(run_id)} == {"cancelled"}
-    assert world.sms.outbox == []  # type: ignore[attr-defined]
+def test_a_run_that_ends_while_a_batch_is_sent_has_the_rest_cancelled(
+    db_engine: Engine, clock: FakeClock, ending: str
+) -> None:
+    world = flaky_world(db_engine, clock, FlakyChannel())
+    run_id, dispatcher = _two_steps_due_together(world)
+    newer: list[int] = []
 
+    def ended_meanwhile(_message: OutboundMessage) -> None:
+        world.clock.advance(timedelta(seconds=3))
+        if world.steps(run_id)[-1].status == "cancelled":
+            return  # ended already
+        if ending == "superseded":
+            newer.append(world.start_run(company="Globex"))
+        else:
+            with world.sessions.begin() as session:
+                cancel(session, get_run(session, run_id), world.clock.now())
+
+    world.sms.during_send = ended_meanwhile  # type: ignore[attr-defined]
+    assert dispatcher.tick() == {"sent": 1, "cancelled": 1}
+    steps = world.steps(run_id)
+    assert sorted(s.status for s in steps if s.step_key in ("checkin", "reflect")) == [
+        "cancelled",
+        "sent",
+    ]
+    assert {s.status for s in steps if s.status != "sent"} == {"cancelled"}
+    unsent = [d for d in world.deliveries() if d.status not in ("sent", "delivered")]
+    assert [d.status for d in unsent] == ["cancelled"]  # not left queued for a retry
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]
+    world.sms.during_send = None  # type: ignore[attr-defined]
     world.clock.advance(timedelta(hours=1))
     outcome = dispatcher.tick()
     if ending == "superseded":
         # Only the newer run speaks: one stream per person.
         assert outcome == {"sent": 1}
-        [message] = world.sms.outbox  # type: ignore[attr-defined]
-        assert "Globex" in message.body
-        assert {r.run_id for r in world.deliveries()} == {new_run}
+        assert "Globex" in world.sms.outbox[-1].body  # type: ignore[attr-defined]
+        assert world.deliveries()[-1].run_id == newer[0]
     else:
-        assert outcome == {} and world.sms.outbox == []  # type: ignore[attr-defined]
-
-
-def test_a_step_of_a_run_ended_without_cancelling_its_steps_is_cancelled_at_send_time(world):
-    run_id = world.start_run()
-    dispatcher = world.dispatcher()
-    ack = world.step(run_id, "ack")
-    world.clock.set(ack.due_at)
-    assert dispatcher.claim() == [ack.id]
-    with world.sessions.begin() as session:
-        session.get(Run, run_id).status = "superseded"  # type: ignore[union-attr]
-    assert dispatcher.process(ack.id) == "cancelled"
-    assert world.step(run_id, "ack").last_error == "run superseded"
-    assert world.sms.outbox == []  # type: ignore[attr-defined]
+        assert outcome == {}
 
 
 # -- retries and failures -------------------------------------------------------------------
 
 
-def test_transient_errors_retry_no_sooner_than_retry_after_then_send_once(db_engine, clock):
+def test_transient_errors_retry_no_sooner_than_retry_after_then_send_once(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     channel = FlakyChannel.transient(2, retry_after=timedelta(seconds=120))
     world = flaky_world(db_engine, clock, channel)
     run_id = world.start_run()
@@ -329,7 +357,9 @@ def test_transient_errors_retry_no_sooner_than_retry_after_then_send_once(db_eng
     assert world.step(run_id, "ack").status == "sent"
 
 
-def test_retries_give_up_at_the_limit_and_an_operator_retry_gets_a_fresh_budget(db_engine, clock):
+def test_retries_give_up_at_the_limit_and_an_operator_retry_gets_a_fresh_budget(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     channel = FlakyChannel(forever=Transient("provider down"))
     world = flaky_world(db_engine, clock, channel)
     run_id = world.start_run()
@@ -338,7 +368,7 @@ def test_retries_give_up_at_the_limit_and_an_operator_retry_gets_a_fresh_budget(
 
     outcomes = []
     for _ in range(3):
-        world.clock.set(dispatcher.earliest_due())
+        world.clock.set(due(dispatcher))
         outcomes.append(dispatcher.tick())
     assert outcomes == [{"retried": 1}, {"retried": 1}, {"failed": 1}]
     step = world.step(run_id, "ack")
@@ -352,14 +382,16 @@ def test_retries_give_up_at_the_limit_and_an_operator_retry_gets_a_fresh_budget(
         deliveries.retry(session, row.id, world.clock.now())
     assert dispatcher.tick() == {"retried": 1}  # not "failed" after a single attempt
     channel.forever = None
-    world.clock.set(dispatcher.earliest_due())
+    world.clock.set(due(dispatcher))
     assert dispatcher.tick() == {"sent": 1}
     [row] = world.deliveries(ack_id)
     assert (row.status, row.attempts) == ("sent", 5)
     assert len(channel.outbox) == 1 and failed_listing(world) == []
 
 
-def test_a_permanent_error_fails_at_once_and_retry_requeues_it(db_engine, clock):
+def test_a_permanent_error_fails_at_once_and_retry_requeues_it(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     channel = FlakyChannel(PermanentSendError("not a mobile number", code="21614"))
     world = flaky_world(db_engine, clock, channel)
     run_id = world.start_run()
@@ -395,8 +427,8 @@ def test_a_permanent_error_fails_at_once_and_retry_requeues_it(db_engine, clock)
     [("daemon-down-7h", "missed", "missed"), ("opted-out", "skipped", "cancelled")],
 )
 def test_a_retry_that_will_never_be_made_does_not_leave_its_delivery_queued(
-    db_engine, clock, then, step_status, delivery_status
-):
+    db_engine: Engine, clock: FakeClock, then: str, step_status: str, delivery_status: str
+) -> None:
     world = flaky_world(db_engine, clock, FlakyChannel.transient(1))
     run_id = world.start_run()
     dispatcher = world.dispatcher()
@@ -405,9 +437,9 @@ def test_a_retry_that_will_never_be_made_does_not_leave_its_delivery_queued(
     assert [r.status for r in world.deliveries()] == ["queued"]
     if then == "opted-out":
         world.update_person(sms_status="opted_out")
-        world.clock.set(dispatcher.earliest_due())
+        world.clock.set(due(dispatcher))
     else:
-        world.clock.set(dispatcher.earliest_due() + timedelta(hours=7))
+        world.clock.set(due(dispatcher) + timedelta(hours=7))
     assert dispatcher.tick() == {step_status: 1}
     assert world.step(run_id, "ack").status == step_status
     [row] = world.deliveries()
@@ -415,7 +447,7 @@ def test_a_retry_that_will_never_be_made_does_not_leave_its_delivery_queued(
     assert world.sms.outbox == []  # type: ignore[attr-defined]
 
 
-def test_a_reminder_waits_for_its_prompt(world):
+def test_a_reminder_waits_for_its_prompt(world: Harness) -> None:
     run_id = world.start_run()
     dispatcher = world.dispatcher()
     world.drive(dispatcher, until=world.step(run_id, "checkin").due_at)
@@ -431,7 +463,9 @@ def test_a_reminder_waits_for_its_prompt(world):
     assert world.step(run_id, "reflect.reminder").status == "pending"
 
 
-def test_a_carrier_opt_out_marks_the_person_and_stops_all_sms(db_engine, clock):
+def test_a_carrier_opt_out_marks_the_person_and_stops_all_sms(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     channel = FlakyChannel(RecipientOptedOut("unsubscribed recipient", code="21610"))
     world = flaky_world(db_engine, clock, channel)
     run_id = world.start_run()
@@ -444,10 +478,15 @@ def test_a_carrier_opt_out_marks_the_person_and_stops_all_sms(db_engine, clock):
 
     world.drive(dispatcher)
     assert len(channel.calls) == 1 and channel.outbox == []
-    assert {s.status for s in world.steps(run_id)} == {"skipped"}
+    # The same as STOP: nothing else can carry the plan, so it ends and what waits is cancelled.
+    steps = world.steps(run_id)
+    assert steps[0].status == "skipped"
+    assert {s.status for s in steps[1:]} == {"cancelled"}
+    with world.sessions() as session:
+        assert session.get(Run, run_id).status == "cancelled"  # type: ignore[union-attr]
 
 
-def test_a_carrier_opt_out_reroutes_to_an_active_email(db_engine, clock):
+def test_a_carrier_opt_out_reroutes_to_an_active_email(db_engine: Engine, clock: FakeClock) -> None:
     channel = FlakyChannel(RecipientOptedOut("unsubscribed recipient", code="21610"))
     world = flaky_world(db_engine, clock, channel)
     run_id = world.start_run(email=EMAIL, email_status="active")
@@ -465,7 +504,7 @@ def test_a_carrier_opt_out_reroutes_to_an_active_email(db_engine, clock):
 # -- the wake-up time and status callbacks ------------------------------------------------------
 
 
-def test_earliest_due_is_the_next_pending_step_of_an_active_run(world):
+def test_earliest_due_is_the_next_pending_step_of_an_active_run(world: Harness) -> None:
     dispatcher = world.dispatcher()
     assert dispatcher.earliest_due() is None
     run_id = world.start_run()
@@ -474,22 +513,27 @@ def test_earliest_due_is_the_next_pending_step_of_an_active_run(world):
     assert dispatcher.earliest_due().tzinfo is not None  # type: ignore[union-attr]
 
     world.clock.set(steps["ack"].due_at)
-    assert dispatcher.claim() == [steps["ack"].id]  # claimed is not pending
-    assert dispatcher.earliest_due() == steps["checkin"].due_at
+    while_claimed: list[datetime | None] = []
+    channel = FlakyChannel()
+    channel.during_send = lambda _message: while_claimed.append(dispatcher.earliest_due())
+    world.sms = channel
+    dispatcher = world.dispatcher()
+    assert dispatcher.tick() == {"sent": 1}
+    assert while_claimed == [steps["checkin"].due_at]  # claimed is not pending
     world.update_step(steps["checkin"].id, status="cancelled")
     assert dispatcher.earliest_due() == steps["reflect"].due_at
 
     other = world.start_run(phone="+12125550100")  # 10:00 in New York: its ack is now
     assert dispatcher.earliest_due() == world.step(other, "ack").due_at
     with world.sessions.begin() as session:
-        pause(session, session.get(Run, other), world.clock.now(), None, "person")
+        pause(session, get_run(session, other), world.clock.now(), None, "person")
     assert dispatcher.earliest_due() == steps["reflect"].due_at
     with world.sessions.begin() as session:
-        cancel(session, session.get(Run, run_id), world.clock.now())
+        cancel(session, get_run(session, run_id), world.clock.now())
     assert dispatcher.earliest_due() is None
 
 
-def test_the_dispatcher_gives_way_before_each_batch_it_claims(world):
+def test_the_dispatcher_gives_way_before_each_batch_it_claims(world: Harness) -> None:
     """The daemon's webhooks go first: the hook runs before every claim, holding nothing."""
     for n in range(3):
         world.start_run(phone=f"+1415555{n:04d}")
@@ -502,13 +546,13 @@ def test_the_dispatcher_gives_way_before_each_batch_it_claims(world):
             held_during_hook.append(session.scalar(claimed) or 0)
 
     dispatcher.before_batch = give_way
-    world.clock.set(dispatcher.earliest_due())  # type: ignore[arg-type]
+    world.clock.set(due(dispatcher))
     assert dispatcher.tick() == {"sent": 3}  # the three acks, due at the same moment
     # A batch of 2, then one that came back short: a hook before each, nothing claimed.
     assert held_during_hook == [0, 0]
 
 
-def test_status_callbacks_only_move_a_delivery_forward(db_engine, clock):
+def test_status_callbacks_only_move_a_delivery_forward(db_engine: Engine, clock: FakeClock) -> None:
     world = flaky_world(db_engine, clock, FlakyChannel(status="sent"))
     run_id = world.start_run()
     dispatcher = world.dispatcher()
@@ -517,7 +561,11 @@ def test_status_callbacks_only_move_a_delivery_forward(db_engine, clock):
     [row] = world.deliveries()
     assert (row.channel, row.status) == ("flaky", "sent")
 
-    def apply(state, provider_id=row.provider_id, delivery_id=None):
+    def apply(
+        state: DeliveryState,
+        provider_id: str | None = row.provider_id,
+        delivery_id: int | None = None,
+    ) -> bool:
         status = DeliveryStatus("flaky", provider_id, delivery_id, state)
         with world.sessions.begin() as session:
             return deliveries.apply_status(session, status, world.clock.now(), {"sms", "email"})

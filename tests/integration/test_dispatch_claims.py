@@ -5,24 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, event, select, text
 
 from onward.engine.db import Base
 from onward.engine.dispatch import claims
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, update_rows
+from onward.engine.dispatch.guards import claim_and_prepare
+from onward.engine.dispatch.pacing import ChannelHealth
 from tests.integration.dispatch_helpers import Harness
 
 DELIVERIES = Base.metadata.tables["deliveries"]
 
 
-@pytest.fixture
-def world(db_engine, clock) -> Harness:
-    return Harness(db_engine, clock)
-
-
-def test_a_claim_takes_expired_leases_and_due_steps_together_oldest_first(world):
+def test_a_claim_takes_expired_leases_and_due_steps_together_oldest_first(world: Harness) -> None:
     run_id = world.start_run()
+    world.clock.advance(timedelta(hours=5))  # noon in San Francisco: inside the window
     now = world.clock.now()
     first, second, third, fourth = world.steps(run_id)[:4]
     world.update_step(first.id, due_at=now - timedelta(minutes=3))
@@ -36,16 +33,23 @@ def test_a_claim_takes_expired_leases_and_due_steps_together_oldest_first(world)
         due_at=now - timedelta(minutes=5),
         lease_until=now - timedelta(seconds=1),
     )
-    dispatcher = world.dispatcher(batch=2)
+    config = world.dispatcher(batch=2).config
+    channels = {"sms": ("console", world.sms)}
 
-    assert dispatcher.claim() == [second.id, first.id]
-    assert dispatcher.claim() == [third.id]
-    assert dispatcher.claim() == []
+    def claim() -> list[int]:
+        """The production claim, held (as a batch is while it is sent) and not sent."""
+        with world.sessions.begin() as session:
+            prepared = claim_and_prepare(session, now, config, channels, ChannelHealth())
+        return [p.step_id for p in prepared if not isinstance(p, str)]
+
+    assert claim() == [second.id, first.id]
+    assert claim() == [third.id]
+    assert claim() == []
     claimed = {s.id: s.claimed_by for s in world.steps(run_id) if s.status == "claimed"}
     assert claimed == {first.id: "w1", second.id: "w1", third.id: "w1"}
 
 
-def test_claiming_steps_that_fail_their_guards_writes_only_what_changed(world):
+def test_claiming_steps_that_fail_their_guards_writes_only_what_changed(world: Harness) -> None:
     run_id = world.start_run()
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at)
@@ -78,7 +82,9 @@ def _claim_statements(engine: Engine, world: Harness) -> list[tuple[str, Any]]:
     return captured
 
 
-def test_the_claim_reads_due_steps_in_order_off_an_index_without_sorting(db_engine, world):
+def test_the_claim_reads_due_steps_in_order_off_an_index_without_sorting(
+    db_engine: Engine, world: Harness
+) -> None:
     """A sort would cost every claim the whole backlog of due steps, again and again."""
     world.start_run()
     statements = _claim_statements(db_engine, world)
@@ -99,7 +105,7 @@ def test_the_claim_reads_due_steps_in_order_off_an_index_without_sorting(db_engi
             assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
-def test_fresh_plans_hold_only_inside_the_block(db_engine, world):
+def test_fresh_plans_hold_only_inside_the_block(db_engine: Engine, world: Harness) -> None:
     with world.sessions.begin() as session:
         if not world.is_postgres:
             with fresh_plans(session):
@@ -110,7 +116,7 @@ def test_fresh_plans_hold_only_inside_the_block(db_engine, world):
         assert session.scalar(text("SHOW plan_cache_mode")) == "auto"
 
 
-def test_rows_are_inserted_and_updated_in_bulk(world):
+def test_rows_are_inserted_and_updated_in_bulk(world: Harness) -> None:
     run_id = world.start_run()
     person_id = world.person().id
     first, second = world.steps(run_id)[:2]
@@ -151,7 +157,7 @@ def test_rows_are_inserted_and_updated_in_bulk(world):
         )
 
 
-def test_a_bulk_insert_larger_than_one_statement_keeps_every_row(world):
+def test_a_bulk_insert_larger_than_one_statement_keeps_every_row(world: Harness) -> None:
     """SQLite takes at most 32,766 parameters a statement: 3,100 rows of 11 need two."""
     run_id = world.start_run()
     person_id = world.person().id
@@ -173,7 +179,7 @@ def test_a_bulk_insert_larger_than_one_statement_keeps_every_row(world):
     assert stored["+14155553099"] == start + timedelta(3099)
 
 
-def test_a_forward_only_state_is_written_only_where_its_rank_is_higher(world):
+def test_a_forward_only_state_is_written_only_where_its_rank_is_higher(world: Harness) -> None:
     run_id = world.start_run()
     person_id = world.person().id
     first, second = world.steps(run_id)[:2]

@@ -3,36 +3,51 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
-from onward.channels import DeliveryStatus
+from onward.channels import (
+    Channel,
+    ChannelContext,
+    DeliveryStatus,
+    OutboundMessage,
+    SendInDoubt,
+    SendResult,
+)
+from onward.channels.twilio_sms import TwilioSmsChannel
 from onward.engine.channel_set import ChannelSet
+from onward.engine.clock import FakeClock
 from onward.engine.daemon import Daemon
 from onward.engine.db import create_db_engine, session_factory
 from onward.engine.deliveries import apply_status
-from onward.engine.dispatch.dispatcher import Dispatcher
+from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.housekeeping import sweep
 from onward.engine.models import Delivery, Run, Step
-from onward.engine.runs import pause
+from onward.engine.runs import get_run, pause
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
-from tests.integration.dispatch_helpers import WINDOW, FlakyChannel, Harness
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, running_fake
+from tests.integration.dispatch_helpers import (
+    WINDOW,
+    FlakyChannel,
+    Harness,
+    ProcessKilled,
+    due,
+    kill_the_process,
+)
 
 LA = ZoneInfo("America/Los_Angeles")
 LEASE = timedelta(seconds=120)
 
 
-@pytest.fixture
-def world(db_engine, clock) -> Harness:
-    return Harness(db_engine, clock)
-
-
-def local(value) -> str:
+def local(value: datetime | None) -> str:
+    assert value is not None
     return value.astimezone(LA).strftime("%Y-%m-%d %H:%M")
 
 
@@ -47,27 +62,37 @@ def restarted_daemon(world: Harness, **env: str) -> Daemon:
 # -- leases ---------------------------------------------------------------------------------
 
 
-def test_a_lease_that_ran_out_passes_the_step_to_another_dispatcher(world):
+def test_a_lease_that_ran_out_passes_the_step_to_another_dispatcher(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    """A dispatcher stalls past its lease inside a send: another takes the step over, finds its
+    delivery in `sending` and never sends it a second time; the stalled send, when it returns,
+    is recorded on the one delivery."""
+    world = Harness(db_engine, clock, sms=FlakyChannel())
     run_id = world.start_run()
-    first, second = world.dispatcher("A"), world.dispatcher("B")
+    stalled, other = world.dispatcher("A"), world.dispatcher("B")
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at)
-    assert first.claim() == [ack.id]
-    assert second.claim() == []  # the lease holds
+    others: list[dict[str, int]] = []
 
-    world.clock.advance(LEASE + timedelta(seconds=1))  # A stalled past its lease
-    assert second.claim() == [ack.id]
-    assert first.process(ack.id) == "lost"  # B holds it now: A sends nothing
-    assert world.sms.outbox == []  # type: ignore[attr-defined]
-    assert second.process(ack.id) == "sent"
-    assert first.process(ack.id) == "lost"
-    assert len(world.sms.outbox) == 1  # type: ignore[attr-defined]
-    assert len(world.deliveries()) == 1
+    def stalls_past_the_lease(_message: OutboundMessage) -> None:
+        others.append(other.tick())  # the lease holds: B takes nothing
+        world.clock.advance(LEASE + timedelta(seconds=1))
+        others.append(other.tick())
+
+    world.sms.during_send = stalls_past_the_lease  # type: ignore[attr-defined]
+    assert stalled.tick() == {"sent": 1}
+    assert others == [{}, {"unknown": 1}]
+    assert len(world.sms.calls) == 1  # type: ignore[attr-defined]
+    [row] = world.deliveries()
+    assert row.status == "sent" and row.provider_id  # A's answer settles B's doubt
     step = world.step(run_id, "ack")
     assert (step.status, step.claimed_by, step.lease_until) == ("sent", None, None)
 
 
-def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(db_engine, clock):
+def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     world = Harness(db_engine, clock, sms=FlakyChannel(status="delivered"))
     run_id = world.start_run()
     slow, other = world.dispatcher("slow"), world.dispatcher("other")
@@ -76,7 +101,7 @@ def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(db_engine, cloc
     world.clock.set(ack.due_at)
     others_ticks = []
 
-    def provider_takes_70_seconds(_message):
+    def provider_takes_70_seconds(_message: OutboundMessage) -> None:
         world.clock.advance(timedelta(seconds=70))
         others_ticks.append(other.tick())
 
@@ -92,22 +117,26 @@ def test_a_dispatcher_keeps_its_lease_while_a_slow_batch_is_sent(db_engine, cloc
     assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]
 
 
-def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(world):
+def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    world = Harness(db_engine, clock, sms=FlakyChannel())
     run_id = world.start_run()
     doomed, survivor = world.dispatcher("A"), world.dispatcher("B")
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at)
-    assert doomed.claim() == [ack.id]
-    prepared = doomed.prepare(ack.id)  # the delivery row is written in `sending`...
-    assert not isinstance(prepared, str)
-    # ...and A dies before the channel answers (or before it could record the answer).
+    # The delivery row is written in `sending`, and A dies in the middle of the send.
+    world.sms.during_send = kill_the_process  # type: ignore[attr-defined]
+    with pytest.raises(ProcessKilled):
+        doomed.tick()
+    world.sms.during_send = None  # type: ignore[attr-defined]
     [row] = world.deliveries()
-    assert (row.id, row.status) == (prepared.delivery_id, "sending")
+    assert row.status == "sending"
 
     assert survivor.tick() == {}  # A's lease still runs
     world.clock.advance(LEASE + timedelta(seconds=1))
     assert survivor.tick() == {"unknown": 1}
-    assert world.sms.outbox == []  # type: ignore[attr-defined]
+    assert world.sms.calls == []  # type: ignore[attr-defined]  # (none by the survivor)
     [row] = world.deliveries()
     assert row.status == "unknown" and "not re-sent" in (row.error or "")
     step = world.step(run_id, "ack")
@@ -122,7 +151,7 @@ def test_a_delivery_left_sending_by_a_crash_is_never_sent_again(world):
     assert (row.status, row.provider_id) == ("delivered", "SM-late")
 
 
-def test_a_restart_after_kill_9_mid_send_does_not_send_again(world):
+def test_a_restart_after_kill_9_mid_send_does_not_send_again(world: Harness) -> None:
     run_id = world.start_run()
     ack = world.step(run_id, "ack")
     person_id = world.person().id
@@ -164,13 +193,14 @@ def test_a_restart_after_kill_9_mid_send_does_not_send_again(world):
     [(timedelta(hours=5), "sent"), (timedelta(hours=7), "missed")],
     ids=["5h-sent", "7h-missed"],
 )
-def test_a_restart_sends_recent_steps_and_marks_old_ones_missed(world, overdue, outcome):
+def test_a_restart_sends_recent_steps_and_marks_old_ones_missed(
+    world: Harness, overdue: timedelta, outcome: str
+) -> None:
     run_id = world.start_run()
     ack = world.step(run_id, "ack")  # 09:00 in San Francisco
-    world.clock.set(ack.due_at)
-    assert world.dispatcher("old-host:1").claim() == [ack.id]  # then: kill -9
-
-    world.clock.set(ack.due_at + overdue)  # 14:00 or 16:00: inside the window either way
+    world.clock.set(
+        ack.due_at + overdue
+    )  # the daemon was down  # 14:00 or 16:00: inside the window either way
     daemon = restarted_daemon(world)
     assert daemon.dispatcher.config.grace == timedelta(hours=6)  # the default setting
     assert daemon.dispatcher.tick() == {outcome: 1}
@@ -185,12 +215,12 @@ def test_a_restart_sends_recent_steps_and_marks_old_ones_missed(world, overdue, 
 
     # The rest of the plan carries on as scheduled.
     checkin = world.step(run_id, "checkin")
-    world.clock.set(daemon.dispatcher.earliest_due())
+    world.clock.set(due(daemon.dispatcher))
     assert world.clock.now() == checkin.due_at
     assert daemon.dispatcher.tick() == {"sent": 1}
 
 
-def test_the_grace_period_is_a_setting(world):
+def test_the_grace_period_is_a_setting(world: Harness) -> None:
     run_id = world.start_run()
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at + timedelta(hours=3))
@@ -199,7 +229,7 @@ def test_the_grace_period_is_a_setting(world):
     assert world.sms.outbox == []  # type: ignore[attr-defined]
 
 
-def test_a_restart_at_night_waits_for_the_morning_rather_than_missing(world):
+def test_a_restart_at_night_waits_for_the_morning_rather_than_missing(world: Harness) -> None:
     run_id = world.start_run()
     dispatcher = world.dispatcher()
     world.drive(dispatcher, until=world.step(run_id, "ack").due_at)
@@ -208,7 +238,7 @@ def test_a_restart_at_night_waits_for_the_morning_rather_than_missing(world):
     daemon = restarted_daemon(world)
     assert daemon.dispatcher.tick() == {"rescheduled": 1}
     assert local(world.step(run_id, "checkin").due_at) == "2026-11-26 09:00"
-    world.clock.set(daemon.dispatcher.earliest_due())
+    world.clock.set(due(daemon.dispatcher))
     assert daemon.dispatcher.tick() == {"sent": 1}
     assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]
 
@@ -216,7 +246,7 @@ def test_a_restart_at_night_waits_for_the_morning_rather_than_missing(world):
 # -- races ----------------------------------------------------------------------------------
 
 
-def test_dispatchers_racing_for_100_due_steps_claim_each_exactly_once(world):
+def test_dispatchers_racing_for_100_due_steps_claim_each_exactly_once(world: Harness) -> None:
     run_id = world.start_run()
     now = world.clock.now()
     with world.sessions.begin() as session:
@@ -232,46 +262,46 @@ def test_dispatchers_racing_for_100_due_steps_claim_each_exactly_once(world):
                     attempts=0,
                 )
             )
+    world.clock.set(datetime(2026, 11, 24, 12, 0, tzinfo=LA))  # inside the window
     url = world.engine.url.render_as_string(hide_password=False)
     racers = 4
     start = threading.Barrier(racers)
+    channel = FlakyChannel()
 
-    def race(worker: str) -> list[int]:
+    def race(worker: str) -> dict[str, int]:
         # A separate engine per dispatcher: separate connections, as separate replicas have.
         engine = create_db_engine(url)
         try:
             dispatcher = Dispatcher(
                 session_factory(engine),
                 world.clock,
-                {},
+                {"sms": ("flaky", channel)},
                 world.dispatcher(worker, batch=7).config,
+                sleep=lambda _seconds: None,
             )
             start.wait(timeout=10)
-            mine: list[int] = []
-            while ids := dispatcher.claim():
-                mine += ids
-            return mine
+            return dispatcher.tick()
         finally:
             engine.dispose()
 
     with ThreadPoolExecutor(racers) as pool:
-        claims = list(pool.map(race, [f"w{n}" for n in range(racers)]))
+        outcomes = list(pool.map(race, [f"w{n}" for n in range(racers)]))
 
-    everything = [step_id for claim in claims for step_id in claim]
-    assert len(everything) == 100
-    assert len(set(everything)) == 100
+    assert sum(outcome.get("sent", 0) for outcome in outcomes) == 101  # and the run's own ack
+    sent_steps = [d.step_id for d in world.deliveries()]
+    assert len(sent_steps) == len(set(sent_steps)) == 101
+    assert len(channel.calls) == 101
     with world.sessions() as session:
-        owners = {
-            row.id: row.claimed_by for row in session.execute(select(Step.id, Step.claimed_by))
+        statuses = {
+            row.status for row in session.execute(select(Step.status).where(Step.step_key == "ack"))
         }
-    for n, claim in enumerate(claims):
-        assert all(owners[step_id] == f"w{n}" for step_id in claim)
+    assert statuses == {"sent"}
 
 
 # -- housekeeping ---------------------------------------------------------------------------
 
 
-def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world):
+def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world: Harness) -> None:
     run_id = world.start_run()
     dispatcher = world.dispatcher()
     world.drive(dispatcher, until=world.step(run_id, "ack").due_at)
@@ -279,7 +309,7 @@ def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world):
     world.clock.advance(timedelta(hours=1))  # Tuesday 10:00
     until = world.clock.now() + timedelta(days=2)
     with world.sessions.begin() as session:
-        pause(session, session.get(Run, run_id), world.clock.now(), until, "person")
+        pause(session, get_run(session, run_id), world.clock.now(), until, "person")
 
     world.clock.set(before["checkin"])
     assert dispatcher.tick() == {} and dispatcher.earliest_due() is None
@@ -298,9 +328,9 @@ def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world):
     assert local(after["checkin"]) == "2026-11-28 09:00"  # 21:00 waits for the morning
     assert local(after["reflect"]) == "2026-11-28 13:00"
     assert local(after["encourage"]) == "2026-12-11 09:00"  # 20:00 is past the window too
-    for key, due in after.items():
+    for key, when in after.items():
         if key not in ("checkin", "encourage"):
-            assert due == before[key] + timedelta(days=2, hours=3)
+            assert when == before[key] + timedelta(days=2, hours=3)
 
     world.drive(dispatcher)
     steps = world.steps(run_id)
@@ -308,7 +338,7 @@ def test_housekeeping_resumes_a_pause_that_ran_out_and_shifts_what_waits(world):
     assert all(s.sent_at == after[s.step_key] for s in steps if s.step_key in after)
 
 
-def test_the_clock_jumping_forward_and_back_loses_and_doubles_nothing(world):
+def test_the_clock_jumping_forward_and_back_loses_and_doubles_nothing(world: Harness) -> None:
     run_id = world.start_run()
     dispatcher = world.dispatcher()
     world.drive(dispatcher, until=world.clock.now() + timedelta(days=1))
@@ -325,14 +355,16 @@ def test_the_clock_jumping_forward_and_back_loses_and_doubles_nothing(world):
     assert {s.status for s in steps if s.reminder_of is None} == {"sent"}
 
 
-def test_stopping_mid_batch_hands_unsent_steps_back_to_the_queue(db_engine, clock):
+def test_stopping_mid_batch_hands_unsent_steps_back_to_the_queue(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     world = Harness(db_engine, clock, sms=FlakyChannel())
     run_ids = [world.start_run(phone=f"+1415555{n:04d}") for n in range(3)]
     dispatcher = world.dispatcher("stopping")
     first = world.step(run_ids[0], "ack")
     world.clock.set(first.due_at)
 
-    def sigterm_arrives(_message):
+    def sigterm_arrives(_message: OutboundMessage) -> None:
         dispatcher.stopping = True  # as the daemon's shutdown does
 
     world.sms.during_send = sigterm_arrives  # type: ignore[attr-defined]
@@ -346,7 +378,9 @@ def test_stopping_mid_batch_hands_unsent_steps_back_to_the_queue(db_engine, cloc
     assert len(world.sms.outbox) == 3  # type: ignore[attr-defined]
 
 
-def test_forget_while_the_provider_is_called_erases_and_breaks_nothing(db_engine, clock):
+def test_forget_while_the_provider_is_called_erases_and_breaks_nothing(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     from onward.engine.people import forget, lookup
 
     world = Harness(db_engine, clock, sms=FlakyChannel())
@@ -354,7 +388,7 @@ def test_forget_while_the_provider_is_called_erases_and_breaks_nothing(db_engine
     dispatcher = world.dispatcher("w")
     world.clock.set(world.step(erased, "ack").due_at)
 
-    def forget_yes_arrives(message):
+    def forget_yes_arrives(message: OutboundMessage) -> None:
         if message.to == "+14155550100":
             with world.sessions.begin() as session:
                 forget(session, lookup(session, "+14155550100"))
@@ -366,7 +400,9 @@ def test_forget_while_the_provider_is_called_erases_and_breaks_nothing(db_engine
     assert world.step(kept, "ack").status == "sent"
 
 
-def test_a_status_callback_that_beats_the_record_is_not_set_back(db_engine, clock):
+def test_a_status_callback_that_beats_the_record_is_not_set_back(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     """A fast provider calls back `delivered` while its API call is still returning: recording
     the send afterwards must not move the delivery back to `sent`."""
     world = Harness(db_engine, clock, sms=FlakyChannel(status="sent"))
@@ -374,7 +410,7 @@ def test_a_status_callback_that_beats_the_record_is_not_set_back(db_engine, cloc
     ack = world.step(run_id, "ack")
     world.clock.set(ack.due_at)
 
-    def callback_arrives_first(message):
+    def callback_arrives_first(message: OutboundMessage) -> None:
         status = DeliveryStatus("flaky", None, message.delivery_id, "delivered")
         with world.sessions.begin() as session:
             assert apply_status(session, status, world.clock.now(), {"sms", "email"}) is True
@@ -396,7 +432,7 @@ def _two_steps_due_together(world: Harness, at: datetime) -> tuple[Dispatcher, i
     return dispatcher, run_id
 
 
-def test_a_paced_batch_stops_at_the_window_close(db_engine, clock):
+def test_a_paced_batch_stops_at_the_window_close(db_engine: Engine, clock: FakeClock) -> None:
     """A provider's pace can stretch a batch past 20:00: what is left waits for the morning."""
     world = Harness(db_engine, clock, sms=FlakyChannel())
     dispatcher, run_id = _two_steps_due_together(
@@ -404,7 +440,7 @@ def test_a_paced_batch_stops_at_the_window_close(db_engine, clock):
     )
     world.sms.during_send = lambda _message: world.clock.advance(timedelta(seconds=2))  # type: ignore[attr-defined]
     assert dispatcher.tick() == {"sent": 1, "released": 1}
-    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  (the ack, then one)
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  # (the ack, then one)
     assert dispatcher.tick() == {"rescheduled": 1}
     waiting = [s for s in world.steps(run_id) if s.step_key in ("checkin", "reflect")]
     assert sorted(s.status for s in waiting) == ["pending", "sent"]
@@ -412,16 +448,138 @@ def test_a_paced_batch_stops_at_the_window_close(db_engine, clock):
     assert later.due_at.astimezone(LA).strftime("%Y-%m-%d %H:%M") == "2026-11-26 09:00"
 
 
-def test_a_stop_during_a_paced_batch_holds_the_rest_of_it(db_engine, clock):
+def test_a_stop_during_a_paced_batch_holds_the_rest_of_it(
+    db_engine: Engine, clock: FakeClock
+) -> None:
     """STOP arrives while a slow batch is being sent: nothing more goes to that person."""
     world = Harness(db_engine, clock, sms=FlakyChannel())
     dispatcher, _ = _two_steps_due_together(world, datetime(2026, 11, 25, 12, 0, tzinfo=LA))
 
-    def stop_arrives_meanwhile(_message):
+    def stop_arrives_meanwhile(_message: OutboundMessage) -> None:
         world.clock.advance(timedelta(seconds=3))
         world.update_person(sms_status="opted_out")
 
     world.sms.during_send = stop_arrives_meanwhile  # type: ignore[attr-defined]
     assert dispatcher.tick() == {"sent": 1, "released": 1}
     assert dispatcher.tick() == {"skipped": 1}
-    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  (the ack, then one)
+    assert len(world.sms.outbox) == 2  # type: ignore[attr-defined]  # (the ack, then one)
+
+
+def test_a_dispatcher_killed_mid_batch_leaves_only_the_group_in_flight_in_doubt(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    """At 2 messages a second a batch of 6 is handed over 2 at a time: killed during its third
+    send, the dispatcher leaves 2 deliveries in doubt, not the 4 it had not yet recorded."""
+    sms = FlakyChannel()
+    sms.rate_per_sec = 2.0
+    world = Harness(db_engine, clock, sms=sms)
+    for n in range(6):
+        world.start_run(phone=f"+1415555{n:04d}")
+    doomed = world.dispatcher("doomed")
+    world.clock.set(due(doomed))
+    calls: list[str] = []
+
+    def killed_at_the_third(message: OutboundMessage) -> None:
+        calls.append(message.to)
+        if len(calls) == 3:
+            raise ProcessKilled
+
+    sms.during_send = killed_at_the_third
+    with pytest.raises(ProcessKilled):
+        doomed.tick()
+    states = Counter(d.status for d in world.deliveries())
+    assert states == {"sent": 2, "sending": 2, "queued": 2}
+
+    sms.during_send = None
+    world.clock.advance(LEASE + timedelta(seconds=1))
+    assert world.dispatcher("survivor").tick() == {"sent": 2, "unknown": 2}
+    states = Counter(d.status for d in world.deliveries())
+    assert states == {"sent": 4, "unknown": 2}
+    assert len(world.deliveries()) == 6  # the queued ones went out on their own rows
+
+
+# -- sends in doubt, settled by asking the provider ------------------------------------------------
+
+
+class DiesAfterHandingOver:
+    """The real Twilio channel, in a process killed right after its `n`-th message reached
+    Twilio: the answer is never recorded (and the rest of the group is never sent)."""
+
+    def __init__(self, twilio: TwilioSmsChannel, n: int) -> None:
+        self.twilio, self.n, self.sent = twilio, n, 0
+        self.name, self.medium, self.max_body = twilio.name, twilio.medium, twilio.max_body
+        self.rate_per_sec, self.requires = twilio.rate_per_sec, twilio.requires
+        self.settle_after = twilio.settle_after
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        result = self.twilio.send(message)
+        self.sent += 1
+        if self.sent == self.n:
+            raise ProcessKilled
+        return result
+
+    def find_sent(self, doubt: SendInDoubt) -> SendResult | None:
+        return self.twilio.find_sent(doubt)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.twilio, name)
+
+
+def test_sends_in_doubt_are_settled_by_twilios_list_none_lost_none_doubled(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    with running_fake(clock=clock.now) as fake:
+        context = ChannelContext(
+            settings={
+                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "ONWARD_TWILIO_FROM": "+15005550006",
+                "ONWARD_TWILIO_API_BASE": fake.base_url,
+                "ONWARD_TWILIO_RATE_PER_SEC": "2",
+            },
+            clock=clock.now,
+        )
+        twilio = TwilioSmsChannel(context)
+        world = Harness(db_engine, clock, sms=DiesAfterHandingOver(twilio, n=3))
+        for n in range(5):
+            world.start_run(phone=f"+1415555{n:04d}")
+
+        def dispatcher(worker: str, channel: Channel) -> Dispatcher:
+            return Dispatcher(
+                world.sessions,
+                clock,
+                {"sms": ("twilio", channel)},
+                DispatchConfig(worker_id=worker, lease=LEASE),
+                sleep=lambda seconds: clock.set(clock.now() + timedelta(seconds=seconds)),
+            )
+
+        doomed = dispatcher("doomed", world.sms)
+        clock.set(due(doomed))
+        with pytest.raises(ProcessKilled):
+            doomed.tick()
+        # The 3rd message reached Twilio unrecorded; the 4th was handed over, never sent.
+        # (Twilio's first word is "queued": a recorded send stays `sending`, with its id.)
+        assert Counter((d.status, d.provider_id is not None) for d in world.deliveries()) == {
+            ("sending", True): 2,
+            ("sending", False): 2,
+            ("queued", False): 1,
+        }
+        survivor = dispatcher("survivor", twilio)
+        clock.advance(LEASE + timedelta(seconds=1))
+        assert survivor.tick() == {"unknown": 2, "sent": 1}
+        assert sum(fake.received().values()) == 4
+
+        clock.advance(twilio.settle_after - timedelta(seconds=1))
+        survivor.tick()
+        assert fake.lists() == []  # not before any request for them has surely ended
+        clock.advance(timedelta(seconds=1))
+        assert survivor.tick() == {"sent": 1}  # the one that never left, sent again now
+        rows = world.deliveries()
+        assert len(rows) == 5 and {r.status for r in rows} <= {"sending", "sent"}
+        assert len({r.provider_id for r in rows}) == 5
+        assert [r.error for r in rows].count("settled: the provider had taken it") == 1
+        # The one left queued and the one that never left were each sent again on their row.
+        assert sorted(r.attempts for r in rows) == [1, 1, 1, 2, 2]
+        assert len(fake.received()) == 5 and set(fake.received().values()) == {1}
+        assert survivor.tick() == {}  # nothing left in doubt, nothing sent twice
+        assert len(fake.lists()) == 2

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from onward.engine import replies
 from onward.engine.clock import FakeClock
 from onward.engine.crisis import CrisisLine
-from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
+from onward.engine.dispatch.claims import claim_due
 from onward.engine.logs import configure_logging
 from onward.engine.metrics import CRISIS_ALERTS
 from onward.engine.models import Delivery, InboundMessage, JournalEntry, Person, Rejection, Run
@@ -46,8 +46,10 @@ def crisis_alerts() -> float:
 
 
 def claimable(talk: Talk) -> list[int]:
-    """What a real dispatcher would claim now (it only claims steps of active runs)."""
-    return Dispatcher(talk.sessions, talk.clock, {}, DispatchConfig("test-worker")).claim()
+    """What a real dispatcher would claim now (it only claims steps of active runs); nothing
+    is claimed: the transaction is rolled back."""
+    with talk.sessions() as session:
+        return [item.step.id for item in claim_due(session, talk.clock.now(), 50)]
 
 
 # -- REJECTED ------------------------------------------------------------------------------------

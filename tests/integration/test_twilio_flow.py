@@ -152,10 +152,13 @@ def test_stop_at_the_carrier_opts_the_person_out_of_sms(rig: TwilioRig) -> None:
     assert 'onward_send_errors_total{channel="twilio",code="21610"}' in metrics
     with rig.runtime.sessions() as session:
         waiting = session.scalars(select(Step).where(Step.status == "pending")).all()
+        ended = session.scalars(select(Step).where(Step.status == "cancelled")).all()
     rig.clock.advance(timedelta(days=3))
     rig.daemon.dispatcher.tick()
     assert len(rig.fake.messages_sent()) == 1  # nothing more after the carrier's STOP
-    assert waiting  # the plan itself still holds its steps, for when they text START
+    # The same as a STOP they texted: nothing else can carry the plan, so it ends (START
+    # brings it back); nothing waits to be claimed.
+    assert not waiting and ended
 
 
 def test_a_carrier_error_hands_the_step_to_email_once(rig: TwilioRig) -> None:

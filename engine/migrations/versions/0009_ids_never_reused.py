@@ -1,7 +1,7 @@
 """ids never reused; a per-person random value for links
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05 02:00:00.000000
 
 SQLite gives the id of the highest deleted row to the next insert unless the table says
@@ -23,8 +23,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
