@@ -212,3 +212,7 @@ class ProviderEvent(Base):
     channel: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# The console's tables live in their own module; imported here so the metadata holds them all.
+from onward.engine import console_models as console_models  # noqa: E402

@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from onward.engine.audit import erase_person as erase_from_audit
 from onward.engine.errors import NotFound
 from onward.engine.models import (
     Delivery,
@@ -147,6 +148,7 @@ def forget(session: Session, person: Person) -> None:
     run_ids = select(Run.id).where(Run.person_id == person.id)
     step_ids = select(Step.id).where(Step.run_id.in_(run_ids))
     addresses = [a for a in (person.phone, person.email) if a]
+    erase_from_audit(session, person.id)
     session.execute(delete(JournalEntry).where(JournalEntry.person_id == person.id))
     session.execute(
         delete(Delivery).where(or_(Delivery.person_id == person.id, Delivery.step_id.in_(step_ids)))

@@ -182,3 +182,22 @@ def hint() -> str:
 
 def no_plan() -> str:
     return "I don't have a plan running for you. Text REJECTED and the company name to start one."
+
+
+def coach_asked() -> str:
+    return (
+        "Thank you for asking. A coach will read your messages and reply here, usually within "
+        "one working day. If you're in danger now, call your local emergency number."
+    )
+
+
+def coach_already_asked() -> str:
+    return "A coach has your request and will reply here soon, usually within one working day."
+
+
+def journal_shared() -> str:
+    return "Your coach can now read your journal. Text UNSHARE any time to keep it private."
+
+
+def journal_unshared() -> str:
+    return "Your journal is private again: only you can read it."

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     crisis_lines: str | None = Field(None, alias="ONWARD_CRISIS_LINES")
     db_pool_size: int = Field(5, alias="ONWARD_DB_POOL_SIZE", ge=1)
     db_statement_timeout_ms: int = Field(15000, alias="ONWARD_DB_STATEMENT_TIMEOUT_MS", ge=0)
+    # The coaches' console and named messages.
+    org_name: str = Field("onward", alias="ONWARD_ORG_NAME", min_length=1, max_length=60)
+    secret_key: SecretStr | None = Field(None, alias="ONWARD_SECRET_KEY")
+    console_idle_minutes: int = Field(30, alias="ONWARD_CONSOLE_IDLE_MINUTES", ge=1, le=24 * 60)
 
     @field_validator("database_url")
     @classmethod
@@ -91,6 +95,13 @@ class Settings(BaseSettings):
     def _crisis_lines(cls, value: str | None) -> str | None:
         if value:
             parse_crisis_lines_setting(value)
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (try: openssl rand -hex 32)")
         return value
 
     @model_validator(mode="after")

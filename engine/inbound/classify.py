@@ -136,6 +136,21 @@ class ForgetConfirm:
 
 
 @dataclass(frozen=True)
+class AskCoach:
+    name: ClassVar[str] = "coach"
+
+
+@dataclass(frozen=True)
+class Share:
+    name: ClassVar[str] = "share"
+
+
+@dataclass(frozen=True)
+class Unshare:
+    name: ClassVar[str] = "unshare"
+
+
+@dataclass(frozen=True)
 class Free:
     name: ClassVar[str] = "free"
     text: str
@@ -153,6 +168,7 @@ class Invalid:
 Command: TypeAlias = (
     Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
     | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
+    | AskCoach | Share | Unshare
 )  # fmt: skip
 
 OPT_OUT_KEYWORDS = frozenset(
@@ -172,6 +188,7 @@ _WHOLE_MESSAGE: dict[str, Command] = {
     "GOT THE JOB": Hired(), "I GOT THE JOB": Hired(),
     "FORGET": Forget(), "FORGET ME": Forget(),
     "FORGET YES": ForgetConfirm(), "FORGET CONFIRM": ForgetConfirm(),
+    "COACH": AskCoach(), "TALK": AskCoach(), "SHARE": Share(), "UNSHARE": Unshare(),
 }  # fmt: skip
 _ARGUMENT_KEYWORDS = frozenset({"PAUSE", "APPLIED", "TZ", "TIMEZONE", "EMAIL"})
 _BUILTIN_FIRST_WORDS = (

@@ -13,6 +13,7 @@ from onward.engine.crisis import (
     detect_crisis,
 )
 from onward.engine.inbound import classify as c
+from onward.engine.inbound import coaching as coach_cmds
 from onward.engine.inbound.consent import PersonCommands
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig
 from onward.engine.inbound.rejection import RejectedCommand
@@ -81,7 +82,7 @@ class Router(PersonCommands, RejectedCommand):
                 line = self._crisis(session, person, msg=message, now=now)
                 return Outcome(replies.crisis_line(line), command.name, person.id)
             return Outcome(None, command.name, person.id)
-        if person is None and isinstance(command, c.Rejected | c.OptOut):
+        if person is None and isinstance(command, c.Rejected | c.OptOut | c.AskCoach):
             person = people.create_person(
                 session, message.medium, message.sender, now, verified=message.verified
             )
@@ -92,6 +93,9 @@ class Router(PersonCommands, RejectedCommand):
             and person.email_status == people.UNCONFIRMED
         ):
             people.set_status(person, "email", people.ACTIVE, now)  # they wrote from it
+        if coach_cmds.held_for_coach(session, person, command, message):
+            assert person is not None
+            return Outcome(None, "held", person.id)  # a coach holds it: theirs to answer
         reply = self._act(session, person, command, message, now)
         erased = isinstance(command, c.Forget | c.ForgetConfirm) and reply == replies.forgotten()
         return Outcome(reply, command.name, None if erased or person is None else person.id, erased)
@@ -135,6 +139,13 @@ class Router(PersonCommands, RejectedCommand):
                 return self.forget(session, person, command, msg, now)
             case c.ForgetConfirm():
                 return self.forget_confirm(session, person, command, msg, now)
+            case c.AskCoach():
+                assert person is not None
+                return coach_cmds.ask_coach(session, person, msg, now)
+            case c.Share():
+                return coach_cmds.share(session, person, now)
+            case c.Unshare():
+                return coach_cmds.unshare(session, person, now)
             case c.Invalid():
                 return command.reason
             case c.Free():
