@@ -111,7 +111,8 @@ def _unplaced(
     hint = replies.hint()
     items = []
     for inbound_id, person_id, body, received_at, error, reply in rows:
-        if person_id is None or ("unplaced", inbound_id) in resolved or ("unsure", inbound_id) in resolved:
+        done = ("unplaced", inbound_id) in resolved or ("unsure", inbound_id) in resolved
+        if person_id is None or done:
             continue
         first = body.strip().split(maxsplit=1)[0].strip(".,!?").upper() if body.strip() else ""
         if error is not None:
