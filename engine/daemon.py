@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
 from onward.engine.channel_set import ChannelSet
+from onward.engine.dispatch.coach_replies import CoachReplies
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
@@ -48,6 +49,13 @@ class Daemon:
         self.inbox = Inbox(runtime.sessions, Router(router_config(settings)), runtime.clock)
         self.inbound_first = InboundFirst()
         self.replier = Replier(runtime.sessions, runtime.clock, self.channels, settings.public_url)
+        self.coach_replies = CoachReplies(
+            runtime.sessions,
+            runtime.clock,
+            self.channels,
+            settings.public_url,
+            settings.send_window,
+        )
         worker = f"{socket.gethostname()}:{os.getpid()}"
         self.dispatcher = Dispatcher(
             runtime.sessions,
@@ -60,6 +68,7 @@ class Daemon:
                 grace=settings.missed_grace,
                 default_window=settings.send_window,
                 public_url=settings.public_url,
+                org_name=settings.org_name,
             ),
             health=self.health,
             before_batch=self.inbound_first.wait_turn,
@@ -76,6 +85,8 @@ class Daemon:
         started = time.perf_counter()
         try:
             outcomes = self.dispatcher.tick()
+            if coached := self.coach_replies.send_due():
+                outcomes["coach_replies"] = coached
             if outcomes:
                 log.info("dispatch tick", **outcomes)
             self._schedule_wake()
@@ -166,6 +177,7 @@ class Daemon:
             replier=self.replier,
             after_inbound=self.wake_soon if with_scheduler else None,
             inbound_first=self.inbound_first,
+            coach_replies=self.coach_replies,
         )
         if not with_scheduler:
             return create_app(deps)

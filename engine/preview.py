@@ -31,7 +31,12 @@ class PreviewRow:
 
 
 def preview(
-    plan: Plan, at: datetime, zone: str, default_window: str, country: str | None = None
+    plan: Plan,
+    at: datetime,
+    zone: str,
+    default_window: str,
+    country: str | None = None,
+    org: str = "onward",
 ) -> list[PreviewRow]:
     """Every step in due order, placed in the plan's window (or the default), rendered."""
     from onward.engine.schedule import due_spec
@@ -43,7 +48,13 @@ def preview(
     timeline = plan_timeline(at, specs, tz, window, country)
     steps = {step.id: step for step in plan.steps}
     context = sample_context(
-        plan=plan.name, company="Acme", role="Data Analyst", applied=0, goal=plan.apply_goal
+        plan=plan.name,
+        company="Acme",
+        role="Data Analyst",
+        applied=0,
+        goal=plan.apply_goal,
+        org=org,
+        coach="",
     )
     rows = []
     for step_id, placement in timeline:

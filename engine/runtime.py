@@ -45,6 +45,7 @@ def router_config(settings: Settings) -> RouterConfig:
     return RouterConfig(
         default_window=settings.send_window,
         operator_name=settings.operator_name,
+        org_name=settings.org_name,
         help_text=settings.help_text,
         email_address=settings.email_from,
         crisis_phrases=phrases,

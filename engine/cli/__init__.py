@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import typer
 
 from onward.engine import __version__
+from onward.engine.cli import audit as audit_cli
 from onward.engine.cli import channels as channels_cli
 from onward.engine.cli import db as db_cli
 from onward.engine.cli import deliveries as deliveries_cli
@@ -17,6 +18,7 @@ from onward.engine.cli import people as people_cli
 from onward.engine.cli import plans as plans_cli
 from onward.engine.cli import runs as runs_cli
 from onward.engine.cli import serve as serve_cli
+from onward.engine.cli import staff as staff_cli
 from onward.engine.cli.output import error_line
 from onward.engine.cli.state import state
 from onward.engine.errors import OnwardError
@@ -35,6 +37,8 @@ app.add_typer(runs_cli.app, name="runs")
 app.add_typer(deliveries_cli.app, name="deliveries")
 app.add_typer(channels_cli.app, name="channels")
 app.add_typer(serve_cli.simulate_app, name="simulate")
+app.add_typer(staff_cli.app, name="staff")
+app.add_typer(audit_cli.app, name="audit")
 app.command("serve")(serve_cli.serve_command)
 app.command("demo")(demo_cli.demo_command)
 

@@ -176,7 +176,8 @@ def preview_command(
         plan = _resolve(name)
     except PlanError as exc:
         raise UsageError(str(exc.issues[0]) if exc.issues else str(exc)) from None
-    rows = preview(plan, anchor, tz, state.runtime().settings.send_window)
+    settings = state.runtime().settings
+    rows = preview(plan, anchor, tz, settings.send_window, org=settings.org_name)
     if json:
         print_json([row.as_json() for row in rows])
         return

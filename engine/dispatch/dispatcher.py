@@ -43,6 +43,7 @@ class DispatchConfig:
     grace: timedelta = timedelta(hours=6)
     default_window: str = "09:00-20:00"
     public_url: str = "http://127.0.0.1:8000"
+    org_name: str = "onward"  # {{ org }} in plan texts (ONWARD_ORG_NAME)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from onward.channels import Channel, OutboundMessage
 from onward.engine import people
+from onward.engine.coaching import coach_name
 from onward.engine.dispatch.claims import (
     Batch,
     Claimed,
@@ -268,9 +270,10 @@ def _decide(
         item.applied_count,
     )
     source, subject_source = step_source(plan, step.step_key, facts.is_reminder)
-    text = render_facts(source, facts, plan, person, now, answers)
+    org, coach = config.org_name, partial(coach_name, session, person.id)
+    text = render_facts(source, facts, plan, person, now, answers, org, coach)
     subject = (
-        render_facts(subject_source, facts, plan, person, now, answers)
+        render_facts(subject_source, facts, plan, person, now, answers, org, coach)
         if medium == "email" and subject_source
         else ""
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from onward.channels import STATE_RANK
 from onward.engine import replies, runs
+from onward.engine.coaching import coach_name
 from onward.engine.inbound import classify as c
 from onward.engine.inbound.context import Incoming, RouterConfig
 from onward.engine.models import STEP_SENT, Delivery, Person
@@ -95,6 +96,8 @@ class RejectedCommand:
                 person,
                 now,
                 answers={},  # a run started this instant has no journal yet
+                org=self.config.org_name,
+                coach=lambda: coach_name(session, person.id),
             )
             for step in opening
         ]
