@@ -51,6 +51,7 @@ def add_staff(
         role=role,
         password_hash=hash_password(password),
         active=True,
+        session_epoch=0,
         created_at=now,
     )
     session.add(member)
@@ -111,9 +112,19 @@ def sign_in(
     return member if ok else None
 
 
-def active_member(session: Session, staff_id: int) -> Staff | None:
+def active_member(session: Session, staff_id: int, epoch: int | None = None) -> Staff | None:
+    """The staff member if still active (and, given a session's epoch, not signed out since)."""
     member = session.get(Staff, staff_id)
-    return member if member is not None and member.active else None
+    if member is None or not member.active:
+        return None
+    return member if epoch is None or epoch == member.session_epoch else None
+
+
+def sign_out(session: Session, staff_id: int) -> None:
+    """End every console session of this staff member."""
+    member = session.get(Staff, staff_id)
+    if member is not None:
+        member.session_epoch += 1
 
 
 def display_name(member: Staff | None) -> str:

@@ -83,7 +83,7 @@ def guarded(
 
 def _visitor(deps: ConsoleDeps, session: ConsoleSession) -> Visitor | None:
     with deps.sessions() as db:
-        member: Staff | None = active_member(db, session.staff_id)
+        member: Staff | None = active_member(db, session.staff_id, session.epoch)
         if member is None:
             return None
         return Visitor(member.id, member.email, member.name, member.role, session.csrf)

@@ -103,14 +103,14 @@ async def _login(deps: ConsoleDeps, request: Request) -> Response:
         signer.keep_login_token(page, token)
         return page
     response = RedirectResponse(target, status_code=303)
-    signer.keep(response, signer.new_session(member, now), now)
+    signer.keep(response, signer.new_session(*member, now), now)
     response.delete_cookie(LOGIN_COOKIE, path="/console")
     return response
 
 
 def _check(
     deps: ConsoleDeps, email: str, password: str, address: str
-) -> tuple[int | None, str, int]:
+) -> tuple[tuple[int, int] | None, str, int]:
     now = deps.clock.now()
     with deps.sessions.begin() as db:
         if staff.locked_out(db, email.strip().lower(), address, now):
@@ -118,14 +118,20 @@ def _check(
         member = staff.sign_in(db, email, password, address, now)
         if member is None:
             return None, "That email and password don't match an active account.", 401
-        return member.id, "", 200
+        return (member.id, member.session_epoch), "", 200
 
 
 def _logout(deps: ConsoleDeps) -> object:
     async def handler(request: Request, visitor: Visitor) -> Response:
+        await run_in_threadpool(_sign_out, deps, visitor.id)
         return EndSession("/console/login", status_code=303)
 
     return handler
+
+
+def _sign_out(deps: ConsoleDeps, staff_id: int) -> None:
+    with deps.sessions.begin() as db:
+        staff.sign_out(db, staff_id)
 
 
 # -- the queue and a person ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ MAX_LIFETIME = timedelta(hours=12)
 @dataclass(frozen=True)
 class ConsoleSession:
     staff_id: int
+    epoch: int
     issued: float
     seen: float
     csrf: str
@@ -61,9 +62,9 @@ class Signer:
 
     # -- sessions ------------------------------------------------------------------------------
 
-    def new_session(self, staff_id: int, now: datetime) -> ConsoleSession:
+    def new_session(self, staff_id: int, epoch: int, now: datetime) -> ConsoleSession:
         stamp = now.timestamp()
-        return ConsoleSession(staff_id, stamp, stamp, secrets.token_urlsafe(24))
+        return ConsoleSession(staff_id, epoch, stamp, stamp, secrets.token_urlsafe(24))
 
     def read_session(self, cookie: str | None, now: datetime) -> ConsoleSession | None:
         data = self._read(cookie)
@@ -72,6 +73,7 @@ class Signer:
         try:
             found = ConsoleSession(
                 int(data["s"]),  # type: ignore[call-overload]
+                int(data["e"]),  # type: ignore[call-overload]
                 float(data["i"]),  # type: ignore[arg-type]
                 float(data["t"]),  # type: ignore[arg-type]
                 str(data["c"]),
@@ -87,8 +89,13 @@ class Signer:
 
     def keep(self, response: Response, session: ConsoleSession, now: datetime) -> None:
         """Write the session with its last use moved to now (the idle clock starts again)."""
-        payload = {"s": session.staff_id, "i": session.issued, "t": now.timestamp(),
-                   "c": session.csrf}  # fmt: skip
+        payload = {
+            "s": session.staff_id,
+            "e": session.epoch,
+            "i": session.issued,
+            "t": now.timestamp(),
+            "c": session.csrf,
+        }
         response.set_cookie(
             SESSION_COOKIE,
             self._sign(payload),
