@@ -164,7 +164,7 @@ def _holders(session: Session, person_ids: set[int]) -> dict[int, str]:
         .join(Staff, Staff.id == Coaching.coach_id)
         .where(Coaching.person_id.in_(person_ids), Coaching.held_since.is_not(None))
     )
-    return {person_id: name for person_id, name in rows}
+    return {row.person_id: row.name for row in rows}
 
 
 def _labels(session: Session, person_ids: set[int]) -> dict[int, str]:
