@@ -101,7 +101,7 @@ def person_view(session: Session, person: Person, now: datetime) -> PersonView:
     view.shared = coaching.journal_shared(session, person.id)
     request = coaching.open_requests(session, person.id, coaching.COACH_REQUEST)
     view.coach_request = request[0].id if request else None
-    view.timeline = _timeline(session, person)
+    view.timeline = _timeline(session, person, view.shared)
     if view.shared:
         view.journal = [
             Entry(j.created_at, "in", j.text, j.step_key or "note")
@@ -114,7 +114,7 @@ def person_view(session: Session, person: Person, now: datetime) -> PersonView:
     return view
 
 
-def _timeline(session: Session, person: Person) -> list[Entry]:
+def _timeline(session: Session, person: Person, shared: bool) -> list[Entry]:
     entries: list[Entry] = []
     for m in session.scalars(
         select(InboundMessage)
@@ -123,7 +123,11 @@ def _timeline(session: Session, person: Person) -> list[Entry]:
         .limit(TIMELINE_LIMIT)
     ):
         note = "kept for the coach" if m.command == "held" else (m.command or "not handled yet")
-        entries.append(Entry(m.received_at, "in", m.body, note))
+        words = m.body
+        if m.command == "free" and not shared:
+            # Free text is journal material: the person's own, until they text SHARE.
+            words, note = "(their own words: private until they text SHARE)", "journal"
+        entries.append(Entry(m.received_at, "in", words, note))
         if m.reply:
             entries.append(Entry(m.received_at, "out", m.reply, "onward's answer"))
     steps = session.execute(
