@@ -36,7 +36,9 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
+# The console's browser tests drive Debian's Chromium (never a browser download of Playwright's).
 test: lint typecheck
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/pytest -q
 
 # Benchmarks (not part of `make test`): every figure against a baseline run side by side.
