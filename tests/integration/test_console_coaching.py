@@ -240,3 +240,33 @@ def test_forget_keeps_the_staff_actions_without_the_persons_words(
         ]
         assert all(r.person_id is None and r.detail is None for r in rows)
         assert session.scalars(select(CoachMessage)).first() is None
+
+
+NAMED_PLAN = """
+name: named
+description: A one-step plan that names its coach and organisation.
+keywords: [TURNEDDOWN]
+steps:
+  - id: hello
+    kind: message
+    due: 1h
+    text: "Hi, {{ coach or 'a coach' }} here from {{ org }}."
+"""
+
+
+def test_a_nudge_names_the_coach_once_one_has_taken_the_person(
+    rig: WebRig, clock: FakeClock
+) -> None:
+    from onward.engine.plan_store import add_plan
+
+    with rig.runtime.sessions.begin() as session:
+        add_plan(session, NAMED_PLAN, clock)
+    in_window(clock)
+    text(rig, "TURNEDDOWN Acme")
+    pid = person_id(rig)
+    csrf = sign_in(rig.client)
+    rig.client.post(f"/console/people/{pid}/take", data={"csrf": csrf})
+    rig.client.post(f"/console/people/{pid}/hand-back", data={"csrf": csrf})
+    clock.advance(timedelta(hours=1, minutes=1))
+    rig.daemon.dispatcher.tick()
+    assert "Hi, Robin here from Northside Careers." in rig.printed.getvalue()
