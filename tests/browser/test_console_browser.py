@@ -9,7 +9,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ REPLY = "Hi, this is Robin from Northside Careers. I'm here. Can we talk today?"
 
 
 @pytest.fixture
-def served(sqlite_engine: Engine) -> Iterator[tuple[Served, io.StringIO]]:
+def served(sqlite_engine: Engine) -> Iterator[tuple[Served, io.StringIO, FakeClock]]:
     # 18:05 UTC is 10:05 in Los Angeles: inside the people's send window.
     clock = FakeClock(datetime(2026, 11, 24, 18, 5, tzinfo=UTC))
     settings = load_settings({
@@ -51,7 +51,7 @@ def served(sqlite_engine: Engine) -> Iterator[tuple[Served, io.StringIO]]:
     printed = io.StringIO()
     daemon = Daemon(runtime, ChannelSet.from_settings(settings, ChannelRegistry(), output=printed))
     with Served(daemon.app()) as server:
-        yield server, printed
+        yield server, printed, clock
     runtime.close()
 
 
@@ -68,13 +68,14 @@ def _shot(page: Any, name: str) -> None:
 
 
 def test_a_coach_answers_a_person_in_crisis(
-    browser: Any, served: tuple[Served, io.StringIO]
+    browser: Any, served: tuple[Served, io.StringIO, FakeClock]
 ) -> None:
-    server, printed = served
+    server, printed, clock = served
     _text(server, ASKED, "REJECTED Globex - Designer")
     _text(server, ASKED, "COACH")
     _text(server, IN_CRISIS, "REJECTED Acme - Data Analyst")
     _text(server, IN_CRISIS, "I can't go on like this")
+    clock.advance(timedelta(minutes=7))
     page = browser.new_page(viewport={"width": 1100, "height": 800})
     try:
         page.goto(f"{server.url}/console/")
@@ -86,7 +87,7 @@ def test_a_coach_answers_a_person_in_crisis(
         page.wait_for_url(f"{server.url}/console/")
         rows = page.locator("tbody tr")
         assert "crisis" in rows.nth(0).inner_text()
-        assert IN_CRISIS in rows.nth(0).inner_text()
+        assert IN_CRISIS in rows.nth(0).inner_text() and "7 min ago" in rows.nth(0).inner_text()
         assert "asked for a coach" in rows.nth(1).inner_text()
         _shot(page, "queue")
 
