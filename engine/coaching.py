@@ -63,7 +63,9 @@ def take(session: Session, person: Person, member: Staff, now: datetime) -> None
         raise UsageError(f"{current.name if current else 'another coach'} holds this conversation")
     row.coach_id, row.held_since, row.updated_at = member.id, row.held_since or now, now
     for run in runs.open_runs(session, person.id):
-        if run.status == RUN_ACTIVE:  # a crisis or the person's own pause keeps its reason
+        # A crisis hold stays one (it ends only with RESUME); the person's own timed PAUSE
+        # becomes the coach's, or housekeeping would resume it while the coach holds them.
+        if run.status == RUN_ACTIVE or run.pause_reason != "crisis":
             runs.pause(session, run, now, None, COACH_PAUSE)
 
 

@@ -33,6 +33,7 @@ from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
 from onward.engine.migrate import require_current
 from onward.engine.runtime import Runtime, router_config
+from onward.engine.staff import prune_attempts
 from onward.engine.web.app import WebDeps, create_app
 from onward.engine.write_queue import InboundFirst
 
@@ -122,6 +123,7 @@ class Daemon:
         try:
             with self.runtime.sessions.begin() as session:
                 counts = sweep(session, self.runtime.clock.now(), self.runtime.settings.send_window)
+                counts["signin_attempts_pruned"] = prune_attempts(session, self.runtime.clock.now())
             retried = self.inbox.retry_unhandled()
             # Replies nobody sent: to messages routed again above (on an earlier pass), or
             # emailed replies whose webhook was cut off.

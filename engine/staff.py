@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from onward.engine.console_models import ROLE_ADMIN, ROLES, SigninAttempt, Staff
@@ -131,8 +131,9 @@ def display_name(member: Staff | None) -> str:
     return member.name if member is not None else ""
 
 
-def prune_attempts(session: Session, now: datetime) -> None:
+def prune_attempts(session: Session, now: datetime) -> int:
     """Housekeeping: attempts older than a day tell nothing more."""
-    from sqlalchemy import delete
-
-    session.execute(delete(SigninAttempt).where(SigninAttempt.at < now - timedelta(days=1)))
+    result = session.execute(
+        delete(SigninAttempt).where(SigninAttempt.at < now - timedelta(days=1))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

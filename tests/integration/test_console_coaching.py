@@ -270,3 +270,49 @@ def test_a_nudge_names_the_coach_once_one_has_taken_the_person(
     clock.advance(timedelta(hours=1, minutes=1))
     rig.daemon.dispatcher.tick()
     assert "Hi, Robin here from Northside Careers." in rig.printed.getvalue()
+
+
+def test_a_held_persons_new_message_waits_in_the_queue_until_the_coach_replies(
+    rig: WebRig, clock: FakeClock
+) -> None:
+    text(rig, "REJECTED Acme")
+    in_window(clock)
+    pid = person_id(rig)
+    csrf = sign_in(rig.client)
+    rig.client.post(f"/console/people/{pid}/take", data={"csrf": csrf})
+    assert "wrote to their coach" not in rig.client.get("/console/").text
+    text(rig, "Thanks for reaching out")
+    queue = rig.client.get("/console/").text
+    assert "wrote to their coach" in queue and "Robin" in queue  # who has taken it
+    rig.client.post(f"/console/people/{pid}/reply", data={"csrf": csrf, "body": "Glad to help."})
+    assert "wrote to their coach" not in rig.client.get("/console/").text
+
+
+def test_an_unplaced_message_can_be_marked_handled(rig: WebRig) -> None:
+    text(rig, "REJECTED Acme")
+    text(rig, "HIRED")
+    text(rig, "what is this?")
+    pid = person_id(rig)
+    csrf = sign_in(rig.client)
+    assert "onward could not place it" in rig.client.get("/console/").text
+    page = rig.client.get(f"/console/people/{pid}").text
+    assert "In the queue" in page and "Mark handled" in page
+    with rig.runtime.sessions() as session:
+        inbound = session.scalars(
+            select(InboundMessage.id).where(InboundMessage.body == "what is this?")
+        ).one()
+    rig.client.post(
+        f"/console/people/{pid}/resolve",
+        data={"csrf": csrf, "kind": "unplaced", "ref": str(inbound)},
+    )
+    assert "onward could not place it" not in rig.client.get("/console/").text
+
+
+def test_a_persons_own_pause_becomes_the_coachs_hold(rig: WebRig, clock: FakeClock) -> None:
+    text(rig, "REJECTED Acme")
+    text(rig, "PAUSE 1d")
+    pid = person_id(rig)
+    csrf = sign_in(rig.client)
+    rig.client.post(f"/console/people/{pid}/take", data={"csrf": csrf})
+    run = run_of(rig)
+    assert run.status == RUN_PAUSED and run.pause_reason == "coach" and run.paused_until is None

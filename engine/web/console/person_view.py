@@ -23,6 +23,7 @@ from onward.engine.models import (
 )
 from onward.engine.replies import when_text
 from onward.engine.schedule import next_waiting
+from onward.engine.web.console.queue import QueueItem, queue
 
 TIMELINE_LIMIT = 300
 
@@ -59,7 +60,7 @@ class PersonView:
     shared: bool = False
     journal: list[Entry] = field(default_factory=list)
     crisis_run: int | None = None
-    coach_request: int | None = None
+    open_items: list[QueueItem] = field(default_factory=list)  # this person's queue items
 
 
 def person_view(session: Session, person: Person, now: datetime) -> PersonView:
@@ -99,9 +100,12 @@ def person_view(session: Session, person: Person, now: datetime) -> PersonView:
     view.holder_id = holder.id if holder else None
     view.coach = coaching.coach_name(session, person.id)
     view.shared = coaching.journal_shared(session, person.id)
-    request = coaching.open_requests(session, person.id, coaching.COACH_REQUEST)
-    view.coach_request = request[0].id if request else None
     view.timeline = _timeline(session, person, view.shared)
+    view.open_items = [
+        item
+        for item in queue(session, now)
+        if item.person_id == person.id and item.kind != "crisis"
+    ]
     if view.shared:
         view.journal = [
             Entry(j.created_at, "in", j.text, j.step_key or "note")

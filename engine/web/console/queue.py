@@ -15,11 +15,11 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from onward.engine import replies
-from onward.engine.console_models import Coaching, HelpRequest, Staff
+from onward.engine.console_models import Coaching, CoachMessage, HelpRequest, Staff
 from onward.engine.inbound.classify import OPT_OUT_KEYWORDS
 from onward.engine.models import RUN_PAUSED, Delivery, InboundMessage, Person, Run
 
-ORDER = ("crisis", "coach", "unplaced", "unsure", "failing")
+ORDER = ("crisis", "coach", "held", "unplaced", "unsure", "failing")
 RECENT = timedelta(days=14)
 FAILURES_TO_SHOW = 3
 FAILED_STATES = ("failed", "undelivered")
@@ -42,6 +42,7 @@ def queue(session: Session, now: datetime) -> list[QueueItem]:
     items = [
         *_crises(session, resolved),
         *_coach_requests(session),
+        *_held_messages(session),
         *_unplaced(session, since, resolved),
         *_failing(session, since, resolved),
     ]
@@ -89,6 +90,31 @@ def _coach_requests(session: Session) -> list[QueueItem]:
         QueueItem("coach", r.person_id, "", "asked for a coach", r.created_at, r.id, None)
         for r in rows
     ]
+
+
+def _held_messages(session: Session) -> list[QueueItem]:
+    """People a coach holds who wrote since the coach last replied: theirs to answer."""
+    items = []
+    held = session.execute(
+        select(Coaching.person_id, Coaching.held_since).where(Coaching.held_since.is_not(None))
+    )
+    for person_id, since in held:
+        latest = session.execute(
+            select(InboundMessage.id, InboundMessage.received_at)
+            .where(InboundMessage.person_id == person_id, InboundMessage.command == "held")
+            .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+            .limit(1)
+        ).first()
+        answered = session.scalar(
+            select(func.max(CoachMessage.created_at)).where(CoachMessage.person_id == person_id)
+        )
+        if latest is None or latest.received_at < since:
+            continue
+        if answered is not None and answered >= latest.received_at:
+            continue
+        items.append(QueueItem("held", person_id, "", "wrote to their coach",
+                               latest.received_at, latest.id, None))  # fmt: skip
+    return items
 
 
 def _unplaced(
