@@ -316,3 +316,19 @@ def test_a_persons_own_pause_becomes_the_coachs_hold(rig: WebRig, clock: FakeClo
     rig.client.post(f"/console/people/{pid}/take", data={"csrf": csrf})
     run = run_of(rig)
     assert run.status == RUN_PAUSED and run.pause_reason == "coach" and run.paused_until is None
+
+
+def test_people_whose_deliveries_keep_failing_are_in_the_queue(
+    rig: WebRig, clock: FakeClock
+) -> None:
+    text(rig, "REJECTED Acme")
+    pid = person_id(rig)
+    with rig.runtime.sessions.begin() as session:
+        for n in range(3):
+            session.add(
+                Delivery(person_id=pid, channel="console", medium="sms", address=PHONE,
+                         status="failed" if n else "undelivered", status_rank=9, attempts=1,
+                         created_at=clock.now(), updated_at=clock.now())
+            )  # fmt: skip
+    sign_in(rig.client)
+    assert "3 deliveries failed" in rig.client.get("/console/").text
