@@ -33,24 +33,35 @@ def print_json(data: object) -> None:
 
 def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str = "") -> None:
     if not rows:
-        stdout.print(f"[dim]no {title or 'rows'}[/dim]")
+        stdout.print(f"[dim]no {escape(title or 'rows')}[/dim]")
         return
-    table = Table(title=title or None, header_style="bold")
+    table = Table(title=escape(title) if title else None, header_style="bold")
     for column in columns:
-        table.add_column(column, overflow="fold")  # wrap, never cut, values scripts grep for
+        # A time is one short line; other values wrap, never cut (scripts grep for them).
+        is_time = any(isinstance(row.get(column), datetime) for row in rows)
+        table.add_column(
+            column, overflow="fold", no_wrap=is_time, min_width=12 if is_time else None
+        )
     for row in rows:
         table.add_row(*(_cell(row.get(column)) for column in columns))
     stdout.print(table)
+
+
+def short_local(value: datetime) -> str:
+    """A time as an operator reads it in a table: their own zone, to the minute (`--json`
+    keeps the full ISO 8601 in UTC)."""
+    return value.astimezone().strftime("%d %b %H:%M")
 
 
 def _cell(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, datetime):
-        return iso_utc(value)
+        return short_local(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    # Cells hold people's words and plan texts: "[your name]" is text, never rich markup.
+    return escape(str(value))
 
 
 def error_line(message: str) -> None:

@@ -182,7 +182,15 @@ def preview_command(
         print_json([row.as_json() for row in rows])
         return
     print_table(
-        [{**row.as_json(), "moved_by_window": row.moved_by_window} for row in rows],
+        [
+            {
+                **row.as_json(),
+                "due_utc": row.due_utc.strftime("%d %b %H:%M"),
+                "due_local": row.due_local.strftime("%a %d %b %H:%M"),
+                "moved_by_window": row.moved_by_window,
+            }
+            for row in rows
+        ],
         ["step", "kind", "due_utc", "due_local", "moved_by_window", "text"],
         f"plan {plan.name} for a rejection at {anchor.isoformat()} ({tz})",
     )

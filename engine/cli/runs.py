@@ -15,6 +15,7 @@ from onward.engine.cli.deliveries import delivery_rows
 from onward.engine.cli.output import iso_utc, print_json, print_table, stdout
 from onward.engine.cli.state import state
 from onward.engine.errors import UsageError
+from onward.engine.inbound.classify import DEFAULT_PAUSE
 from onward.engine.models import (
     OPEN_RUN_STATUSES,
     WAITING_STEP_STATUSES,
@@ -172,18 +173,17 @@ def pause_command(
         None,
         "--for",
         metavar="DURATION",
-        help="How long, e.g. 3d, 1w, 12h (default: until resumed).",
+        help="How long, e.g. 3d, 1w, 12h (default: 3d, as the PAUSE text).",
     ),
 ) -> None:
-    """Hold a run: nothing is sent until it is resumed (or --for runs out)."""
-    length = parse_pause(duration) if duration is not None else None
+    """Hold a run: nothing is sent until it is resumed or --for runs out."""
+    length = parse_pause(duration) if duration is not None else DEFAULT_PAUSE
     runtime = state.ready()
     now = runtime.clock.now()
-    until = now + length if length is not None else None
+    until = now + length
     with runtime.sessions.begin() as session:
         run_ops.pause(session, run_ops.get_run(session, run_id), now, until, "operator")
-    ending = f"until {_when(until)}" if until else "until `onward runs resume`"
-    stdout.print(f"paused run {run_id} {ending}", highlight=False)
+    stdout.print(f"paused run {run_id} until {_when(until)}", highlight=False)
 
 
 @app.command("resume")

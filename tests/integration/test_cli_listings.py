@@ -414,9 +414,9 @@ def test_runs_pause_for_then_resume_shifts_waiting_steps(runtime, world):
     assert onward("runs", "resume", run_id).code == 2  # not paused any more
 
 
-def test_runs_pause_without_duration_holds_until_resumed(runtime, world):
+def test_runs_pause_without_duration_holds_as_long_as_the_pause_text(runtime, world):
     assert onward("runs", "pause", str(world["run"])).code == 0
-    assert run_state(runtime, world["run"])[:2] == ("paused", None)
+    assert run_state(runtime, world["run"])[:2] == ("paused", NOW + timedelta(days=3))
 
 
 @pytest.mark.parametrize("duration", ["soon", "2d at 18:00", "0m", "-3d"])

@@ -166,34 +166,56 @@ def _queue(deps: ConsoleDeps) -> object:
     return handler
 
 
+# Notices after a redirect are named in the URL, never written there: a link cannot put words
+# of its own on a coach's screen.
+NOTICES = {
+    "taken": "You hold this conversation: the plan is paused and their messages come to you.",
+    "handed": "Handed back: the plan carries on, re-timed.",
+    "resolved": "Marked as handled.",
+    "sent": "Reply sent.",
+    "scheduled": "Reply kept: it goes when their window opens.",
+}
+ACTIONS = ("take", "hand-back", "reply", "resolve")
+ITEM_KINDS = ("crisis", "coach", "unplaced", "unsure", "failing")
+
+
 def _person(deps: ConsoleDeps) -> object:
     async def handler(request: Request, visitor: Visitor) -> Response:
-        person_id = int(request.path_params["person_id"])
-        now = deps.clock.now()
-
-        def load() -> object:
-            with deps.sessions.begin() as db:
-                person = db.get(Person, person_id)
-                if person is None:
-                    return None
-                view = person_view(db, person, now)
-                audit.record(db, visitor.id, audit.VIEW_PERSON, person_id, now)
-                if view.shared:
-                    audit.record(db, visitor.id, audit.VIEW_JOURNAL, person_id, now)
-                return view
-
-        view = await run_in_threadpool(load)
-        if view is None:
-            return render(deps, "message.html", 404, visitor=visitor, title="Not found",
-                          message="Nobody with that id: they may have been forgotten.")  # fmt: skip
-        notice = request.query_params.get("notice", "")
-        return render(deps, "person.html", visitor=visitor, title=f"Person {person_id}",
-                      person=view, notice=notice[:200], choose=None, body="")  # fmt: skip
+        notice = NOTICES.get(request.query_params.get("done", ""), "")
+        return await _person_page(deps, visitor, int(request.path_params["person_id"]), notice)
 
     return handler
 
 
-ACTIONS = ("take", "hand-back", "reply", "resolve")
+async def _person_page(
+    deps: ConsoleDeps,
+    visitor: Visitor,
+    person_id: int,
+    notice: str,
+    status: int = 200,
+    choose: str | None = None,
+    body: str = "",
+) -> Response:
+    """The person's page; each showing is audited (and the journal's, once shared)."""
+    now = deps.clock.now()
+
+    def load() -> PersonView | None:
+        with deps.sessions.begin() as db:
+            person = db.get(Person, person_id)
+            if person is None:
+                return None
+            view = person_view(db, person, now)
+            audit.record(db, visitor.id, audit.VIEW_PERSON, person_id, now)
+            if view.shared:
+                audit.record(db, visitor.id, audit.VIEW_JOURNAL, person_id, now)
+            return view
+
+    view = await run_in_threadpool(load)
+    if view is None:
+        return render(deps, "message.html", 404, visitor=visitor, title="Not found",
+                      message="Nobody with that id: they may have been forgotten.")  # fmt: skip
+    return render(deps, "person.html", status, visitor=visitor, title=f"Person {person_id}",
+                  person=view, notice=notice, choose=choose, body=body)  # fmt: skip
 
 
 def _act(deps: ConsoleDeps) -> object:
@@ -203,28 +225,22 @@ def _act(deps: ConsoleDeps) -> object:
             return render(deps, "message.html", 404, visitor=visitor, title="Not found",
                           message="No such action.")  # fmt: skip
         form = await request.form()
-        back = f"/console/people/{person_id}"
+        fields = {key: str(form.get(key, "")) for key in ("body", "when", "kind", "ref", "note")}
         try:
             if action == "reply":
-                return await _reply(deps, request, visitor, person_id, str(form.get("body", "")),
-                                    str(form.get("when", "")))  # fmt: skip
-            notice = await run_in_threadpool(_change, deps, visitor, person_id, action, form)
+                return await _reply(deps, visitor, person_id, fields["body"], fields["when"])
+            done = await run_in_threadpool(_change, deps, visitor, person_id, action, fields)
         except UsageError as exc:
-            notice = str(exc)
-        return RedirectResponse(f"{back}?notice={_quote(notice)}", status_code=303)
+            return await _person_page(deps, visitor, person_id, str(exc), status=400)
+        return RedirectResponse(f"/console/people/{person_id}?done={done}", status_code=303)
 
     return handler
 
 
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
-
-
-def _change(deps: ConsoleDeps, visitor: Visitor, person_id: int, action: str, form: object) -> str:
+def _change(
+    deps: ConsoleDeps, visitor: Visitor, person_id: int, action: str, fields: dict[str, str]
+) -> str:
     now = deps.clock.now()
-    get = getattr(form, "get")  # noqa: B009  (a Starlette FormData)
     with deps.sessions.begin() as db:
         person = db.get(Person, person_id)
         member = staff.active_member(db, visitor.id)
@@ -233,73 +249,42 @@ def _change(deps: ConsoleDeps, visitor: Visitor, person_id: int, action: str, fo
         if action == "take":
             coaching.take(db, person, member, now)
             audit.record(db, visitor.id, audit.TAKE, person_id, now)
-            return "You hold this conversation: the plan is paused and their messages come to you."
+            return "taken"
         if action == "hand-back":
             coaching.hand_back(db, person, now, deps.settings.send_window)
             audit.record(db, visitor.id, audit.HAND_BACK, person_id, now)
-            return "Handed back: the plan carries on, re-timed."
-        kind = str(get("kind", ""))
-        if kind not in ("crisis", "coach", "unplaced", "unsure", "failing"):
+            return "handed"
+        kind, ref, note = fields["kind"], fields["ref"], fields["note"]
+        if kind not in ITEM_KINDS:
             raise UsageError("unknown item")
-        ref = str(get("ref", ""))
-        note = str(get("note", ""))
-        coaching.resolve(
-            db, person_id, kind, int(ref) if ref.isdigit() else None, member, note, now
-        )
+        ref_id = int(ref) if ref.isdigit() else None
+        coaching.resolve(db, person_id, kind, ref_id, member, note, now)
         audit.record(db, visitor.id, audit.RESOLVE, person_id, now, f"{kind}: {note.strip()}"[:500])
-        return "Marked as handled."
+        return "resolved"
 
 
 async def _reply(
-    deps: ConsoleDeps, request: Request, visitor: Visitor, person_id: int, body: str, when: str
+    deps: ConsoleDeps, visitor: Visitor, person_id: int, body: str, when: str
 ) -> Response:
+    """Send the coach's words, or ask when (outside the window), or say why they cannot go."""
     choice = cast(Literal["now", "opening"] | None, when if when in ("now", "opening") else None)
-
-    def send() -> object:
-        try:
-            return deps.replies.reply(person_id, visitor.id, body, choice)
-        except UsageError as exc:
-            return str(exc)
-
-    result = await run_in_threadpool(send)
-    back = f"/console/people/{person_id}"
-    if isinstance(result, str):
-        return RedirectResponse(f"{back}?notice={_quote(result)}", status_code=303)
-    status = getattr(result, "status")  # noqa: B009
-    if status == "choose":
-        return await _choose(deps, visitor, person_id, body, result.opening)  # type: ignore[attr-defined]
-    if status in ("sent", "scheduled"):
-        await run_in_threadpool(_audit_reply, deps, visitor, person_id, body, status)
-    notices = {
-        "sent": "Reply sent.",
-        "scheduled": "Reply kept: it goes when their window opens.",
-        "refused": "Not sent: " + getattr(result, "detail", ""),
-        "failed": "Not sent: " + getattr(result, "detail", ""),
-    }
-    return RedirectResponse(f"{back}?notice={_quote(notices.get(status, status))}", status_code=303)
+    result = await run_in_threadpool(deps.replies.reply, person_id, visitor.id, body, choice)
+    if result.status == "choose" and result.opening is not None:
+        zone = await run_in_threadpool(_zone_of, deps, person_id)
+        local = result.opening.astimezone(ZoneInfo(zone)).strftime("%a %H:%M")
+        return await _person_page(deps, visitor, person_id, "", choose=local, body=body)
+    if result.status not in ("sent", "scheduled"):
+        return await _person_page(deps, visitor, person_id, f"Not sent: {result.detail}", 400)
+    await run_in_threadpool(_audit_reply, deps, visitor, person_id, body)
+    return RedirectResponse(f"/console/people/{person_id}?done={result.status}", status_code=303)
 
 
-def _audit_reply(
-    deps: ConsoleDeps, visitor: Visitor, person_id: int, body: str, status: str
-) -> None:
+def _zone_of(deps: ConsoleDeps, person_id: int) -> str:
+    with deps.sessions() as db:
+        person = db.get(Person, person_id)
+        return person.timezone if person is not None else "UTC"
+
+
+def _audit_reply(deps: ConsoleDeps, visitor: Visitor, person_id: int, body: str) -> None:
     with deps.sessions.begin() as db:
         audit.record(db, visitor.id, audit.REPLY, person_id, deps.clock.now(), body.strip())
-
-
-async def _choose(
-    deps: ConsoleDeps, visitor: Visitor, person_id: int, body: str, opening: datetime | None
-) -> Response:
-    now = deps.clock.now()
-
-    def load() -> tuple[PersonView, str] | None:
-        with deps.sessions() as db:
-            person = db.get(Person, person_id)
-            return None if person is None else (person_view(db, person, now), person.timezone)
-
-    loaded = await run_in_threadpool(load)
-    if loaded is None or opening is None:
-        return RedirectResponse(f"/console/people/{person_id}", status_code=303)
-    view, zone = loaded
-    local = opening.astimezone(ZoneInfo(zone)).strftime("%a %H:%M")
-    return render(deps, "person.html", visitor=visitor, title=f"Person {person_id}", person=view,
-                  notice="", choose=local, body=body)  # fmt: skip

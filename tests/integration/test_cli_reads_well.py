@@ -1,0 +1,39 @@
+"""The operator's tables read well: short local times on one line, 80 columns, text as text."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from typer.testing import CliRunner
+
+from onward.engine.cli import main
+from tests.integration.test_cli_listings import runtime, world  # noqa: F401  (fixtures)
+
+SHORT_TIME = re.compile(r"\d\d [A-Z][a-z]{2} \d\d:\d\d")
+
+
+def narrow(*args: str, columns: int = 80) -> str:
+    """The command's table on an 80-column terminal, in UTC."""
+    env = {"COLUMNS": str(columns), "TZ": "UTC"}
+    with CliRunner().isolation(env=env) as (out, _err, _mixed):
+        assert main(list(args)) == 0
+        sys.stdout.flush()
+        return str(out.getvalue().decode())
+
+
+def test_tables_fit_80_columns_with_each_time_on_one_line(runtime, world) -> None:  # noqa: F811
+    for command in (["runs", "list"], ["deliveries", "list"], ["people", "list"]):
+        table = narrow(*command)
+        assert max(len(line) for line in table.splitlines()) <= 80, command
+        assert SHORT_TIME.search(table), command  # "24 Nov 15:00", never a folded ISO string
+        assert "T15:00:00Z" not in table
+
+
+def test_json_keeps_full_iso_times(runtime, world) -> None:  # noqa: F811
+    assert "2026-11-24T15:00:00Z" in narrow("runs", "list", "--json")
+
+
+def test_square_brackets_in_plan_texts_are_printed(runtime) -> None:  # noqa: F811
+    table = narrow("plans", "preview", "standard", "--at", "2026-11-24T15:00:00Z", columns=400)
+    assert "Thanks, [your name]" in table
