@@ -37,3 +37,12 @@ def test_json_keeps_full_iso_times(runtime, world) -> None:  # noqa: F811
 def test_square_brackets_in_plan_texts_are_printed(runtime) -> None:  # noqa: F811
     table = narrow("plans", "preview", "standard", "--at", "2026-11-24T15:00:00Z", columns=400)
     assert "Thanks, [your name]" in table
+
+
+def test_help_shows_json_as_a_flag() -> None:
+    with CliRunner().isolation(env={"COLUMNS": "80"}) as (out, _err, _mixed):
+        main(["people", "list", "--help"])
+        sys.stdout.flush()
+        text = out.getvalue().decode()
+    assert re.search(r"^\s+--json\s+Print JSON\.$", text, re.MULTILINE), text
+    assert "<bool>" not in text
