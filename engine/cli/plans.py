@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -89,6 +90,11 @@ def list_command(json: bool = typer.Option(False, "--json", help="Print JSON."))
                 "versions": s.versions,
                 "default": s.is_default,
                 "keywords": list(s.keywords),
+                # A keyword is live when texting it starts this plan (REJECTED and its kin
+                # start the default plan; another plan may have claimed a keyword first).
+                "live_keywords": [
+                    k for k in s.keywords if plan_store.plan_for_keyword(session, k).name == s.name
+                ],
                 "steps": s.steps,
             }
             for s in plan_store.list_plans(session)
@@ -97,10 +103,16 @@ def list_command(json: bool = typer.Option(False, "--json", help="Print JSON."))
         print_json(rows)
     else:
         print_table(
-            [{**row, "keywords": " ".join(row["keywords"])} for row in rows],  # type: ignore[arg-type]
+            [{**row, "keywords": _keywords_cell(row)} for row in rows],
             ["name", "version", "versions", "default", "keywords", "steps"],
             "plans",
         )
+
+
+def _keywords_cell(row: dict[str, Any]) -> str:
+    return " ".join(
+        word if word in row["live_keywords"] else f"{word} (not live)" for word in row["keywords"]
+    )
 
 
 @app.command("show")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 
@@ -46,3 +47,14 @@ def test_help_shows_json_as_a_flag() -> None:
         text = out.getvalue().decode()
     assert re.search(r"^\s+--json\s+Print JSON\.$", text, re.MULTILINE), text
     assert "<bool>" not in text
+
+
+def test_plans_list_says_which_keywords_are_live(runtime) -> None:  # noqa: F811
+    rows = {row["name"]: row for row in json.loads(narrow("plans", "list", "--json"))}
+    assert rows["standard"]["default"] and rows["standard"]["live_keywords"] == [
+        "REJECTED", "REJECT", "REJECTION",
+    ]  # fmt: skip
+    assert main(["plans", "set-default", "gentle"]) == 0
+    rows = {row["name"]: row for row in json.loads(narrow("plans", "list", "--json"))}
+    assert rows["standard"]["live_keywords"] == [] and rows["gentle"]["default"]
+    assert "REJECTED (not live)" in narrow("plans", "list", columns=200)
