@@ -26,9 +26,13 @@ LIST_COLUMNS = [
     "status",
     "provider_id",
     "error",
+    "note",
     "attempts",
     "updated_at",
 ]
+# What the inbound pipeline writes on a step that went out inside the reply to the person's own
+# message: a note about how it travelled, not an error.
+IN_REPLY = "in the immediate reply"
 
 
 def delivery_rows(
@@ -53,7 +57,8 @@ def delivery_rows(
             "address": delivery.address,
             "status": delivery.status,
             "provider_id": delivery.provider_id,
-            "error": delivery.error,
+            "error": None if delivery.error == IN_REPLY else delivery.error,
+            "note": IN_REPLY if delivery.error == IN_REPLY else None,
             "error_code": delivery.error_code,
             "attempts": delivery.attempts,
             "created_at": delivery.created_at,

@@ -9,7 +9,7 @@ import sys
 from typer.testing import CliRunner
 
 from onward.engine.cli import main
-from tests.integration.test_cli_listings import runtime, world  # noqa: F401  (fixtures)
+from tests.integration.test_cli_listings import NOW, runtime, world  # noqa: F401  (fixtures)
 
 SHORT_TIME = re.compile(r"\d\d [A-Z][a-z]{2} \d\d:\d\d")
 
@@ -58,3 +58,19 @@ def test_plans_list_says_which_keywords_are_live(runtime) -> None:  # noqa: F811
     rows = {row["name"]: row for row in json.loads(narrow("plans", "list", "--json"))}
     assert rows["standard"]["live_keywords"] == [] and rows["gentle"]["default"]
     assert "REJECTED (not live)" in narrow("plans", "list", columns=200)
+
+
+def test_a_step_sent_inside_the_reply_is_a_note_not_an_error(runtime) -> None:  # noqa: F811
+    from onward.engine.models import Delivery, Person
+
+    with runtime.sessions.begin() as session:
+        person = Person(phone="+14155550100", timezone="UTC", created_at=NOW, updated_at=NOW)
+        session.add(person)
+        session.flush()
+        session.add(
+            Delivery(person_id=person.id, channel="console", medium="sms", address="+14155550100",
+                     status="sent", status_rank=3, error="in the immediate reply", attempts=1,
+                     created_at=NOW, updated_at=NOW)
+        )  # fmt: skip
+    [row] = json.loads(narrow("deliveries", "list", "--json"))
+    assert row["error"] is None and row["note"] == "in the immediate reply"
