@@ -43,7 +43,9 @@ unit: $(STAMP)
 # so two workers finish it in about 0.7 of the time even on 2 busy cores (see README, Tests).
 PYTEST_WORKERS ?= 2
 
+# The console's browser tests drive Debian's Chromium (never a browser download of Playwright's).
 test: lint typecheck
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 # Benchmarks (not part of `make test`): every figure against a baseline run side by side.

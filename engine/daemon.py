@@ -25,6 +25,7 @@ from onward.engine.metrics import TICK_DURATION
 from onward.engine.migrate import require_current
 from onward.engine.runtime import Runtime
 from onward.engine.settings import refuse_placeholder_credentials
+from onward.engine.staff import prune_attempts
 from onward.engine.web.admission import connection_ceiling
 from onward.engine.web.app import WebDeps, create_app
 from onward.engine.web.server import bind_listener, serve_http
@@ -45,6 +46,7 @@ class Daemon:
         self.replier = runtime.replier
         self.dispatcher = runtime.dispatcher
         self.notifier = runtime.notifier
+        self.coach_replies = runtime.coach_replies
         self.scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
         )
@@ -57,6 +59,8 @@ class Daemon:
         started = time.perf_counter()
         try:
             outcomes = self.dispatcher.tick()
+            if coached := self.coach_replies.send_due():
+                outcomes["coach_replies"] = coached
             if outcomes:
                 log.info("dispatch tick", **outcomes)
             self._schedule_wake()
@@ -105,6 +109,7 @@ class Daemon:
                 counts = sweep(
                     session, self.runtime.clock.now(), settings.send_window, settings.retention_days
                 )
+                counts["signin_attempts_pruned"] = prune_attempts(session, self.runtime.clock.now())
             retried = self.inbox.retry_unhandled()
             # Replies nobody sent: to messages routed again above (on an earlier pass), or
             # emailed replies whose webhook was cut off.
@@ -161,6 +166,7 @@ class Daemon:
             replier=self.replier,
             after_inbound=self.wake_soon if with_scheduler else None,
             inbound_first=self.inbound_first,
+            coach_replies=self.coach_replies,
         )
         if not with_scheduler:
             return create_app(deps)

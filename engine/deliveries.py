@@ -102,6 +102,11 @@ def open_delivery(
 _INSERT = insert(cast(Table, Delivery.__table__))
 
 
+# Kept in the error column of a step that travelled inside the reply to the person's own message
+# (no provider id, no status callback): the CLI shows it as a note, not an error.
+IN_REPLY = "in the immediate reply"
+
+
 def sent_in_reply(
     session: Session,
     step_id: int,
@@ -122,7 +127,7 @@ def sent_in_reply(
             "channel": channel,
             "medium": medium,
             "address": address,
-            "error": "in the immediate reply",
+            "error": IN_REPLY,
             **starting("sent", now),
         },
     )

@@ -323,3 +323,7 @@ class Escalation(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     provider_id: Mapped[str | None] = mapped_column(String(128))
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+# The console's tables live in their own module; imported here so the metadata holds them all.
+from onward.engine import console_models as console_models  # noqa: E402

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onward.engine import consent_ledger
+from onward.engine.audit import erase_person as erase_from_audit
 from onward.engine.db import ERASED
 from onward.engine.errors import NotFound
 from onward.engine.models import (
@@ -184,6 +185,7 @@ def forget(session: Session, person: Person) -> None:
     step_ids = select(Step.id).where(Step.run_id.in_(run_ids))
     addresses = sorted(addresses_used(session, person))
     session.info[ERASED] = True
+    erase_from_audit(session, person.id)
     session.execute(delete(JournalEntry).where(JournalEntry.person_id == person.id))
     session.execute(
         delete(Delivery).where(or_(Delivery.person_id == person.id, Delivery.step_id.in_(step_ids)))

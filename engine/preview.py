@@ -31,14 +31,25 @@ class PreviewRow:
 
 
 def preview(
-    plan: Plan, at: datetime, zone: str, default_window: SendWindow, country: str | None = None
+    plan: Plan,
+    at: datetime,
+    zone: str,
+    default_window: SendWindow,
+    country: str | None = None,
+    org: str = "onward",
 ) -> list[PreviewRow]:
     """Every step in due order, placed in the plan's window (or the default), rendered."""
     window = plan.window or default_window
     timeline = plan_timeline(at, plan.steps, ZoneInfo(zone), window, country)
     steps = {step.id: step for step in plan.steps}
     context = sample_context(
-        plan=plan.name, company="Acme", role="Data Analyst", applied=0, goal=plan.apply_goal
+        plan=plan.name,
+        company="Acme",
+        role="Data Analyst",
+        applied=0,
+        goal=plan.apply_goal,
+        org=org,
+        coach="",
     )
     rows = []
     for step_id, placement in timeline:

@@ -3,7 +3,7 @@ and the opt-out footer onward adds to it when one is owed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -54,10 +54,19 @@ _PARSER = Environment()
 
 @lru_cache(maxsize=512)
 def _uses_local_due(source: str) -> bool:
+    return _uses(source, "local_due")
+
+
+@lru_cache(maxsize=512)
+def _uses(source: str, name: str) -> bool:
     try:
-        return "local_due" in meta.find_undeclared_variables(_PARSER.parse(source))
+        return name in meta.find_undeclared_variables(_PARSER.parse(source))
     except TemplateSyntaxError:
         return True  # let the sandbox report it, as it always has
+
+
+def _no_coach() -> str:
+    return ""
 
 
 def render_facts(
@@ -67,6 +76,8 @@ def render_facts(
     person: Person,
     now: datetime,
     answers: Mapping[str, str],
+    org: str = "onward",
+    coach: Callable[[], str] = _no_coach,
 ) -> str:
     # `local_due` costs two time-zone conversions; most texts never mention it, and a text that
     # does not use a variable renders the same whatever its value.
@@ -87,6 +98,9 @@ def render_facts(
         applied=facts.applied,
         goal=plan.apply_goal,
         local_due=local_due,
+        org=org,
+        # The coach's name costs a look-up: asked for only by a text that uses it.
+        coach=coach() if _uses(source, "coach") else "",
     )
     return render(source, context)
 

@@ -250,3 +250,22 @@ def offer_noted() -> str:
         "An offer, that's wonderful news! Take the time you need to decide. "
         "Send HIRED if you accept."
     )
+
+
+def coach_asked() -> str:
+    return (
+        "Thank you for asking. A coach will read your messages and reply here, usually within "
+        "one working day. If you're in danger now, call your local emergency number."
+    )
+
+
+def coach_already_asked() -> str:
+    return "A coach has your request and will reply here soon, usually within one working day."
+
+
+def journal_shared() -> str:
+    return "Your coach can now read your journal. Send UNSHARE any time to keep it private."
+
+
+def journal_unshared() -> str:
+    return "Your journal is private again: only you can read it."

@@ -20,6 +20,7 @@ from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock, SystemClock
 from onward.engine.crisis import parse_crisis_lines_setting
 from onward.engine.db import create_db_engine, session_factory
+from onward.engine.dispatch.coach_replies import CoachReplies
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
@@ -92,6 +93,14 @@ class Runtime:
         return Replier(self.sessions, self.clock, self.channels, self.settings.public_url)
 
     @cached_property
+    def coach_replies(self) -> CoachReplies:
+        """Sends what coaches write from the console, through the same door as every nudge."""
+        settings = self.settings
+        return CoachReplies(
+            self.sessions, self.clock, self.channels, settings.public_url, settings.send_window
+        )
+
+    @cached_property
     def notifier(self) -> Notifier:
         """Sends the on-call alerts escalations write, at once and at housekeeping."""
         return Notifier.from_settings(self.settings, self.sessions, self.clock, self.channels)
@@ -106,6 +115,7 @@ class Runtime:
             grace=settings.missed_grace,
             default_window=settings.send_window,
             public_url=settings.public_url,
+            org_name=settings.org_name,
         )
         return Dispatcher(
             self.sessions,
@@ -126,6 +136,7 @@ def router_config(settings: Settings) -> RouterConfig:
     return RouterConfig(
         default_window=settings.send_window,
         operator_name=settings.operator_name,
+        org_name=settings.org_name,
         help_text=settings.help_text,
         email_address=settings.email_from,
         crisis_phrases=settings.crisis_phrase_list,

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(10.0, alias="ONWARD_BODY_TIMEOUT_SECONDS", gt=0)
     keepalive_seconds: int = Field(5, alias="ONWARD_KEEPALIVE_SECONDS", ge=1)
     max_connections: int = Field(1000, alias="ONWARD_MAX_CONNECTIONS", ge=16)
+    # The coaches' console and named messages.
+    org_name: str = Field("onward", alias="ONWARD_ORG_NAME", min_length=1, max_length=60)
+    secret_key: SecretStr | None = Field(None, alias="ONWARD_SECRET_KEY")
+    console_idle_minutes: int = Field(30, alias="ONWARD_CONSOLE_IDLE_MINUTES", ge=1, le=24 * 60)
 
     @field_validator("database_url")
     @classmethod
@@ -149,6 +153,13 @@ class Settings(BaseSettings):
             if not (local and at and "." in domain) or " " in address:
                 raise ValueError(f"not an email address: {address!r}")
         return ",".join(address.lower() for address in _listed(value)) or None
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (try: openssl rand -hex 32)")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

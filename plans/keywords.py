@@ -35,6 +35,9 @@ WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
             "hired",
         ),
         **dict.fromkeys(("OFFER", "GOT AN OFFER", "I GOT AN OFFER", "GOT OFFER"), "offer"),
+        **dict.fromkeys(("COACH", "TALK"), "coach"),
+        "SHARE": "share",
+        "UNSHARE": "unshare",
         **dict.fromkeys(("FORGET", "FORGET ME"), "forget"),
         **dict.fromkeys(("FORGET YES", "FORGET CONFIRM"), "forget_confirm"),
     }

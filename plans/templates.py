@@ -17,6 +17,8 @@ applied       applications counted so far in this run (``APPLIED``), an int
 goal          the goal of the plan's first ``apply`` step, or None
 remaining     ``goal - applied``, never below 0 (0 when there is no goal)
 local_due     when this step is due, in the person's local time, e.g. ``Tue 18:00``
+org           the organisation's name (``ONWARD_ORG_NAME``), e.g. ``Leeds Careers Service``
+coach         the person's coach once one has taken their conversation; ``""`` before
 ============  ===============================================================================
 
 A person's own words (company, role, answers) are values, never template source: a company
@@ -32,7 +34,19 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 ALLOWED_VARIABLES = frozenset(
-    {"company", "role", "plan", "person", "answers", "applied", "goal", "remaining", "local_due"}
+    {
+        "company",
+        "role",
+        "plan",
+        "person",
+        "answers",
+        "applied",
+        "goal",
+        "remaining",
+        "local_due",
+        "org",
+        "coach",
+    }
 )
 PERSON_FIELDS = ("timezone", "medium", "phone", "email")
 
@@ -67,6 +81,8 @@ def template_context(
     applied: int = 0,
     goal: int | None = None,
     local_due: str = "",
+    org: str = "onward",
+    coach: str = "",
 ) -> dict[str, object]:
     """Build the variables for ``render``, filling what is unknown with ``""`` and deriving
     ``remaining``."""
@@ -81,6 +97,8 @@ def template_context(
         "goal": goal,
         "remaining": max(goal - applied, 0) if goal is not None else 0,
         "local_due": local_due,
+        "org": org,
+        "coach": coach,
     }
 
 
@@ -91,6 +109,8 @@ def sample_context(
     role: str = "Senior Data Analyst",
     applied: int = 2,
     goal: int | None = 5,
+    org: str = "Northside Careers Service",
+    coach: str = "Alex",
 ) -> dict[str, object]:
     """Plausible values for checking templates; the company and role are on the long side."""
     person = {
@@ -107,6 +127,8 @@ def sample_context(
         applied=applied,
         goal=goal,
         local_due="Tue 18:00",
+        org=org,
+        coach=coach,
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import typer
 
 from onward.engine import __version__
+from onward.engine.cli import audit as audit_cli
 from onward.engine.cli import channels as channels_cli
 from onward.engine.cli import compliance as compliance_cli
 from onward.engine.cli import consent as consent_cli
@@ -21,6 +22,7 @@ from onward.engine.cli import plans as plans_cli
 from onward.engine.cli import records as records_cli
 from onward.engine.cli import runs as runs_cli
 from onward.engine.cli import serve as serve_cli
+from onward.engine.cli import staff as staff_cli
 from onward.engine.cli import stats as stats_cli
 from onward.engine.cli.output import error_line
 from onward.engine.cli.state import state
@@ -32,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 app.add_typer(db_cli.app, name="db")
 app.add_typer(plans_cli.app, name="plans")
@@ -46,6 +49,8 @@ people_cli.app.command("export")(records_cli.export_command)
 people_cli.app.command("import")(records_cli.import_command)
 app.add_typer(stats_cli.app, name="stats")
 app.add_typer(serve_cli.simulate_app, name="simulate")
+app.add_typer(staff_cli.app, name="staff")
+app.add_typer(audit_cli.app, name="audit")
 app.command("serve")(serve_cli.serve_command)
 app.command("demo")(demo_cli.demo_command)
 

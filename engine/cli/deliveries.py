@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from onward.engine import deliveries as delivery_ops
 from onward.engine.cli.output import print_json, print_table, stdout
 from onward.engine.cli.state import state
+from onward.engine.deliveries import IN_REPLY
 from onward.engine.errors import UsageError
 from onward.engine.models import Delivery, Step
 
@@ -32,11 +33,12 @@ LIST_COLUMNS = [
     "status",
     "provider_id",
     "error",
+    "note",
     "attempts",
     "updated_at",
 ]
 # What a table shows in 80 columns; --json has every key.
-LIST_TABLE = ["id", "step", "channel", "address", "status", "error", "updated_at"]
+LIST_TABLE = ["id", "step", "channel", "address", "status", "error", "note", "updated_at"]
 
 
 def delivery_rows(
@@ -61,7 +63,8 @@ def delivery_rows(
             "address": delivery.address,
             "status": delivery.status,
             "provider_id": delivery.provider_id,
-            "error": delivery.error,
+            "error": None if delivery.error == IN_REPLY else delivery.error,
+            "note": IN_REPLY if delivery.error == IN_REPLY else None,
             "error_code": delivery.error_code,
             "attempts": delivery.attempts,
             "created_at": delivery.created_at,

@@ -233,7 +233,8 @@ def preview_command(
         plan = _resolve(name)
     except PlanError as exc:
         raise UsageError(str(exc.issues[0]) if exc.issues else str(exc)) from None
-    rows = preview(plan, anchor, zone, state.runtime().settings.send_window, region)
+    settings = state.runtime().settings
+    rows = preview(plan, anchor, zone, settings.send_window, region, org=settings.org_name)
     if json:
         print_json([row.as_json() for row in rows])
         return

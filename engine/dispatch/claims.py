@@ -17,6 +17,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, load_only
 
 from onward.channels import DeliveryState
+from onward.engine.coaching import coach_names
 from onward.engine.db import Base
 from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
@@ -160,7 +161,8 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
         else {}
     )
     answers = journal_answers(session, {item.step.run_id for item in items})
-    return Batch(items, latest, loaded, parents, answers, plans)
+    coaches = coach_names(session, {item.person_id for item in items})
+    return Batch(items, latest, loaded, parents, answers, plans, coaches)
 
 
 def write_back(

@@ -67,6 +67,7 @@ class Rules:
     default_window: SendWindow
     channel_names: Mapping[str, str]  # medium -> the channel that carries it
     held: Collection[str]  # channels whose credentials were refused
+    org_name: str = "onward"
 
 
 # Plain (not frozen) dataclasses: a frozen one's __init__ costs a microsecond or two a step.
@@ -126,6 +127,7 @@ def claim_and_prepare(
         default_window=config.default_window,
         channel_names={medium: pair[0] for medium, pair in channels.items()},
         held=frozenset(health.problems()),
+        org_name=config.org_name,
     )
     windows: dict[tuple[str | None, int], SendWindow] = {}
     decided: list[_Pending | str] = []
@@ -239,9 +241,12 @@ def decide(
         item.applied_count,
     )
     source, subject_source = step_source(plan, step.step_key, facts.is_reminder, arm)
-    text = render_facts(source, facts, plan, person, now, answers)
+    coach = batch.coaches.get(person.id, "")
+    text = render_facts(source, facts, plan, person, now, answers, rules.org_name, lambda: coach)
     subject = (
-        render_facts(subject_source, facts, plan, person, now, answers)
+        render_facts(
+            subject_source, facts, plan, person, now, answers, rules.org_name, lambda: coach
+        )
         if medium == "email" and subject_source
         else ""
     )

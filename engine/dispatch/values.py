@@ -32,6 +32,7 @@ class DispatchConfig:
     grace: timedelta = timedelta(hours=6)
     default_window: SendWindow = DEFAULT_WINDOW
     public_url: str = "http://127.0.0.1:8000"
+    org_name: str = "onward"  # {{ org }} in plan texts (ONWARD_ORG_NAME)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -105,6 +106,7 @@ class Batch:
     parents: dict[int, Prompt]  # by the prompt's step id
     answers: dict[int, dict[str, str]]
     plans: dict[int, Plan]
+    coaches: dict[int, str] = field(default_factory=dict)  # by person id: `{{ coach }}`
 
 
 @dataclass(frozen=True)

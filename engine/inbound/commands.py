@@ -40,6 +40,7 @@ from itertools import islice
 
 from onward.engine.inbound.intents import (
     Applied,
+    AskCoach,
     Command,
     Done,
     Forget,
@@ -57,6 +58,8 @@ from onward.engine.inbound.intents import (
     Resume,
     SetEmail,
     SetTimezone,
+    Share,
+    Unshare,
     UseSms,
 )
 from onward.engine.inbound.reports import company_and_role
@@ -77,6 +80,9 @@ _WHOLE_MESSAGE_INTENTS: dict[str, Callable[[str], Command]] = {
     "use_sms": lambda _: UseSms(),
     "hired": lambda _: Hired(),
     "offer": lambda _: Offer(),
+    "coach": lambda _: AskCoach(),
+    "share": lambda _: Share(),
+    "unshare": lambda _: Unshare(),
     "forget": lambda _: Forget(),
     "forget_confirm": lambda _: ForgetConfirm(),
 }

@@ -88,6 +88,21 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class AskCoach:
+    name: ClassVar[str] = "coach"
+
+
+@dataclass(frozen=True)
+class Share:
+    name: ClassVar[str] = "share"
+
+
+@dataclass(frozen=True)
+class Unshare:
+    name: ClassVar[str] = "unshare"
+
+
+@dataclass(frozen=True)
 class SetTimezone:
     name: ClassVar[str] = "set_timezone"
     zone: str
@@ -160,10 +175,11 @@ class Picture:
 Command: TypeAlias = (
     Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
     | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
+    | AskCoach | Share | Unshare
 )  # fmt: skip
 # What the classifier gives: a command, or what it made of words that are not one.
 Intent: TypeAlias = (
     Crisis | Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
     | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Invalid
-    | Answer | Note | Picture
+    | Answer | Note | Picture | AskCoach | Share | Unshare
 )  # fmt: skip

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from onward.engine import deliveries, replies, runs
+from onward.engine.coaching import coach_name
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, Turn
 from onward.engine.models import STEP_SENT, Person
@@ -74,6 +75,8 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
             person,
             now,
             answers={},  # a run started this instant has no journal yet
+            org=turn.config.org_name,
+            coach=lambda: coach_name(session, person.id),
         )
         for step in opening
     ]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
 from onward.engine import consent_ledger, people, replies, runs
-from onward.engine.inbound import consent, milestones, profile, progress, rejection
+from onward.engine.inbound import coaching, consent, milestones, profile, progress, rejection
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn
@@ -47,6 +47,9 @@ HANDLERS: Mapping[type[i.Intent], Handler] = {
     i.Hired: progress.hired,
     i.Interview: milestones.interview,
     i.Offer: milestones.offer,
+    i.AskCoach: coaching.ask_coach,
+    i.Share: coaching.share,
+    i.Unshare: coaching.unshare,
     i.Answer: progress.answer,
     i.Note: progress.note,
     i.Picture: progress.picture,
@@ -107,7 +110,10 @@ class Router:
                 return Outcome(None, intent.name, person.id)
             reply = HANDLERS[type(intent)](turn, intent)
             return Outcome(reply, intent.name, person.id)
-        creates = isinstance(intent, i.Rejected | i.OptOut) or (
+        if coaching.held_for_coach(turn, intent):
+            assert person is not None
+            return Outcome(None, "held", person.id)  # a coach holds it: theirs to answer
+        creates = isinstance(intent, i.Rejected | i.OptOut | i.AskCoach) or (
             isinstance(intent, i.Crisis) and intent.opt_out
         )
         if person is None and creates:

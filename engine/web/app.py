@@ -29,6 +29,7 @@ from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.consent_ledger import by_unsubscribe_link
 from onward.engine.deliveries import apply_status
+from onward.engine.dispatch.coach_replies import CoachReplies
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.inbound.inbox import Inbox
@@ -40,6 +41,7 @@ from onward.engine.phones import InvalidPhoneNumber, NotAPhoneNumber, sender_num
 from onward.engine.settings import Settings
 from onward.engine.unsubscribe import read_token
 from onward.engine.web.coalesce import Coalesced
+from onward.engine.web.console import ConsoleDeps, console_routes
 from onward.engine.web.fields import clean_inbound, clean_statuses, is_junk
 from onward.engine.web.request import BodyTooLarge, BodyTooSlow, ClientGone, as_webhook
 from onward.engine.write_queue import InboundFirst, concurrent_writers
@@ -64,6 +66,8 @@ class WebDeps:
     after_inbound: Callable[[], None] | None = None
     # Shared with the daemon's dispatcher, which lets inbound messages go first.
     inbound_first: InboundFirst | None = None
+    # Sends coaches' replies from the console; the daemon's own, whose tick sends the kept ones.
+    coach_replies: CoachReplies | None = None
 
 
 def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> Starlette:
@@ -85,6 +89,19 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
         return deps.channels.by_name(name, medium)
 
     inbound_first = deps.inbound_first or InboundFirst()
+    console = ConsoleDeps(
+        settings,
+        deps.clock,
+        deps.inbox.sessions,
+        deps.coach_replies
+        or CoachReplies(
+            deps.inbox.sessions,
+            deps.clock,
+            deps.channels,
+            settings.public_url,
+            settings.send_window,
+        ),
+    )
 
     async def webhook(request: Request) -> Response:
         if request.path_params["kind"] in STATUS_KINDS:
@@ -208,6 +225,7 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *console_routes(console),
         ],
         lifespan=warmed,
     )

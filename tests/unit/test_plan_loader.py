@@ -95,7 +95,7 @@ def test_every_error_is_reported_with_file_line_and_field() -> None:
         "bad.yaml:5: window: send window '20:00-09:00' must start before it ends"
         " (windows across midnight are not supported)",
         "bad.yaml:10: steps[0].text: unknown template variable 'nickname'; allowed: answers,"
-        " applied, company, goal, local_due, person, plan, remaining, role",
+        " applied, coach, company, goal, local_due, org, person, plan, remaining, role",
         "bad.yaml:11: steps[0].goal: only an apply step has a goal, not a message step",
         "bad.yaml:12: steps[1].id: duplicate step id 'ack' (first on line 7)",
         "bad.yaml:13: steps[1].kind: unknown step kind 'sulk'; use one of grieve, reflect,"

@@ -25,13 +25,13 @@ def test_every_documented_variable_renders() -> None:
     source = (
         "{{ company }}|{{ role }}|{{ plan }}|{{ person.timezone }}|{{ person.medium }}|"
         "{{ person.phone }}|{{ person.email }}|{{ answers.reflect }}|{{ applied }}|{{ goal }}|"
-        "{{ remaining }}|{{ local_due }}"
+        "{{ remaining }}|{{ local_due }}|{{ org }}|{{ coach }}"
     )
     context = sample_context()
     context["answers"] = {"reflect": "went ok"}
     assert render(source, context) == (
         "Northwind Traders|Senior Data Analyst|standard|Europe/London|sms|+447700900123|"
-        "sam@example.org|went ok|2|5|3|Tue 18:00"
+        "sam@example.org|went ok|2|5|3|Tue 18:00|Northside Careers Service|Alex"
     )
     assert {name for name in ALLOWED_VARIABLES if "{{ " + name in source} == ALLOWED_VARIABLES
 
@@ -119,10 +119,10 @@ def test_template_context_fills_unknowns_and_derives_remaining() -> None:
         (
             "Hi {{ nickname }} {{ zz }}",
             [
-                "unknown template variable 'nickname'; allowed: answers, applied, company, goal,"
-                " local_due, person, plan, remaining, role",
-                "unknown template variable 'zz'; allowed: answers, applied, company, goal,"
-                " local_due, person, plan, remaining, role",
+                "unknown template variable 'nickname'; allowed: answers, applied, coach, company,"
+                " goal, local_due, org, person, plan, remaining, role",
+                "unknown template variable 'zz'; allowed: answers, applied, coach, company,"
+                " goal, local_due, org, person, plan, remaining, role",
             ],
         ),
         (

@@ -1,7 +1,7 @@
 """ids never reused; a per-person random value for links
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05 02:00:00.000000
 
 SQLite gives the id of the highest deleted row to the next insert unless the table says
@@ -23,8 +23,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -42,6 +42,11 @@ TABLES = (
     "outcome_events",
     "experiment_arms",
     "escalations",
+    "staff",
+    "signin_attempts",
+    "audit_entries",
+    "help_requests",
+    "coach_messages",
 )
 _TABLE_PK = re.compile(r",\s*CONSTRAINT (\w+) PRIMARY KEY \(id\)")
 _INLINE_PK = re.compile(r"\bid INTEGER NOT NULL CONSTRAINT (\w+) PRIMARY KEY AUTOINCREMENT")
