@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from onward.channels import DeliveryStatus
-from onward.engine.disclosures import DISCLOSURE_VERSION
 from onward.engine.models import ConsentEvent, InboundMessage, Person
 from onward.engine.suppression import lift
+from onward.plans.disclosures import DISCLOSURE_VERSION
 
 ACTIVE, OPTED_OUT, UNCONFIRMED, INVALID = "active", "opted_out", "unconfirmed", "invalid"
 # Ways a person's own message gives consent: these (and only these) lift a suppression.

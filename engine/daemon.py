@@ -18,14 +18,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
-from onward.engine.escalation import nobody_on_call
+from onward.engine.coaches.escalation import nobody_on_call
+from onward.engine.coaches.staff import prune_attempts
 from onward.engine.housekeeping import sweep
 from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
 from onward.engine.migrate import require_current
 from onward.engine.runtime import Runtime
 from onward.engine.settings import refuse_placeholder_credentials
-from onward.engine.staff import prune_attempts
 from onward.engine.web.admission import connection_ceiling
 from onward.engine.web.app import WebDeps, create_app
 from onward.engine.web.server import bind_listener, serve_http

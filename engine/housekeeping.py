@@ -9,7 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from onward.engine.models import RUN_ACTIVE, WAITING_STEP_STATUSES, Run, Step
-from onward.engine.retention import erase_idle
+from onward.engine.records.retention import erase_idle
 from onward.engine.runs import complete, resume_due
 from onward.plans import SendWindow
 

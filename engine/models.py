@@ -300,7 +300,7 @@ class ExperimentArm(Base):
 
 
 class Escalation(Base):
-    """One alert to one on-call recipient that a person needs a human (engine/escalation.py)."""
+    """One alert to one on-call recipient that a person needs a human (coaches/escalation.py)."""
 
     __tablename__ = "escalations"
     __table_args__ = (Index("ix_escalations_due", "sent_at", "next_attempt_at"),)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from onward.engine import consent_ledger, experiments, people
+from onward.engine import consent_ledger, people
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.models import (
     OPEN_RUN_STATUSES,
@@ -27,6 +27,7 @@ from onward.engine.models import (
     Run,
     Step,
 )
+from onward.engine.numbers import experiments
 from onward.engine.plan_store import parsed
 from onward.engine.schedule import (
     NewStep,

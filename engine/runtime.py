@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock, SystemClock
+from onward.engine.coaches.escalation import Notifier, OnCall
 from onward.engine.crisis import parse_crisis_lines_setting
 from onward.engine.db import create_db_engine, session_factory
 from onward.engine.dispatch.coach_replies import CoachReplies
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
-from onward.engine.escalation import Notifier, OnCall
 from onward.engine.inbound.context import RouterConfig
 from onward.engine.inbound.inbox import Inbox
 from onward.engine.inbound.router import Router

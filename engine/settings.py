@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     operator_name: str = Field("onward", alias="ONWARD_OPERATOR_NAME")
     crisis_phrases: str | None = Field(None, alias="ONWARD_CRISIS_PHRASES")
     crisis_lines: str | None = Field(None, alias="ONWARD_CRISIS_LINES")
-    # Who is told at once, at any hour, when someone needs a human (engine/escalation.py):
+    # Who is told at once, at any hour, when someone needs a human (engine/coaches/escalation.py):
     # comma-separated phone numbers and email addresses; their words only if opted in.
     escalation_sms: str | None = Field(None, alias="ONWARD_ESCALATION_SMS")
     escalation_email: str | None = Field(None, alias="ONWARD_ESCALATION_EMAIL")

@@ -6,8 +6,8 @@ import typer
 
 from onward.engine.cli.output import print_json, stdout, warning_line
 from onward.engine.cli.state import state
-from onward.engine.compliance import PackInputs, build, to_markdown
 from onward.engine.plan_store import default_plan_name, parsed, require_latest
+from onward.engine.records.compliance import PackInputs, build, to_markdown
 from onward.plans.keywords import REJECT_KEYWORDS
 
 app = typer.Typer(help="Material for carrier registration and audits.", no_args_is_help=True)

@@ -9,14 +9,14 @@ from typing import Any
 
 import typer
 
-from onward.engine import cohort
 from onward.engine import people as people_ops
 from onward.engine.cli.output import json_text, print_json, stdout, warning_line
 from onward.engine.cli.state import state
-from onward.engine.cohort_csv import CohortFileError, Refusal, read_cohort
 from onward.engine.errors import NotFound, OnwardError, UsageError
-from onward.engine.subject_export import collect
-from onward.engine.subject_page import to_html
+from onward.engine.records import cohort
+from onward.engine.records.cohort_csv import CohortFileError, Refusal, read_cohort
+from onward.engine.records.subject_export import collect
+from onward.engine.records.subject_page import to_html
 
 WHO_HELP = "A phone number in any common format, or an email address."
 

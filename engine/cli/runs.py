@@ -9,7 +9,6 @@ import typer
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from onward.engine import experiments
 from onward.engine import runs as run_ops
 from onward.engine.cli.confirm import YES_HELP, confirm_destructive
 from onward.engine.cli.deliveries import delivery_rows
@@ -27,6 +26,7 @@ from onward.engine.models import (
     Run,
     Step,
 )
+from onward.engine.numbers import experiments
 from onward.plans import parse_due
 
 app = typer.Typer(help="Runs: one person's plan after one rejection.", no_args_is_help=True)

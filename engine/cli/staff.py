@@ -6,10 +6,10 @@ import sys
 
 import typer
 
-from onward.engine import staff as staff_ops
 from onward.engine.cli.confirm import on_terminal
 from onward.engine.cli.output import print_json, print_table, stdout
 from onward.engine.cli.state import state
+from onward.engine.coaches import staff as staff_ops
 from onward.engine.errors import UsageError
 
 app = typer.Typer(

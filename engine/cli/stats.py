@@ -11,10 +11,10 @@ import typer
 from onward.engine.cli.output import print_json, print_table, stdout
 from onward.engine.cli.state import state
 from onward.engine.errors import UsageError
-from onward.engine.stats import STEP_FIGURES, stats_report
-from onward.engine.stats_data import Scope
-from onward.engine.stats_experiment import experiment_report
-from onward.engine.stats_math import shown
+from onward.engine.numbers.stats import STEP_FIGURES, stats_report
+from onward.engine.numbers.stats_data import Scope
+from onward.engine.numbers.stats_experiment import experiment_report
+from onward.engine.numbers.stats_math import shown
 
 app = typer.Typer(
     help="Numbers: what followed each step, and how soon people applied and were hired.",
@@ -43,7 +43,7 @@ def stats_command(
     with runtime.sessions() as session:
         report = stats_report(session, runtime.clock.now(), Scope(plan, _since(since)))
     if chart is not None and fmt is not None:
-        from onward.engine.stats_charts import chart_bytes
+        from onward.engine.numbers.stats_charts import chart_bytes
 
         chart.write_bytes(chart_bytes(report, fmt))  # type: ignore[arg-type]
     if json:

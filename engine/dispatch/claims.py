@@ -17,7 +17,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, load_only
 
 from onward.channels import DeliveryState
-from onward.engine.coaching import coach_names
+from onward.engine.coaches.coaching import coach_names
 from onward.engine.db import Base
 from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres

@@ -4,7 +4,8 @@ holds the conversation, what the person writes goes to the coach instead of auto
 
 from __future__ import annotations
 
-from onward.engine import coaching, replies
+from onward.engine import replies
+from onward.engine.coaches import coaching
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from onward.engine import consent_ledger, people, replies, runs
+from onward.engine.coaches.escalation import escalate
 from onward.engine.crisis import CrisisLine, crisis_line_for, crisis_reply
-from onward.engine.escalation import escalate
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, RouterConfig, Turn
 from onward.engine.inbound.progress import keep

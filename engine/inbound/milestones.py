@@ -1,7 +1,7 @@
 """INTERVIEW and OFFER: outcomes a person texts, stored as events with their time.
 
 APPLIED and HIRED keep their handlers in progress.py and record their events through the same
-door (`onward.engine.outcome_events`).
+door (`onward.engine.numbers.outcome_events`).
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from onward.engine import outcome_events, replies, runs
+from onward.engine import replies, runs
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 from onward.engine.inbound.interview_time import interview_time
+from onward.engine.numbers import outcome_events
 
 
 def interview(turn: Turn, cmd: i.Interview) -> str:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from onward.engine import deliveries, replies, runs
-from onward.engine.coaching import coach_name
+from onward.engine.coaches.coaching import coach_name
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, Turn
 from onward.engine.models import STEP_SENT, Person

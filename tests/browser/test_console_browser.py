@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import Engine
 
 from onward.channels.registry import ChannelRegistry
-from onward.engine import staff
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import FakeClock
+from onward.engine.coaches import staff
 from onward.engine.daemon import Daemon
 from onward.engine.plan_store import install_shipped_plans
 from onward.engine.runtime import Runtime

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 
 from starlette.testclient import TestClient
 
-from onward.engine import staff
 from onward.engine.clock import FakeClock
+from onward.engine.coaches import staff
 from tests.integration.web_helpers import WebRig, build_rig
 
 SECRET = "a-test-secret-key-that-is-long-enough-0123456789"

@@ -13,9 +13,9 @@ from onward.channels import DeliveryStatus, RecipientOptedOut
 from onward.engine import consent_ledger, runs
 from onward.engine.clock import FakeClock
 from onward.engine.deliveries import apply_status
-from onward.engine.disclosures import DISCLOSURE_VERSION
 from onward.engine.models import ConsentEvent, Delivery, Person
 from onward.engine.unsubscribe import make_token
+from onward.plans.disclosures import DISCLOSURE_VERSION
 from tests.integration.dispatch_helpers import FlakyChannel, Harness
 from tests.integration.inbound_helpers import PHONE, Talk
 from tests.integration.web_helpers import build_rig, engine_url

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
-from onward.engine import staff
 from onward.engine.clock import FakeClock
+from onward.engine.coaches import staff
 from onward.engine.console_models import AuditEntry, Coaching
 from onward.engine.models import Person
 from onward.engine.web.console.session import SESSION_COOKIE

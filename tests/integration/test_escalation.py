@@ -12,7 +12,7 @@ from onward.channels import Channel, ChannelContext
 from onward.channels.console import ConsoleChannel
 from onward.channels.smtp_email import SmtpEmailChannel
 from onward.engine.clock import FakeClock
-from onward.engine.escalation import (
+from onward.engine.coaches.escalation import (
     FIRST_RETRY,
     LONGEST_RETRY,
     Notifier,

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from onward.engine import outcome_events, replies
+from onward.engine import replies
 from onward.engine.errors import UsageError
 from onward.engine.models import ExperimentArm, InboundMessage, OutcomeEvent, Step
+from onward.engine.numbers import outcome_events
 from tests.integration.inbound_helpers import PHONE, Talk
 
 

@@ -14,7 +14,7 @@ from onward.engine.housekeeping import sweep
 from onward.engine.logs import configure_logging
 from onward.engine.metrics import RETENTION_ERASED
 from onward.engine.models import JournalEntry, Suppression
-from onward.engine.retention import erase_idle
+from onward.engine.records.retention import erase_idle
 from onward.engine.runtime import Runtime
 from onward.plans import parse_window
 from tests.integration.inbound_helpers import PHONE, Talk

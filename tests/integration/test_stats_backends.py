@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from onward.engine.stats import stats_report
-from onward.engine.stats_data import Scope
-from onward.engine.stats_experiment import experiment_report
+from onward.engine.numbers.stats import stats_report
+from onward.engine.numbers.stats_data import Scope
+from onward.engine.numbers.stats_experiment import experiment_report
 from tests.integration.inbound_helpers import Talk
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from onward.engine.stats import stats_report
-from onward.engine.stats_data import Scope
+from onward.engine.numbers.stats import stats_report
+from onward.engine.numbers.stats_data import Scope
 from tests.conftest import cleared
 from tests.integration.inbound_helpers import Talk, shared_database
 from tests.integration.stats_cohort import NOW, WEEKS, Someone, build

@@ -21,7 +21,7 @@ from onward.engine.crisis import (
     parse_crisis_phrases_setting,
     words,
 )
-from onward.engine.crisis_phrases import FIGURES_OF_SPEECH
+from onward.engine.crisis.phrases import FIGURES_OF_SPEECH
 from onward.engine.phones import region_for_phone
 from onward.engine.runtime import router_config
 from onward.engine.settings import load_settings

@@ -10,21 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from onward.engine.cohort_csv import CohortFileError, Refusal, read_cohort
-from onward.engine.compliance import PackInputs, build, to_markdown
-from onward.engine.disclosures import (
-    DISCLOSURE_VERSION,
-    Frequency,
-    frequency,
-    welcome_plan_source,
-    welcome_text,
-)
+from onward.engine.records.cohort_csv import CohortFileError, Refusal, read_cohort
+from onward.engine.records.compliance import PackInputs, build, to_markdown
 from onward.plans import (
     load_plan,
     parse_window,
     shipped_plan_source,
     sms_segments,
     validate_plan,
+)
+from onward.plans.disclosures import (
+    DISCLOSURE_VERSION,
+    Frequency,
+    frequency,
+    welcome_plan_source,
+    welcome_text,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from onward.engine.stats_math import (
+from onward.engine.numbers.stats_math import (
     compare_proportions,
     kaplan_meier,
     logrank,

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from onward.engine import staff
+from onward.engine.coaches import staff
 from onward.engine.models import PlanVersion
 from onward.engine.plan_store import default_plan_name, parsed
 from onward.engine.preview import preview
@@ -68,7 +68,7 @@ def staff_page(deps: ConsoleDeps) -> Handler:
 
 def numbers_page(deps: ConsoleDeps) -> Handler:
     async def handler(request: Request, visitor: Visitor) -> Response:
-        built = importlib.util.find_spec("onward.engine.stats") is not None
+        built = importlib.util.find_spec("onward.engine.numbers.stats") is not None
         return render(deps, "numbers.html", visitor=visitor, title="Numbers", built=built)
 
     return handler

@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from onward.engine.coaches.staff import active_member
 from onward.engine.console_models import ROLE_ADMIN, Staff
-from onward.engine.staff import active_member
 from onward.engine.web.console.base import ConsoleDeps, forbidden, unconfigured
 from onward.engine.web.console.session import SESSION_COOKIE, ConsoleSession, same_token
 

@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from onward.engine import audit, coaching, staff
+from onward.engine import audit
+from onward.engine.coaches import coaching, staff
 from onward.engine.errors import UsageError
 from onward.engine.models import Person
 from onward.engine.web.console.base import ConsoleDeps, render, unconfigured

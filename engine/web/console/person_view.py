@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onward.engine import coaching, runs
+from onward.engine import runs
+from onward.engine.coaches import coaching
 from onward.engine.console_models import CoachMessage, HelpRequest, Staff
 from onward.engine.models import (
     RUN_PAUSED,

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from onward.engine.outcome_events import APPLIED, HIRED, INTERVIEW, OFFER
-from onward.engine.stats_data import (
+from onward.engine.numbers.outcome_events import APPLIED, HIRED, INTERVIEW, OFFER
+from onward.engine.numbers.stats_data import (
     CRISIS,
     FOLLOW_WINDOW,
     OPT_OUT,
@@ -28,7 +28,7 @@ from onward.engine.stats_data import (
     StepFact,
     load_facts,
 )
-from onward.engine.stats_math import Curve, kaplan_meier, suppressed
+from onward.engine.numbers.stats_math import Curve, kaplan_meier, suppressed
 
 HIRED_BY_DAYS = (30, 60, 90)
 STEP_FIGURES = (
@@ -80,7 +80,7 @@ def numbers_page(
     session: Session, now: datetime, plan: str | None = None, since: datetime | None = None
 ) -> NumbersPage:
     """The console's numbers page: the figures of `onward stats` and their chart."""
-    from onward.engine.stats_charts import chart_bytes
+    from onward.engine.numbers.stats_charts import chart_bytes
 
     figures = stats_report(session, now, Scope(plan, since))
     return NumbersPage(figures, chart_bytes(figures, "png"))

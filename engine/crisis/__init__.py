@@ -1,9 +1,9 @@
 """Duty of care: spot a message that signals crisis or self-harm, in the words people text.
 
 This is the pure half; the router pauses the plan, sends `crisis_reply(...)` and tells the
-on-call person (engine/escalation.py). The phrases onward listens for, and why the list leans
-wide, are in engine/crisis_phrases.py; the lines per country and the reply in
-engine/crisis_lines.py (re-exported here: this module is the door to both).
+on-call person (coaches/escalation.py). The phrases onward listens for, and why the list leans
+wide, are in engine/crisis/phrases.py; the lines per country and the reply in
+engine/crisis/lines.py (re-exported here: this module is the door to both).
 
 Matching works on words after the same clean-up of the text and of each phrase (`words`):
 NFKC, case and apostrophes dropped, punctuation and emoji as spaces, then a few contractions
@@ -26,26 +26,26 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from onward.engine.crisis_lines import (
+from onward.engine.crisis.lines import (
     DEFAULT_CRISIS_LINES as DEFAULT_CRISIS_LINES,
 )
-from onward.engine.crisis_lines import (
+from onward.engine.crisis.lines import (
     FALLBACK_CRISIS_LINE as FALLBACK_CRISIS_LINE,
 )
-from onward.engine.crisis_lines import (
+from onward.engine.crisis.lines import (
     FALLBACK_KEY as FALLBACK_KEY,
 )
-from onward.engine.crisis_lines import (
+from onward.engine.crisis.lines import (
     SHARES_LINE_WITH as SHARES_LINE_WITH,
 )
-from onward.engine.crisis_lines import CrisisLine as CrisisLine
-from onward.engine.crisis_lines import crisis_line_for as crisis_line_for
-from onward.engine.crisis_lines import crisis_reply as crisis_reply
-from onward.engine.crisis_lines import (
+from onward.engine.crisis.lines import CrisisLine as CrisisLine
+from onward.engine.crisis.lines import crisis_line_for as crisis_line_for
+from onward.engine.crisis.lines import crisis_reply as crisis_reply
+from onward.engine.crisis.lines import (
     parse_crisis_lines_setting as parse_crisis_lines_setting,
 )
-from onward.engine.crisis_phrases import DEFAULT_CRISIS_PHRASES as DEFAULT_CRISIS_PHRASES
-from onward.engine.crisis_phrases import FIGURES_OF_SPEECH
+from onward.engine.crisis.phrases import DEFAULT_CRISIS_PHRASES as DEFAULT_CRISIS_PHRASES
+from onward.engine.crisis.phrases import FIGURES_OF_SPEECH
 
 _APOSTROPHES = re.compile("['’‘`´]")
 _NON_WORD = re.compile(r"[\W_]+")

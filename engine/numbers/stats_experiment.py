@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 
 from onward.engine.errors import NotFound
 from onward.engine.models import PlanVersion
-from onward.engine.outcome_events import APPLIED
-from onward.engine.plan_store import parsed
-from onward.engine.stats import time_to
-from onward.engine.stats_data import (
+from onward.engine.numbers.outcome_events import APPLIED
+from onward.engine.numbers.stats import time_to
+from onward.engine.numbers.stats_data import (
     FOLLOW_WINDOW,
     OPT_OUT,
     Facts,
@@ -29,7 +28,7 @@ from onward.engine.stats_data import (
     Scope,
     load_facts,
 )
-from onward.engine.stats_math import (
+from onward.engine.numbers.stats_math import (
     ALPHA,
     DETECTABLE,
     compare_proportions,
@@ -40,6 +39,7 @@ from onward.engine.stats_math import (
     suppressed,
     wilson,
 )
+from onward.engine.plan_store import parsed
 from onward.plans import CONTROL_ARM, arms_of
 
 

@@ -10,16 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from onward.engine import replies
-from onward.engine.disclosures import (
+from onward.engine.models import Person
+from onward.engine.render import StepFacts, render_facts, step_source
+from onward.plans import Plan, SendWindow
+from onward.plans.disclosures import (
     DISCLOSURE_VERSION,
     PROGRAM_DESCRIPTION,
     RATES,
     frequency,
     welcome_text,
 )
-from onward.engine.models import Person
-from onward.engine.render import StepFacts, render_facts, step_source
-from onward.plans import Plan, SendWindow
 from onward.plans.keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, WHOLE_MESSAGE
 
 HELP_KEYWORDS = tuple(word for word, intent in WHOLE_MESSAGE.items() if intent == "help")
