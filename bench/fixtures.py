@@ -20,12 +20,12 @@ from common import emit, now_s, pg_url
 from sqlalchemy import Connection, Engine, func, inspect, select, text, update
 
 from onward.engine.clock import SystemClock
-from onward.engine.db import create_db_engine, session_factory
-from onward.engine.migrate import upgrade
-from onward.engine.models import Person, Run, Step
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, require_latest
 from onward.engine.runs import start_run
+from onward.engine.storage.db import create_db_engine, session_factory
+from onward.engine.storage.migrate import upgrade
+from onward.engine.storage.models import Person, Run, Step
 from onward.plans import SendWindow
 
 ALWAYS_OPEN = "00:00-24:00"  # so the send window never moves a step the benchmark made due

@@ -36,9 +36,9 @@ from null_channel import NullChannel
 from sqlalchemy import Engine, event, select, text
 
 from onward.engine.clock import SystemClock
-from onward.engine.db import create_db_engine, session_factory
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
-from onward.engine.models import Delivery, Step
+from onward.engine.storage.db import create_db_engine, session_factory
+from onward.engine.storage.models import Delivery, Step
 
 BATCH = 100
 GRACE = timedelta(days=30)

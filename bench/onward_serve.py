@@ -24,8 +24,8 @@ from fixtures import build_runs, copy_sqlite, count_pending, postpone_all
 from sqlalchemy import select, update
 
 from onward.engine.clock import SystemClock
-from onward.engine.db import create_db_engine
-from onward.engine.models import Step
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.models import Step
 
 
 def run_memory(args: argparse.Namespace) -> None:

@@ -27,8 +27,8 @@ from sqlalchemy import Engine, func, select, update
 from wrk_load import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, inbound_form, run_wrk, write_requests
 
 from onward.engine.clock import SystemClock
-from onward.engine.db import create_db_engine
-from onward.engine.models import Delivery, InboundMessage, JournalEntry, Person, Run, Step
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.models import Delivery, InboundMessage, JournalEntry, Person, Run, Step
 
 JOURNAL_PEOPLE = 500
 ACCEPTED = ("sent", "delivered", "queued")  # delivery states in which a provider took it

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from claim_table import claim_all, fill
 from common import emit, now_s
 
-from onward.engine.db import create_db_engine
+from onward.engine.storage.db import create_db_engine
 
 
 def main() -> None:

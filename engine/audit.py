@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from onward.engine.console_models import AuditEntry, Staff
+from onward.engine.storage.console_models import AuditEntry, Staff
 
 VIEW_PERSON, VIEW_JOURNAL, REPLY = "view_person", "view_journal", "reply"
 TAKE, HAND_BACK, RESOLVE = "take", "hand_back", "resolve"
@@ -57,14 +57,17 @@ class AuditRow:
         }
 
 
-def entries(session: Session, limit: int = 500) -> list[AuditRow]:
-    """The latest entries first."""
+def entries(session: Session, limit: int = 500, person_id: int | None = None) -> list[AuditRow]:
+    """The latest entries first; with `person_id`, only those about that person (a subject
+    access export shows who on the staff saw or did what about them)."""
     query = (
         select(AuditEntry, Staff.email)
         .join(Staff, Staff.id == AuditEntry.staff_id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(limit)
     )
+    if person_id is not None:
+        query = query.where(AuditEntry.person_id == person_id)
     return [
         AuditRow(row.id, row.at, email, row.action, row.person_id, row.detail)
         for row, email in session.execute(query)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from onward.channels import DeliveryStatus
-from onward.engine.models import ConsentEvent, InboundMessage, Person
+from onward.engine.storage.models import ConsentEvent, InboundMessage, Person
 from onward.engine.suppression import lift
 from onward.plans.disclosures import DISCLOSURE_VERSION
 

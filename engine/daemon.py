@@ -23,9 +23,9 @@ from onward.engine.coaches.staff import prune_attempts
 from onward.engine.housekeeping import sweep
 from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
-from onward.engine.migrate import require_current
 from onward.engine.runtime import Runtime
 from onward.engine.settings import refuse_placeholder_credentials
+from onward.engine.storage.migrate import require_current
 from onward.engine.web.admission import connection_ceiling
 from onward.engine.web.app import WebDeps, create_app
 from onward.engine.web.server import bind_listener, serve_http

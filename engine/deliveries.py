@@ -33,7 +33,7 @@ from onward.channels import (
 from onward.engine import consent_ledger, people, runs
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.metrics import DELIVERIES
-from onward.engine.models import (
+from onward.engine.storage.models import (
     STEP_FAILED,
     STEP_PENDING,
     STEP_SKIPPED,

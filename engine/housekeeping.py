@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from onward.engine.models import RUN_ACTIVE, WAITING_STEP_STATUSES, Run, Step
 from onward.engine.records.retention import erase_idle
 from onward.engine.runs import complete, resume_due
+from onward.engine.storage.models import RUN_ACTIVE, WAITING_STEP_STATUSES, Run, Step
 from onward.plans import SendWindow
 
 # A run whose last step went out this long ago, with nothing left to send, is complete:

@@ -13,9 +13,16 @@ from sqlalchemy.orm import Session
 
 from onward.engine import consent_ledger
 from onward.engine.audit import erase_person as erase_from_audit
-from onward.engine.db import ERASED
 from onward.engine.errors import NotFound
-from onward.engine.models import (
+from onward.engine.phones import (
+    InvalidPhoneNumber,
+    normalize_phone,
+    region_for_phone,
+    timezone_for_phone,
+    zone_is_known,
+)
+from onward.engine.storage.db import ERASED
+from onward.engine.storage.models import (
     Delivery,
     Escalation,
     InboundMessage,
@@ -24,13 +31,6 @@ from onward.engine.models import (
     Rejection,
     Run,
     Step,
-)
-from onward.engine.phones import (
-    InvalidPhoneNumber,
-    normalize_phone,
-    region_for_phone,
-    timezone_for_phone,
-    zone_is_known,
 )
 from onward.engine.suppression import suppress
 
@@ -179,7 +179,7 @@ def forget(session: Session, person: Person) -> None:
 
     Messages go by every address the person used, not only by their name on the row: one
     written before its address was linked to them may not carry it. On SQLite the erased
-    content is overwritten in the file and the WAL is emptied after the commit (engine/db.py).
+    content is overwritten in the file and the WAL is emptied after the commit (storage/db.py).
     """
     run_ids = select(Run.id).where(Run.person_id == person.id)
     step_ids = select(Step.id).where(Step.run_id.in_(run_ids))

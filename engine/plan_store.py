@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onward.engine.clock import Clock
 from onward.engine.errors import NotFound
-from onward.engine.models import AppSetting, PlanVersion
+from onward.engine.storage.models import AppSetting, PlanVersion
 from onward.plans import Plan, load_plan, shipped_plan_names, shipped_plan_source
 from onward.plans.keywords import REJECT_KEYWORDS
 

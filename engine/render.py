@@ -13,8 +13,8 @@ from jinja2 import Environment, TemplateSyntaxError, meta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from onward.engine.models import JournalEntry, Person
 from onward.engine.replies import opt_out_footer, when_text
+from onward.engine.storage.models import JournalEntry, Person
 from onward.plans import Plan, arm_text, render, template_context
 
 _ANSWERS = (

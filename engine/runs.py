@@ -10,7 +10,17 @@ from sqlalchemy.orm import Session
 
 from onward.engine import consent_ledger, people
 from onward.engine.errors import NotFound, UsageError
-from onward.engine.models import (
+from onward.engine.numbers import experiments
+from onward.engine.plan_store import parsed
+from onward.engine.schedule import (
+    NewStep,
+    SentNow,
+    cancel_waiting,
+    expand_run,
+    shift_waiting,
+    window_for,
+)
+from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
     RUN_ACTIVE,
     RUN_CANCELLED,
@@ -26,16 +36,6 @@ from onward.engine.models import (
     Rejection,
     Run,
     Step,
-)
-from onward.engine.numbers import experiments
-from onward.engine.plan_store import parsed
-from onward.engine.schedule import (
-    NewStep,
-    SentNow,
-    cancel_waiting,
-    expand_run,
-    shift_waiting,
-    window_for,
 )
 from onward.plans import PROMPT_KINDS, SendWindow
 

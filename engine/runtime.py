@@ -20,7 +20,6 @@ from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock, SystemClock
 from onward.engine.coaches.escalation import Notifier, OnCall
 from onward.engine.crisis import parse_crisis_lines_setting
-from onward.engine.db import create_db_engine, session_factory
 from onward.engine.dispatch.coach_replies import CoachReplies
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.dispatch.owed_replies import Replier
@@ -29,7 +28,8 @@ from onward.engine.inbound.context import RouterConfig
 from onward.engine.inbound.inbox import Inbox
 from onward.engine.inbound.router import Router
 from onward.engine.settings import Settings
-from onward.engine.write_queue import InboundFirst
+from onward.engine.storage.db import create_db_engine, session_factory
+from onward.engine.storage.write_queue import InboundFirst
 
 
 class Runtime:

@@ -12,7 +12,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from onward.channels import STATE_RANK
-from onward.engine.models import (
+from onward.engine.storage.models import (
     STEP_CANCELLED,
     STEP_PENDING,
     STEP_SENT,

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from onward.engine.crisis import parse_crisis_lines_setting, parse_crisis_phrases_setting
 from onward.engine.errors import ConfigError
 from onward.engine.phones import InvalidPhoneNumber, normalize_phone
-from onward.engine.sealing import parse_keys
+from onward.engine.storage.sealing import parse_keys
 from onward.plans import DEFAULT_WINDOW, SendWindow, parse_window
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onward.engine.models import AppSetting, Suppression
+from onward.engine.storage.models import AppSetting, Suppression
 
 KEY_SETTING = "suppression_key"
 

@@ -10,7 +10,7 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onward.engine.models import AppSetting, Person
+from onward.engine.storage.models import AppSetting, Person
 
 SECRET_KEY = "unsubscribe_secret"
 PATH = "/unsubscribe/"

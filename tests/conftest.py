@@ -14,10 +14,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from onward.engine.clock import FakeClock
-from onward.engine.db import Base, create_db_engine
-from onward.engine.migrate import upgrade
-from onward.engine.models import AppSetting
-from onward.engine.sealing import STORED_KEY
+from onward.engine.storage.db import Base, create_db_engine
+from onward.engine.storage.migrate import upgrade
+from onward.engine.storage.models import AppSetting
+from onward.engine.storage.sealing import STORED_KEY
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

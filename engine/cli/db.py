@@ -6,8 +6,8 @@ import typer
 
 from onward.engine.cli.output import stdout
 from onward.engine.cli.state import state
-from onward.engine.migrate import current_revision, head_revision, migration_lock, upgrade
 from onward.engine.plan_store import install_shipped_plans
+from onward.engine.storage.migrate import current_revision, head_revision, migration_lock, upgrade
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 

@@ -13,7 +13,7 @@ from onward.engine.cli.output import print_json, print_table, stdout
 from onward.engine.cli.state import state
 from onward.engine.deliveries import IN_REPLY
 from onward.engine.errors import UsageError
-from onward.engine.models import Delivery, Step
+from onward.engine.storage.models import Delivery, Step
 
 app = typer.Typer(help="Deliveries: each message handed to a provider.", no_args_is_help=True)
 

@@ -16,11 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from onward.channels import InboundMessage
 from onward.engine.clock import FakeClock
-from onward.engine.migrate import upgrade
-from onward.engine.models import Step
 from onward.engine.plan_store import install_shipped_plans
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.engine.storage.migrate import upgrade
+from onward.engine.storage.models import Step
 
 PHONE = "+14155550100"
 ZONE = ZoneInfo("America/Los_Angeles")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from onward.engine import journal_keys
 from onward.engine.cli.output import stdout
 from onward.engine.cli.state import state
-from onward.engine.sealing import new_key
+from onward.engine.storage import journal_keys
+from onward.engine.storage.sealing import new_key
 
 app = typer.Typer(help="The key that seals journals and messages at rest.", no_args_is_help=True)
 

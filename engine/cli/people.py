@@ -13,7 +13,7 @@ from onward.engine.cli.confirm import YES_HELP, confirm_destructive
 from onward.engine.cli.output import print_json, print_table, stdout
 from onward.engine.cli.runs import RUN_TABLE, run_rows
 from onward.engine.cli.state import state
-from onward.engine.models import (
+from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
     Delivery,
     InboundMessage,

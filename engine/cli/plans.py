@@ -14,11 +14,9 @@ from sqlalchemy.orm import Session
 from onward.engine import plan_store
 from onward.engine.cli.output import print_json, print_table, stdout, warning_line
 from onward.engine.cli.state import state
-from onward.engine.db import database_exists
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.inbound.commands import parse_command
 from onward.engine.inbound.intents import Rejected
-from onward.engine.migrate import require_current, schema_is_current
 from onward.engine.phones import (
     InvalidPhoneNumber,
     normalize_phone,
@@ -26,6 +24,8 @@ from onward.engine.phones import (
     timezone_for_phone,
 )
 from onward.engine.preview import preview
+from onward.engine.storage.db import database_exists
+from onward.engine.storage.migrate import require_current, schema_is_current
 from onward.plans import (
     Plan,
     PlanError,

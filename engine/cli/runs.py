@@ -16,7 +16,8 @@ from onward.engine.cli.output import print_json, print_table, short_time, stdout
 from onward.engine.cli.state import state
 from onward.engine.errors import UsageError
 from onward.engine.inbound.commands import DEFAULT_PAUSE
-from onward.engine.models import (
+from onward.engine.numbers import experiments
+from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
     WAITING_STEP_STATUSES,
     Delivery,
@@ -26,7 +27,6 @@ from onward.engine.models import (
     Run,
     Step,
 )
-from onward.engine.numbers import experiments
 from onward.plans import parse_due
 
 app = typer.Typer(help="Runs: one person's plan after one rejection.", no_args_is_help=True)

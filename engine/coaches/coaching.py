@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onward.engine import runs
-from onward.engine.console_models import Coaching, HelpRequest, Staff
 from onward.engine.errors import UsageError
-from onward.engine.models import RUN_ACTIVE, RUN_PAUSED, Person
+from onward.engine.storage.console_models import Coaching, HelpRequest, Staff
+from onward.engine.storage.models import RUN_ACTIVE, RUN_PAUSED, Person
 from onward.plans import SendWindow
 
 COACH_PAUSE = "coach"

@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from onward.channels import Channel, OutboundMessage, SendResult
 from onward.engine.clock import Clock
 from onward.engine.logs import get_logger
-from onward.engine.models import Escalation
-from onward.engine.models import InboundMessage as InboundRow
 from onward.engine.phones import mask_email, mask_phone
 from onward.engine.settings import Settings
+from onward.engine.storage.models import Escalation
+from onward.engine.storage.models import InboundMessage as InboundRow
 
 log = get_logger("onward.escalation")
 

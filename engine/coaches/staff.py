@@ -14,8 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from onward.engine.console_models import ROLE_ADMIN, ROLES, SigninAttempt, Staff
 from onward.engine.errors import NotFound, UsageError
+from onward.engine.storage.console_models import ROLE_ADMIN, ROLES, SigninAttempt, Staff
 
 MIN_PASSWORD = 12
 # Failures allowed in LOCKOUT_WINDOW before the form refuses that account (or address).

@@ -18,20 +18,20 @@ from sqlalchemy.orm import Session, load_only
 
 from onward.channels import DeliveryState
 from onward.engine.coaches.coaching import coach_names
-from onward.engine.db import Base
 from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
 from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
-from onward.engine.models import (
+from onward.engine.people import ACTIVE
+from onward.engine.plan_store import parsed
+from onward.engine.render import journal_answers
+from onward.engine.storage.db import Base
+from onward.engine.storage.models import (
     RUN_ACTIVE,
     STEP_CLAIMED,
     STEP_PENDING,
     Person,
     PlanVersion,
 )
-from onward.engine.people import ACTIVE
-from onward.engine.plan_store import parsed
-from onward.engine.render import journal_answers
 
 STEPS = Base.metadata.tables["steps"]
 RUNS = Base.metadata.tables["runs"]

@@ -20,12 +20,12 @@ from onward.channels import OutboundMessage, SendResult
 from onward.engine import deliveries, people, runs
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
-from onward.engine.console_models import CoachMessage
 from onward.engine.errors import UsageError
 from onward.engine.logs import get_logger
-from onward.engine.models import Delivery, Person
 from onward.engine.plan_store import parsed
 from onward.engine.schedule import window_for
+from onward.engine.storage.console_models import CoachMessage
+from onward.engine.storage.models import Delivery, Person
 from onward.engine.timing import place_in_window, window_closes_at
 from onward.engine.unsubscribe import unsubscribe_url
 from onward.plans import SendWindow, parse_window

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import Channel
 from onward.engine.clock import Clock
-from onward.engine.db import READ_ONLY
 from onward.engine.deliveries import hand_over
 from onward.engine.dispatch.claims import still_wanted
 from onward.engine.dispatch.guards import claim_and_prepare
@@ -30,7 +29,8 @@ from onward.engine.dispatch.reconcile import finders, settle
 from onward.engine.dispatch.record import record
 from onward.engine.dispatch.values import DispatchConfig, Prepared, Sent, group_size
 from onward.engine.metrics import STEPS
-from onward.engine.models import RUN_ACTIVE, STEP_PENDING, Run, Step
+from onward.engine.storage.db import READ_ONLY
+from onward.engine.storage.models import RUN_ACTIVE, STEP_PENDING, Run, Step
 
 # How old a batch may be before each send first checks the person still wants it.
 RECHECK_AFTER = timedelta(seconds=2)

@@ -37,7 +37,9 @@ from onward.engine.dispatch.values import (
     StepRow,
     group_size,
 )
-from onward.engine.models import (
+from onward.engine.render import StepFacts, render_facts, step_source, with_footer
+from onward.engine.schedule import reminder_due, window_for
+from onward.engine.storage.models import (
     RUN_ACTIVE,
     RUN_PAUSED,
     STEP_CANCELLED,
@@ -49,8 +51,6 @@ from onward.engine.models import (
     STEP_SKIPPED,
     Person,
 )
-from onward.engine.render import StepFacts, render_facts, step_source, with_footer
-from onward.engine.schedule import reminder_due, window_for
 from onward.engine.timing import business_day_checker, place_in_window, window_closes_at
 from onward.engine.unsubscribe import unsubscribe_url
 from onward.plans import SendWindow, assign_arm, skipped_for

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from onward.channels import TransientSendError
 from onward.engine.deliveries import fall_back, send_failed, set_state
 from onward.engine.dispatch.retry import RetryPolicy
-from onward.engine.models import (
+from onward.engine.storage.models import (
     STEP_CLAIMED,
     STEP_FAILED,
     STEP_PENDING,

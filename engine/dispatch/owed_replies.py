@@ -15,8 +15,8 @@ from onward.engine import deliveries
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.logs import get_logger
-from onward.engine.models import Delivery, Person
-from onward.engine.models import InboundMessage as InboundRow
+from onward.engine.storage.models import Delivery, Person
+from onward.engine.storage.models import InboundMessage as InboundRow
 from onward.engine.unsubscribe import unsubscribe_url
 
 log = get_logger("onward.replier")

@@ -26,10 +26,10 @@ from onward.channels import (
     can_advance,
 )
 from onward.engine.clock import Clock
-from onward.engine.db import READ_ONLY
 from onward.engine.deliveries import set_state
 from onward.engine.logs import get_logger
-from onward.engine.models import STEP_PENDING, STEP_SENT, Delivery, Step
+from onward.engine.storage.db import READ_ONLY
+from onward.engine.storage.models import STEP_PENDING, STEP_SENT, Delivery, Step
 
 log = get_logger("onward.dispatch")
 

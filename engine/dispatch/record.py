@@ -22,7 +22,6 @@ from onward.channels import (
     TransientSendError,
     can_advance,
 )
-from onward.engine.db import Base
 from onward.engine.dispatch import outcomes
 from onward.engine.dispatch.batch_sql import fresh_plans, update_rows
 from onward.engine.dispatch.pacing import ChannelHealth
@@ -30,7 +29,8 @@ from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Prepared, Sent
 from onward.engine.logs import get_logger
 from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS
-from onward.engine.models import STEP_SENT, Delivery, Run, Step
+from onward.engine.storage.db import Base
+from onward.engine.storage.models import STEP_SENT, Delivery, Run, Step
 
 log = get_logger("onward.dispatch")
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from onward.channels import Channel, OutboundMessage, SendResult
 from onward.engine.dispatch.retry import RetryPolicy
-from onward.engine.models import Person
+from onward.engine.storage.models import Person
 from onward.plans import DEFAULT_WINDOW, Plan, SendWindow
 
 # medium -> (channel name, channel)

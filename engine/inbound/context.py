@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from onward.channels import ProviderAnswer
 from onward.engine.coaches.escalation import OnCall
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
-from onward.engine.models import Person, Run, Step
+from onward.engine.storage.models import Person, Run, Step
 from onward.plans import DEFAULT_WINDOW, SendWindow
 
 

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import InboundMessage
 from onward.engine.clock import Clock
-from onward.engine.db import READ_ONLY
 from onward.engine.inbound.context import Incoming
 from onward.engine.inbound.router import Router
 from onward.engine.logs import get_logger
 from onward.engine.metrics import INBOUND, INBOUND_DUPLICATES, INBOUND_FAILURES
-from onward.engine.models import InboundMessage as InboundRow
-from onward.engine.write_queue import write_lock
+from onward.engine.storage.db import READ_ONLY
+from onward.engine.storage.models import InboundMessage as InboundRow
+from onward.engine.storage.write_queue import write_lock
 
 log = get_logger("onward.inbox")
 MAX_HANDLING_ATTEMPTS = 5

@@ -11,10 +11,10 @@ from onward.engine import replies, runs
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 from onward.engine.inbound.upcoming import next_line, when
-from onward.engine.models import RUN_PAUSED, STEP_SENT, JournalEntry, Step
 from onward.engine.numbers import outcome_events
 from onward.engine.plan_store import parsed
 from onward.engine.schedule import next_waiting
+from onward.engine.storage.models import RUN_PAUSED, STEP_SENT, JournalEntry, Step
 
 
 def pause(turn: Turn, cmd: i.Pause) -> str:

@@ -12,10 +12,10 @@ from onward.engine import deliveries, replies, runs
 from onward.engine.coaches.coaching import coach_name
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, Turn
-from onward.engine.models import STEP_SENT, Person
 from onward.engine.plan_store import parsed, plan_for_keyword
 from onward.engine.render import StepFacts, render_facts, step_source, with_footer
 from onward.engine.schedule import NewStep, first_waiting
+from onward.engine.storage.models import STEP_SENT, Person
 from onward.plans import assign_arm
 
 

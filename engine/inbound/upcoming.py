@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from onward.engine import replies
-from onward.engine.models import Person, Run
 from onward.engine.schedule import next_waiting
+from onward.engine.storage.models import Person, Run
 
 
 def when(person: Person, due: datetime, now: datetime) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from onward.engine import models  # noqa: F401  (registers every table on the metadata)
-from onward.engine.db import Base
+from onward.engine.storage import models  # noqa: F401  (registers every table on the metadata)
+from onward.engine.storage.db import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

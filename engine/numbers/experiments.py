@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onward.engine.models import ExperimentArm, Run
+from onward.engine.storage.models import ExperimentArm, Run
 from onward.plans import Plan, assign_arm
 
 

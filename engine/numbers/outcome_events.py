@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onward.engine.errors import NotFound, UsageError
-from onward.engine.models import OutcomeEvent, Person, Run
+from onward.engine.storage.models import OutcomeEvent, Person, Run
 
 APPLIED: Final = "applied"
 INTERVIEW: Final = "interview"

@@ -14,7 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from onward.engine import people
-from onward.engine.models import (
+from onward.engine.storage.models import (
     Delivery,
     ExperimentArm,
     InboundMessage,

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onward.engine.errors import NotFound
-from onward.engine.models import PlanVersion
 from onward.engine.numbers.outcome_events import APPLIED
 from onward.engine.numbers.stats import time_to
 from onward.engine.numbers.stats_data import (
@@ -40,6 +39,7 @@ from onward.engine.numbers.stats_math import (
     wilson,
 )
 from onward.engine.plan_store import parsed
+from onward.engine.storage.models import PlanVersion
 from onward.plans import CONTROL_ARM, arms_of
 
 

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from onward.engine import consent_ledger
 from onward.engine.clock import Clock
-from onward.engine.models import RUN_ACTIVE, Person, PlanVersion, Run
 from onward.engine.people import ACTIVE, OPTED_OUT, UNCONFIRMED, find_person
 from onward.engine.phones import region_for_phone, timezone_for_phone
 from onward.engine.plan_store import add_plan, default_version, parsed
 from onward.engine.records.cohort_csv import CohortRow, Refusal
 from onward.engine.schedule import expand_run, window_for
+from onward.engine.storage.models import RUN_ACTIVE, Person, PlanVersion, Run
 from onward.engine.suppression import is_suppressed
 from onward.plans import SendWindow
 from onward.plans.disclosures import frequency, welcome_plan_source

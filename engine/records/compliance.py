@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from onward.engine import replies
-from onward.engine.models import Person
 from onward.engine.render import StepFacts, render_facts, step_source
+from onward.engine.storage.models import Person
 from onward.plans import Plan, SendWindow
 from onward.plans.disclosures import (
     DISCLOSURE_VERSION,

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from onward.engine.logs import get_logger
 from onward.engine.metrics import RETENTION_ERASED
-from onward.engine.models import Delivery, InboundMessage, JournalEntry, Person, Run
 from onward.engine.people import forget
+from onward.engine.storage.models import Delivery, InboundMessage, JournalEntry, Person, Run
 
 log = get_logger("onward.retention")
 BATCH = 200

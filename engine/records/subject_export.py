@@ -8,15 +8,17 @@ the message they answered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from onward.engine import audit
 from onward.engine.consent_ledger import ledger_rows
-from onward.engine.models import (
+from onward.engine.plan_store import parsed
+from onward.engine.render import StepFacts, journal_answers, render_facts, step_source
+from onward.engine.storage.models import (
     Delivery,
     InboundMessage,
     JournalEntry,
@@ -26,12 +28,8 @@ from onward.engine.models import (
     Run,
     Step,
 )
-from onward.engine.plan_store import parsed
-from onward.engine.render import StepFacts, journal_answers, render_facts, step_source
 
 Rows = list[dict[str, Any]]
-# Other record keepers (a staff audit, say) add a section here: title -> rows about a person.
-EXTRA_SECTIONS: dict[str, Callable[[Session, Person], Rows]] = {}
 
 
 def collect(session: Session, person: Person, now: datetime) -> dict[str, Any]:
@@ -47,8 +45,10 @@ def collect(session: Session, person: Person, now: datetime) -> dict[str, Any]:
         "messages_out": _messages_out(session, person, runs, now),
         "journal": _journal(session, person),
     }
-    for title, section in EXTRA_SECTIONS.items():
-        data[title] = section(session, person)
+    # Who on the staff saw their page or journal, replied, took or handed back the conversation.
+    data["staff_actions"] = [
+        row.as_json() for row in audit.entries(session, limit=10_000, person_id=person.id)
+    ]
     return data
 
 

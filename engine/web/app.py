@@ -35,16 +35,16 @@ from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.inbound.inbox import Inbox
 from onward.engine.logs import get_logger
 from onward.engine.metrics import REGISTRY, SCHEMA_CURRENT
-from onward.engine.migrate import current_revision, head_revision
-from onward.engine.models import Person
 from onward.engine.phones import InvalidPhoneNumber, NotAPhoneNumber, sender_number
 from onward.engine.settings import Settings
+from onward.engine.storage.migrate import current_revision, head_revision
+from onward.engine.storage.models import Person
+from onward.engine.storage.write_queue import InboundFirst, concurrent_writers
 from onward.engine.unsubscribe import read_token
 from onward.engine.web.coalesce import Coalesced
 from onward.engine.web.console import ConsoleDeps, console_routes
 from onward.engine.web.fields import clean_inbound, clean_statuses, is_junk
 from onward.engine.web.request import BodyTooLarge, BodyTooSlow, ClientGone, as_webhook
-from onward.engine.write_queue import InboundFirst, concurrent_writers
 
 log = get_logger("onward.web")
 INBOUND_KINDS = {"sms": "sms", "email": "email", "inbound": None}

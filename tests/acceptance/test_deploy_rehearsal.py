@@ -30,8 +30,8 @@ import pytest
 import yaml
 from sqlalchemy import Engine, func, select
 
-from onward.engine.db import create_db_engine
-from onward.engine.models import Person, Run
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.models import Person, Run
 from tests.acceptance.venvs import fresh_venv, pip_install
 from tests.conftest import drop_postgres_database, fresh_postgres_url
 from tests.fakes.smtp_server import free_port

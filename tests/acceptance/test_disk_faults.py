@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from onward.engine.clock import FakeClock
-from onward.engine.db import create_db_engine
-from onward.engine.migrate import upgrade
-from onward.engine.models import InboundMessage
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.migrate import upgrade
+from onward.engine.storage.models import InboundMessage
 from tests.integration.web_helpers import WebRig, build_rig
 
 pytestmark = pytest.mark.slow

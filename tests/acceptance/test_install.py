@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 PROBE = """
 import sys
 from onward.plans import load_shipped_plan, shipped_plan_names
-from onward.engine.migrate import head_revision
+from onward.engine.storage.migrate import head_revision
 import onward.engine.cli, onward.channels.console
 assert {"standard", "gentle"} <= set(shipped_plan_names()), shipped_plan_names()
 assert load_shipped_plan("standard").apply_goal == 5

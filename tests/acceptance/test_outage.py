@@ -17,8 +17,8 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.engine import make_url
 
 from onward.engine.clock import SystemClock
-from onward.engine.db import create_db_engine
-from onward.engine.models import InboundMessage, Person, Step
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.models import InboundMessage, Person, Step
 from tests.acceptance.test_replicas import Replica
 from tests.conftest import drop_postgres_database, fresh_postgres_url
 

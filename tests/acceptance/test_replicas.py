@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from onward.engine.clock import SystemClock
-from onward.engine.db import create_db_engine, session_factory
-from onward.engine.models import Delivery, Person, Run, Step
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, require_latest
 from onward.engine.runs import start_run
+from onward.engine.storage.db import create_db_engine, session_factory
+from onward.engine.storage.models import Delivery, Person, Run, Step
 from tests.conftest import drop_postgres_database, fresh_postgres_url
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, running_fake
 

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import update
 
 from onward.engine.clock import SystemClock
-from onward.engine.db import create_db_engine
-from onward.engine.models import Person, Step
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.models import Person, Step
 
 pytestmark = pytest.mark.slow
 ONWARD = [sys.executable, "-m", "onward.engine.cli"]

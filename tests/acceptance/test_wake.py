@@ -16,13 +16,13 @@ from onward.channels.console import ConsoleChannel
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import SystemClock
 from onward.engine.daemon import Daemon
-from onward.engine.migrate import upgrade
-from onward.engine.models import Person, Step
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, require_latest
 from onward.engine.runs import start_run
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.engine.storage.migrate import upgrade
+from onward.engine.storage.models import Person, Step
 from onward.plans import SendWindow
 
 pytestmark = pytest.mark.slow

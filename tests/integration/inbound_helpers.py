@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import InboundMessage, Medium
 from onward.engine.clock import FakeClock
-from onward.engine.db import create_db_engine, session_factory
 from onward.engine.inbound.context import RouterConfig
 from onward.engine.inbound.inbox import Inbox, Received
 from onward.engine.inbound.router import Router
-from onward.engine.migrate import upgrade
-from onward.engine.models import (
+from onward.engine.plan_store import install_shipped_plans
+from onward.engine.storage.db import create_db_engine, session_factory
+from onward.engine.storage.migrate import upgrade
+from onward.engine.storage.models import (
     Delivery,
     JournalEntry,
     Person,
@@ -27,10 +28,9 @@ from onward.engine.models import (
     Run,
     Step,
 )
-from onward.engine.models import (
+from onward.engine.storage.models import (
     InboundMessage as InboundRow,
 )
-from onward.engine.plan_store import install_shipped_plans
 from tests.conftest import drop_postgres_database, fresh_postgres_url
 
 T = TypeVar("T")

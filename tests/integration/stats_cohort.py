@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from onward.engine.clock import FakeClock
-from onward.engine.db import session_factory
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.plan_store import add_plan, set_default
+from onward.engine.storage.db import session_factory
 from onward.plans import SendWindow
 from tests.integration.dispatch_helpers import FlakyChannel
 from tests.integration.inbound_helpers import Talk

@@ -21,7 +21,10 @@ from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
 from onward.engine.inbound.commands import DEFAULT_PAUSE
-from onward.engine.models import (
+from onward.engine.plan_store import install_shipped_plans, latest_version
+from onward.engine.runtime import Runtime
+from onward.engine.settings import load_settings
+from onward.engine.storage.models import (
     Delivery,
     InboundMessage,
     JournalEntry,
@@ -30,9 +33,6 @@ from onward.engine.models import (
     Run,
     Step,
 )
-from onward.engine.plan_store import install_shipped_plans, latest_version
-from onward.engine.runtime import Runtime
-from onward.engine.settings import load_settings
 from onward.plans import shipped_plan_source
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

@@ -13,10 +13,10 @@ from onward.engine import audit
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
 from onward.engine.coaches.staff import find_staff
-from onward.engine.console_models import Staff
-from onward.engine.migrate import upgrade
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.engine.storage.console_models import Staff
+from onward.engine.storage.migrate import upgrade
 from tests.integration.test_cli_listings import onward
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

@@ -11,11 +11,11 @@ import pytest
 
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
-from onward.engine.migrate import upgrade
 from onward.engine.numbers.stats import numbers_page
 from onward.engine.plan_store import add_plan, set_default
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.engine.storage.migrate import upgrade
 from tests.integration.inbound_helpers import Talk
 from tests.integration.test_cli_listings import onward
 from tests.integration.test_experiments import TRIAL

@@ -11,8 +11,16 @@ from sqlalchemy import Engine, select
 
 from onward.engine import audit
 from onward.engine.clock import FakeClock
-from onward.engine.console_models import AuditEntry, CoachMessage
-from onward.engine.models import RUN_ACTIVE, RUN_PAUSED, Delivery, InboundMessage, Person, Run, Step
+from onward.engine.storage.console_models import AuditEntry, CoachMessage
+from onward.engine.storage.models import (
+    RUN_ACTIVE,
+    RUN_PAUSED,
+    Delivery,
+    InboundMessage,
+    Person,
+    Run,
+    Step,
+)
 from tests.integration.console_helpers import console_rig, sign_in
 from tests.integration.web_helpers import WebRig, engine_url
 
@@ -332,3 +340,17 @@ def test_people_whose_deliveries_keep_failing_are_in_the_queue(
             )  # fmt: skip
     sign_in(rig.client)
     assert "3 deliveries failed" in rig.client.get("/console/").text
+
+
+def test_the_numbers_page_shows_counts_and_the_chart_never_words(rig: WebRig) -> None:
+    for n in range(6):
+        rig.client.post(
+            "/webhooks/console/sms",
+            json={"from": f"+1415555{n:04d}", "body": "REJECTED Acme, it hurt a lot"},
+        )
+    sign_in(rig.client)
+    page = rig.client.get("/console/numbers").text
+    assert "6 people reported a rejection" in page
+    assert '<img src="data:image/png;base64,' in page and "alt=" in page
+    assert "&lt;5" in page  # no interview yet: too few to show
+    assert "hurt" not in page

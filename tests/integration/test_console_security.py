@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 
 from onward.engine.clock import FakeClock
 from onward.engine.coaches import staff
-from onward.engine.console_models import AuditEntry, Coaching
-from onward.engine.models import Person
+from onward.engine.storage.console_models import AuditEntry, Coaching
+from onward.engine.storage.models import Person
 from onward.engine.web.console.session import SESSION_COOKIE
 from tests.integration.console_helpers import (
     ADMIN,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from onward.engine import replies
-from onward.engine.models import JournalEntry, Person, Rejection, Run
+from onward.engine.storage.models import JournalEntry, Person, Rejection, Run
 from onward.plans import sms_segments
 from tests.integration.inbound_helpers import PHONE, Talk
 

@@ -28,10 +28,10 @@ from onward.engine.dispatch.dispatcher import Dispatcher
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.errors import UsageError
 from onward.engine.housekeeping import sweep
-from onward.engine.models import Run, Step
 from onward.engine.runs import cancel, get_run, pause
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.engine.storage.models import Run, Step
 from tests.integration.dispatch_helpers import WINDOW, FlakyChannel, Harness, due
 
 LA = ZoneInfo("America/Los_Angeles")

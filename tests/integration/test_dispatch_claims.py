@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import Engine, event, select, text
 
-from onward.engine.db import Base
 from onward.engine.dispatch import claims
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, update_rows
 from onward.engine.dispatch.guards import claim_and_prepare
 from onward.engine.dispatch.pacing import ChannelHealth
+from onward.engine.storage.db import Base
 from tests.integration.dispatch_helpers import Harness
 
 DELIVERIES = Base.metadata.tables["deliveries"]

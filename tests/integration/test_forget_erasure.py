@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from onward.engine import replies
 from onward.engine.clock import FakeClock
-from onward.engine.db import create_db_engine
-from onward.engine.migrate import upgrade
-from onward.engine.models import InboundMessage
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.migrate import upgrade
+from onward.engine.storage.models import InboundMessage
 from tests.integration.inbound_helpers import OTHER_PHONE, Talk
 
 SECRET_WORDS = "my manager said the team was never told about the layoffs"

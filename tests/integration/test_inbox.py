@@ -18,7 +18,7 @@ from onward.engine.clock import FakeClock
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig
 from onward.engine.inbound.inbox import MAX_HANDLING_ATTEMPTS, Inbox, Received
 from onward.engine.inbound.router import Router
-from onward.engine.models import Delivery, InboundMessage, Person, Rejection, Run
+from onward.engine.storage.models import Delivery, InboundMessage, Person, Rejection, Run
 from tests.conftest import cleared
 from tests.integration.inbound_helpers import (
     PHONE,

@@ -8,8 +8,8 @@ import pytest
 
 from onward.engine import replies
 from onward.engine.errors import UsageError
-from onward.engine.models import ExperimentArm, InboundMessage, OutcomeEvent, Step
 from onward.engine.numbers import outcome_events
+from onward.engine.storage.models import ExperimentArm, InboundMessage, OutcomeEvent, Step
 from tests.integration.inbound_helpers import PHONE, Talk
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from onward.engine.clock import FakeClock
 from onward.engine.deliveries import retry
 from onward.engine.errors import UsageError
-from onward.engine.models import Delivery, Run, Step
+from onward.engine.storage.models import Delivery, Run, Step
 from tests.integration.dispatch_helpers import FlakyChannel, Harness
 from tests.integration.inbound_helpers import PHONE, Talk
 

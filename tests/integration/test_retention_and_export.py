@@ -9,13 +9,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from onward.engine import audit
 from onward.engine.clock import FakeClock
+from onward.engine.coaches import staff
 from onward.engine.housekeeping import sweep
 from onward.engine.logs import configure_logging
 from onward.engine.metrics import RETENTION_ERASED
-from onward.engine.models import JournalEntry, Suppression
 from onward.engine.records.retention import erase_idle
 from onward.engine.runtime import Runtime
+from onward.engine.storage.models import JournalEntry, Suppression
 from onward.plans import parse_window
 from tests.integration.inbound_helpers import PHONE, Talk
 from tests.integration.records_helpers import MakeRuntime
@@ -75,6 +77,12 @@ def test_export_holds_everything_and_writes_a_private_page(
     run = talk.run()
     talk.mark_sent(run.id, "reflect")
     talk.say("It went <script>alert(1)</script> fine")
+    person_id = talk.me().id
+    with talk.sessions.begin() as session:  # a coach opened their page
+        coach = staff.add_staff(
+            session, "robin@example.org", "coach", "Robin", "a long passphrase", clock.now()
+        )
+        audit.record(session, coach.id, audit.VIEW_PERSON, person_id, clock.now())
     result = onward("people", "export", PHONE)
     assert result.code == 0, result.err
     data = result.json()
@@ -96,6 +104,8 @@ def test_export_holds_everything_and_writes_a_private_page(
     assert data["messages_in"][0]["reply"]  # what onward answered at once
     assert data["journal"][0]["text"] == "It went <script>alert(1)</script> fine"
     assert data["consent"][0]["event"] == "opt_in"
+    [seen] = data["staff_actions"]
+    assert (seen["staff"], seen["action"]) == ("robin@example.org", "view_person")
 
     out = tmp_path / "sar.json"
     written = onward("people", "export", PHONE, "--out", str(out))

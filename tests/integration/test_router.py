@@ -17,8 +17,15 @@ from onward.engine.crisis import CrisisLine
 from onward.engine.dispatch.claims import claim_due
 from onward.engine.logs import configure_logging
 from onward.engine.metrics import CRISIS_ALERTS
-from onward.engine.models import Delivery, InboundMessage, JournalEntry, Person, Rejection, Run
 from onward.engine.replies import SMS_FOOTER
+from onward.engine.storage.models import (
+    Delivery,
+    InboundMessage,
+    JournalEntry,
+    Person,
+    Rejection,
+    Run,
+)
 from onward.engine.timing import place_in_window
 from onward.plans import SendWindow
 from tests.integration.inbound_helpers import (

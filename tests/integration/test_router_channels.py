@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from onward.channels import ProviderAnswer
 from onward.engine.clock import FakeClock
-from onward.engine.models import JournalEntry, Rejection, Run
+from onward.engine.storage.models import JournalEntry, Rejection, Run
 from tests.conftest import cleared
 from tests.integration.inbound_helpers import PHONE, Talk
 

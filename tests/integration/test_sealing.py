@@ -11,15 +11,15 @@ from sqlalchemy import Engine, Text, delete, select, type_coerce, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from onward.engine import journal_keys
 from onward.engine.cli import app
 from onward.engine.cli.state import state
-from onward.engine.db import create_db_engine
 from onward.engine.errors import ConfigError
-from onward.engine.migrate import upgrade
-from onward.engine.models import AppSetting, InboundMessage, JournalEntry, Person
-from onward.engine.sealing import PREFIX, STORED_KEY, UnreadableWords, key_id, new_key
 from onward.engine.settings import load_settings
+from onward.engine.storage import journal_keys
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.migrate import upgrade
+from onward.engine.storage.models import AppSetting, InboundMessage, JournalEntry, Person
+from onward.engine.storage.sealing import PREFIX, STORED_KEY, UnreadableWords, key_id, new_key
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 WORDS = "The panel asked about dbt and I froze. I felt stupid."

@@ -19,10 +19,10 @@ from onward.channels.sendgrid_email import SendgridEmailChannel
 from onward.engine.channel_set import ChannelSet, channel_settings
 from onward.engine.clock import FakeClock
 from onward.engine.daemon import Daemon
-from onward.engine.models import Delivery, Person
 from onward.engine.plan_store import install_shipped_plans
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.engine.storage.models import Delivery, Person
 from tests.fakes.sendgrid_api import (
     API_KEY,
     EventSigner,
@@ -172,7 +172,7 @@ def test_inbound_parse_needs_its_password_and_forged_events_are_refused(rig: Mai
 
 def test_a_reply_keeps_only_what_the_person_wrote(rig: MailRig) -> None:
     rig.write("REJECTED Acme", "", "m2@example.org")
-    from onward.engine.models import JournalEntry, Step
+    from onward.engine.storage.models import JournalEntry, Step
 
     with rig.runtime.sessions.begin() as session:
         reflect = session.scalars(select(Step).where(Step.step_key == "reflect")).one()

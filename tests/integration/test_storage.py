@@ -11,9 +11,9 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from onward.engine.db import create_db_engine
-from onward.engine.migrate import upgrade
-from onward.engine.models import Person
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.migrate import upgrade
+from onward.engine.storage.models import Person
 from onward.engine.unsubscribe import make_token, read_token
 
 

@@ -19,10 +19,10 @@ from onward.channels.twilio_sms import TwilioSmsChannel
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import FakeClock
 from onward.engine.daemon import Daemon
-from onward.engine.models import Delivery, Person, Step
 from onward.engine.plan_store import install_shipped_plans
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.engine.storage.models import Delivery, Person, Step
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioApi, running_fake, sign
 from tests.integration.web_helpers import engine_url
 

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, func, select, text
 from starlette.testclient import TestClient
 
 from onward.engine.clock import FakeClock
-from onward.engine.db import create_db_engine
-from onward.engine.models import InboundMessage, Person, Run
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.models import InboundMessage, Person, Run
 from tests.integration.web_helpers import WebRig, build_rig, engine_url
 
 SMS = "/webhooks/console/sms"

@@ -25,12 +25,12 @@ from onward.channels.console import ConsoleChannel
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import FakeClock
 from onward.engine.daemon import Daemon
-from onward.engine.models import Delivery
-from onward.engine.models import InboundMessage as InboundRow
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.engine.storage.models import Delivery
+from onward.engine.storage.models import InboundMessage as InboundRow
 from tests.integration.web_helpers import LOOPBACK_CLIENT, engine_url
 
 INBOUND = "/webhooks/postbox/inbound"

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from onward.engine.clock import FakeClock
-from onward.engine.models import InboundMessage
+from onward.engine.storage.models import InboundMessage
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, sign
 from tests.integration.web_helpers import WebRig, build_rig, engine_url
 

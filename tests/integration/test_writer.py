@@ -9,9 +9,9 @@ import time
 import pytest
 from sqlalchemy import Engine, text
 
-from onward.engine.db import READ_ONLY, session_factory
-from onward.engine.models import AppSetting
-from onward.engine.write_queue import FairLock, InboundFirst, concurrent_writers, write_lock
+from onward.engine.storage.db import READ_ONLY, session_factory
+from onward.engine.storage.models import AppSetting
+from onward.engine.storage.write_queue import FairLock, InboundFirst, concurrent_writers, write_lock
 
 
 def test_the_lock_is_taken_in_the_order_it_was_asked_for() -> None:

@@ -10,8 +10,8 @@ import sys
 import pytest
 from sqlalchemy import Engine, func, select
 
-from onward.engine.db import create_db_engine
-from onward.engine.models import PlanVersion
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.models import PlanVersion
 from onward.plans import shipped_plan_names
 from tests.conftest import drop_postgres_database, fresh_postgres_url
 

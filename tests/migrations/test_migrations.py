@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from onward.engine.db import Base, create_db_engine
 from onward.engine.errors import SchemaOutOfDate
-from onward.engine.migrate import (
+from onward.engine.storage.db import Base, create_db_engine
+from onward.engine.storage.migrate import (
     current_revision,
     downgrade,
     head_revision,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import inspect, text
 
 from onward.engine.consent_ledger import disagreements
-from onward.engine.db import create_db_engine, session_factory
-from onward.engine.migrate import downgrade, upgrade
+from onward.engine.storage.db import create_db_engine, session_factory
+from onward.engine.storage.migrate import downgrade, upgrade
 
 PEOPLE = """
 INSERT INTO people (phone, email, timezone, timezone_source, sms_status, email_status,

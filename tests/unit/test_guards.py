@@ -8,7 +8,7 @@ import pytest
 
 from onward.engine.dispatch.guards import Release, Rules, Send, decide
 from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
-from onward.engine.models import Person
+from onward.engine.storage.models import Person
 from onward.plans import SendWindow, load_plan, parse_window, shipped_plan_source
 
 PLAN = load_plan(shipped_plan_source("standard"), "standard.yaml")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from onward.engine.models import Person
 from onward.engine.render import FOOTER_EVERY, StepFacts, footer_owed, render_facts, with_footer
 from onward.engine.replies import SMS_FOOTER
+from onward.engine.storage.models import Person
 from onward.plans import TemplateRenderError, load_plan, shipped_plan_source
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 07:00 in San Francisco

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import onward.engine.db
+from onward.engine.storage.db import UTCDateTime
 
 revision = "0001"
 down_revision = None
@@ -39,10 +39,12 @@ def upgrade() -> None:
         sa.Column("preferred_medium", sa.String(length=8), nullable=False),
         sa.Column("send_window", sa.String(length=16), nullable=True),
         sa.Column(
-            "forget_requested_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True
+            "forget_requested_at",
+            UTCDateTime(timezone=True),
+            nullable=True,
         ),
-        sa.Column("created_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
         sa.UniqueConstraint("email", name=op.f("uq_people_email")),
         sa.UniqueConstraint("phone", name=op.f("uq_people_phone")),
@@ -54,7 +56,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("checksum", sa.String(length=64), nullable=False),
-        sa.Column("created_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_versions")),
         sa.UniqueConstraint("name", "version", name=op.f("uq_plan_versions_name")),
     )
@@ -72,8 +74,8 @@ def upgrade() -> None:
         sa.Column("subject", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=True),
-        sa.Column("received_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("handled_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("command", sa.String(length=32), nullable=True),
         sa.Column("reply", sa.Text(), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
@@ -104,7 +106,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("company", sa.String(length=120), nullable=False),
         sa.Column("role", sa.String(length=120), nullable=False),
-        sa.Column("reported_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reported_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
@@ -124,11 +126,11 @@ def upgrade() -> None:
         sa.Column("plan_version_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("pause_reason", sa.String(length=16), nullable=True),
-        sa.Column("paused_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("paused_until", onward.engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_until", UTCDateTime(timezone=True), nullable=True),
         sa.Column("applied_count", sa.Integer(), nullable=False),
-        sa.Column("started_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"], ["people.id"], name=op.f("fk_runs_person_id_people"), ondelete="CASCADE"
         ),
@@ -156,14 +158,14 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("reminder_of", sa.Integer(), nullable=True),
-        sa.Column("due_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("claimed_by", sa.String(length=64), nullable=True),
-        sa.Column("lease_until", onward.engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lease_until", UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(length=500), nullable=True),
-        sa.Column("sent_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("answered_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("answered_at", UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["reminder_of"],
             ["steps.id"],
@@ -194,8 +196,8 @@ def upgrade() -> None:
         sa.Column("error_code", sa.String(length=32), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("created_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
@@ -224,7 +226,7 @@ def upgrade() -> None:
         sa.Column("step_id", sa.Integer(), nullable=True),
         sa.Column("step_key", sa.String(length=64), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("created_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import onward.engine.db
+from onward.engine.storage.db import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=32), nullable=False),
         sa.Column("event_id", sa.String(length=128), nullable=False),
-        sa.Column("received_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_events")),
         sa.UniqueConstraint("channel", "event_id", name=op.f("uq_provider_events_channel")),
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import onward.engine.db
+from onward.engine.storage.db import UTCDateTime
 
 revision = "0005"
 down_revision = "0004"
@@ -51,8 +51,8 @@ def upgrade() -> None:
         sa.Column("detail", sa.String(length=300), nullable=False),
         sa.Column("inbound_id", sa.Integer(), nullable=True),
         sa.Column("disclosure_version", sa.String(length=32), nullable=True),
-        sa.Column("given_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("recorded_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("given_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("recorded_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],

@@ -16,10 +16,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import onward.engine.db
+from onward.engine.storage.db import UTCDateTime
 
 # Typed result columns: SQLite hands back stored text, which the column type reads as a time.
-_TIME = onward.engine.db.UTCDateTime(timezone=True)
+_TIME = UTCDateTime(timezone=True)
 
 revision = "0006"
 down_revision = "0005"
@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("experiment", sa.String(length=64), nullable=False),
         sa.Column("arm", sa.String(length=40), nullable=False),
-        sa.Column("assigned_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
@@ -59,9 +59,9 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("company", sa.String(length=120), nullable=False),
-        sa.Column("scheduled_for", onward.engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("scheduled_for", UTCDateTime(timezone=True), nullable=True),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("occurred_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
@@ -81,9 +81,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_outcome_events_run_id"), "outcome_events", ["run_id"], unique=False)
     with op.batch_alter_table("steps") as batch:
-        batch.add_column(
-            sa.Column("done_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True)
-        )
+        batch.add_column(sa.Column("done_at", UTCDateTime(timezone=True), nullable=True))
     assert events is not None
     _migrate_outcomes(events)
 

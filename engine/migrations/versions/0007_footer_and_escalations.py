@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import onward.engine.db
+from onward.engine.storage.db import UTCDateTime
 
 revision = "0007"
 down_revision = "0006"
@@ -36,10 +36,10 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=16), nullable=False),
         sa.Column("medium", sa.String(length=8), nullable=False),
         sa.Column("recipient", sa.String(length=320), nullable=False),
-        sa.Column("created_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("next_attempt_at", onward.engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("sent_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("provider_id", sa.String(length=128), nullable=True),
         sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.ForeignKeyConstraint(
@@ -61,11 +61,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_escalations_person_id"), ["person_id"], unique=False)
 
     with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sms_footer_at", UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(
-            sa.Column("sms_footer_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("email_footer_at", onward.engine.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "email_footer_at",
+                UTCDateTime(timezone=True),
+                nullable=True,
+            )
         )
 
 

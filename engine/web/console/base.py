@@ -49,7 +49,8 @@ def render(deps: ConsoleDeps, name: str, status: int = 200, **context: Any) -> H
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+        "frame-ancestors 'none'"
     )
     response.headers["Referrer-Policy"] = "same-origin"
     return response

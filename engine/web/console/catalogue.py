@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import base64
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
@@ -12,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from onward.engine.coaches import staff
-from onward.engine.models import PlanVersion
+from onward.engine.numbers import stats
 from onward.engine.plan_store import default_plan_name, parsed
 from onward.engine.preview import preview
+from onward.engine.storage.models import PlanVersion
 from onward.engine.web.console.base import ConsoleDeps, render
 from onward.engine.web.console.guard import Visitor
 
@@ -68,7 +69,18 @@ def staff_page(deps: ConsoleDeps) -> Handler:
 
 def numbers_page(deps: ConsoleDeps) -> Handler:
     async def handler(request: Request, visitor: Visitor) -> Response:
-        built = importlib.util.find_spec("onward.engine.numbers.stats") is not None
-        return render(deps, "numbers.html", visitor=visitor, title="Numbers", built=built)
+        # Numbers only, never words; counts under 5 people are already null (shown "<5").
+        with deps.sessions() as session:
+            page = stats.numbers_page(session, deps.clock.now())
+        chart = base64.b64encode(page.chart_png).decode()
+        return render(
+            deps,
+            "numbers.html",
+            visitor=visitor,
+            title="Numbers",
+            figures=page.figures,
+            columns=stats.STEP_FIGURES,
+            chart=chart,
+        )
 
     return handler

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from onward.engine.coaches.staff import active_member
-from onward.engine.console_models import ROLE_ADMIN, Staff
+from onward.engine.storage.console_models import ROLE_ADMIN, Staff
 from onward.engine.web.console.base import ConsoleDeps, forbidden, unconfigured
 from onward.engine.web.console.session import SESSION_COOKIE, ConsoleSession, same_token
 

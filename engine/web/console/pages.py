@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from onward.engine import audit
 from onward.engine.coaches import coaching, staff
 from onward.engine.errors import UsageError
-from onward.engine.models import Person
+from onward.engine.storage.models import Person
 from onward.engine.web.console.base import ConsoleDeps, render, unconfigured
 from onward.engine.web.console.catalogue import numbers_page, plans_page, staff_page
 from onward.engine.web.console.guard import EndSession, Visitor, guarded

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from onward.engine import runs
 from onward.engine.coaches import coaching
-from onward.engine.console_models import CoachMessage, HelpRequest, Staff
-from onward.engine.models import (
+from onward.engine.replies import when_text
+from onward.engine.schedule import next_waiting
+from onward.engine.storage.console_models import CoachMessage, HelpRequest, Staff
+from onward.engine.storage.models import (
     RUN_PAUSED,
     Delivery,
     InboundMessage,
@@ -22,8 +24,6 @@ from onward.engine.models import (
     Run,
     Step,
 )
-from onward.engine.replies import when_text
-from onward.engine.schedule import next_waiting
 from onward.engine.web.console.queue import QueueItem, queue
 
 TIMELINE_LIMIT = 300

@@ -15,8 +15,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from onward.engine import replies
-from onward.engine.console_models import Coaching, CoachMessage, HelpRequest, Staff
-from onward.engine.models import RUN_PAUSED, Delivery, InboundMessage, Person, Run
+from onward.engine.storage.console_models import Coaching, CoachMessage, HelpRequest, Staff
+from onward.engine.storage.models import RUN_PAUSED, Delivery, InboundMessage, Person, Run
 from onward.plans.keywords import OPT_OUT_KEYWORDS
 
 ORDER = ("crisis", "coach", "held", "unplaced", "unsure", "failing")

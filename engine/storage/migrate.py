@@ -13,8 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from onward.engine import journal_keys
 from onward.engine.errors import SchemaOutOfDate
+from onward.engine.storage import journal_keys
 
 
 def alembic_config() -> Config:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from onward.engine import sealing
+from onward.engine.storage import sealing
 
 # Stable constraint names make Alembic's autogenerate and SQLite batch migrations predictable.
 NAMING_CONVENTION = {

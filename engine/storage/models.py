@@ -9,8 +9,8 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onward.engine.db import Base, UTCDateTime
-from onward.engine.sealing import SealedText
+from onward.engine.storage.db import Base, UTCDateTime
+from onward.engine.storage.sealing import SealedText
 
 # Run statuses of the contract; only "active" runs have steps the dispatcher may send.
 RUN_ACTIVE, RUN_PAUSED = "active", "paused"
@@ -326,4 +326,3 @@ class Escalation(Base):
 
 
 # The console's tables live in their own module; imported here so the metadata holds them all.
-from onward.engine import console_models as console_models  # noqa: E402

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, Text, delete, insert, select, type_coerce, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from onward.engine.models import AppSetting, InboundMessage, JournalEntry
-from onward.engine.sealing import (
+from onward.engine.storage.models import AppSetting, InboundMessage, JournalEntry
+from onward.engine.storage.sealing import (
     PREFIX,
     STORED_KEY,
     key_id,
