@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import argparse
 import hmac
-import os
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import PYTHON, emit, free_port, wait_http
+from common import emit
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from wrk_load import AUTH_TOKEN, inbound_form, run_wrk, twilio_signature, write_requests
+from wrk_load import AUTH_TOKEN, inbound_form, load_served_script, twilio_signature
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
@@ -71,31 +69,12 @@ def main() -> None:
         serve(args.serve[0], int(args.serve[1]))
         return
     work = Path(args.workdir)
-    work.mkdir(parents=True, exist_ok=True)
     database = work / "bare.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/sms"
-    requests_file = work / "bare_requests.txt"
-    write_requests(
-        requests_file,
-        url,
-        (
-            inbound_form(f"SM{n:032x}", f"+1415{2_000_000 + n % 5000:07d}", "It went ok I think")
-            for n in range(args.requests)
-        ),
+    forms = (
+        inbound_form(f"SM{n:032x}", f"+1415{2_000_000 + n % 5000:07d}", "It went ok I think")
+        for n in range(args.requests)
     )
-    server = subprocess.Popen(
-        [PYTHON, __file__, str(work), "--serve", str(database), str(port)],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz", process=server)
-        figures = run_wrk(url, requests_file, args.seconds)
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+    figures = load_served_script(__file__, work, database, forms, args.seconds)
     with sqlite3.connect(database) as db:
         figures["rows"] = db.execute("SELECT count(*) FROM inbound").fetchone()[0]
     emit(figures)

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hmac
-import os
 import sqlite3
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,14 +21,14 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import PYTHON, emit, free_port, wait_http
+from common import emit
 from sqlalchemy import ForeignKey, String, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from wrk_load import AUTH_TOKEN, inbound_form, run_wrk, twilio_signature, write_requests
+from wrk_load import AUTH_TOKEN, inbound_form, load_served_script, twilio_signature
 
 from onward.engine.clock import SystemClock
 
@@ -128,31 +126,12 @@ def main() -> None:
         serve(args.serve[0], int(args.serve[1]))
         return
     work = Path(args.workdir)
-    work.mkdir(parents=True, exist_ok=True)
     database = work / "quick.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/sms"
-    requests_file = work / "quick_requests.txt"
-    write_requests(
-        requests_file,
-        url,
-        (
-            inbound_form(f"SM{n:032x}", f"+1415{3_000_000 + n:07d}", f"REJECTED Company {n}")
-            for n in range(args.requests)
-        ),
+    forms = (
+        inbound_form(f"SM{n:032x}", f"+1415{3_000_000 + n:07d}", f"REJECTED Company {n}")
+        for n in range(args.requests)
     )
-    server = subprocess.Popen(
-        [PYTHON, __file__, str(work), "--serve", str(database), str(port)],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz", process=server)
-        figures = run_wrk(url, requests_file, args.seconds)
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+    figures = load_served_script(__file__, work, database, forms, args.seconds)
     with sqlite3.connect(database) as db:
         figures["rejections"] = db.execute("SELECT count(*) FROM rejections").fetchone()[0]
         figures["jobs"] = db.execute("SELECT count(*) FROM apscheduler_jobs").fetchone()[0]

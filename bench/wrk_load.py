@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import signal
 import subprocess
 import time
@@ -14,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from common import PYTHON, free_port, wait_http
 
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 30 + "42"
@@ -147,3 +150,31 @@ def run_wrk(
         "socket_errors": raw["socket_errors"],
         "wrapped": raw["wrapped"],
     }
+
+
+def load_served_script(
+    script: str,
+    work: Path,
+    database: Path,
+    forms: Iterable[Mapping[str, str]],
+    seconds: float,
+) -> dict[str, Any]:
+    """Start `script --serve DATABASE PORT` (a fresh SQLite file), load its /sms endpoint with
+    `forms`, each signed, for `seconds`, and stop it: the bare and quick webhook baselines."""
+    work.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/sms"
+    requests_file = work / f"{database.stem}_requests.txt"
+    write_requests(requests_file, url, forms)
+    server = subprocess.Popen(
+        [PYTHON, script, str(work), "--serve", str(database), str(port)],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", process=server)
+        return run_wrk(url, requests_file, seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)

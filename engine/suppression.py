@@ -10,29 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onward.engine.storage.models import AppSetting, Suppression
+from onward.engine.storage.app_keys import stored_secret
+from onward.engine.storage.models import Suppression
 
 KEY_SETTING = "suppression_key"
 
 
 def _key(session: Session) -> bytes:
-    setting = session.get(AppSetting, KEY_SETTING)
-    if setting is None:
-        try:
-            with session.begin_nested():
-                setting = AppSetting(key=KEY_SETTING, value=secrets.token_hex(32))
-                session.add(setting)
-        except IntegrityError:  # another replica made it first
-            setting = session.get(AppSetting, KEY_SETTING)
-            assert setting is not None
-    return bytes.fromhex(setting.value)
+    return stored_secret(session, KEY_SETTING)
 
 
 def medium_of(address: str) -> str:

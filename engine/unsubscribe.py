@@ -5,29 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onward.engine.storage.models import AppSetting, Person
+from onward.engine.storage.app_keys import stored_secret
+from onward.engine.storage.models import Person
 
 SECRET_KEY = "unsubscribe_secret"
 PATH = "/unsubscribe/"
 
 
 def _secret(session: Session) -> bytes:
-    """A random key made once and kept in the database, so every replica signs alike."""
-    setting = session.get(AppSetting, SECRET_KEY)
-    if setting is None:
-        try:
-            with session.begin_nested():
-                setting = AppSetting(key=SECRET_KEY, value=secrets.token_hex(32))
-                session.add(setting)
-        except IntegrityError:  # another replica made it first
-            setting = session.get(AppSetting, SECRET_KEY)
-            assert setting is not None
-    return bytes.fromhex(setting.value)
+    return stored_secret(session, SECRET_KEY)
 
 
 def _b64(data: bytes) -> str:
