@@ -201,10 +201,16 @@ def test_a_disabled_staff_members_session_stops_working(rig: WebRig, clock: Fake
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/console/plans", "/console/staff"])
-def test_a_coach_cannot_reach_admin_pages(rig: WebRig, path: str) -> None:
+def test_a_coach_cannot_reach_admin_pages(rig: WebRig) -> None:
     sign_in(rig.client, COACH)
-    assert rig.client.get(path).status_code == 403
+    assert rig.client.get("/console/staff").status_code == 403
+
+
+def test_a_coach_reads_the_plans_but_changes_nothing(rig: WebRig) -> None:
+    sign_in(rig.client, COACH)
+    page = rig.client.get("/console/plans")
+    main = page.text.split("<main", 1)[1]  # the header's sign-out form aside
+    assert page.status_code == 200 and "standard" in main and "<form" not in main
 
 
 @pytest.mark.parametrize("path", ["/console/plans", "/console/staff"])

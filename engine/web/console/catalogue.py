@@ -1,5 +1,5 @@
-"""The console's reference pages: plans with their timeline preview (admins), the staff list
-(admins), and the numbers of `onward stats` (once that module is part of onward)."""
+"""The console's reference pages: plans with their timeline preview (every coach, read only),
+the staff list (admins), and the numbers of `onward stats`."""
 
 from __future__ import annotations
 

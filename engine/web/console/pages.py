@@ -39,7 +39,7 @@ def console_routes(deps: ConsoleDeps) -> list[BaseRoute]:
         ("/console/", page(_queue(deps)), ["GET"]),
         ("/console/people/{person_id:int}", page(_person(deps)), ["GET"]),
         ("/console/people/{person_id:int}/{action}", page(_act(deps)), ["POST"]),
-        ("/console/plans", page(plans_page(deps), admin=True), ["GET"]),
+        ("/console/plans", page(plans_page(deps)), ["GET"]),  # read-only: every coach
         ("/console/staff", page(staff_page(deps), admin=True), ["GET"]),
         ("/console/numbers", page(numbers_page(deps)), ["GET"]),
     ]
