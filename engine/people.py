@@ -82,6 +82,11 @@ def lookup(session: Session, phone_or_email: str) -> Person:
     return person
 
 
+def new_link_key() -> str:
+    """The random value every link onward sends this person carries (engine/unsubscribe.py)."""
+    return secrets.token_urlsafe(16)
+
+
 def create_person(
     session: Session, medium: str, address: str, now: datetime, verified: bool = True
 ) -> Person:
@@ -120,7 +125,7 @@ def _insert_person(
             email_status=ACTIVE if verified else UNCONFIRMED,
             sms_status=ACTIVE,
         )
-    person.link_key = secrets.token_urlsafe(16)
+    person.link_key = new_link_key()
     person.created_at = person.updated_at = now
     session.add(person)
     session.flush()

@@ -106,6 +106,25 @@ def start_run(
     # A new plan's first message says how to stop, whenever the last one did (render.py).
     person.sms_footer_at = person.email_footer_at = None
     rejection = Rejection(person_id=person.id, company=company, role=role, reported_at=now)
+    return _begin(session, person, version, rejection, now, default_window, sent_now)
+
+
+def start_welcome(
+    session: Session, person: Person, version: PlanVersion, now: datetime, window: SendWindow
+) -> Started:
+    """The one-message run that greets someone an operator enrolled: it answers no rejection."""
+    return _begin(session, person, version, None, now, window)
+
+
+def _begin(
+    session: Session,
+    person: Person,
+    version: PlanVersion,
+    rejection: Rejection | None,
+    now: datetime,
+    default_window: SendWindow,
+    sent_now: SentNow | None = None,
+) -> Started:
     # Through the relationships: one flush writes both rows, and rendering the opening step
     # later finds the rejection in hand instead of loading it again.
     run = Run(

@@ -14,14 +14,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onward.engine import consent_ledger
+from onward.engine import consent_ledger, runs
 from onward.engine.clock import Clock
-from onward.engine.people import ACTIVE, OPTED_OUT, UNCONFIRMED, find_person
+from onward.engine.people import ACTIVE, OPTED_OUT, UNCONFIRMED, find_person, new_link_key
 from onward.engine.phones import region_for_phone, timezone_for_phone
 from onward.engine.plan_store import add_plan, default_version, parsed
 from onward.engine.records.cohort_csv import CohortRow, Refusal
-from onward.engine.schedule import expand_run, window_for
-from onward.engine.storage.models import RUN_ACTIVE, Person, PlanVersion, Run
+from onward.engine.storage.models import Person, PlanVersion
 from onward.engine.suppression import is_suppressed
 from onward.plans import SendWindow
 from onward.plans.disclosures import frequency, welcome_plan_source
@@ -91,6 +90,7 @@ def enrol(
         sms_status=ACTIVE,
         email_status=ACTIVE if email else UNCONFIRMED,
         preferred_medium="sms" if phone else "email",
+        link_key=new_link_key(),
         created_at=now,
         updated_at=now,
     )
@@ -101,18 +101,7 @@ def enrol(
         row.consent_given_at,
     )
     consent_ledger.opened(person, now, how)
-    run = Run(
-        person=person,
-        rejection=None,
-        plan_version=welcome,
-        status=RUN_ACTIVE,
-        applied_count=0,
-        started_at=now,
-    )
-    session.add(run)
-    session.flush()
-    plan = parsed(welcome)
-    [step] = expand_run(session, run, plan, person, now, window_for(person, plan, default_window))
+    [step] = runs.start_welcome(session, person, welcome, now, default_window).steps
     address = phone or email
     assert address is not None
     return Enrolled(row.line, person.id, address, step.due_at)

@@ -77,6 +77,8 @@ def test_import_enrols_the_consented_and_refuses_the_rest_by_line(
             "active",
             "email",
         )
+        # Their links carry a random value of their own, as for anyone who texts in.
+        assert ann.link_key and bea.link_key and ann.link_key != bea.link_key
         [row] = consent_ledger.ledger_rows(session, ann.id)
         assert consent_ledger.disagreements(session) == []
     assert (row["event"], row["how"]) == ("opt_in", "import")
