@@ -135,7 +135,6 @@ def router_config(settings: Settings) -> RouterConfig:
     lines = parse_crisis_lines_setting(settings.crisis_lines) if settings.crisis_lines else {}
     return RouterConfig(
         default_window=settings.send_window,
-        operator_name=settings.operator_name,
         org_name=settings.org_name,
         help_text=settings.help_text,
         email_address=settings.email_from,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -64,7 +64,6 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(5.0, alias="ONWARD_TICK_SECONDS", gt=0)
     lease_seconds: int = Field(120, alias="ONWARD_LEASE_SECONDS", ge=5)
     claim_batch: int = Field(50, alias="ONWARD_CLAIM_BATCH", ge=1, le=1000)
-    operator_name: str = Field("onward", alias="ONWARD_OPERATOR_NAME")
     crisis_phrases: str | None = Field(None, alias="ONWARD_CRISIS_PHRASES")
     crisis_lines: str | None = Field(None, alias="ONWARD_CRISIS_LINES")
     # Who is told at once, at any hour, when someone needs a human (engine/coaches/escalation.py):
@@ -83,6 +82,16 @@ class Settings(BaseSettings):
     @property
     def journal_keys(self) -> tuple[bytes, ...]:
         return parse_keys(self.journal_key.get_secret_value()) if self.journal_key else ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _org_name_once(cls, data: Any) -> Any:
+        """ONWARD_OPERATOR_NAME, the first round's name for the organisation, still works."""
+        if isinstance(data, dict) and "ONWARD_ORG_NAME" not in data:
+            old = data.get("ONWARD_OPERATOR_NAME")
+            if old:
+                data = {**data, "ONWARD_ORG_NAME": old}
+        return data
 
     @field_validator("journal_key")
     @classmethod

@@ -27,7 +27,7 @@ def pack_command(
         chosen = parsed(require_latest(session, name))
     keywords = tuple(dict.fromkeys((*REJECT_KEYWORDS, *chosen.keywords)))
     inputs = PackInputs(
-        program=settings.operator_name,
+        program=settings.org_name,
         help_text=settings.help_text,
         default_window=settings.send_window,
         privacy_policy_url=settings.privacy_policy_url,

@@ -43,7 +43,7 @@ def export_command(
     if page == out:
         raise UsageError("--out: name the JSON file (the page is written beside it as .html)")
     _write_private(out, json_text(data))
-    _write_private(page, to_html(data, runtime.settings.operator_name))
+    _write_private(page, to_html(data, runtime.settings.org_name))
     stdout.print(f"wrote {out} and {page}", highlight=False)
 
 
@@ -82,7 +82,7 @@ def import_command(
             else:
                 refused.append(refusal)
         if accepted and not dry_run:
-            welcome = cohort.welcome_version(session, runtime.settings.operator_name, runtime.clock)
+            welcome = cohort.welcome_version(session, runtime.settings.org_name, runtime.clock)
             enrolled = [
                 cohort.enrol(session, row, file.name, welcome, now, runtime.settings.send_window)
                 for row in accepted

@@ -196,7 +196,7 @@ class Notifier:
             channels,
             settings.public_url,
             include_words=settings.escalation_include_words,
-            org=settings.operator_name,
+            org=settings.org_name,
         )
 
     def send_due(self, limit: int = 50) -> dict[str, int]:

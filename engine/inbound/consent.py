@@ -21,7 +21,7 @@ FORGET_CONFIRM_WINDOW = timedelta(minutes=15)
 
 
 def help_reply(config: RouterConfig) -> str:
-    return config.help_text or replies.help_text(config.operator_name)
+    return config.help_text or replies.help_text(config.org_name)
 
 
 def opt_out(turn: Turn, intent: i.OptOut) -> str:

@@ -19,8 +19,7 @@ from onward.plans import DEFAULT_WINDOW, SendWindow
 @dataclass(frozen=True)
 class RouterConfig:
     default_window: SendWindow = DEFAULT_WINDOW
-    operator_name: str = "onward"
-    org_name: str = "onward"  # {{ org }} in plan texts (ONWARD_ORG_NAME)
+    org_name: str = "onward"  # {{ org }} in plan texts and HELP (ONWARD_ORG_NAME)
     help_text: str | None = None  # the operator's own HELP answer (ONWARD_HELP_TEXT)
     email_address: str | None = None  # where people write to confirm an address (ONWARD_EMAIL_FROM)
     crisis_phrases: tuple[str, ...] = DEFAULT_CRISIS_PHRASES

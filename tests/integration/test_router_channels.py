@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from onward.channels import ProviderAnswer
+from onward.engine import replies
 from onward.engine.clock import FakeClock
 from onward.engine.storage.models import JournalEntry, Rejection, Run
 from tests.conftest import cleared
@@ -97,3 +98,9 @@ def test_a_crisis_phrase_in_an_emails_subject_is_heard(talk: Talk, body: str) ->
     # An address has no country: the line is the international directory.
     assert reply is not None and "findahelpline.com" in reply
     assert [run.status for run in talk.runs(ADDRESS)] in (["paused"], ["cancelled"])
+
+
+def test_help_names_the_organisation(shared_engine: Engine, clock: FakeClock) -> None:
+    talk = Talk(cleared(shared_engine), clock, org_name="Northside Careers")
+    reply = talk.say("HELP")
+    assert reply is not None and reply == replies.help_text("Northside Careers")

@@ -7,6 +7,7 @@ from datetime import time
 import pytest
 
 from onward.engine.errors import ConfigError
+from onward.engine.runtime import router_config
 from onward.engine.settings import Settings, load_settings, refuse_placeholder_credentials
 from onward.plans import DEFAULT_WINDOW, SendWindow
 
@@ -128,3 +129,12 @@ def test_placeholders_and_short_secrets_are_refused_in_one_line(variable: str, v
     message = str(caught.value)
     assert variable in message and "\n" not in message
     assert value not in message  # the value itself is never printed
+
+
+def test_one_name_for_the_organisation_which_help_and_plan_texts_share() -> None:
+    settings = load_settings({"ONWARD_ORG_NAME": "Northside Careers"})
+    assert router_config(settings).org_name == "Northside Careers"
+    # The first round's name for it still works; the new one wins when both are set.
+    assert load_settings({"ONWARD_OPERATOR_NAME": "Acme Club"}).org_name == "Acme Club"
+    both = {"ONWARD_OPERATOR_NAME": "Acme Club", "ONWARD_ORG_NAME": "Northside Careers"}
+    assert load_settings(both).org_name == "Northside Careers"
