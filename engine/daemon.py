@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
-from onward.engine.coaches.escalation import nobody_on_call
+from onward.engine.coaches.escalation import OnCall, nobody_on_call
 from onward.engine.coaches.staff import prune_attempts
 from onward.engine.housekeeping import sweep
 from onward.engine.logs import configure_logging, get_logger
@@ -46,6 +46,9 @@ class Daemon:
         self.replier = runtime.replier
         self.dispatcher = runtime.dispatcher
         self.notifier = runtime.notifier
+        # Alerts are written only for an on-call person: with nobody on call, no message needs
+        # the look for due alerts (housekeeping still sends any left from before).
+        self.on_call = OnCall.from_settings(runtime.settings).anyone
         self.coach_replies = runtime.coach_replies
         self.scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
@@ -73,7 +76,8 @@ class Daemon:
     def wake_soon(self) -> None:
         """An inbound message may have brought a step due sooner: move the wake-up. It may
         also have asked for a human: tell the on-call person now, not at housekeeping."""
-        self.alert_on_call()
+        if self.on_call:
+            self.alert_on_call()
         try:
             self._schedule_wake()
         except Exception:
