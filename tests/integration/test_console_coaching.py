@@ -354,3 +354,13 @@ def test_the_numbers_page_shows_counts_and_the_chart_never_words(rig: WebRig) ->
     assert 'src="data:image/png;base64,' in page and "alt=" in page
     assert "&lt;5" in page  # no interview yet: too few to show
     assert "hurt" not in page
+
+
+def test_a_sentence_that_only_starts_with_stop_is_queued_as_unsure(rig: WebRig) -> None:
+    text(rig, "REJECTED Acme")
+    reply = text(rig, "Stop rambling next time")
+    assert reply is not None and "STOP" in reply  # kept, and told how to stop if meant
+    sign_in(rig.client)
+    assert "starts with a stop word: kept, asked" in rig.client.get("/console/").text
+    text(rig, "STOP")  # an opt-out is obeyed, not queued as unsure
+    assert rig.client.get("/console/").text.count("starts with a stop word") == 1

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from onward.engine import replies
 from onward.engine.storage.console_models import Coaching, CoachMessage, HelpRequest, Staff
 from onward.engine.storage.models import RUN_PAUSED, Delivery, InboundMessage, Person, Run
-from onward.plans.keywords import OPT_OUT_KEYWORDS
 
 ORDER = ("crisis", "coach", "held", "unplaced", "unsure", "failing")
 RECENT = timedelta(days=14)
@@ -124,7 +123,6 @@ def _unplaced(
         select(
             InboundMessage.id,
             InboundMessage.person_id,
-            InboundMessage.body,
             InboundMessage.received_at,
             InboundMessage.error,
             InboundMessage.reply,
@@ -135,17 +133,19 @@ def _unplaced(
             | InboundMessage.command.in_(("free", "note", "answer")),
         )
     )
-    hint = replies.hint()
+    # Read from what the router decided and answered, not guessed again from the words (which
+    # stay sealed here): the hint is for words it could not place, the stop line for a sentence
+    # that only started with a stop word and was kept.
+    hint, unsure = replies.hint(), replies.stop_line()
     items = []
-    for inbound_id, person_id, body, received_at, error, reply in rows:
+    for inbound_id, person_id, received_at, error, reply in rows:
         done = ("unplaced", inbound_id) in resolved or ("unsure", inbound_id) in resolved
         if person_id is None or done:
             continue
-        first = body.strip().split(maxsplit=1)[0].strip(".,!?").upper() if body.strip() else ""
         if error is not None:
             items.append(QueueItem("unplaced", person_id, "", "could not be handled",
                                    received_at, inbound_id, None))  # fmt: skip
-        elif first in OPT_OUT_KEYWORDS and reply != replies.opted_out():  # kept, not obeyed
+        elif reply is not None and reply.endswith(unsure):
             items.append(QueueItem("unsure", person_id, "", "starts with a stop word: kept, asked",
                                    received_at, inbound_id, None))  # fmt: skip
         elif reply == hint:
