@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: run test lint typecheck unit clean lock bench bench-quick
+.PHONY: run test lint typecheck unit clean lock bench bench-quick messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ typecheck: $(STAMP)
 	ln -sfn ../../tests $(TYPECHECK_ROOT)/tests
 	cd $(TYPECHECK_ROOT) && ../../$(BIN)/mypy --config-file ../../pyproject.toml \
 		-p onward.engine -p onward.plans -p onward.channels -p tests
+
+# Re-extract every English sentence marked for translation into the catalogues (engine/locale);
+# new entries arrive empty for a translator, and tests/unit/test_catalogues.py names any left so.
+messages: $(STAMP)
+	mkdir -p build
+	$(BIN)/pybabel extract --no-location --sort-output --project onward -o build/onward.pot engine
+	$(BIN)/pybabel update --no-fuzzy-matching -i build/onward.pot -d engine/locale -D onward
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit

@@ -39,6 +39,8 @@ class Person(Base):
     preferred_medium: Mapped[str] = mapped_column(String(8), default="sms")
     send_window: Mapped[str | None] = mapped_column(String(16))  # the operator's override
     name: Mapped[str | None] = mapped_column(String(120))  # given by an import; else unknown
+    # Chosen with LANG; NULL means their country's (onward.engine.language.of_person).
+    language: Mapped[str | None] = mapped_column(String(8))
     forget_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When a message to them last said how to stop, per medium (render.with_footer).
     sms_footer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
