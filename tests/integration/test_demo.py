@@ -24,3 +24,15 @@ def test_demo_delivers_every_step_of_the_standard_plan() -> None:
     assert "kept that privately in your journal" in out
     assert "Counted: 2 of 5" in out
     assert "No rush" not in out  # the reflect reminder was skipped: the prompt got its answer
+
+
+def test_story_walks_one_person_through_two_rejections_and_an_interview() -> None:
+    result = CliRunner().invoke(app, ["demo", "--story", "--pace", "0"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Got rejected from Acme today" in out
+    assert "Globex rejected me" in out
+    # The second rejection's plan speaks of Globex; the first plan's later steps were replaced.
+    assert "interview with Globex" in out
+    assert "your interview with Initech" in out
+    assert "An offer, that's wonderful news" in out
