@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from onward.engine import replies, runs
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
-from onward.engine.inbound.interview_time import interview_time
+from onward.engine.inbound.interview_time import read_when
 from onward.engine.numbers import outcome_events
 
 
@@ -21,7 +21,7 @@ def interview(turn: Turn, cmd: i.Interview) -> str:
     if person is None:
         return replies.no_plan()
     tz = ZoneInfo(person.timezone)
-    local = interview_time(cmd.when, now.astimezone(tz)) if cmd.when else None
+    local = read_when(cmd.when, now.astimezone(tz)) if cmd.when else None
     run = runs.current_run(turn.session, person.id)
     outcome_events.record(
         turn.session,
