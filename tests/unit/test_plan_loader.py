@@ -189,7 +189,7 @@ def test_only_an_apply_step_asks_when_and_onward_keeps_its_own_step_ids() -> Non
     )
     assert errors(text) == [
         "p.yaml:8: steps[0].ask_when: only an apply step asks when, not a message step",
-        "p.yaml:12: steps[1].id: 'interview_prep' is onward's own step (the prep nudge before"
+        "p.yaml:11: steps[1].id: 'interview_prep' is onward's own step (the prep nudge before"
         " an interview); name yours otherwise",
     ]
     assert errors(GOOD.replace("    goal: 3\n", "    goal: 3\n    ask_when: true\n")) == []
