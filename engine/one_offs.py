@@ -23,7 +23,7 @@ from onward.engine.excerpts import QUOTED_KINDS, Written, choose
 from onward.engine.language import of_person
 from onward.engine.numbers.outcome_events import INTERVIEW
 from onward.engine.plan_store import add_plan
-from onward.engine.prep_timing import PREP_LEAD, prep_due
+from onward.engine.prep_timing import PREP_LEAD
 from onward.engine.schedule import NewStep, cancel_steps, insert_steps
 from onward.engine.storage.models import (
     STEP_PENDING,
@@ -35,7 +35,6 @@ from onward.engine.storage.models import (
     Run,
     Step,
 )
-from onward.plans import SendWindow
 
 INTERVIEW_PREP, APPLY_SLOT = "interview_prep", "apply_slot"
 ONE_OFF_KEYS = frozenset({INTERVIEW_PREP, APPLY_SLOT})
@@ -74,25 +73,15 @@ def prep_plan_version(session: Session, now: datetime) -> PlanVersion:
 
 
 def book_prep(
-    session: Session,
-    person: Person,
-    event: OutcomeEvent,
-    run: Run,
-    now: datetime,
-    window: SendWindow,
-) -> datetime | None:
-    """Schedule (or move) the prep nudge of `event` in `run`; its due time, or None when the
-    interview is too close for one. A nudge booked earlier for it is cancelled."""
+    session: Session, event: OutcomeEvent, run: Run | None, due: datetime | None, now: datetime
+) -> None:
+    """Book the prep nudge of `event` at `due` in `run` (none when `due` is None: too close to
+    the interview); a nudge booked before for it is cancelled, the interview having moved."""
     if event.prep_step_id is not None:
         cancel_steps(session, [event.prep_step_id], "the interview moved", now)
         event.prep_step_id = None
-    if event.scheduled_for is None:
-        return None
-    due = prep_due(event.scheduled_for, now, ZoneInfo(person.timezone), window)
-    if due is None:
-        return None
-    event.prep_step_id = _add(session, run.id, INTERVIEW_PREP, due).id
-    return due
+    if due is not None and run is not None:
+        event.prep_step_id = _add(session, run.id, INTERVIEW_PREP, due).id
 
 
 def upcoming_interview(

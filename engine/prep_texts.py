@@ -21,6 +21,7 @@ from onward.plans.sms import sms_segments_with_footer
 MAX_SEGMENTS = 2
 # Character limits tried for each excerpt, most generous first, until the nudge fits.
 _SHARES = (280, 220, 180, 150, 120, 100, 80, 64, 50, 40, 30)
+_WHOLE = 1_000_000
 
 
 def tips(lang: str) -> list[str]:
@@ -118,15 +119,16 @@ def prep_nudge(
     else:
         head = speaker(lang).gettext("Your interview is {when}.").format(when=when)
     close = speaker(lang).gettext("You've got this.")
-    # Two excerpts before one, and long ones before short; the closing words go before an
-    # excerpt does (in UCS-2, which one accent brings, two SMS hold only 134 characters).
+    # Two excerpts before one; their words whole before the closing words, and those before
+    # words cut short (in UCS-2, which one accent brings, two SMS hold only 134 characters).
+    tries = [(_WHOLE, [close]), (_WHOLE, [])]
+    tries += [(share, ending) for ending in ([close], []) for share in _SHARES]
     for count in range(min(len(chosen), 2), 0, -1):
-        for ending in ([close], []):
-            for share in _SHARES:
-                lines = _quotes(lang, chosen[:count], tz, share)
-                text = "\n".join([head, *lines, *ending]) if lines else ""
-                if text and _fits(text):
-                    return text
+        for share, ending in tries:
+            lines = _quotes(lang, chosen[:count], tz, share)
+            text = "\n".join([head, *lines, *ending]) if lines else ""
+            if text and _fits(text):
+                return text
     advice = tips(lang)[tip % len(tips(lang))]
     text = " ".join([head, speaker(lang).gettext("A tip: {tip}").format(tip=advice), close])
     return text if _fits(text) else text.removesuffix(f" {close}")

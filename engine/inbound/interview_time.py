@@ -128,7 +128,8 @@ def _dateparser(
     found = parser.get_date_data(text)
     if found.date_obj is None or found.period not in _PERIODS:
         return None
-    return found.date_obj, found.period != "day"
+    # A time equal to the relative base's reads as period "day"; its parts still say "time".
+    return found.date_obj, found.period != "day" or "time" in (found.parts or ())
 
 
 def _only_a_clock(text: str) -> bool:

@@ -100,17 +100,17 @@ NEXT_WORDS = ("next", "pr[oó]xim[oa]", "prochaine?", "que viene")
 _EN_DAYS = r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _EN_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 _ES = (
-    r"hoy|ma(?:ñ|n)ana|pasado|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo|tarde"
+    r"hoy|ayer|ma(?:ñ|n)ana|pasado|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo|tarde"
     r"|noche|mediod[ií]a|enero|febrero|marzo|abril|mayo|junio|julio|agosto|se(?:p)?tiembre"
     r"|octubre|noviembre|diciembre|pr[oó]xim[oa]"
 )
 _FR = (
-    r"aujourd'hui|demain|apr[eè]s-demain|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"aujourd'hui|hier|demain|apr[eè]s-demain|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
     r"|matin|soir|midi|janvier|f[eé]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre"
     r"|octobre|novembre|d[eé]cembre"
 )
 WHEN_START = re.compile(
-    r"(?<!\w)(?:(?:today|tonight|tomorrow|tmrw|next|this|morning|afternoon|evening"
+    r"(?<!\w)(?:(?:today|tonight|tomorrow|tmrw|yesterday|next|this|morning|afternoon|evening"
     rf"|{_EN_DAYS}|{_EN_MONTHS}|{_ES}|{_FR})(?!\w)|(?:on|at)(?=\s)"
     r"|\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)(?!\w)|\d{1,2}[:.]\d{2}|\d{1,2}h(?:\d{2})?(?!\w)"
     r"|a\s+las?\s+\d|\d{1,2}\s+de\s|\d{1,2}(?:st|nd|rd|th)?(?=\s+[^\W\d_]{3})|\d{1,2}/\d{1,2})",

@@ -87,6 +87,12 @@ def test_french_times(words: str, expected: datetime) -> None:
     assert read_when(words, FRIDAY_NOON, "fr") == expected
 
 
+def test_a_time_equal_to_now_tomorrow_is_still_that_time() -> None:
+    ten = datetime(2026, 12, 2, 10, 0, tzinfo=LA)
+    assert read_when("tomorrow 10am", ten) == datetime(2026, 12, 3, 10, 0, tzinfo=LA)
+    assert read_when("tomorrow", ten) == datetime(2026, 12, 3, 9, 0, tzinfo=LA)
+
+
 def test_another_language_is_not_read_for_someone_who_speaks_english() -> None:
     assert read_when("mañana a las 15:00", FRIDAY_NOON, "en") is None
     assert read_when("vendredi 10h", FRIDAY_NOON, "es") is None
@@ -140,6 +146,8 @@ def test_what_cannot_be_read_or_is_past_is_none(words: str) -> None:
         ("Acme vendredi 10h", "Acme", "vendredi 10h"),
         ("Acme demain à 14h30", "Acme", "demain à 14h30"),
         ("El Corte Ingles jueves", "El Corte Ingles", "jueves"),
+        ("Initech yesterday 3pm", "Initech", "yesterday 3pm"),
+        ("Hooli ayer", "Hooli", "ayer"),
     ],
 )
 def test_the_company_ends_where_the_time_starts(rest: str, company: str, when: str) -> None:
