@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from onward.engine import consent_ledger, people
+from onward.engine import consent_ledger, one_offs, people
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.numbers import experiments
 from onward.engine.plan_store import parsed
@@ -101,12 +101,17 @@ def start_run(
 
     Steps `sent_now` picks are written as sent: they go in the reply to the person's message.
     """
-    for old in open_runs(session, person.id):
-        finish(session, old, RUN_SUPERSEDED, now, "superseded by a newer rejection")
+    older = open_runs(session, person.id)
     # A new plan's first message says how to stop, whenever the last one did (render.py).
     person.sms_footer_at = person.email_footer_at = None
     rejection = Rejection(person_id=person.id, company=company, role=role, reported_at=now)
-    return _begin(session, person, version, rejection, now, default_window, sent_now)
+    started = _begin(session, person, version, rejection, now, default_window, sent_now)
+    if older:
+        # An interview's prep nudge outlives the plan it was booked in.
+        one_offs.carry_over(session, [old.id for old in older], started.run.id)
+    for old in older:
+        finish(session, old, RUN_SUPERSEDED, now, "superseded by a newer rejection")
+    return started
 
 
 def start_welcome(
@@ -114,6 +119,23 @@ def start_welcome(
 ) -> Started:
     """The one-message run that greets someone an operator enrolled: it answers no rejection."""
     return _begin(session, person, version, None, now, window)
+
+
+def start_prep_run(session: Session, person: Person, now: datetime) -> Run:
+    """A run of its own to carry an interview's prep nudge, for someone with no plan running:
+    no plan steps, only the one-off steps added to it (a later rejection supersedes it and
+    takes the nudge over)."""
+    run = Run(
+        person=person,
+        rejection=None,
+        plan_version=one_offs.prep_plan_version(session, now),
+        status=RUN_ACTIVE,
+        applied_count=0,
+        started_at=now,
+    )
+    session.add(run)
+    session.flush()
+    return run
 
 
 def _begin(

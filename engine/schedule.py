@@ -166,7 +166,20 @@ def waiting_steps(session: Session, run_id: int) -> list[Step]:
 
 def cancel_waiting(session: Session, run_id: int, reason: str, now: datetime) -> int:
     """Cancel what a run still has waiting, and close any delivery left queued for a retry."""
-    steps = waiting_steps(session, run_id)
+    return _cancel(session, waiting_steps(session, run_id), reason, now)
+
+
+def cancel_steps(session: Session, step_ids: list[int], reason: str, now: datetime) -> int:
+    """Cancel these steps, those still waiting (one-off steps replaced by a newer one)."""
+    if not step_ids:
+        return 0
+    steps = session.scalars(
+        select(Step).where(Step.id.in_(step_ids), Step.status.in_(WAITING_STEP_STATUSES))
+    ).all()
+    return _cancel(session, list(steps), reason, now)
+
+
+def _cancel(session: Session, steps: list[Step], reason: str, now: datetime) -> int:
     for step in steps:
         step.status = STEP_CANCELLED
         step.last_error = reason

@@ -237,6 +237,7 @@ def _rule_problems(data: dict[Any, Any], lines: LineIndex) -> list[tuple[Loc, st
             reminder=step.get("reminder") is not None,
             business_days=step.get("business_days") is True,
             due=_due_or_none(step.get("due")),
+            ask_when=step.get("ask_when") is True,
         )
         found += [((*loc, field), message) for field, message in problems]
         found += _template_problems(step, loc)

@@ -25,6 +25,7 @@ __all__ = [
     "CONTROL_ARM",
     "DEFAULT_KEYWORDS",
     "PROMPT_KINDS",
+    "RESERVED_STEP_IDS",
     "RESERVED_WORDS",
     "STEP_KINDS",
     "Due",
@@ -47,6 +48,11 @@ PROMPT_KINDS = frozenset({"reflect", "feedback_ask", "research", "apply"})
 # These always start the default plan; a plan may add its own trigger words.
 DEFAULT_KEYWORDS = REJECT_KEYWORDS
 MAX_STEPS = 50
+# Steps onward adds to a run by itself, rendered at send time: no plan may use their ids.
+RESERVED_STEP_IDS = {
+    "interview_prep": "the prep nudge before an interview",
+    "apply_slot": "the nudge at the time a person chose to apply",
+}
 # The holdout arm of an experiment: it keeps the plan's base texts.
 CONTROL_ARM = "control"
 RULE_ERROR = "plan_rule"  # the pydantic error type of the cross-field rules below
@@ -78,6 +84,14 @@ def _keyword(value: str) -> str:
     return word
 
 
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_STEP_IDS:
+        raise ValueError(
+            f"{value!r} is onward's own step ({RESERVED_STEP_IDS[value]}); name yours otherwise"
+        )
+    return value
+
+
 def _to_due(value: object) -> Due:
     if isinstance(value, Due):
         return value
@@ -95,7 +109,11 @@ def _to_window(value: object) -> SendWindow | None:
 
 
 Name = Annotated[str, _pattern(r"[a-z0-9][a-z0-9-]{0,39}", "name: use a-z, 0-9 and -")]
-StepId = Annotated[str, _pattern(r"[a-z0-9_]{1,40}", "step id: use a-z, 0-9 and _")]
+StepId = Annotated[
+    str,
+    _pattern(r"[a-z0-9_]{1,40}", "step id: use a-z, 0-9 and _"),
+    AfterValidator(_not_reserved),
+]
 Text = Annotated[str, AfterValidator(_not_blank)]
 Keyword = Annotated[str, AfterValidator(_keyword)]
 DueValue = Annotated[Due, PlainValidator(_to_due), PlainSerializer(str, return_type=str)]
@@ -107,7 +125,13 @@ WindowValue = Annotated[
 
 
 def step_rule_problems(
-    kind: str | None, *, goal: bool, reminder: bool, business_days: bool, due: Due | None
+    kind: str | None,
+    *,
+    goal: bool,
+    reminder: bool,
+    business_days: bool,
+    due: Due | None,
+    ask_when: bool = False,
 ) -> list[tuple[str, str]]:
     """The rules between a step's fields, as (field, message) pairs.
 
@@ -122,6 +146,8 @@ def step_rule_problems(
         problems.append(
             ("reminder", f"a {kind} step asks for no reply, so it cannot have one (only {asks})")
         )
+    if ask_when and kind is not None and kind != "apply":
+        problems.append(("ask_when", f"only an apply step asks when, not a {kind} step"))
     if business_days and due is not None and due.uses_weeks:
         problems.append(("due", "with business_days, count in days (e.g. 10d), not weeks"))
     return problems
@@ -175,6 +201,8 @@ class Step(_Model):
     text: Text
     reminder: Reminder | None = None
     goal: PositiveInt | None = None
+    # The person's reply with a day and time books a nudge then ("It's 10:00: your slot").
+    ask_when: bool = False
     variants: list[Variant] = []
 
     @property
@@ -189,6 +217,7 @@ class Step(_Model):
             reminder=self.reminder is not None,
             business_days=self.business_days,
             due=self.due,
+            ask_when=self.ask_when,
         )
         if problems:
             raise PydanticCustomError(RULE_ERROR, "; ".join(f"{f}: {m}" for f, m in problems))

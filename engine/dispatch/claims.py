@@ -21,6 +21,7 @@ from onward.engine.coaches.coaching import coach_names
 from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
 from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
+from onward.engine.one_offs import send_facts
 from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed
 from onward.engine.render import journal_answers
@@ -49,6 +50,7 @@ _PERSON = load_only(
     Person.email,
     Person.timezone,
     Person.country,
+    Person.language,
     Person.sms_status,
     Person.email_status,
     Person.preferred_medium,
@@ -162,7 +164,11 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
     )
     answers = journal_answers(session, {item.step.run_id for item in items})
     coaches = coach_names(session, {item.person_id for item in items})
-    return Batch(items, latest, loaded, parents, answers, plans, coaches)
+    # Read now, as they are sent: an interview moved, or words erased, are never sent stale.
+    one_offs = send_facts(
+        session, [(item.step.id, item.step.step_key, item.person_id) for item in items]
+    )
+    return Batch(items, latest, loaded, parents, answers, plans, coaches, one_offs)
 
 
 def write_back(

@@ -37,7 +37,9 @@ from onward.engine.dispatch.values import (
     StepRow,
     group_size,
 )
-from onward.engine.render import StepFacts, render_facts, step_source, with_footer
+from onward.engine.dispatch.wording import wording
+from onward.engine.one_offs import is_one_off, unwanted
+from onward.engine.render import with_footer
 from onward.engine.schedule import reminder_due, window_for
 from onward.engine.storage.models import (
     RUN_ACTIVE,
@@ -53,7 +55,8 @@ from onward.engine.storage.models import (
 )
 from onward.engine.timing import business_day_checker, place_in_window, window_closes_at
 from onward.engine.unsubscribe import unsubscribe_url
-from onward.plans import SendWindow, assign_arm, skipped_for
+from onward.plans import Plan, SendWindow, assign_arm, skipped_for
+from onward.plans import Step as PlanStep
 
 # Where a delivery still stands when its step is looked at again: retried, not sent before.
 _RETRYABLE = ("queued", "failed", "undelivered")
@@ -194,31 +197,22 @@ def decide(
     if window is None:
         window = windows[key] = window_for(person, plan, rules.default_window)
     tz = ZoneInfo(person.timezone)
-    plan_step = plan.step(step.step_key.removesuffix(".reminder"))
-    arm = assign_arm(plan, person.id)
-    if skipped_for(plan, arm, plan_step.id):
-        reason = "left out for the experiment's control arm"
-        return _dropped("skipped", STEP_SKIPPED, reason, earlier, "cancelled")
-    if step.reminder_of is not None:
-        parent = batch.parents.get(step.reminder_of)
-        if (
-            parent is None
-            or parent.answered_at is not None
-            or parent.status in (STEP_CANCELLED, STEP_MISSED, STEP_SKIPPED, STEP_FAILED)
-        ):
-            reason = (
-                "the prompt was answered"
-                if parent and parent.answered_at
-                else "no prompt to remind of"
-            )
+    plan_step, arm = None, None
+    if is_one_off(step.step_key):
+        reason = unwanted(batch.one_offs.get(step.id), now)
+        if reason is not None:
             return _dropped("skipped", STEP_SKIPPED, reason, earlier, "cancelled")
-        if parent.status != STEP_SENT:
-            due = reminder_due(parent.due_at, plan_step, person, window)
-            return Release("rescheduled", status=STEP_PENDING, due_at=due)
+    else:
+        plan_step = plan.step(step.step_key.removesuffix(".reminder"))
+        arm = assign_arm(plan, person.id)
+        held_back = _plan_step_gate(item, batch, plan_step, arm, plan, window)
+        if held_back is not None:
+            return held_back
     if now - step.due_at > rules.grace:
         reason = "overdue past the grace period; not sent late"
         return _dropped("missed", STEP_MISSED, reason, earlier, "missed")
-    is_open_day = business_day_checker(person.country) if plan_step.business_days else None
+    business = plan_step is not None and plan_step.business_days
+    is_open_day = business_day_checker(person.country) if business else None
     opening, moved = place_in_window(now, tz, window, is_open_day)
     if moved:
         return Release("rescheduled", status=STEP_PENDING, due_at=opening)
@@ -231,25 +225,7 @@ def decide(
         return Release("held", status=STEP_PENDING, due_at=now + HELD_CHANNEL_DELAY)
     address = people.address_on(person, medium)
     assert address is not None
-    answers = batch.answers.get(step.run_id, {})
-    facts = StepFacts(
-        step.step_key,
-        step.reminder_of is not None,
-        step.due_at,
-        item.company,
-        item.role,
-        item.applied_count,
-    )
-    source, subject_source = step_source(plan, step.step_key, facts.is_reminder, arm)
-    coach = batch.coaches.get(person.id, "")
-    text = render_facts(source, facts, plan, person, now, answers, rules.org_name, lambda: coach)
-    subject = (
-        render_facts(
-            subject_source, facts, plan, person, now, answers, rules.org_name, lambda: coach
-        )
-        if medium == "email" and subject_source
-        else ""
-    )
+    text, subject = wording(item, batch, plan, arm, now, rules.org_name, medium == "email")
     return Send(
         channel_name=channel_name,
         medium=medium,
@@ -259,6 +235,38 @@ def decide(
         expires_at=window_closes_at(now, tz, window),
         reuse=earlier is not None and earlier.status == "queued",
     )
+
+
+def _plan_step_gate(
+    item: Claimed,
+    batch: Batch,
+    plan_step: PlanStep,
+    arm: str | None,
+    plan: Plan,
+    window: SendWindow,
+) -> Decision | None:
+    """What holds back a plan's step before its time is checked: the experiment's control arm
+    leaves it out, or (for a reminder) its prompt was answered or is not sent yet."""
+    step, earlier = item.step, batch.latest_delivery.get(item.step.id)
+    if skipped_for(plan, arm, plan_step.id):
+        reason = "left out for the experiment's control arm"
+        return _dropped("skipped", STEP_SKIPPED, reason, earlier, "cancelled")
+    if step.reminder_of is None:
+        return None
+    parent = batch.parents.get(step.reminder_of)
+    if (
+        parent is None
+        or parent.answered_at is not None
+        or parent.status in (STEP_CANCELLED, STEP_MISSED, STEP_SKIPPED, STEP_FAILED)
+    ):
+        reason = (
+            "the prompt was answered" if parent and parent.answered_at else "no prompt to remind of"
+        )
+        return _dropped("skipped", STEP_SKIPPED, reason, earlier, "cancelled")
+    if parent.status != STEP_SENT:
+        due = reminder_due(parent.due_at, plan_step, item.person, window)
+        return Release("rescheduled", status=STEP_PENDING, due_at=due)
+    return None
 
 
 def _dropped(

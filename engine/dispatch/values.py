@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from onward.channels import Channel, OutboundMessage, SendResult
 from onward.engine.dispatch.retry import RetryPolicy
+from onward.engine.one_offs import OneOff
 from onward.engine.storage.models import Person
 from onward.plans import DEFAULT_WINDOW, Plan, SendWindow
 
@@ -107,6 +108,8 @@ class Batch:
     answers: dict[int, dict[str, str]]
     plans: dict[int, Plan]
     coaches: dict[int, str] = field(default_factory=dict)  # by person id: `{{ coach }}`
+    # By step id: what each one-off step (interview prep, application slot) is written from.
+    one_offs: dict[int, OneOff] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ from onward.engine.inbound.intents import (
     UseSms,
 )
 from onward.engine.inbound.reports import company_and_role
+from onward.engine.inbound.when_words import split_when
 from onward.engine.inbound.words import WORD, key, name, normalise, stripped
 from onward.plans.keywords import COMMAND_FIRST_WORDS, LEADING, WHOLE_MESSAGE
 
@@ -252,14 +253,6 @@ def _email(rest: str, original: str, keyword: str = "") -> Command:
 
 
 # The parser of each keyword-led command of plans.keywords: (rest, original, keyword) -> intent.
-# Words that start a time in "INTERVIEW Acme tomorrow 3pm": the company is what comes before.
-_WHEN_START = re.compile(
-    r"\b(?:(?:on|at)(?=\s)|today|tonight|tomorrow|tmrw|next|this|mon|tue|tues|wed|thu|thur|thurs"
-    r"|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day|jan|feb|mar|apr|may|jun|jul|aug"
-    r"|sep|sept|oct|nov|dec|\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)|\d{1,2}[:.]\d{2}"
-    r"|\d{1,2}(?:st|nd|rd|th)?(?=\s+[a-z]{3})|\d{1,2}/\d{1,2})\b",
-    re.IGNORECASE,
-)
 # "interview went badly": a sentence about an interview, kept in the journal.
 _INTERVIEW_SENTENCE = frozenset(
     {"went", "was", "is", "got", "did", "didnt", "felt", "feels", "done", "over", "cancelled"}
@@ -271,9 +264,8 @@ def _interview(rest: str, original: str, keyword: str = "") -> Command:
     if len(words) > 8 or (words and key(words[0]).lower() in _INTERVIEW_SENTENCE):
         return Free(stripped(original))
     rest = _REJECT_LEAD.sub("", rest, count=1).removeprefix("with ").removeprefix("at ")
-    start = _WHEN_START.search(rest)
-    company, when = (rest[: start.start()], rest[start.start() :]) if start else (rest, "")
-    return Interview(company=name(company), when=" ".join(when.split()))
+    company, when = split_when(rest)
+    return Interview(company=name(company), when=when)
 
 
 _LEADING_INTENTS: dict[str, Callable[[str, str, str], Command]] = {

@@ -65,6 +65,9 @@ class Turn:
     # As the router found them before acting (it read them to classify the message).
     run: Run | None = None  # the person's current run
     prompt: Step | None = None  # its open prompt
+    # The question onward asked them last and this message may answer ("interview:<id>"),
+    # cleared on the person as this message is handled: it is asked once.
+    question: str | None = None
 
 
 @dataclass

@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
 from onward.engine import consent_ledger, people, replies, runs
-from onward.engine.inbound import coaching, consent, milestones, profile, progress, rejection
+from onward.engine.inbound import (
+    coaching,
+    consent,
+    milestones,
+    profile,
+    progress,
+    rejection,
+    when_replies,
+)
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn
@@ -50,8 +58,8 @@ HANDLERS: Mapping[type[i.Intent], Handler] = {
     i.AskCoach: coaching.ask_coach,
     i.Share: coaching.share,
     i.Unshare: coaching.unshare,
-    i.Answer: progress.answer,
-    i.Note: progress.note,
+    i.Answer: when_replies.answer,
+    i.Note: when_replies.note,
     i.Picture: progress.picture,
     i.Invalid: _invalid,
 }
@@ -103,6 +111,10 @@ class Router:
 
     def _act(self, turn: Turn, intent: i.Intent) -> Outcome:
         session, message, now, person = turn.session, turn.msg, turn.now, turn.person
+        if person is not None and person.open_question is not None:
+            # Asked once: this message answers it (when_replies) or leaves it, either way.
+            turn = replace(turn, question=person.open_question)
+            person.open_question = None
         if person is not None and people.status_on(person, message.medium) == people.OPTED_OUT:
             # Opted out: stored, never re-subscribed by anything but START (HELP still answers,
             # and someone who says they want to die is answered with a line even after STOP).

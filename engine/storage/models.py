@@ -41,6 +41,9 @@ class Person(Base):
     name: Mapped[str | None] = mapped_column(String(120))  # given by an import; else unknown
     # Chosen with LANG; NULL means their country's (onward.engine.language.of_person).
     language: Mapped[str | None] = mapped_column(String(8))
+    # A question onward asked and waits for the answer to ("interview:<outcome event id>": when
+    # is it?); their next message answers it or leaves it, and clears it either way.
+    open_question: Mapped[str | None] = mapped_column(String(40))
     forget_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When a message to them last said how to stop, per medium (render.with_footer).
     sms_footer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -284,6 +287,9 @@ class OutcomeEvent(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     company: Mapped[str] = mapped_column(String(120), default="")
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime())  # an interview's time
+    # The step that brings the prep nudge for this interview (no foreign key: a step goes only
+    # with its run, and ids are never reused).
+    prep_step_id: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16), default="person")  # person|coach|migrated
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

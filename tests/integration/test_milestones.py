@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from onward.engine import replies
+from onward.engine import prep_texts, replies
 from onward.engine.errors import UsageError
 from onward.engine.numbers import outcome_events
 from onward.engine.storage.models import ExperimentArm, InboundMessage, OutcomeEvent, Step
@@ -26,15 +26,18 @@ def test_interview_is_stored_with_when_it_is(talk: Talk) -> None:
     assert event.company == "Globex" and event.occurred_at == talk.clock.now()
     assert event.scheduled_for == datetime(2026, 11, 27, 23, 0, tzinfo=UTC)
     assert event.run_id == talk.run().id and event.source == "person"
-    assert reply == replies.interview_noted("Globex", "Friday at 15:00")
+    assert reply == prep_texts.interview_noted(
+        "en", "Globex", "Friday at 15:00", "Thursday at 18:00"
+    )
 
 
 def test_an_interview_without_a_readable_date_is_still_noted(talk: Talk) -> None:
     talk.say("REJECTED Acme")
-    assert talk.say("INTERVIEW Globex 3/12") == replies.interview_when_unclear("Globex")
+    assert talk.say("INTERVIEW Globex 3/12") == prep_texts.interview_when("en", "Globex")
     [event] = events(talk, "interview")
     assert event.scheduled_for is None
-    assert talk.say("INTERVIEW") == replies.interview_noted("", None)
+    assert talk.say("INTERVIEW") == prep_texts.interview_when("en", "")
+    assert len(events(talk, "interview")) == 2
 
 
 def test_offer_applied_and_hired_are_events_with_their_times(talk: Talk) -> None:

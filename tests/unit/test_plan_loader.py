@@ -178,9 +178,21 @@ def test_unknown_fields_in_steps_and_reminders_list_what_is_allowed() -> None:
     )
     assert errors(text) == [
         "p.yaml:14: steps[1].colour: unknown field; a step has id, kind, due, business_days,"
-        " subject, text, reminder, goal, variants",
+        " subject, text, reminder, goal, ask_when, variants",
         "p.yaml:18: steps[1].reminder.when: unknown field; a reminder has after, text, subject",
     ]
+
+
+def test_only_an_apply_step_asks_when_and_onward_keeps_its_own_step_ids() -> None:
+    text = GOOD.replace("    kind: message\n", "    kind: message\n    ask_when: true\n").replace(
+        "  - id: go\n", "  - id: interview_prep\n"
+    )
+    assert errors(text) == [
+        "p.yaml:8: steps[0].ask_when: only an apply step asks when, not a message step",
+        "p.yaml:11: steps[1].id: 'interview_prep' is onward's own step (the prep nudge before"
+        " an interview); name yours otherwise",
+    ]
+    assert errors(GOOD.replace("    goal: 3\n", "    goal: 3\n    ask_when: true\n")) == []
 
 
 def test_bad_values_name_their_line() -> None:

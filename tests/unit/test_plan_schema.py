@@ -194,6 +194,12 @@ def test_plan_helpers_and_values() -> None:
         plan.step("nope")
     assert _plan(_step()).apply_goal is None
     assert _plan(_step()).window is None
+    assert not plan.step("go").ask_when
+
+
+def test_an_apply_step_may_ask_when() -> None:
+    plan = _plan(_step(id="go", kind="apply", due="7d at 10:00", ask_when=True))
+    assert plan.step("go").ask_when
 
 
 def test_plan_dumps_offsets_and_windows_as_text_and_loads_them_back() -> None:
@@ -214,6 +220,9 @@ def test_plan_dumps_offsets_and_windows_as_text_and_loads_them_back() -> None:
         ),
         ([_step(due="1w", business_days=True)], "due: with business_days, count in days"),
         ([_step(), _step()], "duplicate step ids: s"),
+        ([_step(ask_when=True)], "ask_when: only an apply step asks when, not a message step"),
+        ([_step(id="interview_prep")], "'interview_prep' is onward's own step"),
+        ([_step(id="apply_slot")], "'apply_slot' is onward's own step"),
     ],
 )
 def test_rules_between_fields_hold_for_plans_built_in_code(
@@ -233,6 +242,7 @@ def test_rules_between_fields_hold_for_plans_built_in_code(
         {"due": 5},
         {"id": "Bad-Id"},
         {"text": "   "},
+        {"kind": "apply", "ask_when": "yes"},
     ],
 )
 def test_step_rejects_bad_fields(fields: dict[str, object]) -> None:

@@ -1,0 +1,137 @@
+"""The words of time onward reads itself, in English, Spanish and French (dateparser reads the
+rest): parts of the day, little words around a time, and where a time starts after a company.
+
+Every phrase is a regular expression over lower-case text; longer phrases come first.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+MORNING, NOON, AFTERNOON, EVENING = time(9), time(12), time(14), time(18)
+_MANANA = "ma(?:ñ|n)ana"
+_APRES = "apr[eè]s"
+
+PARTS_OF_DAY: dict[str, tuple[tuple[str, time], ...]] = {
+    "en": (
+        ("in the morning", MORNING),
+        ("this morning", MORNING),
+        ("morning", MORNING),
+        ("in the afternoon", AFTERNOON),
+        ("this afternoon", AFTERNOON),
+        ("afternoon", AFTERNOON),
+        ("in the evening", EVENING),
+        ("this evening", EVENING),
+        ("evening", EVENING),
+        ("tonight", EVENING),
+        ("at noon", NOON),
+        ("noon", NOON),
+        ("midday", NOON),
+        ("lunchtime", NOON),
+    ),
+    "es": (
+        (f"(?:por|de|en) la {_MANANA}", MORNING),
+        (f"esta {_MANANA}", MORNING),
+        ("(?:por|de|en) la tarde", AFTERNOON),
+        ("esta tarde", AFTERNOON),
+        ("(?:por|de|en) la noche", EVENING),
+        ("esta noche", EVENING),
+        ("al? mediod[ií]a", NOON),
+        ("mediod[ií]a", NOON),
+    ),
+    "fr": (
+        ("(?:du|le|ce) matin", MORNING),
+        ("matin", MORNING),
+        (f"(?:cet|l'){_APRES}-midi", AFTERNOON),
+        (f"{_APRES}-midi", AFTERNOON),
+        ("aprem", AFTERNOON),
+        ("(?:du|le|ce) soir", EVENING),
+        ("soir", EVENING),
+        ("à midi", NOON),
+        ("midi", NOON),
+    ),
+}
+
+# Spellings dateparser does not know, written as ones it does.
+REWRITES: tuple[tuple[str, str], ...] = (
+    ("’", "'"),
+    (r"\b(?:tmrw|tmw|tmr|tomorow)\b", "tomorrow"),
+    (rf"\bpasado {_MANANA}\b", "in 2 days"),
+    (rf"\b{_APRES}-demain\b", "in 2 days"),
+    (r"\bmanana\b", "mañana"),
+)
+# "Now" is no appointment.
+NOT_A_TIME = frozenset({"now", "right now", "ahora", "ahora mismo", "ya", "maintenant"})
+# Words that change nothing about the day ("this friday", "el próximo viernes", "ce vendredi"),
+# left out before dateparser reads the rest (which they confuse). English "next" stays.
+MODIFIERS = frozenset(
+    {"this", "este", "esta", "ce", "cet", "cette"}
+    | {"próximo", "proximo", "próxima", "proxima", "prochain", "prochaine"}
+)
+# Little words a time may start with: "on Friday", "el viernes", "à 10:00", "a las 15:00".
+LEADING_FILLER = frozenset(
+    {"on", "at", "the", "by", "around", "el", "la", "las", "a", "le", "à", "vers", "sobre"}
+)
+DAY_WORDS = (
+    "mon(?:day)?",
+    "tue(?:s|sday)?",
+    "wed(?:nesday)?",
+    "thu(?:r|rs|rsday)?",
+    "fri(?:day)?",
+    "sat(?:urday)?",
+    "sun(?:day)?",
+    "lun(?:es|di)?",
+    "mar(?:tes|di)",
+    "mi[eé](?:rcoles)?",
+    "mer(?:credi)?",
+    "jue(?:ves)?",
+    "jeu(?:di)?",
+    "vie(?:rnes)?",
+    "ven(?:dredi)?",
+    "s[aá]b(?:ado)?",
+    "sam(?:edi)?",
+    "dom(?:ingo)?",
+    "dim(?:anche)?",
+)
+NEXT_WORDS = ("next", "pr[oó]xim[oa]", "prochaine?", "que viene")
+
+# Where the time starts in "INTERVIEW Acme tomorrow 3pm": the company is what comes before.
+_EN_DAYS = r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_EN_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_ES = (
+    r"hoy|ayer|ma(?:ñ|n)ana|pasado|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo|tarde"
+    r"|noche|mediod[ií]a|enero|febrero|marzo|abril|mayo|junio|julio|agosto|se(?:p)?tiembre"
+    r"|octubre|noviembre|diciembre|pr[oó]xim[oa]"
+)
+_FR = (
+    r"aujourd'hui|hier|demain|apr[eè]s-demain|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"|matin|soir|midi|janvier|f[eé]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre"
+    r"|octobre|novembre|d[eé]cembre"
+)
+WHEN_START = re.compile(
+    r"(?<!\w)(?:(?:today|tonight|tomorrow|tmrw|yesterday|next|this|morning|afternoon|evening"
+    rf"|{_EN_DAYS}|{_EN_MONTHS}|{_ES}|{_FR})(?!\w)|(?:on|at)(?=\s)"
+    r"|\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)(?!\w)|\d{1,2}[:.]\d{2}|\d{1,2}h(?:\d{2})?(?!\w)"
+    r"|a\s+las?\s+\d|\d{1,2}\s+de\s|\d{1,2}(?:st|nd|rd|th)?(?=\s+[^\W\d_]{3})|\d{1,2}/\d{1,2})",
+    re.IGNORECASE,
+)
+# The little words just before a time that belong to it: "Acme el viernes", "Acme a las 10".
+TRAILING_LEAD = re.compile(
+    r"\s(a\s+las?|à|el|le|la|ce|cet|este|esta|por\s+la|en\s+la|the)\s*$", re.IGNORECASE
+)
+
+
+def split_when(rest: str) -> tuple[str, str]:
+    """ "Acme tomorrow 3pm" -> ("Acme", "tomorrow 3pm"): the company ends where a time starts."""
+    start = WHEN_START.search(rest)
+    if start is None:
+        return rest.strip(), ""
+    company, when = rest[: start.start()].rstrip(), rest[start.start() :]
+    # "Acme el viernes", "Acme a las 10": the little words before a time belong to the time.
+    while True:
+        lead = TRAILING_LEAD.search(company)
+        if lead is None or not company[: lead.start()].strip():
+            break
+        company, when = company[: lead.start()].rstrip(), f"{lead.group(1)} {when}"
+    return company, " ".join(when.split())
