@@ -49,6 +49,7 @@ _PERSON = load_only(
     Person.email,
     Person.timezone,
     Person.country,
+    Person.language,
     Person.sms_status,
     Person.email_status,
     Person.preferred_medium,

@@ -37,7 +37,13 @@ from onward.engine.dispatch.values import (
     StepRow,
     group_size,
 )
-from onward.engine.render import StepFacts, render_facts, step_source, with_footer
+from onward.engine.render import (
+    StepFacts,
+    person_language,
+    render_facts,
+    step_source,
+    with_footer,
+)
 from onward.engine.schedule import reminder_due, window_for
 from onward.engine.storage.models import (
     RUN_ACTIVE,
@@ -240,7 +246,9 @@ def decide(
         item.role,
         item.applied_count,
     )
-    source, subject_source = step_source(plan, step.step_key, facts.is_reminder, arm)
+    # In the person's language at the moment of sending: a LANG since the plan began counts.
+    lang = person_language(person)
+    source, subject_source = step_source(plan, step.step_key, facts.is_reminder, arm, lang)
     coach = batch.coaches.get(person.id, "")
     text = render_facts(source, facts, plan, person, now, answers, rules.org_name, lambda: coach)
     subject = (

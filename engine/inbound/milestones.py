@@ -17,9 +17,9 @@ from onward.engine.numbers import outcome_events
 
 
 def interview(turn: Turn, cmd: i.Interview) -> str:
-    person, now = turn.person, turn.now
+    person, now, lang = turn.person, turn.now, turn.lang
     if person is None:
-        return replies.no_plan()
+        return replies.no_plan(lang)
     tz = ZoneInfo(person.timezone)
     local = interview_time(cmd.when, now.astimezone(tz)) if cmd.when else None
     run = runs.current_run(turn.session, person.id)
@@ -33,16 +33,16 @@ def interview(turn: Turn, cmd: i.Interview) -> str:
         scheduled_for=local.astimezone(UTC) if local else None,
     )
     if cmd.when and local is None:
-        return replies.interview_when_unclear(cmd.company)
-    when = replies.when_text(local, now, tz) if local else None
-    return replies.interview_noted(cmd.company, when)
+        return replies.interview_when_unclear(lang, cmd.company)
+    when = replies.when_text(lang, local, now, tz) if local else None
+    return replies.interview_noted(lang, cmd.company, when)
 
 
 def offer(turn: Turn, cmd: i.Offer) -> str:
     if turn.person is None:
-        return replies.no_plan()
+        return replies.no_plan(turn.lang)
     run = runs.current_run(turn.session, turn.person.id)
     outcome_events.record(
         turn.session, turn.person.id, outcome_events.OFFER, turn.now, run_id=run.id if run else None
     )
-    return replies.offer_noted()
+    return replies.offer_noted(turn.lang)

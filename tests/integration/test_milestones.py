@@ -26,15 +26,15 @@ def test_interview_is_stored_with_when_it_is(talk: Talk) -> None:
     assert event.company == "Globex" and event.occurred_at == talk.clock.now()
     assert event.scheduled_for == datetime(2026, 11, 27, 23, 0, tzinfo=UTC)
     assert event.run_id == talk.run().id and event.source == "person"
-    assert reply == replies.interview_noted("Globex", "Friday at 15:00")
+    assert reply == replies.interview_noted("en", "Globex", "Friday at 15:00")
 
 
 def test_an_interview_without_a_readable_date_is_still_noted(talk: Talk) -> None:
     talk.say("REJECTED Acme")
-    assert talk.say("INTERVIEW Globex 3/12") == replies.interview_when_unclear("Globex")
+    assert talk.say("INTERVIEW Globex 3/12") == replies.interview_when_unclear("en", "Globex")
     [event] = events(talk, "interview")
     assert event.scheduled_for is None
-    assert talk.say("INTERVIEW") == replies.interview_noted("", None)
+    assert talk.say("INTERVIEW") == replies.interview_noted("en", "", None)
 
 
 def test_offer_applied_and_hired_are_events_with_their_times(talk: Talk) -> None:
@@ -44,7 +44,7 @@ def test_offer_applied_and_hired_are_events_with_their_times(talk: Talk) -> None
     talk.later(days=1)
     talk.say("applied two")
     talk.later(days=9)
-    assert talk.say("OFFER") == replies.offer_noted()
+    assert talk.say("OFFER") == replies.offer_noted("en")
     talk.later(days=3)
     talk.say("HIRED")
     start = talk.run().started_at
@@ -56,14 +56,14 @@ def test_offer_applied_and_hired_are_events_with_their_times(talk: Talk) -> None
 def test_applied_after_the_plan_ended_still_counts(talk: Talk) -> None:
     talk.say("REJECTED Acme")
     talk.say("HIRED")
-    assert talk.say("APPLIED") == replies.no_plan()
+    assert talk.say("APPLIED") == replies.no_plan("en")
     [event] = events(talk, "applied")
     assert event.run_id is None and event.person_id == talk.me().id
 
 
 def test_strangers_record_nothing(talk: Talk) -> None:
-    assert talk.say("OFFER") == replies.no_plan()
-    assert talk.say("INTERVIEW Acme") == replies.no_plan()
+    assert talk.say("OFFER") == replies.no_plan("en")
+    assert talk.say("INTERVIEW Acme") == replies.no_plan("en")
     assert events(talk) == []
 
 

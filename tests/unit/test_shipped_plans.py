@@ -80,7 +80,7 @@ def test_every_text_is_short_and_kind_with_the_footer_onward_adds(name: str) -> 
         for label, source in texts(step):
             for context in contexts(plan):
                 text = render(source, context)
-                sent = f"{text}\n{opt_out_footer('sms')}"
+                sent = f"{text}\n{opt_out_footer('en', 'sms')}"
                 where = f"{name}.{step.id}.{label} with {context['company']!r}: {text!r}"
                 length = sms_segments(sent)
                 assert length.encoding == "GSM-7", where
