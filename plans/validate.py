@@ -22,6 +22,8 @@ from onward.plans.templates import TemplateRenderError, render, sample_context
 MAX_SMS_SEGMENTS = 3
 # Signs of a blank where a company or role was meant to be: "at .", "the  role", "()".
 _AWKWARD = re.compile(r" [.,;:!?)]|\S  +\S|\(\s*\)|''|\"\"")
+# French sets a space before ; : ! ? (and writes "Bonjour !"): only the rest is odd there.
+_AWKWARD_FR = re.compile(r" [.,)]|\S  +\S|\(\s*\)|''|\"\"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +101,9 @@ def text_warnings(
             f"uses {shown}, outside the SMS alphabet, so an SMS holds 70 characters instead of "
             "160; plain ASCII quotes and dashes avoid that"
         )
-    awkward = _AWKWARD.search(blank_text)
-    if awkward and not _AWKWARD.search(text):
+    odd_blank = _AWKWARD_FR if lang == "fr" else _AWKWARD
+    awkward = odd_blank.search(blank_text)
+    if awkward and not odd_blank.search(text):
         around = blank_text[max(awkward.start() - 20, 0) : awkward.end() + 20].replace("\n", " ")
         found.append(
             f"reads oddly when no company or role was given ('...{around}...'); "

@@ -278,10 +278,10 @@ def test_a_phrase_without_its_apostrophes_or_spaces_is_found(
 
 
 def test_the_setting_adds_to_the_defaults_where_the_daemon_reads_it() -> None:
-    settings = load_settings({"ONWARD_CRISIS_PHRASES": "veux mourir; Can't cope"})
+    settings = load_settings({"ONWARD_CRISIS_PHRASES": "will sterben; Can't cope"})
     phrases = router_config(settings).crisis_phrases
     assert phrases[: len(DEFAULT_CRISIS_PHRASES)] == DEFAULT_CRISIS_PHRASES
-    assert detect_crisis("je veux mourir", phrases) == "veux mourir"
+    assert detect_crisis("ich will sterben", phrases) == "will sterben"
     assert detect_crisis("I want to kill myself", phrases) == "kill myself"
     assert router_config(load_settings({})).crisis_phrases == DEFAULT_CRISIS_PHRASES
 
