@@ -16,11 +16,13 @@ from onward.engine.clock import FakeClock
 from onward.engine.crisis import crisis_line_for, crisis_reply
 from onward.engine.plan_store import add_plan
 from onward.engine.runtime import Runtime
+from onward.engine.unsubscribe import make_token
 from onward.plans import sms_segments
 from tests.integration.dispatch_helpers import Harness
 from tests.integration.inbound_helpers import PHONE, Talk
 from tests.integration.records_helpers import MakeRuntime
 from tests.integration.test_cli_listings import onward
+from tests.integration.web_helpers import build_rig, engine_url
 
 MADRID = "+34612345678"  # a Spanish mobile: Europe/Madrid, country ES
 PARIS = "+33612345678"  # a French mobile
@@ -168,6 +170,9 @@ def test_the_operator_sees_each_person_s_language(
         "es",
         "FR",
     )
+    page = out.with_suffix(".html").read_text()  # the page the person reads: theirs
+    assert "<html lang=es>" in page and "<h1>Tus datos en onward</h1>" in page
+    assert "<h2>Tu diario</h2>" in page
 
 
 def test_an_imported_spanish_number_gets_its_welcome_in_spanish(
@@ -203,3 +208,26 @@ def test_the_preview_shows_a_plan_in_a_language(make_runtime: MakeRuntime) -> No
     assert [row["due_utc"] for row in english] == [row["due_utc"] for row in spanish]
     wrong = onward(*at, "--lang", "de")
     assert wrong.code == 2 and "--lang: onward speaks en, es, fr, not 'de'" in wrong.err
+
+
+def test_the_unsubscribe_page_speaks_the_person_s_language(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    rig = build_rig(engine_url(db_engine), clock)
+    try:
+        harness = Harness(db_engine, clock)
+        harness.start_run(PARIS, email="zoe@example.org", email_status="active")
+        with rig.runtime.sessions.begin() as session:
+            token = make_token(session, harness.person(PARIS).id, "email")
+        page = rig.client.get(f"/unsubscribe/{token}")
+        assert page.status_code == 200 and "<html lang=fr>" in page.text
+        assert "Ne plus recevoir aucun e-mail d&#x27;onward ?" in page.text
+        assert ">Me désabonner</button>" in page.text
+        done = rig.client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+        assert done.status_code == 200
+        assert "onward ne vous enverra plus d&#x27;e-mails." in done.text
+        assert harness.person(PARIS).email_status == "opted_out"
+        invalid = rig.client.get(f"/unsubscribe/{token[:-6]}AAAAAA")
+        assert invalid.status_code == 404 and "This unsubscribe link is not valid." in invalid.text
+    finally:
+        rig.runtime.close()
