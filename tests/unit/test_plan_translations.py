@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textwrap import dedent, indent
 
-from onward.plans import load_plan, validate_plan
+from onward.plans import arm_text, load_plan, validate_plan
 
 GOOD = dedent(
     """\
@@ -208,3 +208,28 @@ def test_letters_of_the_language_are_not_flagged_but_curly_quotes_are() -> None:
     text = GOOD.replace("Rien à faire pour l'instant.", "Rien à faire pour l’instant.")
     [warning] = warnings(text)
     assert warning.startswith("p.yaml:15: steps[0].translations.fr: uses '’'")
+
+
+def test_an_experiment_s_variant_is_sent_in_the_person_s_language() -> None:
+    variant = indent(
+        dedent(
+            """\
+            variants:
+              - name: warm
+                text: Warmly, aim for {{ goal }}. Reply APPLIED each time.
+                translations:
+                  es: Con cariño, apunta a {{ goal }}. Responde APPLIED cada vez.
+                  fr: Avec douceur, visez {{ goal }}. Répondez APPLIED à chaque fois.
+            """
+        ),
+        "    ",
+    )
+    text = GOOD.replace("    reminder:\n", variant + "    reminder:\n", 1)
+    plan = load_plan(
+        text.replace("languages: [en, es, fr]", "languages: [en, es, fr]\nholdout: 0.2")
+    )
+    go = plan.steps[1]
+    assert arm_text(go, "warm", "es")[0].startswith("Con cariño")
+    assert arm_text(go, "warm", "fr")[0].startswith("Avec douceur")
+    assert arm_text(go, "control", "es")[0].startswith("Apunta a")  # the base text, translated
+    assert arm_text(go, "warm")[0].startswith("Warmly")  # no language: the source
