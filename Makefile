@@ -41,7 +41,7 @@ typecheck: $(STAMP)
 messages: $(STAMP)
 	mkdir -p build
 	$(BIN)/pybabel extract --no-location --sort-output --project onward -o build/onward.pot engine
-	$(BIN)/pybabel update --no-fuzzy-matching -i build/onward.pot -d engine/locale -D onward
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i build/onward.pot -d engine/locale -D onward
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit

@@ -18,17 +18,29 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from onward.plans.translations import LANGUAGES
+
 DEFAULT = "en"
-SUPPORTED = ("en", "es", "fr")
+SUPPORTED = LANGUAGES  # what plans may declare too (plans.translations)
 NAMES = {"en": "English", "es": "español", "fr": "français"}
 DOMAIN = "onward"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 # The words people use for a language after LANG, beside its code.
 _ALIASES = {
-    "en": ("english", "ingles", "inglés", "anglais", "eng"),
-    "es": ("spanish", "espanol", "español", "castellano", "espagnol", "spa"),
-    "fr": ("french", "francais", "français", "frances", "francés", "fra", "fre"),
+    "en": ("english", "ingles", "inglés", "inglesa", "anglais", "anglaise", "eng"),
+    "es": ("spanish", "espanol", "español", "española", "castellano", "espagnol", "spa"),
+    "fr": (
+        "french",
+        "francais",
+        "français",
+        "française",
+        "frances",
+        "francés",
+        "francesa",
+        "fra",
+        "fre",
+    ),
 }
 
 # Countries where most people would rather read Spanish or French (ISO 3166 codes). Countries
@@ -112,6 +124,12 @@ def parse_code(text: str) -> str | None:
         if word in aliases:
             return code
     return None
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalogue where it is written (a table, a pure parser); it is
+    translated where it is sent, with `speaker(lang).gettext(message)`."""
+    return message
 
 
 @cache

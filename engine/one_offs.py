@@ -24,6 +24,7 @@ from onward.engine.language import of_person
 from onward.engine.numbers.outcome_events import INTERVIEW
 from onward.engine.plan_store import add_plan
 from onward.engine.prep_timing import PREP_LEAD
+from onward.engine.replies_when import when_text
 from onward.engine.schedule import NewStep, cancel_steps, insert_steps
 from onward.engine.storage.models import (
     STEP_PENDING,
@@ -217,6 +218,6 @@ def render(one_off: OneOff, step_id: int, person: Person, now: datetime) -> tupl
         clock = now.astimezone(tz).strftime("%H:%M")
         return prep_texts.slot_nudge(lang, clock), prep_texts.slot_subject(lang)
     assert one_off.interview_at is not None
-    when = prep_texts.when_text(one_off.interview_at, now, tz, lang)
+    when = when_text(lang, one_off.interview_at, now, tz)
     text = prep_texts.prep_nudge(lang, one_off.company, when, one_off.quoted, tz, tip=step_id)
     return text, prep_texts.prep_subject(lang)

@@ -9,7 +9,6 @@ two SMS with the opt-out footer onward may add (plans.sms counts). Pure: values 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -36,22 +35,6 @@ def tips(lang: str) -> list[str]:
         ),
         speaker(lang).gettext("Check the route or the video link ahead of time, and rest well."),
     ]
-
-
-def when_text(due: datetime, now: datetime, tz: ZoneInfo, lang: str) -> str:
-    """A time as people read it, in their language: 'tomorrow at 15:00', 'mañana a las 15:00'."""
-    local, today = due.astimezone(tz), now.astimezone(tz).date()
-    clock = local.strftime("%H:%M")
-    days = (local.date() - today).days
-    if days <= 0:
-        return speaker(lang).gettext("today at {clock}").format(clock=clock)
-    if days == 1:
-        return speaker(lang).gettext("tomorrow at {clock}").format(clock=clock)
-    if days < 7:
-        weekday = format_date(local.date(), "EEEE", locale=lang)
-        return speaker(lang).gettext("{weekday} at {clock}").format(weekday=weekday, clock=clock)
-    day = format_date(local.date(), "EEE d MMM", locale=lang)
-    return speaker(lang).gettext("{date} at {clock}").format(date=day, clock=clock)
 
 
 def interview_noted(lang: str, company: str, when: str, prep: str | None) -> str:

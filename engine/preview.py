@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from onward.engine.replies_when import local_due
 from onward.engine.timing import plan_timeline
 from onward.plans import Plan, SendWindow, render, sample_context
 
@@ -37,8 +38,10 @@ def preview(
     default_window: SendWindow,
     country: str | None = None,
     org: str = "onward",
+    lang: str = "en",
 ) -> list[PreviewRow]:
-    """Every step in due order, placed in the plan's window (or the default), rendered."""
+    """Every step in due order, placed in the plan's window (or the default), rendered in
+    `lang` (the plan's own language when it has no translation in `lang`)."""
     window = plan.window or default_window
     timeline = plan_timeline(at, plan.steps, ZoneInfo(zone), window, country)
     steps = {step.id: step for step in plan.steps}
@@ -51,6 +54,7 @@ def preview(
         org=org,
         coach="",
     )
+    text_lang = plan.text_language(lang)
     rows = []
     for step_id, placement in timeline:
         step = steps[step_id]
@@ -62,7 +66,8 @@ def preview(
                 due_local=placement.due_local,
                 moved_by_window=placement.moved_by_window,
                 text=render(
-                    step.text, {**context, "local_due": placement.due_local.strftime("%a %H:%M")}
+                    step.text_for(lang),
+                    {**context, "local_due": local_due(text_lang, placement.due_local)},
                 ),
             )
         )

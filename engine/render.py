@@ -1,5 +1,5 @@
-"""Render a step's text for one person: the template context built from their run and journal,
-and the opt-out footer onward adds to it when one is owed."""
+"""Render a step's text for one person, in their language: the template context built from
+their run and journal, and the opt-out footer onward adds to it when one is owed."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from jinja2 import Environment, TemplateSyntaxError, meta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from onward.engine import language
 from onward.engine.replies import opt_out_footer, when_text
 from onward.engine.storage.models import JournalEntry, Person
 from onward.plans import Plan, arm_text, render, template_context
@@ -69,6 +70,11 @@ def _no_coach() -> str:
     return ""
 
 
+def person_language(person: Person) -> str:
+    """The language of everything sent to `person` (LANG, else their country's)."""
+    return language.of_person(person.language, person.country)
+
+
 def render_facts(
     source: str,
     facts: StepFacts,
@@ -81,8 +87,11 @@ def render_facts(
 ) -> str:
     # `local_due` costs two time-zone conversions; most texts never mention it, and a text that
     # does not use a variable renders the same whatever its value.
+    text_lang = plan.text_language(person_language(person))  # the text's, said in its words
     local_due = (
-        when_text(facts.due_at, now, ZoneInfo(person.timezone)) if _uses_local_due(source) else ""
+        when_text(text_lang, facts.due_at, now, ZoneInfo(person.timezone))
+        if _uses_local_due(source)
+        else ""
     )
     context = template_context(
         plan=plan.name,
@@ -106,14 +115,15 @@ def render_facts(
 
 
 def step_source(
-    plan: Plan, step_key: str, is_reminder: bool, arm: str | None = None
+    plan: Plan, step_key: str, is_reminder: bool, arm: str | None = None, lang: str | None = None
 ) -> tuple[str, str]:
     """The text source of a step (or of its reminder) and its subject source ("" if none);
-    `arm` picks the step's variant in an experiment (reminders keep their one text)."""
+    `arm` picks the step's variant in an experiment (reminders keep their one text), `lang`
+    its translation (the plan's own language when it has none in `lang`)."""
     plan_step = plan.step(step_key.removesuffix(".reminder"))
-    source, subject = arm_text(plan_step, arm)
+    source, subject = arm_text(plan_step, arm, lang)
     if is_reminder and plan_step.reminder is not None:
-        source = plan_step.reminder.text
+        source = plan_step.reminder.text_for(lang or "")
     return source, subject or ""
 
 
@@ -146,8 +156,9 @@ def with_footer(
     """`text` with the opt-out footer when one is owed, remembered on the person; else as is."""
     if not footer_owed(person, medium, now, retry_of):
         return text
+    lang = person_language(person)  # onward's own words: the person's language, always
     if medium == "email":
         person.email_footer_at = now
-        return f"{text.rstrip()}\n\n{opt_out_footer(medium, unsubscribe_url)}"
+        return f"{text.rstrip()}\n\n{opt_out_footer(lang, medium, unsubscribe_url)}"
     person.sms_footer_at = now
-    return f"{text.rstrip()}\n{opt_out_footer(medium)}"
+    return f"{text.rstrip()}\n{opt_out_footer(lang, medium)}"

@@ -32,7 +32,13 @@ from onward.plans.schema import (
     StepKind,
     Variant,
 )
-from onward.plans.sms import FOOTER_ROOM, SmsLength, sms_segments, sms_segments_with_footer
+from onward.plans.sms import (
+    FOOTER_ROOM,
+    FOOTER_ROOMS,
+    SmsLength,
+    sms_segments,
+    sms_segments_with_footer,
+)
 from onward.plans.templates import (
     ALLOWED_VARIABLES,
     TemplateRenderError,
@@ -41,6 +47,7 @@ from onward.plans.templates import (
     sample_context,
     template_context,
 )
+from onward.plans.translations import LANGUAGES, SOURCE_LANGUAGE
 from onward.plans.validate import ValidationReport, validate_plan
 from onward.plans.values import DEFAULT_WINDOW, Due, SendWindow, parse_due, parse_window
 
@@ -50,9 +57,12 @@ __all__ = [
     "DEFAULT_KEYWORDS",
     "DEFAULT_WINDOW",
     "FOOTER_ROOM",
+    "FOOTER_ROOMS",
+    "LANGUAGES",
     "PLAN_ARM",
     "PROMPT_KINDS",
     "RESERVED_WORDS",
+    "SOURCE_LANGUAGE",
     "STEP_KINDS",
     "Arms",
     "Due",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from onward.plans import Plan
@@ -51,7 +52,7 @@ def frequency(plan: Plan) -> Frequency:
     return Frequency(messages=messages, days=max(1, math.ceil(last)))
 
 
-def _plain(name: str) -> str:
+def plain_program_name(name: str) -> str:
     # The program's name goes into a template: no braces, so it can never be read as one.
     return " ".join(name.replace("{", "").replace("}", "").replace("%", "").split())[:60]
 
@@ -59,26 +60,43 @@ def _plain(name: str) -> str:
 def welcome_text(program: str, how_often: Frequency) -> str:
     """The one message an imported person gets: every disclosure carriers require."""
     return (
-        f"{_plain(program)}: you're signed up for kind, short texts to help you bounce back "
-        f"after a job rejection. {how_often.text}, none otherwise. {RATES} "
+        f"{plain_program_name(program)}: you're signed up for kind, short texts to help you "
+        f"bounce back after a job rejection. {how_often.text}, none otherwise. {RATES} "
         "Text REJECTED <company> when one comes. Reply HELP for help, STOP to end."
     )
 
 
-def welcome_plan_source(program: str, how_often: Frequency) -> str:
+def welcome_plan_source(
+    program: str,
+    how_often: Frequency,
+    translations: Mapping[str, tuple[str, str]] | None = None,
+) -> str:
     """The YAML of the one-step plan that carries the welcome through the dispatcher (the send
-    window, opt-out and every guard apply); the same wording again adds no new version."""
+    window, opt-out and every guard apply); the same wording again adds no new version.
+    `translations` gives the welcome's (text, subject) in other languages, by code."""
     text = welcome_text(program, how_often)
-    subject = f"Welcome to {_plain(program)}"
-    return (
-        "# Written by onward for imported people: one welcome with the carriers' disclosures.\n"
-        f"name: {WELCOME_PLAN}\n"
+    subject = f"Welcome to {plain_program_name(program)}"
+    others = dict(translations or {})
+    lines = [
+        "# Written by onward for imported people: one welcome with the carriers' disclosures.",
+        f"name: {WELCOME_PLAN}",
         "description: The one message people enrolled by an import get, until they report a "
-        "rejection.\n"
-        "steps:\n"
-        "  - id: welcome\n"
-        "    kind: message\n"
-        "    due: 0m\n"
-        f"    subject: {json.dumps(subject)}\n"
-        f"    text: {json.dumps(text)}\n"
-    )
+        "rejection.",
+    ]
+    if others:
+        lines.append(f"languages: {json.dumps(['en', *others])}")
+    lines += [
+        "steps:",
+        "  - id: welcome",
+        "    kind: message",
+        "    due: 0m",
+        f"    subject: {json.dumps(subject)}",
+    ]
+    if others:
+        lines.append("    subject_translations:")
+        lines += [f"      {lang}: {json.dumps(pair[1])}" for lang, pair in others.items()]
+    lines.append(f"    text: {json.dumps(text)}")
+    if others:
+        lines.append("    translations:")
+        lines += [f"      {lang}: {json.dumps(pair[0])}" for lang, pair in others.items()]
+    return "\n".join(lines) + "\n"

@@ -64,12 +64,14 @@ def assign_arm(plan: Plan, person_id: int) -> str | None:
     return others[-1]
 
 
-def arm_text(step: Step, arm: str | None) -> tuple[str, str | None]:
-    """The text and subject a step carries for `arm` (the base ones for control or none)."""
+def arm_text(step: Step, arm: str | None, lang: str | None = None) -> tuple[str, str | None]:
+    """The text and subject a step carries for `arm` (the base ones for control or none), in
+    `lang` when the plan has it (else, and when `lang` is None, in the plan's own language)."""
+    lang = lang or ""  # no translation has the empty code: the source texts
     for variant in step.variants:
         if variant.name == arm:
-            return variant.text, variant.subject or step.subject
-    return step.text, step.subject
+            return variant.text_for(lang), variant.subject_for(lang) or step.subject_for(lang)
+    return step.text_for(lang), step.subject_for(lang)
 
 
 def skipped_for(plan: Plan, arm: str | None, step_id: str) -> bool:

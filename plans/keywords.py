@@ -50,6 +50,8 @@ LEADING: Mapping[str, str] = MappingProxyType(
         **dict.fromkeys(("TZ", "TIMEZONE"), "set_timezone"),
         "EMAIL": "set_email",
         "INTERVIEW": "interview",
+        # LANG, and the word a Spanish or French speaker would try first.
+        **dict.fromkeys(("LANG", "LANGUAGE", "IDIOMA", "LANGUE"), "set_language"),
         **dict.fromkeys(REJECT_KEYWORDS, "rejected"),
     }
 )

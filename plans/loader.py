@@ -26,6 +26,7 @@ from onward.plans.schema import (
     step_rule_problems,
 )
 from onward.plans.templates import check_template
+from onward.plans.translations import translation_problems
 from onward.plans.values import Due
 
 Loc = Sequence[str | int]
@@ -194,6 +195,7 @@ def _model_at(loc: Loc) -> type[BaseModel]:
 
 def _describe(error: ErrorDetails) -> tuple[Loc, str]:
     loc, kind = error["loc"], error["type"]
+    loc = tuple(part for part in loc if part != "[key]")  # a mapping's key: its own line
     if kind == "missing":
         return loc, "required field is missing"
     if kind == "extra_forbidden":
@@ -214,10 +216,10 @@ def _describe(error: ErrorDetails) -> tuple[Loc, str]:
 def _rule_problems(data: dict[Any, Any], lines: LineIndex) -> list[tuple[Loc, str]]:
     """Rules between fields and templates, checked on the raw data so that every step is
     checked even when another field of the plan is broken."""
+    found: list[tuple[Loc, str]] = list(translation_problems(data))
     steps = data.get("steps")
     if not isinstance(steps, list):
-        return []
-    found: list[tuple[Loc, str]] = []
+        return found
     first_line: dict[str, int] = {}
     for index, step in enumerate(steps):
         if not isinstance(step, dict):

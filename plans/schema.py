@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from onward.plans.keywords import REJECT_KEYWORDS, RESERVED_WORDS
+from onward.plans.translations import SOURCE_LANGUAGE, check_language, translation_problems
 from onward.plans.values import Due, SendWindow, parse_due, parse_window
 
 __all__ = [
@@ -116,6 +117,9 @@ StepId = Annotated[
 ]
 Text = Annotated[str, AfterValidator(_not_blank)]
 Keyword = Annotated[str, AfterValidator(_keyword)]
+Language = Annotated[str, AfterValidator(check_language)]
+# A text's other languages, by code (plans.translations holds them to their source text).
+Translations = dict[Language, Text]
 DueValue = Annotated[Due, PlainValidator(_to_due), PlainSerializer(str, return_type=str)]
 WindowValue = Annotated[
     SendWindow | None,
@@ -157,20 +161,43 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class Reminder(_Model):
+class _Translated:
+    """A text and its subject, each with its translations: `text_for("es")` is the Spanish
+    one, or the source text when there is none (a language the plan does not have)."""
+
+    if TYPE_CHECKING:  # the fields each model declares, in the order its errors list them
+        text: str
+        subject: str | None
+        translations: dict[str, str]
+        subject_translations: dict[str, str]
+
+    def text_for(self, lang: str) -> str:
+        return self.translations.get(lang, self.text)
+
+    def subject_for(self, lang: str) -> str | None:
+        if self.subject is None:
+            return None
+        return self.subject_translations.get(lang, self.subject)
+
+
+class Reminder(_Model, _Translated):
     """Re-ask once if no reply came; ``after`` counts calendar time from the step's due time."""
 
     after: DueValue
     text: Text
+    translations: Translations = {}
     subject: Text | None = None
+    subject_translations: Translations = {}
 
 
-class Variant(_Model):
+class Variant(_Model, _Translated):
     """One arm's text for a step in an experiment; arms are drawn in proportion to weights."""
 
     name: Name
     text: Text
+    translations: Translations = {}
     subject: Text | None = None
+    subject_translations: Translations = {}
     weight: PositiveInt = 1
 
     @model_validator(mode="after")
@@ -192,13 +219,15 @@ class Holdout(_Model):
     skip: list[StepId] = []
 
 
-class Step(_Model):
+class Step(_Model, _Translated):
     id: StepId
     kind: StepKind
     due: DueValue
     business_days: bool = False
     subject: Text | None = None
+    subject_translations: Translations = {}
     text: Text
+    translations: Translations = {}
     reminder: Reminder | None = None
     goal: PositiveInt | None = None
     # The person's reply with a day and time books a nudge then ("It's 10:00: your slot").
@@ -227,6 +256,8 @@ class Step(_Model):
 class Plan(_Model):
     name: Name
     description: Text
+    # The first is the language of the texts themselves; the others are their translations.
+    languages: Annotated[list[Language], Field(min_length=1)] = [SOURCE_LANGUAGE]
     keywords: Annotated[list[Keyword], AfterValidator(lambda ks: list(dict.fromkeys(ks)))] = []
     window: WindowValue = None
     holdout: Annotated[Holdout | None, BeforeValidator(_share_only)] = None
@@ -238,6 +269,10 @@ class Plan(_Model):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise PydanticCustomError(RULE_ERROR, f"duplicate step ids: {', '.join(repeated)}")
+        translations = translation_problems(self.model_dump())
+        if translations:
+            # Reported by the loader from the raw YAML, with the line of each field.
+            raise PydanticCustomError(RULE_ERROR, "; ".join(m for _, m in translations))
         problems = experiment_problems(self)
         if problems:
             # Not RULE_ERROR: the loader reports these from here, not again from the raw YAML.
@@ -249,6 +284,10 @@ class Plan(_Model):
             if step.id == step_id:
                 return step
         raise KeyError(f"plan {self.name!r} has no step {step_id!r}")
+
+    def text_language(self, lang: str) -> str:
+        """The language a person who reads `lang` gets this plan's texts in."""
+        return lang if lang in self.languages else self.languages[0]
 
     @property
     def apply_goal(self) -> int | None:

@@ -28,8 +28,10 @@ GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
 # What onward may add to a plan's text: a line break and its opt-out footer ("Reply STOP to
-# end.", engine/replies.py), in plain GSM-7. Plan texts leave room for it.
+# end.", engine/replies.py), in plain GSM-7. Plan texts leave room for it, in each language
+# (a unit test holds these to the catalogues' footers).
 FOOTER_ROOM = 19
+FOOTER_ROOMS = {"en": FOOTER_ROOM, "es": 34, "fr": 36}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +60,10 @@ def sms_segments(text: str) -> SmsLength:
     return _length("UCS-2", units, UCS2_SINGLE, UCS2_PART)
 
 
-def sms_segments_with_footer(text: str) -> SmsLength:
-    """The length of `text` as sent when onward adds its opt-out footer (counted as spaces:
-    one unit each in either encoding, like the footer's own characters)."""
-    return sms_segments(text + " " * FOOTER_ROOM)
+def sms_segments_with_footer(text: str, lang: str = "en") -> SmsLength:
+    """The length of `text` as sent when onward adds its opt-out footer in `lang` (counted as
+    spaces: one unit each in either encoding, like the footer's own characters)."""
+    return sms_segments(text + " " * FOOTER_ROOMS.get(lang, max(FOOTER_ROOMS.values())))
 
 
 def _length(encoding: Encoding, units: list[int], single: int, part: int) -> SmsLength:

@@ -8,6 +8,7 @@ import typer
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from onward.engine import language
 from onward.engine import people as people_ops
 from onward.engine.cli.confirm import YES_HELP, confirm_destructive
 from onward.engine.cli.output import print_json, print_table, stdout
@@ -26,7 +27,7 @@ app = typer.Typer(help="People onward is helping.", no_args_is_help=True)
 
 # Addresses are shown in full: this is the operator's own data on their own terminal, and
 # scripts match on the exact E.164 number.
-PERSON_TABLE = ["id", "who", "timezone", "sms", "email_status", "open_runs"]
+PERSON_TABLE = ["id", "who", "timezone", "language", "sms", "email_status", "open_runs"]
 WHO_HELP = "A phone number in any common format, or an email address."
 
 
@@ -36,6 +37,8 @@ def person_row(person: Person, open_runs: int) -> dict[str, Any]:
         "phone": person.phone,
         "email": person.email,
         "timezone": person.timezone,
+        # What everything is sent in: their LANG, else their country's (onward.engine.language).
+        "language": language.of_person(person.language, person.country),
         "sms": person.sms_status,
         "email_status": person.email_status,
         "preferred_medium": person.preferred_medium,

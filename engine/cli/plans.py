@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 from sqlalchemy.orm import Session
 
-from onward.engine import plan_store
+from onward.engine import language, plan_store
 from onward.engine.cli.output import print_json, print_table, stdout, warning_line
 from onward.engine.cli.state import state
 from onward.engine.errors import NotFound, UsageError
@@ -213,14 +213,19 @@ def preview_command(
     country: str | None = typer.Option(
         None, "--country", help="Whose public holidays business days skip (ISO code, e.g. GB)."
     ),
+    lang: str | None = typer.Option(
+        None, "--lang", help="The person's language: en, es or fr (default: the phone's)."
+    ),
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """When each nudge would reach a person in zone TZ, for a rejection reported --at.
 
     Business days skip weekends and, with --phone or --country, that country's public
-    holidays, as the daemon does for a person with that number.
+    holidays, as the daemon does for a person with that number. Texts are in --lang when the
+    plan has it (else in the plan's own language), as the daemon sends them.
     """
     region, phone_zone = _where(phone, country)
+    reads = _language(lang, region)
     zone = tz or phone_zone or "UTC"
     try:
         ZoneInfo(zone)
@@ -234,7 +239,9 @@ def preview_command(
     except PlanError as exc:
         raise UsageError(str(exc.issues[0]) if exc.issues else str(exc)) from None
     settings = state.runtime().settings
-    rows = preview(plan, anchor, zone, settings.send_window, region, org=settings.org_name)
+    rows = preview(
+        plan, anchor, zone, settings.send_window, region, org=settings.org_name, lang=reads
+    )
     if json:
         print_json([row.as_json() for row in rows])
         return
@@ -274,6 +281,16 @@ def _where(phone: str | None, country: str | None) -> tuple[str | None, str | No
             raise UsageError(f"--country: {country!r} is not a two-letter country code (e.g. GB)")
         return code, None
     return None, None
+
+
+def _language(given: str | None, region: str | None) -> str:
+    if given is None:
+        return language.for_country(region)  # as a person with that number would read
+    code = language.parse_code(given)
+    if code is None:
+        choices = ", ".join(language.SUPPORTED)
+        raise UsageError(f"--lang: onward speaks {choices}, not {given!r}")
+    return code
 
 
 def _parse_at(text: str, zone: str) -> datetime:

@@ -43,7 +43,8 @@ def export_command(
     if page == out:
         raise UsageError("--out: name the JSON file (the page is written beside it as .html)")
     _write_private(out, json_text(data))
-    _write_private(page, to_html(data, runtime.settings.org_name))
+    lang = data["profile"]["language"]  # the page is for the person: in their language
+    _write_private(page, to_html(data, runtime.settings.org_name, lang))
     stdout.print(f"wrote {out} and {page}", highlight=False)
 
 

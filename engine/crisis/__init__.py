@@ -40,6 +40,7 @@ from onward.engine.crisis.lines import (
 )
 from onward.engine.crisis.lines import CrisisLine as CrisisLine
 from onward.engine.crisis.lines import crisis_line_for as crisis_line_for
+from onward.engine.crisis.lines import crisis_line_words as crisis_line_words
 from onward.engine.crisis.lines import crisis_reply as crisis_reply
 from onward.engine.crisis.lines import (
     parse_crisis_lines_setting as parse_crisis_lines_setting,

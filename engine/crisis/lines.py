@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from onward.engine.language import N_, speaker
+
 
 @dataclass(frozen=True)
 class CrisisLine:
@@ -22,37 +24,37 @@ class CrisisLine:
     contact: str  # how to reach them, e.g. "call 116 123"
 
 
-_SAMARITANS = CrisisLine("Samaritans", "call 116 123")
-_988_US = CrisisLine("988 Suicide & Crisis Lifeline", "call or text 988")
-_3114_FR = CrisisLine("the national suicide prevention line", "call 3114")
-_143_CH = CrisisLine("Die Dargebotene Hand / La Main Tendue", "call 143")
+_SAMARITANS = CrisisLine("Samaritans", N_("call 116 123"))
+_988_US = CrisisLine("988 Suicide & Crisis Lifeline", N_("call or text 988"))
+_3114_FR = CrisisLine(N_("the national suicide prevention line"), N_("call 3114"))
+_143_CH = CrisisLine("Die Dargebotene Hand / La Main Tendue", N_("call 143"))
 
 # Free, national, 24/7 services as their operators publish them.
 DEFAULT_CRISIS_LINES: dict[str, CrisisLine] = {
     "US": _988_US,
-    "CA": CrisisLine("9-8-8 Suicide Crisis Helpline", "call or text 988"),
+    "CA": CrisisLine("9-8-8 Suicide Crisis Helpline", N_("call or text 988")),
     "GB": _SAMARITANS,
     "IE": _SAMARITANS,
-    "AU": CrisisLine("Lifeline", "call 13 11 14"),
-    "NZ": CrisisLine("Need to Talk", "call or text 1737"),
+    "AU": CrisisLine("Lifeline", N_("call 13 11 14")),
+    "NZ": CrisisLine("Need to Talk", N_("call or text 1737")),
     "FR": _3114_FR,
-    "DE": CrisisLine("TelefonSeelsorge", "call 0800 111 0 111"),
-    "AT": CrisisLine("TelefonSeelsorge", "call 142"),
+    "DE": CrisisLine("TelefonSeelsorge", N_("call 0800 111 0 111")),
+    "AT": CrisisLine("TelefonSeelsorge", N_("call 142")),
     "CH": _143_CH,
-    "NL": CrisisLine("113 Zelfmoordpreventie", "call 113 or 0800 0113"),
+    "NL": CrisisLine("113 Zelfmoordpreventie", N_("call 113 or 0800 0113")),
     "BE": CrisisLine(
-        "Zelfmoordlijn 1813 / Centre de Prevention du Suicide", "call 1813 or 0800 32 123"
+        "Zelfmoordlijn 1813 / Centre de Prevention du Suicide", N_("call 1813 or 0800 32 123")
     ),
-    "ES": CrisisLine("the 024 suicide prevention line", "call 024"),
-    "IT": CrisisLine("Telefono Amico", "call 02 2327 2327"),
-    "SE": CrisisLine("Mind Sjalvmordslinjen", "call 90101"),
-    "NO": CrisisLine("Mental Helse", "call 116 123"),
-    "DK": CrisisLine("Livslinien", "call 70 201 201"),
-    "FI": CrisisLine("MIELI Crisis Helpline", "call 09 2525 0111"),
-    "IN": CrisisLine("Tele-MANAS", "call 14416"),
-    "BR": CrisisLine("CVV", "call 188"),
-    "ZA": CrisisLine("SADAG", "call 0800 567 567"),
-    "SG": CrisisLine("Samaritans of Singapore", "call 1767"),
+    "ES": CrisisLine(N_("the 024 suicide prevention line"), N_("call 024")),
+    "IT": CrisisLine("Telefono Amico", N_("call 02 2327 2327")),
+    "SE": CrisisLine("Mind Sjalvmordslinjen", N_("call 90101")),
+    "NO": CrisisLine("Mental Helse", N_("call 116 123")),
+    "DK": CrisisLine("Livslinien", N_("call 70 201 201")),
+    "FI": CrisisLine("MIELI Crisis Helpline", N_("call 09 2525 0111")),
+    "IN": CrisisLine("Tele-MANAS", N_("call 14416")),
+    "BR": CrisisLine("CVV", N_("call 188")),
+    "ZA": CrisisLine("SADAG", N_("call 0800 567 567")),
+    "SG": CrisisLine("Samaritans of Singapore", N_("call 1767")),
 }  # fmt: skip
 
 # Regions that share a country's numbering and its crisis services: they get its line (and an
@@ -65,7 +67,7 @@ SHARES_LINE_WITH: dict[str, str] = {
 }  # fmt: skip
 
 FALLBACK_CRISIS_LINE = CrisisLine(
-    "Find A Helpline", "see findahelpline.com for a free line near you"
+    "Find A Helpline", N_("see findahelpline.com for a free line near you")
 )
 FALLBACK_KEY = "*"  # an override under this key replaces the fallback
 _MAX_FIELD = 80
@@ -86,17 +88,30 @@ def crisis_line_for(
     return mine.get(FALLBACK_KEY) or FALLBACK_CRISIS_LINE
 
 
-def crisis_reply(line: CrisisLine) -> str:
+def crisis_line_words(lang: str, line: CrisisLine) -> tuple[str, str]:
+    """A line's name and contact in `lang`: onward's own lines are in the catalogues; an
+    operator's (ONWARD_CRISIS_LINES) read as the operator wrote them."""
+    _ = speaker(lang).gettext
+    # gettext("") is the catalogue's header, never a word to send.
+    return (_(line.name) if line.name else ""), (_(line.contact) if line.contact else "")
+
+
+def crisis_reply(lang: str, line: CrisisLine) -> str:
     """The immediate answer: they matter, messages are paused, who to reach now, how to resume.
 
-    Under 320 characters and plain ASCII for every default line. It promises no call-back:
-    whether someone checks in depends on the deployment (ONWARD_ESCALATION_*).
+    Two SMS at most in GSM-7 for every default line, in every language. It promises no
+    call-back: whether someone checks in depends on the deployment (ONWARD_ESCALATION_*).
     """
+    name, contact = crisis_line_words(lang, line)
     return (
-        "I'm so sorry you're hurting. You matter. I've paused onward's messages. "
-        f"Please reach out now: {line.name}, {line.contact}. "
-        "If you're in danger, call your local emergency number. "
-        "Reply RESUME whenever you're ready."
+        speaker(lang)
+        .gettext(
+            "I'm so sorry you're hurting. You matter. I've paused onward's messages. "
+            "Please reach out now: {name}, {contact}. "
+            "If you're in danger, call your local emergency number. "
+            "Reply RESUME whenever you're ready."
+        )
+        .format(name=name, contact=contact)
     )
 
 

@@ -17,12 +17,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import OutboundMessage, SendResult
-from onward.engine import deliveries, people, runs
+from onward.engine import deliveries, people, replies, runs
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.errors import UsageError
 from onward.engine.logs import get_logger
 from onward.engine.plan_store import parsed
+from onward.engine.render import person_language
 from onward.engine.schedule import window_for
 from onward.engine.storage.console_models import CoachMessage
 from onward.engine.storage.models import Delivery, Person
@@ -133,7 +134,7 @@ class CoachReplies:
                 medium=medium,  # type: ignore[arg-type]
                 to=address,
                 body=message.body,
-                subject="A message from your coach",
+                subject=replies.coach_subject(person_language(person)),
                 status_callback_url=(
                     f"{self.public_url}/webhooks/{name}/status?delivery={delivery.id}"
                 ),

@@ -8,7 +8,7 @@ from datetime import datetime
 from onward.engine.dispatch.values import Batch, Claimed
 from onward.engine.one_offs import is_one_off
 from onward.engine.one_offs import render as render_one_off
-from onward.engine.render import StepFacts, render_facts, step_source
+from onward.engine.render import StepFacts, person_language, render_facts, step_source
 from onward.plans import Plan
 
 
@@ -35,7 +35,9 @@ def wording(
         item.role,
         item.applied_count,
     )
-    source, subject_source = step_source(plan, step.step_key, facts.is_reminder, arm)
+    # In the person's language at the moment of sending: a LANG since the plan began counts.
+    lang = person_language(person)
+    source, subject_source = step_source(plan, step.step_key, facts.is_reminder, arm, lang)
     coach = batch.coaches.get(person.id, "")
     text = render_facts(source, facts, plan, person, now, answers, org_name, lambda: coach)
     subject = (

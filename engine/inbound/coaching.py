@@ -24,19 +24,19 @@ def held_for_coach(turn: Turn, intent: i.Intent) -> bool:
 def ask_coach(turn: Turn, intent: i.AskCoach) -> str:
     assert turn.person is not None
     if coaching.request_coach(turn.session, turn.person, turn.msg.id, turn.now):
-        return replies.coach_asked()
-    return replies.coach_already_asked()
+        return replies.coach_asked(turn.lang)
+    return replies.coach_already_asked(turn.lang)
 
 
 def share(turn: Turn, intent: i.Share) -> str:
     if turn.person is None:
-        return replies.no_plan()
+        return replies.no_plan(turn.lang)
     coaching.set_shared(turn.session, turn.person, True, turn.now)
-    return replies.journal_shared()
+    return replies.journal_shared(turn.lang)
 
 
 def unshare(turn: Turn, intent: i.Unshare) -> str:
     if turn.person is None:
-        return replies.no_plan()
+        return replies.no_plan(turn.lang)
     coaching.set_shared(turn.session, turn.person, False, turn.now)
-    return replies.journal_unshared()
+    return replies.journal_unshared(turn.lang)

@@ -57,6 +57,7 @@ from onward.engine.inbound.intents import (
     Rejected,
     Resume,
     SetEmail,
+    SetLanguage,
     SetTimezone,
     Share,
     Unshare,
@@ -65,6 +66,7 @@ from onward.engine.inbound.intents import (
 from onward.engine.inbound.reports import company_and_role
 from onward.engine.inbound.when_words import split_when
 from onward.engine.inbound.words import WORD, key, name, normalise, stripped
+from onward.engine.language import N_, parse_code
 from onward.plans.keywords import COMMAND_FIRST_WORDS, LEADING, WHOLE_MESSAGE
 
 DEFAULT_PAUSE = timedelta(days=3)
@@ -118,14 +120,17 @@ _EMAIL = re.compile(
     r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
 )
 
-_PAUSE_UNREADABLE = "I couldn't read that duration. Try PAUSE 3d or PAUSE 1w."
-_PAUSE_TOO_SHORT = "A pause needs to be at least an hour. Try PAUSE 12h or PAUSE 3d."
-_PAUSE_TOO_LONG = "The longest pause is 8 weeks. Try PAUSE 8w, and send RESUME whenever you like."
-_APPLIED_NOT_COUNT = "I can count whole numbers from 1 to 50. Try APPLIED 1 or APPLIED 3."
-_APPLIED_TOO_MANY = "That's a lot of applications! I count up to 50 at a time: try APPLIED 50."
-_TZ_MISSING = "Tell me your time zone after TZ, for example TZ America/New_York."
-_EMAIL_MISSING = "Add your address after EMAIL, for example EMAIL name@example.com."
-_EMAIL_BAD = "That doesn't look like an email address. Try EMAIL name@example.com."
+# Sent back as they are, translated into the person's language (router._invalid).
+_PAUSE_UNREADABLE = N_("I couldn't read that duration. Try PAUSE 3d or PAUSE 1w.")
+_PAUSE_TOO_SHORT = N_("A pause needs to be at least an hour. Try PAUSE 12h or PAUSE 3d.")
+_PAUSE_TOO_LONG = N_(
+    "The longest pause is 8 weeks. Try PAUSE 8w, and send RESUME whenever you like."
+)
+_APPLIED_NOT_COUNT = N_("I can count whole numbers from 1 to 50. Try APPLIED 1 or APPLIED 3.")
+_APPLIED_TOO_MANY = N_("That's a lot of applications! I count up to 50 at a time: try APPLIED 50.")
+_TZ_MISSING = N_("Tell me your time zone after TZ, for example TZ America/New_York.")
+_EMAIL_MISSING = N_("Add your address after EMAIL, for example EMAIL name@example.com.")
+_EMAIL_BAD = N_("That doesn't look like an email address. Try EMAIL name@example.com.")
 
 
 def parse_command(text: str, extra_reject_keywords: Iterable[str] = ()) -> Command:
@@ -252,6 +257,20 @@ def _email(rest: str, original: str, keyword: str = "") -> Command:
     return SetEmail(f"{match['local']}@{match['domain'].lower()}")
 
 
+def _language(rest: str, original: str, keyword: str = "") -> Command:
+    words = rest.strip(" :=,.;!?\"'`<>()").split()
+    if len(words) > 2:
+        return Free(stripped(original))  # "Language was the hardest part"
+    if not words:
+        return SetLanguage(None)
+    # "LANG en español", "LANG es please": the language is the word that names one, last first.
+    for word in reversed(words):
+        code = parse_code(word)
+        if code is not None:
+            return SetLanguage(code)
+    return SetLanguage(None, asked=" ".join(words)[:40])
+
+
 # The parser of each keyword-led command of plans.keywords: (rest, original, keyword) -> intent.
 # "interview went badly": a sentence about an interview, kept in the journal.
 _INTERVIEW_SENTENCE = frozenset(
@@ -275,4 +294,5 @@ _LEADING_INTENTS: dict[str, Callable[[str, str, str], Command]] = {
     "set_email": _email,
     "rejected": _rejected,
     "interview": _interview,
+    "set_language": _language,
 }

@@ -10,8 +10,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
+from onward.engine import language
 from onward.engine.coaches.escalation import OnCall
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
+from onward.engine.phones import InvalidPhoneNumber, region_for_phone
 from onward.engine.storage.models import Person, Run, Step
 from onward.plans import DEFAULT_WINDOW, SendWindow
 
@@ -68,6 +70,26 @@ class Turn:
     # The question onward asked them last and this message may answer ("interview:<id>"),
     # cleared on the person as this message is handled: it is asked once.
     question: str | None = None
+    # The language every reply of this turn is in (language_of): worked out once, here.
+    lang: str = language.DEFAULT
+
+
+def country_of(msg: Incoming) -> str | None:
+    """A stranger's country, from their number (an email address names none)."""
+    if msg.medium != "sms":
+        return None
+    try:
+        return region_for_phone(msg.sender)
+    except InvalidPhoneNumber:
+        return None
+
+
+def language_of(person: Person | None, msg: Incoming) -> str:
+    """The language to answer in: the person's (LANG, else their country's); a stranger's
+    phone's country's, so a Spanish number is answered in Spanish from the first reply."""
+    if person is not None:
+        return language.of_person(person.language, person.country)
+    return language.for_country(country_of(msg))
 
 
 @dataclass

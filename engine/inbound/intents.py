@@ -109,6 +109,16 @@ class SetTimezone:
 
 
 @dataclass(frozen=True)
+class SetLanguage:
+    """LANG es: the language of everything onward sends; `code` None lists the choices, or,
+    with `asked`, says that language is not one onward speaks."""
+
+    name: ClassVar[str] = "set_language"
+    code: str | None
+    asked: str = ""
+
+
+@dataclass(frozen=True)
 class SetEmail:
     name: ClassVar[str] = "set_email"
     address: str
@@ -175,11 +185,11 @@ class Picture:
 Command: TypeAlias = (
     Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
     | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
-    | AskCoach | Share | Unshare
+    | AskCoach | Share | Unshare | SetLanguage
 )  # fmt: skip
 # What the classifier gives: a command, or what it made of words that are not one.
 Intent: TypeAlias = (
     Crisis | Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
     | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Invalid
-    | Answer | Note | Picture | AskCoach | Share | Unshare
+    | Answer | Note | Picture | AskCoach | Share | Unshare | SetLanguage
 )  # fmt: skip

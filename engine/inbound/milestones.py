@@ -16,10 +16,10 @@ from onward.engine import one_offs, prep_texts, replies, runs
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 from onward.engine.inbound.interview_time import read_when
-from onward.engine.language import of_person
 from onward.engine.numbers import outcome_events
 from onward.engine.plan_store import parsed
 from onward.engine.prep_timing import prep_due
+from onward.engine.replies_when import when_text
 from onward.engine.schedule import window_for
 from onward.engine.storage.models import OutcomeEvent
 from onward.plans import parse_window
@@ -29,10 +29,9 @@ INTERVIEW_QUESTION = "interview:"
 
 
 def interview(turn: Turn, cmd: i.Interview) -> str:
-    person, now = turn.person, turn.now
+    person, now, lang = turn.person, turn.now, turn.lang
     if person is None:
-        return replies.no_plan()
-    lang = of_person(person.language, person.country)
+        return replies.no_plan(lang)
     local_now = now.astimezone(ZoneInfo(person.timezone))
     when = read_when(cmd.when, local_now, lang) if cmd.when else None
     # A new date for an interview still ahead moves it; it is not a second interview.
@@ -70,11 +69,9 @@ def date_interview(turn: Turn, event: OutcomeEvent, when: datetime) -> str:
     if due is not None and run is None:
         run = runs.start_prep_run(session, person, now)  # no plan runs: one of its own
     one_offs.book_prep(session, event, run, due, now)
-    lang = of_person(person.language, person.country)
-    prep = prep_texts.when_text(due, now, tz, lang) if due is not None else None
-    return prep_texts.interview_noted(
-        lang, event.company, prep_texts.when_text(when, now, tz, lang), prep
-    )
+    lang = turn.lang
+    prep = when_text(lang, due, now, tz) if due is not None else None
+    return prep_texts.interview_noted(lang, event.company, when_text(lang, when, now, tz), prep)
 
 
 def asked_about(turn: Turn) -> OutcomeEvent | None:
@@ -88,9 +85,9 @@ def asked_about(turn: Turn) -> OutcomeEvent | None:
 
 def offer(turn: Turn, cmd: i.Offer) -> str:
     if turn.person is None:
-        return replies.no_plan()
+        return replies.no_plan(turn.lang)
     run = runs.current_run(turn.session, turn.person.id)
     outcome_events.record(
         turn.session, turn.person.id, outcome_events.OFFER, turn.now, run_id=run.id if run else None
     )
-    return replies.offer_noted()
+    return replies.offer_noted(turn.lang)

@@ -18,41 +18,41 @@ from onward.engine.storage.models import RUN_PAUSED, STEP_SENT, JournalEntry, St
 
 
 def pause(turn: Turn, cmd: i.Pause) -> str:
-    person = turn.person
+    person, lang = turn.person, turn.lang
     run = runs.current_run(turn.session, person.id) if person else None
     if person is None or run is None:
-        return replies.nothing_to_pause()
+        return replies.nothing_to_pause(lang)
     if run.status == RUN_PAUSED and run.pause_reason == "crisis":
-        return replies.paused_next(None)  # a crisis hold ends only with RESUME
+        return replies.paused_next(lang, None)  # a crisis hold ends only with RESUME
     until = turn.now + cmd.duration
     runs.pause(turn.session, run, turn.now, until, "person")
-    return replies.paused(when(person, until, turn.now))
+    return replies.paused(lang, when(lang, person, until, turn.now))
 
 
 def resume(turn: Turn, cmd: i.Resume) -> str:
-    person = turn.person
+    person, lang = turn.person, turn.lang
     run = runs.current_run(turn.session, person.id) if person else None
     if person is None or run is None or run.status != RUN_PAUSED:
-        return replies.nothing_paused()
+        return replies.nothing_paused(lang)
     runs.resume(turn.session, run, turn.now, turn.config.default_window)
     step = next_waiting(turn.session, run.id)
-    due = when(person, step.due_at, turn.now) if step is not None else None
-    return replies.resumed(step.kind if step is not None else None, due)
+    due = when(lang, person, step.due_at, turn.now) if step is not None else None
+    return replies.resumed(lang, step.kind if step is not None else None, due)
 
 
 def done(turn: Turn, cmd: i.Done) -> str:
     if turn.person is None:
-        return replies.no_plan()
+        return replies.no_plan(turn.lang)
     prompt = runs.open_prompt(turn.session, turn.person.id)
     if prompt is None or (prompt.answered_at is not None and prompt.kind != "apply"):
-        return replies.nothing_open()
+        return replies.nothing_open(turn.lang)
     prompt.answered_at = prompt.answered_at or turn.now
     prompt.done_at = prompt.done_at or turn.now
     # Its reminder offered "Reply DONE to skip": after it, DONE is a skip, not a task finished.
     reminded = turn.session.scalar(
         select(exists().where(Step.reminder_of == prompt.id, Step.status == STEP_SENT))
     )
-    return replies.skipped() if reminded else replies.done()
+    return replies.skipped(turn.lang) if reminded else replies.done(turn.lang)
 
 
 def applied(turn: Turn, cmd: i.Applied) -> str:
@@ -63,23 +63,23 @@ def applied(turn: Turn, cmd: i.Applied) -> str:
             turn.session, turn.person.id, "applied", turn.now, run_id=run_id, count=cmd.count
         )
     if run is None:
-        return replies.no_plan()
+        return replies.no_plan(turn.lang)
     run.applied_count += cmd.count
     prompt = runs.open_prompt(turn.session, run.person_id)
     if prompt is not None and prompt.kind == "apply" and prompt.answered_at is None:
         prompt.answered_at = turn.now
-    return replies.applied(run.applied_count, parsed(run.plan_version).apply_goal)
+    return replies.applied(turn.lang, run.applied_count, parsed(run.plan_version).apply_goal)
 
 
 def next_(turn: Turn, cmd: i.Next) -> str:
-    person = turn.person
+    person, lang = turn.person, turn.lang
     run = runs.current_run(turn.session, person.id) if person else None
     if person is None or run is None:
-        return replies.next_due(None, None)
+        return replies.next_due(lang, None, None)
     if run.status == RUN_PAUSED:
-        until = when(person, run.paused_until, turn.now) if run.paused_until else None
-        return replies.paused_next(until)
-    return next_line(turn.session, run, person, turn.now)
+        until = when(lang, person, run.paused_until, turn.now) if run.paused_until else None
+        return replies.paused_next(lang, until)
+    return next_line(lang, turn.session, run, person, turn.now)
 
 
 def hired(turn: Turn, cmd: i.Hired) -> str:
@@ -89,7 +89,7 @@ def hired(turn: Turn, cmd: i.Hired) -> str:
         outcome_events.record(turn.session, turn.person.id, "hired", turn.now, run_id=run_id)
     for run in ended:
         runs.complete(turn.session, run, turn.now)
-    return replies.hired(ended=bool(ended))
+    return replies.hired(turn.lang, ended=bool(ended))
 
 
 def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
@@ -116,18 +116,21 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
 
 
 def answer(turn: Turn, intent: i.Answer) -> str:
-    return _kept_reply(keep(turn, intent.text), intent.maybe_stop)
+    return _kept_reply(turn.lang, keep(turn, intent.text), intent.maybe_stop)
 
 
 def note(turn: Turn, intent: i.Note) -> str:
-    return _kept_reply(keep(turn, intent.text), intent.maybe_stop)
+    return _kept_reply(turn.lang, keep(turn, intent.text), intent.maybe_stop)
 
 
 def picture(turn: Turn, intent: i.Picture) -> str:
-    return replies.picture()
+    return replies.picture(turn.lang)
 
 
-def _kept_reply(kept: Literal["answer", "note"] | None, maybe_stop: bool) -> str:
-    reply = {"answer": replies.journal_kept(), "note": replies.note_kept(), None: replies.hint()}
+_KEPT = {"answer": replies.journal_kept, "note": replies.note_kept, None: replies.hint}
+
+
+def _kept_reply(lang: str, kept: Literal["answer", "note"] | None, maybe_stop: bool) -> str:
+    reply = _KEPT[kept](lang)
     # Words that start with a stop word were kept, not taken as STOP: say how, in case.
-    return f"{reply[kept]} {replies.stop_line()}" if maybe_stop else reply[kept]
+    return f"{reply} {replies.stop_line(lang)}" if maybe_stop else reply

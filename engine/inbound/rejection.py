@@ -56,12 +56,17 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
         in_reply,
     )
     opening = [step for step in started.steps if step.status == STEP_SENT]
+    lang = turn.lang  # a new person's too (their number's country's)
     rejection = started.run.rejection
     assert rejection is not None  # only welcome runs (imports) have none
     texts = [
         render_facts(
             step_source(
-                plan, step.step_key, step.reminder_of is not None, assign_arm(plan, person.id)
+                plan,
+                step.step_key,
+                step.reminder_of is not None,
+                assign_arm(plan, person.id),
+                lang,
             )[0],
             StepFacts(
                 step_key=step.step_key,
@@ -83,6 +88,6 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
     for step in opening:
         _delivered_in_reply(session, step, person, msg, now)
     later = first_waiting(started.steps)
-    when = replies.when_text(later.due_at, now, ZoneInfo(person.timezone)) if later else None
-    reply = replies.rejected(cmd.company, texts, later.kind if later else None, when)
+    when = replies.when_text(lang, later.due_at, now, ZoneInfo(person.timezone)) if later else None
+    reply = replies.rejected(lang, cmd.company, texts, later.kind if later else None, when)
     return with_footer(reply, msg.medium, person, now)  # the plan's first message

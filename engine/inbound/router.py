@@ -24,14 +24,15 @@ from onward.engine.inbound import (
 )
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify
-from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn
+from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn, language_of
+from onward.engine.language import speaker
 from onward.engine.plan_store import trigger_keywords
 
 Handler = Callable[[Turn, Any], str | None]
 
 
 def _invalid(turn: Turn, intent: i.Invalid) -> str:
-    return intent.reason
+    return speaker(turn.lang).gettext(intent.reason)  # the parser's English, translated
 
 
 # One row per intent: adding a command is a row here, one in `commands` and its words in
@@ -47,6 +48,7 @@ HANDLERS: Mapping[type[i.Intent], Handler] = {
     i.SetTimezone: profile.set_timezone,
     i.SetEmail: profile.set_email,
     i.UseSms: profile.use_sms,
+    i.SetLanguage: profile.set_language,
     i.Pause: progress.pause,
     i.Resume: progress.resume,
     i.Done: progress.done,
@@ -97,7 +99,9 @@ class Router:
             Vocabulary(tuple(trigger_keywords(session)), self.config.crisis_phrases),
         )
         message = replace(message, crisis=isinstance(intent, i.Crisis))
-        turn = Turn(session, self.config, message, now, person, run, prompt)
+        turn = Turn(
+            session, self.config, message, now, person, run, prompt, language_of(person, message)
+        )
         if message.provider_answered is not None:
             answered = PROVIDER_ANSWERED[message.provider_answered]
             # The provider's own answer has gone, so onward stays quiet. A START or YES from
@@ -132,7 +136,7 @@ class Router:
             person = people.create_person(
                 session, message.medium, message.sender, now, verified=message.verified
             )
-            turn = replace(turn, person=person)
+            turn = replace(turn, person=person, lang=language_of(person, message))
         confirmed = (
             person is not None
             and message.medium == "email"
@@ -146,10 +150,14 @@ class Router:
             )
             consent_ledger.record(person, "email", people.ACTIVE, now, how)  # they wrote from it
         reply = HANDLERS[type(intent)](turn, intent)
+        # LANG has just changed it: what is added below is in the new language too.
+        lang = language_of(person, message) if isinstance(intent, i.SetLanguage) else turn.lang
         if reply and person is not None and person.timezone_source == people.TZ_TO_ASK:
-            reply = f"{reply}\n{replies.timezone_question()}"  # its country spans zones: ask once
+            reply = f"{reply}\n{replies.timezone_question(lang)}"  # its zones vary: ask once
             person.timezone_source = people.TZ_ASKED
         if confirmed and person is not None and person.email and not isinstance(intent, i.OptOut):
-            reply = " ".join(filter(None, [replies.email_confirmed(person.email), reply]))
-        erased = isinstance(intent, i.Forget | i.ForgetConfirm) and reply == replies.forgotten()
+            reply = " ".join(filter(None, [replies.email_confirmed(lang, person.email), reply]))
+        erased = isinstance(intent, i.Forget | i.ForgetConfirm) and reply == replies.forgotten(
+            turn.lang
+        )
         return Outcome(reply, intent.name, None if erased or person is None else person.id, erased)

@@ -18,6 +18,7 @@ from onward.engine.inbound.context import Turn
 from onward.engine.inbound.interview_time import read_when
 from onward.engine.language import of_person
 from onward.engine.plan_store import parsed
+from onward.engine.replies_when import when_text
 from onward.engine.schedule import window_for
 from onward.engine.timing import place_in_window
 
@@ -67,7 +68,7 @@ def _book_slot(turn: Turn, text: str, when: datetime) -> str:
     progress.keep(turn, text)  # their plan, in their words, under the step it answers
     one_offs.book_slot(turn.session, run, due, turn.now)
     lang = of_person(person.language, person.country)
-    at = prep_texts.when_text(due, turn.now, tz, lang)
+    at = when_text(lang, due, turn.now, tz)
     if moved:
         return prep_texts.slot_moved(lang, when.astimezone(tz).strftime("%H:%M"), at)
     return prep_texts.slot_booked(lang, at)

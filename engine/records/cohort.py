@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from onward.engine import consent_ledger, runs
 from onward.engine.clock import Clock
+from onward.engine.language import DEFAULT, SUPPORTED
 from onward.engine.people import ACTIVE, OPTED_OUT, UNCONFIRMED, find_person, new_link_key
 from onward.engine.phones import region_for_phone, timezone_for_phone
 from onward.engine.plan_store import add_plan, default_version, parsed
 from onward.engine.records.cohort_csv import CohortRow, Refusal
+from onward.engine.replies_consent import welcome
 from onward.engine.storage.models import Person, PlanVersion
 from onward.engine.suppression import is_suppressed
 from onward.plans import SendWindow
@@ -64,7 +66,9 @@ def _noun(medium: str) -> str:
 def welcome_version(session: Session, program: str, clock: Clock) -> PlanVersion:
     """The welcome plan for today's wording (frequency from the default plan): stored once."""
     how_often = frequency(parsed(default_version(session)))
-    return add_plan(session, welcome_plan_source(program, how_often), clock, "welcome")
+    # In every language onward speaks: each person reads it in theirs (their number's country's).
+    others = {lang: welcome(lang, program, how_often) for lang in SUPPORTED if lang != DEFAULT}
+    return add_plan(session, welcome_plan_source(program, how_often, others), clock, "welcome")
 
 
 def enrol(

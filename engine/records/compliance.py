@@ -64,15 +64,15 @@ def build(plan: Plan, inputs: PackInputs, now: datetime) -> dict[str, Any]:
         "opt_out": {
             "keywords": sorted(OPT_OUT_KEYWORDS),
             "also": "any sentence a reasonable person reads as stop (FCC 24-18)",
-            "reply": replies.opted_out(),
+            "reply": replies.opted_out("en"),
         },
         "opt_back_in": {
             "keywords": list(OPT_IN_KEYWORDS),
-            "reply": replies.opted_in(replies.next_line("feedback_ask", "Tue 10:00")),
+            "reply": replies.opted_in("en", replies.next_line("en", "feedback_ask", "Tue 10:00")),
         },
         "help": {
             "keywords": list(HELP_KEYWORDS),
-            "reply": inputs.help_text or replies.help_text(inputs.program),
+            "reply": inputs.help_text or replies.help_text("en", inputs.program),
         },
         "sample_messages": sample_messages(plan, now),
         "privacy_policy_url": inputs.privacy_policy_url,

@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 from onward.engine import audit
 from onward.engine.consent_ledger import ledger_rows
 from onward.engine.plan_store import parsed
-from onward.engine.render import StepFacts, journal_answers, render_facts, step_source
+from onward.engine.render import (
+    StepFacts,
+    journal_answers,
+    person_language,
+    render_facts,
+    step_source,
+)
 from onward.engine.storage.models import (
     Delivery,
     InboundMessage,
@@ -61,6 +67,8 @@ def _profile(person: Person) -> dict[str, Any]:
         "timezone": person.timezone,
         "timezone_source": person.timezone_source,
         "country": person.country,
+        "language": person_language(person),
+        "language_chosen": person.language,
         "sms": person.sms_status,
         "email_status": person.email_status,
         "preferred_medium": person.preferred_medium,
@@ -176,7 +184,9 @@ def _rendered(
         run.applied_count,
     )
     try:
-        source, _ = step_source(plan, step.step_key, facts.is_reminder)
+        source, _ = step_source(
+            plan, step.step_key, facts.is_reminder, None, person_language(person)
+        )
         return render_facts(source, facts, plan, person, step.sent_at or now, answers)
     except (KeyError, ValueError):
         return None  # a plan changed under an old step: the row still shows what was sent

@@ -1,4 +1,5 @@
-"""A subject access export as one plain HTML page a person can read (no scripts, no links out)."""
+"""A subject access export as one plain HTML page a person can read (no scripts, no links out),
+in their language."""
 
 from __future__ import annotations
 
@@ -7,20 +8,25 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from onward.engine.language import N_, speaker
+
 SECTIONS = {
-    "profile": ("About you", "What onward keeps to reach you at the right time."),
+    "profile": (N_("About you"), N_("What onward keeps to reach you at the right time.")),
     "consent": (
-        "Your consent",
-        "Every time you joined, stopped or came back, how, and what you had been told.",
+        N_("Your consent"),
+        N_("Every time you joined, stopped or came back, how, and what you had been told."),
     ),
-    "rejections": ("Rejections you told us about", ""),
-    "runs": ("Plans", "Each plan onward ran for you, and how it ended."),
-    "messages_in": ("Messages from you", "Everything you wrote, and what onward answered."),
-    "messages_out": ("Messages to you", "Every message onward sent you."),
-    "journal": ("Your journal", "Your answers to the questions in your plan."),
+    "rejections": (N_("Rejections you told us about"), ""),
+    "runs": (N_("Plans"), N_("Each plan onward ran for you, and how it ended.")),
+    "messages_in": (
+        N_("Messages from you"),
+        N_("Everything you wrote, and what onward answered."),
+    ),
+    "messages_out": (N_("Messages to you"), N_("Every message onward sent you.")),
+    "journal": (N_("Your journal"), N_("Your answers to the questions in your plan.")),
     "staff_actions": (
-        "Who on the staff saw or did what",
-        "Each time a coach opened your page or journal, replied, or took your conversation.",
+        N_("Who on the staff saw or did what"),
+        N_("Each time a coach opened your page or journal, replied, or took your conversation."),
     ),
 }
 _STYLE = (
@@ -39,9 +45,9 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _table(rows: Sequence[Mapping[str, Any]]) -> str:
+def _table(rows: Sequence[Mapping[str, Any]], lang: str) -> str:
     if not rows:
-        return "<p class=note>Nothing here.</p>"
+        return f"<p class=note>{escape(speaker(lang).gettext('Nothing here.'))}</p>"
     columns = list(rows[0])
     head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in columns)
     body = "".join(
@@ -51,25 +57,28 @@ def _table(rows: Sequence[Mapping[str, Any]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def to_html(data: Mapping[str, Any], organisation: str) -> str:
+def to_html(data: Mapping[str, Any], organisation: str, lang: str = "en") -> str:
+    """The page, in `lang` (the person's: `profile.language` of the data)."""
+    _ = speaker(lang).gettext
+    heading = escape(_("Your data at {organisation}").format(organisation=organisation))
+    held = _("Everything held about you on {date}. Text FORGET to have all of it erased.")
     parts = [
-        "<!doctype html><html lang=en><meta charset=utf-8>",
-        f"<title>Your data at {escape(organisation)}</title><style>{_STYLE}</style>",
-        f"<h1>Your data at {escape(organisation)}</h1>",
-        f"<p class=note>Everything held about you on {escape(_text(data.get('exported_at')))}."
-        " Text FORGET to have all of it erased.</p>",
+        f"<!doctype html><html lang={escape(lang)}><meta charset=utf-8>",
+        f"<title>{heading}</title><style>{_STYLE}</style>",
+        f"<h1>{heading}</h1>",
+        f"<p class=note>{escape(held.format(date=_text(data.get('exported_at'))))}</p>",
     ]
     for key, value in data.items():
         if key == "exported_at":
             continue
         title, note = SECTIONS.get(key, (key.replace("_", " ").capitalize(), ""))
-        parts.append(f"<h2>{escape(title)}</h2>")
+        parts.append(f"<h2>{escape(_(title))}</h2>")
         if note:
-            parts.append(f"<p class=note>{escape(note)}</p>")
+            parts.append(f"<p class=note>{escape(_(note))}</p>")
         if isinstance(value, Mapping):
             rows = [{"field": k, "value": v} for k, v in value.items()]
-            parts.append(_table(rows))
+            parts.append(_table(rows, lang))
         else:
-            parts.append(_table(value))
+            parts.append(_table(value, lang))
     parts.append("</html>")
     return "\n".join(parts)

@@ -24,7 +24,7 @@ from starlette.types import Lifespan
 
 from onward.channels import Channel, DeliveryStatus, InboundMessage, WebhookRejected
 from onward.channels.net import is_loopback_host
-from onward.engine import runs
+from onward.engine import replies_consent, runs
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.consent_ledger import by_unsubscribe_link
@@ -33,9 +33,11 @@ from onward.engine.dispatch.coach_replies import CoachReplies
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.inbound.inbox import Inbox
+from onward.engine.language import DEFAULT as DEFAULT_LANGUAGE
 from onward.engine.logs import get_logger
 from onward.engine.metrics import REGISTRY, SCHEMA_CURRENT
 from onward.engine.phones import InvalidPhoneNumber, NotAPhoneNumber, sender_number
+from onward.engine.render import person_language
 from onward.engine.settings import Settings
 from onward.engine.storage.migrate import current_revision, head_revision
 from onward.engine.storage.models import Person
@@ -183,17 +185,21 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     async def unsubscribe(request: Request) -> Response:
         token = request.path_params["token"]
         if is_junk(token):
-            return HTMLResponse("<p>This unsubscribe link is not valid.</p>", status_code=404)
-        if request.method == "GET":
-            # Link checkers fetch URLs: a GET only shows the button (RFC 8058 one-click is POST).
-            return HTMLResponse(_unsubscribe_page(token))
+            return _unsubscribe_invalid(DEFAULT_LANGUAGE)
         try:
-            done = await run_in_threadpool(_unsubscribe, deps, token)
+            if request.method == "GET":
+                # Link checkers fetch URLs: a GET only shows the button (RFC 8058 one-click is
+                # POST), in the language of the person the link was made for.
+                lang = await run_in_threadpool(_token_language, deps, token)
+                if lang is None:
+                    return _unsubscribe_invalid(DEFAULT_LANGUAGE)
+                return HTMLResponse(_unsubscribe_page(token, lang))
+            lang = await run_in_threadpool(_unsubscribe, deps, token)
         except OperationalError:
             return _problem(503, "database unavailable, retry later", retry_after="10")
-        if not done:
-            return HTMLResponse("<p>This unsubscribe link is not valid.</p>", status_code=404)
-        return HTMLResponse("<p>You're unsubscribed. No more emails will come from onward.</p>")
+        if lang is None:
+            return _unsubscribe_invalid(DEFAULT_LANGUAGE)
+        return HTMLResponse(_paragraph(lang, replies_consent.unsubscribe_done(lang)))
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -244,22 +250,39 @@ def _apply_statuses(deps: WebDeps, statuses: list[DeliveryStatus]) -> None:
             apply_status(session, status, deps.clock.now(), deps.channels.keys())
 
 
-def _unsubscribe(deps: WebDeps, token: str) -> bool:
+def _unsubscribe(deps: WebDeps, token: str) -> str | None:
+    """Opt the link's person out; their language, or None when the link is not valid."""
     with deps.inbox.sessions.begin() as session:
         found = read_token(session, token)
         person = session.get(Person, found[0]) if found else None
         if found is None or person is None:
-            return False
+            return None
         runs.opt_out(session, person, found[1], deps.clock.now(), by_unsubscribe_link(found[1]))
-        return True
+        return person_language(person)
 
 
-def _unsubscribe_page(token: str) -> str:
+def _token_language(deps: WebDeps, token: str) -> str | None:
+    with deps.inbox.sessions() as session:
+        found = read_token(session, token)
+        person = session.get(Person, found[0]) if found else None
+        return person_language(person) if person is not None else None
+
+
+def _paragraph(lang: str, text: str) -> str:
+    return f"<!doctype html><html lang={lang}><meta charset=utf-8><p>{html.escape(text)}</p>"
+
+
+def _unsubscribe_invalid(lang: str) -> Response:
+    return HTMLResponse(_paragraph(lang, replies_consent.unsubscribe_invalid(lang)), 404)
+
+
+def _unsubscribe_page(token: str, lang: str) -> str:
     action = html.escape(token, quote=True)
+    question, button = (html.escape(text) for text in replies_consent.unsubscribe_question(lang))
     return (
-        "<!doctype html><title>Unsubscribe</title>"
-        "<p>Stop all emails from onward?</p>"
-        f'<form method="post" action="{action}"><button type="submit">Unsubscribe</button></form>'
+        f"<!doctype html><html lang={lang}><meta charset=utf-8><title>{button}</title>"
+        f"<p>{question}</p>"
+        f'<form method="post" action="{action}"><button type="submit">{button}</button></form>'
     )
 
 

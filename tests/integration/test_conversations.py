@@ -47,7 +47,7 @@ def test_an_opt_out_said_in_a_sentence_stops_everything_with_one_confirmation(
     talk: Talk, body: str
 ) -> None:
     with_reflection_open(talk)
-    assert talk.say(body) == replies.opted_out()
+    assert talk.say(body) == replies.opted_out("en")
     assert talk.me().sms_status == "opted_out"
     run = talk.run()
     assert run.status == "cancelled" and talk.steps(run.id, *WAITING) == []
@@ -63,7 +63,7 @@ def test_a_sentence_that_starts_with_a_stop_word_is_kept_and_says_how_to_stop(
 ) -> None:
     run_id = with_reflection_open(talk)
     reply = talk.say(body)
-    assert reply == f"{replies.journal_kept()} {replies.stop_line()}"
+    assert reply == f"{replies.journal_kept('en')} {replies.stop_line('en')}"
     assert talk.me().sms_status == "active" and talk.run().status == "active"
     [entry] = talk.rows(JournalEntry)
     assert (entry.text, entry.step_key) == (body, "reflect")
@@ -76,7 +76,7 @@ def test_a_sentence_that_starts_with_a_stop_word_is_kept_and_says_how_to_stop(
 def test_yes_answering_a_prompt_is_an_answer_not_a_resubscription(talk: Talk) -> None:
     talk.say("REJECTED Acme")
     talk.mark_sent(talk.run().id, "feedback")  # "Did you get a chance to ask for feedback?"
-    assert talk.say("Yes") == replies.journal_kept()
+    assert talk.say("Yes") == replies.journal_kept("en")
     [entry] = talk.rows(JournalEntry)
     assert (entry.text, entry.step_key) == ("Yes", "feedback")
 
@@ -84,7 +84,9 @@ def test_yes_answering_a_prompt_is_an_answer_not_a_resubscription(talk: Talk) ->
 def test_start_from_someone_not_opted_out_says_messages_are_already_on(talk: Talk) -> None:
     talk.say("REJECTED Acme")
     reply = talk.say("START")
-    assert reply == replies.already_in("Next: a gentle check-in, tomorrow at 18:00 your time.")
+    assert reply == replies.already_in(
+        "en", "Next: a gentle check-in, tomorrow at 18:00 your time."
+    )
 
 
 def test_start_after_stop_resumes_the_plan_stop_ended_out_of_the_night(talk: Talk) -> None:
@@ -101,7 +103,7 @@ def test_start_after_stop_resumes_the_plan_stop_ended_out_of_the_night(talk: Tal
     for step in waiting:  # re-timed as RESUME does: never at night
         assert time(9) <= step.due_at.astimezone(LA).time() < time(20), step.step_key
     # The check-in (Wednesday 18:00) moves by the 2 days 15 hours stopped, to Saturday 09:00.
-    assert reply == replies.opted_in("Next: a gentle check-in, Saturday at 09:00 your time.")
+    assert reply == replies.opted_in("en", "Next: a gentle check-in, Saturday at 09:00 your time.")
     assert talk.say("NEXT") == "Next: a gentle check-in, Saturday at 09:00 your time."
 
 
@@ -109,7 +111,7 @@ def test_start_more_than_30_days_after_stop_does_not_bring_the_old_plan_back(tal
     talk.say("REJECTED Acme")
     talk.say("STOP")
     talk.later(days=31)
-    assert talk.say("unstop") == replies.opted_in(replies.next_due(None, None))
+    assert talk.say("unstop") == replies.opted_in("en", replies.next_due("en", None, None))
     assert talk.run().status == "cancelled"
 
 
@@ -127,7 +129,7 @@ def test_an_operator_cancel_is_not_undone_by_start(talk: Talk) -> None:
 @pytest.mark.parametrize("body", ["😢😢😢", "I keep replaying it. " * 120, "feeling low today"])
 def test_words_from_someone_with_a_running_plan_are_kept_as_notes(talk: Talk, body: str) -> None:
     talk.say("REJECTED Acme")
-    assert talk.say(body) == replies.note_kept()
+    assert talk.say(body) == replies.note_kept("en")
     [entry] = talk.rows(JournalEntry)
     assert (entry.text, entry.run_id, entry.step_key) == (body.strip(), talk.run().id, None)
 
@@ -135,7 +137,7 @@ def test_words_from_someone_with_a_running_plan_are_kept_as_notes(talk: Talk, bo
 def test_a_picture_with_no_words_gets_a_kind_line(talk: Talk) -> None:
     talk.say("REJECTED Acme")
     picture = replace(talk.message(""), attachments=1)
-    assert talk.inbox.receive(picture).reply == replies.picture()
+    assert talk.inbox.receive(picture).reply == replies.picture("en")
     assert talk.count(JournalEntry) == 0
 
 
@@ -187,7 +189,7 @@ def test_done_after_a_reminder_says_the_step_was_skipped(talk: Talk) -> None:
     run_id = with_reflection_open(talk)
     talk.later(days=1)
     talk.mark_sent(run_id, "reflect.reminder")
-    assert talk.say("DONE") == replies.skipped()
+    assert talk.say("DONE") == replies.skipped("en")
     assert talk.step(run_id, "reflect").answered_at == talk.clock.now()
 
 
@@ -195,9 +197,9 @@ def test_an_address_confirmed_by_a_message_from_it_is_acknowledged(talk: Talk) -
     talk.say("REJECTED Acme")
     talk.say(f"EMAIL {ADDRESS}")
     reply = talk.say("hello from my inbox", ADDRESS, medium="email")
-    assert reply == f"{replies.email_confirmed(ADDRESS)} {replies.note_kept()}"
+    assert reply == f"{replies.email_confirmed('en', ADDRESS)} {replies.note_kept('en')}"
     assert talk.me().email_status == "active"
-    assert talk.say("still here", ADDRESS, medium="email") == replies.note_kept()
+    assert talk.say("still here", ADDRESS, medium="email") == replies.note_kept("en")
 
 
 @pytest.mark.parametrize(

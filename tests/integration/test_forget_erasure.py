@@ -19,9 +19,9 @@ SECRET_WORDS = "my manager said the team was never told about the layoffs"
 
 
 def _forget(talk: Talk) -> None:
-    assert talk.say("FORGET") == replies.forget_asked()
+    assert talk.say("FORGET") == replies.forget_asked("en")
     talk.later(minutes=1)
-    assert talk.say("FORGET YES") == replies.forgotten()
+    assert talk.say("FORGET YES") == replies.forgotten("en")
 
 
 def _senders(talk: Talk) -> set[str]:

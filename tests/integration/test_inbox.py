@@ -188,7 +188,7 @@ def test_two_housekeepers_never_route_one_message_twice(engine: Engine, clock: F
 )
 def test_any_body_is_stored_and_handled(talk: Talk, body: str) -> None:
     received = talk.send(body)
-    assert received.handled and received.reply == replies.hint()
+    assert received.handled and received.reply == replies.hint("en")
     assert inbound(talk).body == body.replace("\x00", "")
 
 
@@ -208,7 +208,7 @@ def test_the_providers_time_and_addresses_are_kept(talk: Talk) -> None:
 def test_an_email_command_can_be_its_subject(talk: Talk) -> None:
     talk.send("REJECTED Acme", "a@b.co", medium="email", channel="sendgrid")
     received = talk.send("", "a@b.co", medium="email", channel="sendgrid", subject="STOP")
-    assert received.reply == replies.opted_out()
+    assert received.reply == replies.opted_out("en")
     person = talk.me("a@b.co")
     assert person.email_status == "opted_out"
     assert (person.timezone, person.preferred_medium) == ("UTC", "email")
@@ -219,7 +219,7 @@ def test_a_stranger_who_says_forget_leaves_no_message_behind(talk: Talk, command
     talk.send("hello?")
     talk.send("REJECTED Acme", "+14155550199")  # someone else's stays
     received = talk.send(command)
-    assert (received.reply, received.handled) == (replies.forgotten(), True)
+    assert (received.reply, received.handled) == (replies.forgotten("en"), True)
     assert [m.sender for m in talk.rows(InboundMessage)] == ["+14155550199"]
     talk.later(minutes=5)
     assert retry(talk) == 0 and talk.count(Person) == 1

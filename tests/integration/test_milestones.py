@@ -47,7 +47,7 @@ def test_offer_applied_and_hired_are_events_with_their_times(talk: Talk) -> None
     talk.later(days=1)
     talk.say("applied two")
     talk.later(days=9)
-    assert talk.say("OFFER") == replies.offer_noted()
+    assert talk.say("OFFER") == replies.offer_noted("en")
     talk.later(days=3)
     talk.say("HIRED")
     start = talk.run().started_at
@@ -59,14 +59,14 @@ def test_offer_applied_and_hired_are_events_with_their_times(talk: Talk) -> None
 def test_applied_after_the_plan_ended_still_counts(talk: Talk) -> None:
     talk.say("REJECTED Acme")
     talk.say("HIRED")
-    assert talk.say("APPLIED") == replies.no_plan()
+    assert talk.say("APPLIED") == replies.no_plan("en")
     [event] = events(talk, "applied")
     assert event.run_id is None and event.person_id == talk.me().id
 
 
 def test_strangers_record_nothing(talk: Talk) -> None:
-    assert talk.say("OFFER") == replies.no_plan()
-    assert talk.say("INTERVIEW Acme") == replies.no_plan()
+    assert talk.say("OFFER") == replies.no_plan("en")
+    assert talk.say("INTERVIEW Acme") == replies.no_plan("en")
     assert events(talk) == []
 
 

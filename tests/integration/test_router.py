@@ -128,7 +128,7 @@ def test_stop_opts_out_with_one_confirmation_and_start_opts_in(
     talk: Talk, stop: str, start: str
 ) -> None:
     talk.say("REJECTED Acme")
-    assert talk.say(stop) == replies.opted_out()
+    assert talk.say(stop) == replies.opted_out("en")
     assert talk.me().sms_status == "opted_out"
     run = talk.run()  # nothing can carry it now: its pending steps are cancelled
     assert run.status == "cancelled" and talk.steps(run.id, *WAITING) == []
@@ -145,14 +145,14 @@ def test_after_stop_only_help_and_start_answer(talk: Talk) -> None:
         assert talk.say(body) is None, body
     assert talk.me().sms_status == "opted_out"
     assert talk.count(Run) == 1 and talk.count(Rejection) == 1
-    assert talk.say("HELP") == replies.help_text("onward")
+    assert talk.say("HELP") == replies.help_text("en", "onward")
     reply = talk.say("START")
     assert reply is not None and reply.startswith("Welcome back, your messages are on again.")
     assert talk.me().sms_status == "active"
 
 
 def test_stop_from_a_stranger_records_an_opted_out_person(talk: Talk) -> None:
-    assert talk.say("STOP") == replies.opted_out()
+    assert talk.say("STOP") == replies.opted_out("en")
     assert talk.me().sms_status == "opted_out"
     assert talk.say("REJECTED Acme") is None and talk.count(Run) == 0
 
@@ -173,7 +173,7 @@ def test_sms_opt_out_leaves_email_alone(talk: Talk) -> None:
 @pytest.mark.parametrize("body", ["HELP", "info", "Help?"])
 def test_help(talk: Talk, body: str) -> None:
     reply = talk.say(body)
-    assert reply == replies.help_text("onward")
+    assert reply == replies.help_text("en", "onward")
     assert "STOP" in reply and "REJECTED" in reply
     assert talk.person() is None
 
@@ -182,11 +182,11 @@ def test_pause_holds_the_plan_and_resume_shifts_it(talk: Talk) -> None:
     talk.say("REJECTED Acme")
     run = talk.run()
     before = {s.id: s.due_at for s in talk.steps(run.id, *WAITING)}
-    assert talk.say("PAUSE") == replies.paused("Friday at 07:00")
+    assert talk.say("PAUSE") == replies.paused("en", "Friday at 07:00")
     run = talk.run()
     assert (run.status, run.pause_reason) == ("paused", "person")
     assert run.paused_until == talk.clock.now() + timedelta(days=3)
-    assert talk.say("NEXT") == replies.paused_next("Friday at 07:00")
+    assert talk.say("NEXT") == replies.paused_next("en", "Friday at 07:00")
     talk.later(hours=36)  # Wednesday 19:00: the check-in fell due an hour ago
     assert claimable(talk) == []  # held, not sent
     reply = talk.say("RESUME")
@@ -200,10 +200,10 @@ def test_pause_holds_the_plan_and_resume_shifts_it(talk: Talk) -> None:
 
 
 def test_pause_for_a_week_and_with_nothing_running(talk: Talk) -> None:
-    assert talk.say("PAUSE") == replies.nothing_to_pause()
+    assert talk.say("PAUSE") == replies.nothing_to_pause("en")
     talk.say("REJECTED Acme")
-    assert talk.say("RESUME") == replies.nothing_paused()
-    assert talk.say("PAUSE 1w") == replies.paused("Tue 1 Dec at 07:00")
+    assert talk.say("RESUME") == replies.nothing_paused("en")
+    assert talk.say("PAUSE 1w") == replies.paused("en", "Tue 1 Dec at 07:00")
     assert talk.run().paused_until == talk.clock.now() + timedelta(weeks=1)
 
 
@@ -220,16 +220,16 @@ def test_next_names_the_local_time(talk: Talk) -> None:
 def test_done_answers_the_most_recent_sent_prompt(talk: Talk) -> None:
     talk.say("REJECTED Acme")
     run_id = talk.run().id
-    assert talk.say("DONE") == replies.nothing_open()
+    assert talk.say("DONE") == replies.nothing_open("en")
     talk.mark_sent(run_id, "reflect")
     talk.later(hours=1)
     talk.mark_sent(run_id, "feedback")
-    assert talk.say("done") == replies.done()
+    assert talk.say("done") == replies.done("en")
     assert talk.step(run_id, "feedback").answered_at == talk.clock.now()
     assert talk.step(run_id, "reflect").answered_at is None
     # The reminder of an answered prompt is skipped by the dispatcher, which reads answered_at.
     assert talk.step(run_id, "feedback.reminder").status == "pending"
-    assert talk.say("DONE") == replies.nothing_open()
+    assert talk.say("DONE") == replies.nothing_open("en")
 
 
 @pytest.mark.parametrize("body", ["DONE", "NEXT", "PAUSE", "APPLIED", "SMS", "TZ Europe/Paris"])
@@ -244,7 +244,7 @@ def test_applied_counts_toward_the_plans_goal(talk: Talk) -> None:
     assert talk.say("APPLIED") == "Counted: 1 of 5. Every application is a real step forward."
     assert talk.say("applied 3") == "Counted: 4 of 5. Every application is a real step forward."
     assert talk.run().applied_count == 4
-    assert talk.say("APPLIED") == replies.applied(5, 5)
+    assert talk.say("APPLIED") == replies.applied("en", 5, 5)
     talk.say("SETBACK")
     assert talk.say("APPLIED 2") == "Counted: 2 of 3. Every application is a real step forward."
 
@@ -252,12 +252,12 @@ def test_applied_counts_toward_the_plans_goal(talk: Talk) -> None:
 def test_hired_ends_every_open_run(talk: Talk) -> None:
     talk.say("REJECTED Acme")
     talk.say("PAUSE")
-    assert talk.say("HIRED") == replies.hired(ended=True)
+    assert talk.say("HIRED") == replies.hired("en", ended=True)
     [run] = talk.runs()
     assert (run.status, run.ended_at) == ("completed", talk.clock.now())
     assert talk.steps(run.id, *WAITING) == []
-    assert talk.say("NEXT") == replies.next_due(None, None)
-    assert talk.say("I got the job!") == replies.hired(ended=False)
+    assert talk.say("NEXT") == replies.next_due("en", None, None)
+    assert talk.say("I got the job!") == replies.hired("en", ended=False)
 
 
 # -- TZ, EMAIL, SMS ------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def test_tz_sets_the_zone_and_replaces_steps_in_the_window(talk: Talk, body: str
 
 def test_tz_refuses_an_unknown_zone(talk: Talk) -> None:
     talk.say("REJECTED Acme")
-    assert talk.say("TZ Mars/Olympus") == replies.timezone_unknown("Mars/Olympus")
+    assert talk.say("TZ Mars/Olympus") == replies.timezone_unknown("en", "Mars/Olympus")
     assert talk.me().timezone == "America/Los_Angeles"
 
 
@@ -285,12 +285,12 @@ def test_email_and_sms_choose_the_medium(talk: Talk) -> None:
     talk.say("REJECTED Acme", OTHER_PHONE)
     talk.say("EMAIL taken@b.co", OTHER_PHONE)
     talk.say("REJECTED Acme")
-    assert talk.say("EMAIL a@b.co") == replies.email_added("a@b.co")
+    assert talk.say("EMAIL a@b.co") == replies.email_added("en", "a@b.co")
     me = talk.me()
     assert (me.email, me.email_status, me.preferred_medium) == ("a@b.co", "unconfirmed", "email")
-    assert talk.say("SMS") == replies.sms_chosen()
+    assert talk.say("SMS") == replies.sms_chosen("en")
     assert talk.me().preferred_medium == "sms"
-    assert talk.say("EMAIL Taken@B.co") == replies.email_taken()
+    assert talk.say("EMAIL Taken@B.co") == replies.email_taken("en")
     assert talk.me().email == "a@b.co"
 
 
@@ -318,10 +318,10 @@ def test_forget_yes_erases_every_row_naming_the_person(talk: Talk) -> None:
     person = talk.me()
     counts = talk.rows_naming(person.id)
     assert all(counts.values()), counts  # every table holds something about them first
-    assert talk.say("FORGET") == replies.forget_asked()
+    assert talk.say("FORGET") == replies.forget_asked("en")
     talk.later(minutes=14)
     received = talk.send("FORGET YES")
-    assert (received.reply, received.handled) == (replies.forgotten(), True)
+    assert (received.reply, received.handled) == (replies.forgotten("en"), True)
     assert set(talk.rows_naming(person.id).values()) == {0}
     assert talk.person() is None and talk.person("a@b.co") is None
     # Nothing they wrote is left, the FORGET messages themselves included.
@@ -331,10 +331,10 @@ def test_forget_yes_erases_every_row_naming_the_person(talk: Talk) -> None:
 
 def test_forget_yes_needs_a_recent_forget(talk: Talk) -> None:
     talk.say("REJECTED Acme")
-    assert talk.say("FORGET YES") == replies.forget_not_asked()
+    assert talk.say("FORGET YES") == replies.forget_not_asked("en")
     talk.say("FORGET")
     talk.later(minutes=16)
-    assert talk.say("forget yes") == replies.forget_not_asked()
+    assert talk.say("forget yes") == replies.forget_not_asked("en")
     assert talk.person() is not None and talk.count(Run) == 1
 
 
@@ -349,7 +349,7 @@ def test_a_reply_to_an_open_prompt_is_kept_verbatim(talk: Talk, text: str) -> No
     talk.say("REJECTED Acme")
     run_id = talk.run().id
     talk.mark_sent(run_id, "reflect")
-    assert talk.say(f"  {text} ") == replies.journal_kept()
+    assert talk.say(f"  {text} ") == replies.journal_kept("en")
     [entry] = talk.rows(JournalEntry)
     assert (entry.text, entry.step_key, entry.run_id) == (text, "reflect", run_id)
     assert talk.step(run_id, "reflect").answered_at == talk.clock.now()
@@ -357,16 +357,16 @@ def test_a_reply_to_an_open_prompt_is_kept_verbatim(talk: Talk, text: str) -> No
 
 def test_words_with_nothing_open_are_kept_as_a_note_of_the_running_plan(talk: Talk) -> None:
     talk.say("REJECTED Acme")
-    assert talk.say("thanks, that helps") == replies.note_kept()
+    assert talk.say("thanks, that helps") == replies.note_kept("en")
     [entry] = talk.rows(JournalEntry)
     assert (entry.text, entry.run_id, entry.step_id) == ("thanks, that helps", talk.run().id, None)
 
 
 def test_words_from_someone_with_no_plan_get_the_hint(talk: Talk) -> None:
-    assert talk.say("thanks, that helps") == replies.hint()
+    assert talk.say("thanks, that helps") == replies.hint("en")
     talk.say("REJECTED Acme")
     talk.say("HIRED")
-    assert talk.say("thanks for everything") == replies.hint()
+    assert talk.say("thanks for everything") == replies.hint("en")
     assert talk.count(JournalEntry) == 0
 
 

@@ -103,4 +103,4 @@ def test_a_crisis_phrase_in_an_emails_subject_is_heard(talk: Talk, body: str) ->
 def test_help_names_the_organisation(shared_engine: Engine, clock: FakeClock) -> None:
     talk = Talk(cleared(shared_engine), clock, org_name="Northside Careers")
     reply = talk.say("HELP")
-    assert reply is not None and reply == replies.help_text("Northside Careers")
+    assert reply is not None and reply == replies.help_text("en", "Northside Careers")

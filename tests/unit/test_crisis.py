@@ -278,10 +278,10 @@ def test_a_phrase_without_its_apostrophes_or_spaces_is_found(
 
 
 def test_the_setting_adds_to_the_defaults_where_the_daemon_reads_it() -> None:
-    settings = load_settings({"ONWARD_CRISIS_PHRASES": "veux mourir; Can't cope"})
+    settings = load_settings({"ONWARD_CRISIS_PHRASES": "will sterben; Can't cope"})
     phrases = router_config(settings).crisis_phrases
     assert phrases[: len(DEFAULT_CRISIS_PHRASES)] == DEFAULT_CRISIS_PHRASES
-    assert detect_crisis("je veux mourir", phrases) == "veux mourir"
+    assert detect_crisis("ich will sterben", phrases) == "will sterben"
     assert detect_crisis("I want to kill myself", phrases) == "kill myself"
     assert router_config(load_settings({})).crisis_phrases == DEFAULT_CRISIS_PHRASES
 
@@ -344,7 +344,7 @@ def test_every_region_a_phone_can_have_gets_a_line_it_can_use() -> None:
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         line = crisis_line_for(region)
         assert line.name and line.contact, region
-        assert len(crisis_reply(line)) <= 320, region
+        assert len(crisis_reply("en", line)) <= 320, region
     # Every region that shares a country's services names a country with a line.
     assert all(parent in DEFAULT_CRISIS_LINES for parent in SHARES_LINE_WITH.values())
     assert set(SHARES_LINE_WITH) <= set(phonenumbers.SUPPORTED_REGIONS)
@@ -369,7 +369,7 @@ def test_overrides_win_and_can_replace_the_fallback() -> None:
 
 @pytest.mark.parametrize("line", [*DEFAULT_CRISIS_LINES.values(), FALLBACK_CRISIS_LINE])
 def test_reply_is_short_plain_and_kind(line: CrisisLine) -> None:
-    reply = crisis_reply(line)
+    reply = crisis_reply("en", line)
     assert len(reply) <= 320
     assert reply.isascii()
     assert line.name in reply

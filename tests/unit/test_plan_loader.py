@@ -89,8 +89,8 @@ def test_every_error_is_reported_with_file_line_and_field() -> None:
     )
     assert errors(text, "bad.yaml") == [
         "bad.yaml:1: name: 'Bad Name' is not a valid name: use a-z, 0-9 and -",
-        "bad.yaml:3: colour: unknown field; a plan has name, description, keywords, window, "
-        "holdout, steps",
+        "bad.yaml:3: colour: unknown field; a plan has name, description, languages, keywords, "
+        "window, holdout, steps",
         "bad.yaml:4: keywords[0]: 'STOP' is a text command and cannot start a plan",
         "bad.yaml:5: window: send window '20:00-09:00' must start before it ends"
         " (windows across midnight are not supported)",
@@ -178,8 +178,9 @@ def test_unknown_fields_in_steps_and_reminders_list_what_is_allowed() -> None:
     )
     assert errors(text) == [
         "p.yaml:14: steps[1].colour: unknown field; a step has id, kind, due, business_days,"
-        " subject, text, reminder, goal, ask_when, variants",
-        "p.yaml:18: steps[1].reminder.when: unknown field; a reminder has after, text, subject",
+        " subject, subject_translations, text, translations, reminder, goal, ask_when, variants",
+        "p.yaml:18: steps[1].reminder.when: unknown field; a reminder has after, text,"
+        " translations, subject, subject_translations",
     ]
 
 
@@ -232,7 +233,8 @@ def test_yaml_keys_that_are_not_words() -> None:
 
 def test_recursive_yaml_aliases_do_not_hang() -> None:
     assert errors("a: &x [*x]\n")[-1] == (
-        "p.yaml:1: a: unknown field; a plan has name, description, keywords, window, holdout, steps"
+        "p.yaml:1: a: unknown field; a plan has name, description, languages, keywords, window, "
+        "holdout, steps"
     )
 
 

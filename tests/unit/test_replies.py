@@ -13,41 +13,45 @@ from onward.plans import sms_segments
 
 WHEN = "Thu 3 Dec at 10:00"
 SAMPLES = {
-    "rejected (no opening)": replies.rejected("Northwind Traders", [], "reflect", WHEN),
-    "opted out": replies.opted_out(),
-    "opted in": replies.opted_in(replies.next_line("reflect", WHEN)),
-    "already in": replies.already_in(replies.next_due(None, None)),
-    "skipped": replies.skipped(),
-    "note": replies.note_kept(),
-    "note with the stop line": f"{replies.note_kept()} {replies.stop_line()}",
-    "picture": replies.picture(),
-    "email confirmed": f"{replies.email_confirmed('someone.long@example.org')} "
-    f"{replies.note_kept()}",
-    "help": replies.help_text("Acme Careers Club"),
-    "paused": replies.paused(WHEN),
-    "resumed": replies.resumed("feedback_ask", WHEN),
-    "nothing to pause": replies.nothing_to_pause(),
-    "nothing paused": replies.nothing_paused(),
-    "done": replies.done(),
-    "nothing open": replies.nothing_open(),
-    "applied": replies.applied(3, 5),
-    "applied, goal met": replies.applied(5, 5),
-    "next": replies.next_due("apply", WHEN),
-    "paused next": replies.paused_next(WHEN),
-    "hired": replies.hired(True),
-    "timezone": replies.timezone_set("America/Los_Angeles", replies.next_line("reflect", WHEN)),
-    "timezone unknown": replies.timezone_unknown("Mars/Olympus"),
-    "email added": replies.email_added("someone.long@example.org", "onward@onward.example"),
-    "email taken": replies.email_taken(),
-    "sms": replies.sms_chosen(),
-    "forget asked": replies.forget_asked(),
-    "forgotten": replies.forgotten(),
-    "journal": replies.journal_kept(),
-    "hint": replies.hint(),
-    "no plan": replies.no_plan(),
-    "crisis": replies.crisis_line(crisis_line_for("US")),
-    "sms footer": replies.opt_out_footer("sms"),
-    "email footer": replies.opt_out_footer("email", "https://onward.example.org/unsubscribe/x"),
+    "rejected (no opening)": replies.rejected("en", "Northwind Traders", [], "reflect", WHEN),
+    "opted out": replies.opted_out("en"),
+    "opted in": replies.opted_in("en", replies.next_line("en", "reflect", WHEN)),
+    "already in": replies.already_in("en", replies.next_due("en", None, None)),
+    "skipped": replies.skipped("en"),
+    "note": replies.note_kept("en"),
+    "note with the stop line": f"{replies.note_kept('en')} {replies.stop_line('en')}",
+    "picture": replies.picture("en"),
+    "email confirmed": f"{replies.email_confirmed('en', 'someone.long@example.org')} "
+    f"{replies.note_kept('en')}",
+    "help": replies.help_text("en", "Acme Careers Club"),
+    "paused": replies.paused("en", WHEN),
+    "resumed": replies.resumed("en", "feedback_ask", WHEN),
+    "nothing to pause": replies.nothing_to_pause("en"),
+    "nothing paused": replies.nothing_paused("en"),
+    "done": replies.done("en"),
+    "nothing open": replies.nothing_open("en"),
+    "applied": replies.applied("en", 3, 5),
+    "applied, goal met": replies.applied("en", 5, 5),
+    "next": replies.next_due("en", "apply", WHEN),
+    "paused next": replies.paused_next("en", WHEN),
+    "hired": replies.hired("en", True),
+    "timezone": replies.timezone_set(
+        "en", "America/Los_Angeles", replies.next_line("en", "reflect", WHEN)
+    ),
+    "timezone unknown": replies.timezone_unknown("en", "Mars/Olympus"),
+    "email added": replies.email_added("en", "someone.long@example.org", "onward@onward.example"),
+    "email taken": replies.email_taken("en"),
+    "sms": replies.sms_chosen("en"),
+    "forget asked": replies.forget_asked("en"),
+    "forgotten": replies.forgotten("en"),
+    "journal": replies.journal_kept("en"),
+    "hint": replies.hint("en"),
+    "no plan": replies.no_plan("en"),
+    "crisis": replies.crisis_line("en", crisis_line_for("US")),
+    "sms footer": replies.opt_out_footer("en", "sms"),
+    "email footer": replies.opt_out_footer(
+        "en", "email", "https://onward.example.org/unsubscribe/x"
+    ),
 }
 
 
@@ -68,10 +72,10 @@ def test_no_reply_blames_the_person(name: str) -> None:
 def test_times_read_the_way_people_say_them() -> None:
     tz = ZoneInfo("America/New_York")
     now = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in New York
-    assert replies.when_text(now + timedelta(hours=8), now, tz) == "today at 18:00"
-    assert replies.when_text(now + timedelta(days=1), now, tz) == "tomorrow at 10:00"
-    assert replies.when_text(now + timedelta(days=3), now, tz) == "Friday at 10:00"
-    assert replies.when_text(now + timedelta(days=9), now, tz) == "Thu 3 Dec at 10:00"
+    assert replies.when_text("en", now + timedelta(hours=8), now, tz) == "today at 18:00"
+    assert replies.when_text("en", now + timedelta(days=1), now, tz) == "tomorrow at 10:00"
+    assert replies.when_text("en", now + timedelta(days=3), now, tz) == "Friday at 10:00"
+    assert replies.when_text("en", now + timedelta(days=9), now, tz) == "Thu 3 Dec at 10:00"
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
@@ -80,5 +84,5 @@ def test_no_reply_says_text_so_email_replies_read_right(name: str) -> None:
 
 
 def test_help_is_one_sms_even_with_a_long_operator_name() -> None:
-    length = sms_segments(replies.help_text("Acme Careers Club UK"))  # 20 characters
+    length = sms_segments(replies.help_text("en", "Acme Careers Club UK"))  # 20 characters
     assert (length.encoding, length.segments) == ("GSM-7", 1)

@@ -85,9 +85,8 @@ def person_view(session: Session, person: Person, now: datetime) -> PersonView:
         view.applied = run.applied_count
         upcoming = next_waiting(session, run.id)
         if upcoming is not None:
-            view.next_step = (
-                f"{upcoming.step_key} ({upcoming.kind}), {when_text(upcoming.due_at, now, tz)}"
-            )
+            when = when_text("en", upcoming.due_at, now, tz)  # the staff's console: English
+            view.next_step = f"{upcoming.step_key} ({upcoming.kind}), {when}"
         steps = session.scalars(
             select(Step).where(Step.run_id == run.id).order_by(Step.due_at, Step.id)
         )

@@ -136,7 +136,10 @@ def _unplaced(
     # Read from what the router decided and answered, not guessed again from the words (which
     # stay sealed here): the hint is for words it could not place, the stop line for a sentence
     # that only started with a stop word and was kept.
-    hint, unsure = replies.hint(), replies.stop_line()
+    hints, unsure = (
+        replies.in_every_language(replies.hint),
+        replies.in_every_language(replies.stop_line),
+    )
     items = []
     for inbound_id, person_id, received_at, error, reply in rows:
         done = ("unplaced", inbound_id) in resolved or ("unsure", inbound_id) in resolved
@@ -145,10 +148,10 @@ def _unplaced(
         if error is not None:
             items.append(QueueItem("unplaced", person_id, "", "could not be handled",
                                    received_at, inbound_id, None))  # fmt: skip
-        elif reply is not None and reply.endswith(unsure):
+        elif reply is not None and reply.endswith(tuple(unsure)):
             items.append(QueueItem("unsure", person_id, "", "starts with a stop word: kept, asked",
                                    received_at, inbound_id, None))  # fmt: skip
-        elif reply == hint:
+        elif reply in hints:
             items.append(QueueItem("unplaced", person_id, "", "onward could not place it",
                                    received_at, inbound_id, None))  # fmt: skip
     return items
