@@ -67,7 +67,7 @@ def test_a_part_of_the_day_is_a_time_and_a_new_answer_replaces_the_slot(talk: Ta
 
 def test_a_reply_that_is_no_time_is_a_journal_answer(talk: Talk) -> None:
     asked_when(talk)
-    assert talk.say("honestly I'm not sure I can face it") == replies.journal_kept()
+    assert talk.say("honestly I'm not sure I can face it") == replies.journal_kept("en")
     assert talk.say("APPLIED") is not None  # a command is still a command
     assert slots(talk) == []
     assert [e.text for e in talk.rows(JournalEntry)] == ["honestly I'm not sure I can face it"]
@@ -76,7 +76,7 @@ def test_a_reply_that_is_no_time_is_a_journal_answer(talk: Talk) -> None:
 def test_a_time_answering_another_prompt_is_only_words(talk: Talk) -> None:
     talk.say("REJECTED Acme")
     talk.mark_sent(talk.run().id, "reflect")
-    assert talk.say("tomorrow 10am") == replies.journal_kept()
+    assert talk.say("tomorrow 10am") == replies.journal_kept("en")
     assert slots(talk) == []
 
 

@@ -34,5 +34,7 @@ def test_story_walks_one_person_through_two_rejections_and_an_interview() -> Non
     assert "Globex rejected me" in out
     # The second rejection's plan speaks of Globex; the first plan's later steps were replaced.
     assert "interview with Globex" in out
-    assert "your interview with Initech" in out
+    assert "Good luck with Initech" in out
+    # The evening before, the prep nudge brings back what they wrote after a rejection.
+    assert "You wrote on" in out
     assert "An offer, that's wonderful news" in out

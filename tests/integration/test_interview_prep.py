@@ -53,7 +53,7 @@ def prep_message(world: Harness, talk: Talk) -> OutboundMessage | None:
 
 def answer(talk: Talk, step_key: str, words: str) -> None:
     talk.mark_sent(talk.run().id, step_key)
-    assert talk.say(words) == replies.journal_kept()
+    assert talk.say(words) == replies.journal_kept("en")
 
 
 def test_the_evening_before_their_own_words_come_back_with_their_dates(
@@ -121,10 +121,10 @@ def test_an_unclear_date_is_asked_once_and_the_answer_dates_it(talk: Talk, world
 def test_a_past_date_is_asked_once_and_a_reply_that_is_no_time_is_kept(talk: Talk) -> None:
     talk.say("REJECTED Acme")
     assert talk.say("INTERVIEW Initech yesterday 3pm") == prep_texts.interview_when("en", "Initech")
-    assert talk.say("I'm so nervous about it") == replies.note_kept()
+    assert talk.say("I'm so nervous about it") == replies.note_kept("en")
     assert talk.me().open_question is None
     # Not asked again: a time now is a note like any other.
-    assert talk.say("thu 10am") == replies.note_kept()
+    assert talk.say("thu 10am") == replies.note_kept("en")
     assert prep_steps(talk) == []
     assert [e.text for e in talk.rows(JournalEntry)] == ["I'm so nervous about it", "thu 10am"]
     [event] = talk.rows(OutcomeEvent, OutcomeEvent.kind == "interview")
@@ -148,7 +148,7 @@ def test_forget_before_the_evening_leaves_nothing_to_send(talk: Talk, world: Har
     person_id = talk.me().id
     talk.later(hours=6)
     talk.say("FORGET")
-    assert talk.say("FORGET YES") == replies.forgotten()
+    assert talk.say("FORGET YES") == replies.forgotten("en")
     world.drive(world.dispatcher(), until=evening(25))
     assert not any("Globex" in m.body or "talked" in m.body for m in sent_to_me(world))
     assert set(talk.rows_naming(person_id).values()) == {0}

@@ -14,6 +14,7 @@ from babel.messages.extract import extract_from_file
 from onward.engine import excerpts, prep_texts
 from onward.engine.excerpts import Written, choose, cut
 from onward.engine.language import speaker
+from onward.engine.replies_when import when_text
 from onward.plans.sms import sms_segments, sms_segments_with_footer
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -121,7 +122,7 @@ def test_a_nudge_in_spanish_or_french_stays_within_two_sms(lang: str) -> None:
         Written("reflect", DEC_3, "Hablé demasiado rápido. Me faltaron ejemplos concretos. " * 3),
         Written("research", DEC_3, "Elle avait dirigé une équipe. Elle parlait anglais."),
     ]
-    when = prep_texts.when_text(NOW + timedelta(hours=21), NOW, LA, lang)
+    when = when_text(lang, NOW + timedelta(hours=21), NOW, LA)
     text = prep_texts.prep_nudge(lang, "Globex", when, chosen, LA, tip=0)
     assert sms_segments_with_footer(text).segments <= 2
     assert ("Escribiste el 3 dic" if lang == "es" else "Vous avez écrit le 3 déc.") in text
@@ -151,7 +152,7 @@ def test_times_read_in_the_person_s_language(lang: str, expected: list[str]) -> 
         datetime(2026, 12, day, hour, tzinfo=LA)
         for day, hour in ((7, 20), (8, 15), (10, 9), (16, 10))
     ]
-    assert [prep_texts.when_text(at, NOW, LA, lang) for at in local] == expected
+    assert [when_text(lang, at, NOW, LA) for at in local] == expected
 
 
 def test_replies_about_an_interview_and_a_slot() -> None:
@@ -190,7 +191,7 @@ def test_every_sentence_is_translated_with_the_same_fields() -> None:
 def test_each_text_fits_two_sms_with_a_long_company(lang: str) -> None:
     company, when = (
         "Northwind Traders",
-        prep_texts.when_text(NOW + timedelta(days=3), NOW, LA, lang),
+        when_text(lang, NOW + timedelta(days=3), NOW, LA),
     )
     for text in [
         prep_texts.interview_noted(lang, company, when, when),
