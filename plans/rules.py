@@ -156,7 +156,9 @@ class RuleCheck:
     @property
     def reason(self) -> str:
         if self.rule == "rejections_in_30_days":
-            return f"{self.actual} rejections in 30 days ({'' if self.ok else 'not '}{self.value})"
+            plural = "" if self.actual == 1 else "s"
+            held = "" if self.ok else "not "
+            return f"{self.actual} rejection{plural} in 30 days ({held}{self.value})"
         if self.rule == "role_matches":
             verb = "matches" if self.ok else "does not match"
             return f"role {self.actual!r} {verb} {self.value!r}"

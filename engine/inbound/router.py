@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
 from onward.engine import consent_ledger, people, replies, runs
-from onward.engine.inbound import coaching, consent, milestones, profile, progress, rejection
+from onward.engine.inbound import (
+    coaching,
+    consent,
+    journal_copy,
+    milestones,
+    profile,
+    progress,
+    rejection,
+)
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn
@@ -50,6 +58,7 @@ HANDLERS: Mapping[type[i.Intent], Handler] = {
     i.AskCoach: coaching.ask_coach,
     i.Share: coaching.share,
     i.Unshare: coaching.unshare,
+    i.Journal: journal_copy.journal,
     i.Answer: progress.answer,
     i.Note: progress.note,
     i.Picture: progress.picture,

@@ -205,3 +205,10 @@ def test_an_unknown_rule_names_the_rules_there_are() -> None:
     [error] = [str(issue) for issue in validate_plan(broken, "isles.yaml").errors]
     assert error.startswith("isles.yaml:5: when.role_is: unknown field; a when has ")
     assert "rejections_in_30_days, role_matches, country" in error
+
+
+def test_reasons_read_as_sentences() -> None:
+    [check] = choose([("gentle", GENTLE)], Facts(1), "standard").checked
+    assert [rule.reason for rule in check.rules] == ["1 rejection in 30 days (not >= 3)"]
+    [isles] = choose([("isles", ISLES)], Facts(1), "standard").checked
+    assert [rule.reason for rule in isles.rules] == ["country unknown not in GB, IE"]
