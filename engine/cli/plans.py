@@ -134,8 +134,8 @@ def list_command(json: bool = typer.Option(False, "--json", help="Print JSON."))
         ],
         ["name", "version", "versions", "starts on", "steps", "when"],
         "plans",
-        caption="* the default plan; (WORD): taken first by another plan or a command; "
-        "when: REJECTED checks the numbered plans' rules in turn (onward plans order)",
+        caption="* the default plan; (WORD): taken first by another plan or a command\n"
+        "when: REJECTED checks these rules in the order numbered (onward plans order)",
     )
 
 
@@ -150,7 +150,8 @@ def _when_json(when: When | None) -> dict[str, Any] | None:
 def _when_cell(when: When | None, order: list[str], name: str) -> str | None:
     if when is None:
         return None
-    rules = "; ".join(when.describe())
+    # Words, not field names, so a narrow column wraps between them.
+    rules = "; ".join(rule.replace("_", " ") for rule in when.describe())
     if name not in order:
         return f"{rules} (not in the order)"
     return f"{order.index(name) + 1}. {rules}"

@@ -18,6 +18,10 @@ SECTIONS = {
     "messages_in": ("Messages from you", "Everything you wrote, and what onward answered."),
     "messages_out": ("Messages to you", "Every message onward sent you."),
     "journal": ("Your journal", "Your answers to the questions in your plan."),
+    "journal_copies": (
+        "Copies of your journal",
+        "Each time you asked for your journal (JOURNAL): by email, or as a link that opens once.",
+    ),
     "staff_actions": (
         "Who on the staff saw or did what",
         "Each time a coach opened your page or journal, replied, or took your conversation.",

@@ -69,7 +69,7 @@ def test_the_shipped_order_puts_gentle_first_and_list_shows_it(runtime: Runtime)
     assert plans["engineers"]["order"] is None
     assert plans["engineers"]["when"] == {"role_matches": "engineer|developer", "country": ["GB"]}
     table = invoke("plans", "list")
-    assert "rejections_in_30_days >= 3" in table.stdout
+    assert "rejections in 30 days >= 3" in table.stdout
     assert "not in the order" in table.stdout  # engineers has rules but is never checked
 
 

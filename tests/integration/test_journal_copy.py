@@ -15,6 +15,8 @@ from sqlalchemy import Engine, func, select, update
 
 from onward.engine.clock import FakeClock
 from onward.engine.journal import links, texts
+from onward.engine.records.subject_export import collect
+from onward.engine.storage.console_models import Coaching
 from onward.engine.storage.journal_models import JournalCopy
 from onward.engine.storage.models import Delivery, InboundMessage, Person, Run, Step
 from onward.plans.sms import sms_segments
@@ -344,3 +346,36 @@ def test_forget_erases_the_copies_and_their_links(
     assert copies(rig) == []
     page = rig.client.get(path)
     assert page.status_code == 404 and NOTE not in page.text
+
+
+def test_a_subject_access_export_lists_the_copies_never_a_usable_link(
+    db_engine: Engine, clock: FakeClock, sink: SmtpSink
+) -> None:
+    rig = make_rig(db_engine, clock, sink)
+    write_journal(rig, clock)
+    token = link_path(text(rig, "JOURNAL")).removeprefix(links.PATH)
+    confirm_email(rig, "sam@example.org")
+    text(rig, "JOURNAL")
+    rig.daemon.tick()
+    with rig.runtime.sessions() as session:
+        person = session.scalars(select(Person).where(Person.phone == PHONE)).one()
+        data = collect(session, person, clock.now())
+    assert [(c["how"], c["status"]) for c in data["journal_copies"]] == [
+        ("link", "issued"),
+        ("email", "sent"),
+    ]
+    assert token not in str(data)
+    [emailed] = [m for m in data["messages_out"] if m["to"] == "sam@example.org"]
+    assert "your journal" in emailed["text_note"]
+
+
+def test_journal_is_answered_even_while_a_coach_holds_the_conversation(
+    rig: WebRig, clock: FakeClock
+) -> None:
+    write_journal(rig, clock)
+    with rig.runtime.sessions.begin() as session:
+        person = session.scalars(select(Person).where(Person.phone == PHONE)).one()
+        session.add(Coaching(person_id=person.id, held_since=clock.now(), updated_at=clock.now()))
+    response = rig.client.post(SMS, json={"from": PHONE, "body": "how are you?"})
+    assert response.json()["reply"] is None  # the coach's to answer
+    assert PUBLIC_URL + links.PATH in text(rig, "JOURNAL")  # their own journal: always
