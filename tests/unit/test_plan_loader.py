@@ -220,7 +220,8 @@ def test_yaml_keys_that_are_not_words() -> None:
 
 def test_recursive_yaml_aliases_do_not_hang() -> None:
     assert errors("a: &x [*x]\n")[-1] == (
-        "p.yaml:1: a: unknown field; a plan has name, description, keywords, window, holdout, when, steps"
+        "p.yaml:1: a: unknown field; a plan has name, description, keywords, window, holdout, "
+        "when, steps"
     )
 
 
