@@ -116,6 +116,9 @@ class OutboundMessage:
     expires_at: datetime | None = None
     # Email only: the signed one-click unsubscribe URL (RFC 8058) for List-Unsubscribe.
     unsubscribe_url: str | None = None
+    # Email only: an HTML part of the sender's own (already escaped); else one is made from
+    # ``body``. The plain part is always ``body``.
+    html: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,13 +30,16 @@ class EmailParts:
     html: str
 
 
-def email_parts(text: str) -> EmailParts:
-    """The plain part as written (line endings normalised) and an HTML part made from it.
+def email_parts(text: str, html_part: str | None = None) -> EmailParts:
+    """The plain part as written (line endings normalised) and an HTML part: `html_part` when
+    the sender made its own (the journal's, escaped by its template), else one made from `text`.
 
     Blank lines separate paragraphs and single line breaks stay line breaks; everything is
     escaped, so a template can never inject markup into the HTML part.
     """
     plain = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    if html_part is not None:
+        return EmailParts(text=plain + "\n", html=html_part)
     paragraphs = [p for p in _PARAGRAPH_BREAK.split(plain) if p.strip()]
     body = "\n".join(
         "<p>" + "<br>\n".join(html.escape(line) for line in p.split("\n")) + "</p>"

@@ -85,7 +85,7 @@ class SendgridEmailChannel:
         if address_of(message.to) is None:
             # The SDK's helper crashes on an address without "@" rather than refusing it.
             raise InvalidAddress("the recipient is not an email address", code="invalid_address")
-        parts = email_parts(message.body)
+        parts = email_parts(message.body, message.html)
         with self._provider_errors():
             mail = Mail(
                 from_email=self._from,

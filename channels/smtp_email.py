@@ -154,7 +154,7 @@ class SmtpEmailChannel:
         return "ok"
 
     def _compose(self, message: OutboundMessage) -> EmailMessage:
-        parts = email_parts(message.body)
+        parts = email_parts(message.body, message.html)
         email = EmailMessage()
         # Our own id, known before the server answers, doubles as the provider id.
         email["Message-ID"] = f"<{uuid.uuid4().hex}.{message.delivery_id}@{self._domain}>"

@@ -50,6 +50,7 @@ class Daemon:
         # the look for due alerts (housekeeping still sends any left from before).
         self.on_call = OnCall.from_settings(runtime.settings).anyone
         self.coach_replies = runtime.coach_replies
+        self.journal_mailer = runtime.journal_mailer
         self.scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
         )
@@ -64,6 +65,8 @@ class Daemon:
             outcomes = self.dispatcher.tick()
             if coached := self.coach_replies.send_due():
                 outcomes["coach_replies"] = coached
+            if mailed := self.journal_mailer.send_due():
+                outcomes["journals_emailed"] = mailed
             if outcomes:
                 log.info("dispatch tick", **outcomes)
             self._schedule_wake()

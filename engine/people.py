@@ -22,6 +22,7 @@ from onward.engine.phones import (
     zone_is_known,
 )
 from onward.engine.storage.db import ERASED
+from onward.engine.storage.journal_models import JournalCopy
 from onward.engine.storage.models import (
     Delivery,
     Escalation,
@@ -192,6 +193,7 @@ def forget(session: Session, person: Person) -> None:
     session.info[ERASED] = True
     erase_from_audit(session, person.id)
     session.execute(delete(JournalEntry).where(JournalEntry.person_id == person.id))
+    session.execute(delete(JournalCopy).where(JournalCopy.person_id == person.id))
     session.execute(
         delete(Delivery).where(or_(Delivery.person_id == person.id, Delivery.step_id.in_(step_ids)))
     )

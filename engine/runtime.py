@@ -22,6 +22,7 @@ from onward.engine.coaches.escalation import Notifier, OnCall
 from onward.engine.crisis import parse_crisis_lines_setting
 from onward.engine.dispatch.coach_replies import CoachReplies
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
+from onward.engine.dispatch.journal_mail import JournalMailer
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.inbound.context import RouterConfig
@@ -101,6 +102,14 @@ class Runtime:
         )
 
     @cached_property
+    def journal_mailer(self) -> JournalMailer:
+        """Sends the journals people asked for by email (JOURNAL), on the daemon's tick."""
+        settings = self.settings
+        return JournalMailer(
+            self.sessions, self.clock, self.channels, settings.public_url, settings.org_name
+        )
+
+    @cached_property
     def notifier(self) -> Notifier:
         """Sends the on-call alerts escalations write, at once and at housekeeping."""
         return Notifier.from_settings(self.settings, self.sessions, self.clock, self.channels)
@@ -141,4 +150,6 @@ def router_config(settings: Settings) -> RouterConfig:
         crisis_phrases=settings.crisis_phrase_list,
         crisis_lines=lines,
         on_call=OnCall.from_settings(settings),
+        secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None,
+        public_url=settings.public_url,
     )

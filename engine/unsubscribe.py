@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-
 from sqlalchemy.orm import Session
 
+from onward.engine.signing import b64, mac, mac_matches, unb64
 from onward.engine.storage.app_keys import stored_secret
 from onward.engine.storage.models import Person
 
@@ -19,22 +16,11 @@ def _secret(session: Session) -> bytes:
     return stored_secret(session, SECRET_KEY)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _mac(session: Session, payload: str, link_key: str | None) -> bytes:
-    # The person's own random value is signed with the id: a link made for one person can
-    # never act on another, even one given the same id. (People from before link keys have
-    # none, and their links stay as they were.)
-    signed = payload if link_key is None else f"{payload}.{link_key}"
-    return hmac.new(_secret(session), signed.encode(), hashlib.sha256).digest()[:16]
-
-
 def make_token(session: Session, person_id: int, medium: str) -> str:
     payload = f"{person_id}.{medium}"
-    mac = _mac(session, payload, _link_key(session, person_id))
-    return f"{_b64(payload.encode())}.{_b64(mac)}"
+    # Signed with the person's own random value: it can never act on anyone else.
+    signature = mac(_secret(session), payload, _link_key(session, person_id))
+    return f"{b64(payload.encode())}.{b64(signature)}"
 
 
 def read_token(session: Session, token: str) -> tuple[int, str] | None:
@@ -42,8 +28,8 @@ def read_token(session: Session, token: str) -> tuple[int, str] | None:
     or its person is gone."""
     try:
         encoded, mac_text = token.split(".", 1)
-        payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
-        given = base64.urlsafe_b64decode(mac_text + "=" * (-len(mac_text) % 4))
+        payload = unb64(encoded).decode()
+        given = unb64(mac_text)
         person_text, medium = payload.split(".", 1)
         person_id = int(person_text)
     except (ValueError, UnicodeDecodeError):
@@ -51,7 +37,7 @@ def read_token(session: Session, token: str) -> tuple[int, str] | None:
     person = session.get(Person, person_id)
     if person is None or medium not in ("sms", "email"):
         return None
-    if not hmac.compare_digest(_mac(session, payload, person.link_key), given):
+    if not mac_matches(_secret(session), payload, person.link_key, given):
         return None
     return person_id, medium
 

@@ -38,6 +38,7 @@ WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
         **dict.fromkeys(("COACH", "TALK"), "coach"),
         "SHARE": "share",
         "UNSHARE": "unshare",
+        **dict.fromkeys(("JOURNAL", "MY JOURNAL"), "journal"),
         **dict.fromkeys(("FORGET", "FORGET ME"), "forget"),
         **dict.fromkeys(("FORGET YES", "FORGET CONFIRM"), "forget_confirm"),
     }

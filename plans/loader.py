@@ -14,6 +14,7 @@ from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from onward.plans.experiments import variant_problems
+from onward.plans.rules import When
 from onward.plans.schema import (
     RULE_ERROR,
     STEP_KINDS,
@@ -190,6 +191,8 @@ def _model_at(loc: Loc) -> type[BaseModel]:
             model = Variant
         elif part == "holdout":
             model = Holdout
+        elif part == "when":
+            model = When
     return model
 
 

@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from onward.plans.keywords import REJECT_KEYWORDS, RESERVED_WORDS
+from onward.plans.rules import When
 from onward.plans.translations import SOURCE_LANGUAGE, check_language, translation_problems
 from onward.plans.values import Due, SendWindow, parse_due, parse_window
 
@@ -261,6 +262,9 @@ class Plan(_Model):
     keywords: Annotated[list[Keyword], AfterValidator(lambda ks: list(dict.fromkeys(ks)))] = []
     window: WindowValue = None
     holdout: Annotated[Holdout | None, BeforeValidator(_share_only)] = None
+    # Who this plan fits better than the default (plans/rules.py); REJECTED checks the
+    # plans of the operator's order (`onward plans order`) in turn.
+    when: When | None = None
     steps: Annotated[list[Step], Field(min_length=1, max_length=MAX_STEPS)]
 
     @model_validator(mode="after")

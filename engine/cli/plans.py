@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 from sqlalchemy.orm import Session
 
-from onward.engine import language, plan_store
+from onward.engine import language, people, plan_choice, plan_store
 from onward.engine.cli.output import print_json, print_table, stdout, warning_line
 from onward.engine.cli.state import state
 from onward.engine.errors import NotFound, UsageError
@@ -26,6 +26,7 @@ from onward.engine.phones import (
 from onward.engine.preview import preview
 from onward.engine.storage.db import database_exists
 from onward.engine.storage.migrate import require_current, schema_is_current
+from onward.engine.storage.models import Person
 from onward.plans import (
     Plan,
     PlanError,
@@ -35,6 +36,7 @@ from onward.plans import (
     shipped_plan_source,
     validate_plan,
 )
+from onward.plans.rules import Choice, Facts, When
 
 app = typer.Typer(help="Recovery plans written in YAML.", no_args_is_help=True)
 
@@ -99,6 +101,8 @@ def list_command(json: bool = typer.Option(False, "--json", help="Print JSON."))
             s.name: [w for w in s.keywords if _starts(session, w, s.name, triggers)]
             for s in summaries
         }
+        rules = {s.name: _rules_of(session, s.name) for s in summaries}
+        order = plan_choice.plan_order(session)
     rows: list[dict[str, Any]] = [
         {
             "name": s.name,
@@ -108,6 +112,8 @@ def list_command(json: bool = typer.Option(False, "--json", help="Print JSON."))
             "keywords": list(s.keywords),
             "live_keywords": live[s.name],
             "steps": s.steps,
+            "order": order.index(s.name) + 1 if s.name in order else None,
+            "when": _when_json(rules[s.name]),
         }
         for s in summaries
     ]
@@ -122,13 +128,33 @@ def list_command(json: bool = typer.Option(False, "--json", help="Print JSON."))
                 "versions": s.versions,
                 "starts on": _keywords_cell(list(s.keywords), live[s.name], s.is_default),
                 "steps": s.steps,
+                "when": _when_cell(rules[s.name], order, s.name),
             }
             for s in summaries
         ],
-        ["name", "version", "versions", "starts on", "steps"],
+        ["name", "version", "versions", "starts on", "steps", "when"],
         "plans",
-        caption="* the default plan; (WORD): taken first by another plan or a command",
+        caption="* the default plan; (WORD): taken first by another plan or a command\n"
+        "when: REJECTED checks these rules in the order numbered (onward plans order)",
     )
+
+
+def _rules_of(session: Session, name: str) -> When | None:
+    return plan_store.parsed(plan_store.require_latest(session, name)).when
+
+
+def _when_json(when: When | None) -> dict[str, Any] | None:
+    return None if when is None else when.model_dump(exclude_none=True)
+
+
+def _when_cell(when: When | None, order: list[str], name: str) -> str | None:
+    if when is None:
+        return None
+    # Words, not field names, so a narrow column wraps between them.
+    rules = "; ".join(rule.replace("_", " ") for rule in when.describe())
+    if name not in order:
+        return f"{rules} (not in the order)"
+    return f"{order.index(name) + 1}. {rules}"
 
 
 def _starts(session: Session, keyword: str, plan: str, triggers: frozenset[str]) -> bool:
@@ -183,6 +209,33 @@ def set_default_command(name: str) -> None:
     typer.echo(f"REJECTED now starts plan {version.name} (v{version.version} and later)")
 
 
+@app.command("order")
+def order_command(
+    names: list[str] | None = typer.Argument(
+        None, help="Plans with when: rules, in the order REJECTED checks them."
+    ),
+    clear: bool = typer.Option(False, "--clear", help="Check no plan's rules: always the default."),
+) -> None:
+    """Which plans REJECTED checks, in turn, before the default: the first whose when: rules
+    all hold starts. With no names, print the order."""
+    if names and clear:
+        raise UsageError("--clear: give plan names or --clear, not both")
+    runtime = state.ready()
+    with runtime.sessions.begin() as session:
+        if names or clear:
+            plan_choice.set_plan_order(session, names or [])
+        order = [(name, _rules_of(session, name)) for name in plan_choice.plan_order(session)]
+        default = plan_store.default_plan_name(session)
+    if not order:
+        typer.echo(f"REJECTED checks no plan's rules: it starts the default plan, {default}")
+        return
+    typer.echo("REJECTED checks, in turn:")
+    for position, (name, when) in enumerate(order, 1):
+        rules = ", ".join(when.describe()) if when else "no when: rules, passed over"
+        typer.echo(f"  {position}. {name} ({rules})")
+    typer.echo(f"and when none matches, the default plan: {default}")
+
+
 def _resolve(name: str) -> Plan:
     """A plan file, a stored plan, or (with no database yet) a shipped plan."""
     path = Path(name)
@@ -200,7 +253,9 @@ def _resolve(name: str) -> Plan:
 
 @app.command("preview")
 def preview_command(
-    name: str = typer.Argument(..., help="A stored plan's name, or a YAML file."),
+    name: str | None = typer.Argument(
+        None, help="A stored plan's name, or a YAML file; without it, which plan --phone gets."
+    ),
     at: str | None = typer.Option(
         None, "--at", help="When the rejection is reported (ISO-8601; default now)."
     ),
@@ -216,6 +271,14 @@ def preview_command(
     lang: str | None = typer.Option(
         None, "--lang", help="The person's language: en, es or fr (default: the phone's)."
     ),
+    rejections: int | None = typer.Option(
+        None,
+        "--rejections",
+        min=0,
+        help="Without NAME: their rejections in 30 days, the new one included "
+        "(default: those stored, plus one).",
+    ),
+    role: str | None = typer.Option(None, "--role", help="Without NAME: the rejection's role."),
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """When each nudge would reach a person in zone TZ, for a rejection reported --at.
@@ -223,7 +286,18 @@ def preview_command(
     Business days skip weekends and, with --phone or --country, that country's public
     holidays, as the daemon does for a person with that number. Texts are in --lang when the
     plan has it (else in the plan's own language), as the daemon sends them.
+    holidays, as the daemon does for a person with that number.
+
+    Without NAME: which plan a REJECTED from --phone would start, and why (each ordered
+    plan's when: rules against --rejections, --role and their country).
     """
+    if name is None:
+        if phone is None:
+            raise UsageError("--phone: whose plan? (or give a plan NAME to preview its timeline)")
+        _choice_preview(phone, rejections, role or "", json)
+        return
+    if rejections is not None or role is not None:
+        raise UsageError("--rejections and --role: give them without a plan name")
     region, phone_zone = _where(phone, country)
     reads = _language(lang, region)
     zone = tz or phone_zone or "UTC"
@@ -301,3 +375,71 @@ def _parse_at(text: str, zone: str) -> datetime:
     if value.tzinfo is None:  # a wall time in the person's own zone
         value = value.replace(tzinfo=ZoneInfo(zone))
     return value.astimezone(UTC)
+
+
+def _choice_preview(who: str, rejections: int | None, role: str, json: bool) -> None:
+    runtime = state.ready()
+    with runtime.sessions() as session:
+        person = _known(session, who)
+        country = person.country if person else _country_of(who)
+        if rejections is None:
+            now = runtime.clock.now()
+            stored = plan_choice.recent_rejections(session, person.id, now) if person else 0
+            rejections = stored + 1
+        facts = Facts(rejections, role, country)
+        choice = plan_choice.explain(session, facts)
+    if json:
+        print_json(choice.as_json())
+        return
+    _print_choice(who, facts, choice)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _known(session: Session, who: str) -> Person | None:
+    try:
+        return people.lookup(session, who)
+    except NotFound:
+        if "@" not in who:
+            _country_of(who)  # an unreadable number is bad usage, not an unknown person
+        return None
+
+
+def _country_of(who: str) -> str | None:
+    if "@" in who:
+        return None
+    try:
+        return region_for_phone(normalize_phone(who))
+    except InvalidPhoneNumber as exc:
+        raise UsageError(f"--phone: {exc}") from None
+
+
+def _print_choice(who: str, facts: Facts, choice: Choice) -> None:
+    rows = []
+    for position, check in enumerate(choice.checked, 1):
+        for rule in check.rules or ():
+            wants = ", ".join(rule.value) if isinstance(rule.value, list) else rule.value
+            rows.append(
+                {
+                    "#": position,
+                    "plan": check.plan,
+                    "rule": rule.rule,
+                    "wants": wants,
+                    "is": repr(rule.actual) if isinstance(rule.actual, str) else rule.actual,
+                    "holds": rule.ok,
+                }
+            )
+        if not check.rules:
+            rows.append({"#": position, "plan": check.plan, "rule": "(no when: rules)"})
+    role = f"role {facts.role!r}" if facts.role else "no role"
+    print_table(
+        rows,
+        ["#", "plan", "rule", "wants", "is", "holds"],
+        f"{who}: {plural(facts.rejections_in_30_days, 'rejection')} in 30 days, {role}, "
+        f"country {facts.country or 'unknown'}",
+    )
+    stdout.print(f"REJECTED would start plan {choice.plan}", highlight=False, markup=False)
+    for reason in choice.because:
+        stdout.print(f"  because {reason}", highlight=False, markup=False)

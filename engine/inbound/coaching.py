@@ -9,9 +9,9 @@ from onward.engine.coaches import coaching
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 
-# What a person can always do, held or not: stop, get help, opt back in, be forgotten, and be
-# answered in a crisis.
-ALWAYS_ANSWERED = (i.OptOut, i.OptIn, i.Help, i.Forget, i.ForgetConfirm, i.Crisis)
+# What a person can always do, held or not: stop, get help, opt back in, be forgotten, have
+# their own journal, and be answered in a crisis.
+ALWAYS_ANSWERED = (i.OptOut, i.OptIn, i.Help, i.Forget, i.ForgetConfirm, i.Journal, i.Crisis)
 
 
 def held_for_coach(turn: Turn, intent: i.Intent) -> bool:

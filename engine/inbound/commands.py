@@ -2,10 +2,10 @@
 
 What the words are is `words`' job; what a plan may take as a keyword is `plans.keywords`'.
 
-- START, UNSTOP, YES, HELP, INFO, RESUME, DONE, NEXT, HIRED, SMS and FORGET count only as the whole
-  message ("next week I'll apply" and "resume sent to Acme" are not commands). Whole-message
-  phrases too: FORGET YES / FORGET CONFIRM, FORGET ME, WHAT'S NEXT, I GOT THE JOB, GOT HIRED.
-  Punctuation and emoji around them do not count ("done!", "resume 🙂").
+- START, UNSTOP, YES, HELP, INFO, RESUME, DONE, NEXT, HIRED, SMS, JOURNAL and FORGET count only as
+  the whole message ("next week I'll apply" and "resume sent to Acme" are not commands).
+  Whole-message phrases too: FORGET YES / FORGET CONFIRM, FORGET ME, WHAT'S NEXT, I GOT THE JOB,
+  GOT HIRED, MY JOURNAL. Punctuation and emoji around them do not count ("done!", "resume 🙂").
 - REJECTED, REJECT, REJECTION, then plan keywords (one or more words; a plan keyword starting
   with a built-in keyword is ignored, so a plan can never shadow STOP or DONE). The rest reads
   "company [- role]": separators (":", "-", ",") right after the keyword are dropped; company
@@ -50,6 +50,7 @@ from onward.engine.inbound.intents import (
     Hired,
     Interview,
     Invalid,
+    Journal,
     Next,
     Offer,
     OptIn,
@@ -86,6 +87,7 @@ _WHOLE_MESSAGE_INTENTS: dict[str, Callable[[str], Command]] = {
     "coach": lambda _: AskCoach(),
     "share": lambda _: Share(),
     "unshare": lambda _: Unshare(),
+    "journal": lambda _: Journal(),
     "forget": lambda _: Forget(),
     "forget_confirm": lambda _: ForgetConfirm(),
 }

@@ -27,6 +27,9 @@ class RouterConfig:
     crisis_phrases: tuple[str, ...] = DEFAULT_CRISIS_PHRASES
     crisis_lines: Mapping[str, CrisisLine] = field(default_factory=dict)
     on_call: OnCall = field(default_factory=OnCall)  # told when someone needs a human
+    # Signs JOURNAL's one-time links (ONWARD_SECRET_KEY); without it, links are not offered.
+    secret_key: str | None = field(default=None, repr=False)
+    public_url: str = "http://127.0.0.1:8000"  # where those links point (ONWARD_PUBLIC_URL)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from onward.channels import InboundMessage
 from onward.engine.clock import Clock
 from onward.engine.inbound.context import Incoming
 from onward.engine.inbound.router import Router
+from onward.engine.journal.links import redacted
 from onward.engine.logs import get_logger
 from onward.engine.metrics import INBOUND, INBOUND_DUPLICATES, INBOUND_FAILURES
 from onward.engine.storage.db import READ_ONLY
@@ -199,7 +200,7 @@ class Inbox:
                     "row_id": msg.id,
                     "person_id": outcome.person_id,
                     "command": outcome.command,
-                    "reply": outcome.reply,
+                    "reply": redacted(outcome.reply),  # a one-time link is not kept
                     "handled_at": now,
                     "error": None,
                     # A reply that cannot ride in the answer to the provider's open request

@@ -103,6 +103,13 @@ class Unshare:
 
 
 @dataclass(frozen=True)
+class Journal:
+    """The person asks for their own journal (by email in full, or a one-time link)."""
+
+    name: ClassVar[str] = "journal"
+
+
+@dataclass(frozen=True)
 class SetTimezone:
     name: ClassVar[str] = "set_timezone"
     zone: str
@@ -185,11 +192,11 @@ class Picture:
 Command: TypeAlias = (
     Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
     | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
-    | AskCoach | Share | Unshare | SetLanguage
+    | AskCoach | Share | Unshare | SetLanguage | Journal
 )  # fmt: skip
 # What the classifier gives: a command, or what it made of words that are not one.
 Intent: TypeAlias = (
     Crisis | Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
     | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Invalid
-    | Answer | Note | Picture | AskCoach | Share | Unshare | SetLanguage
+    | Answer | Note | Picture | AskCoach | Share | Unshare | SetLanguage | Journal
 )  # fmt: skip

@@ -12,7 +12,8 @@ from onward.engine import deliveries, replies, runs
 from onward.engine.coaches.coaching import coach_name
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, Turn
-from onward.engine.plan_store import parsed, plan_for_keyword
+from onward.engine.plan_choice import choose_plan
+from onward.engine.plan_store import parsed
 from onward.engine.render import StepFacts, render_facts, step_source, with_footer
 from onward.engine.schedule import NewStep, first_waiting
 from onward.engine.storage.models import STEP_SENT, Person
@@ -31,7 +32,7 @@ def _delivered_in_reply(
 def rejected(turn: Turn, cmd: i.Rejected) -> str:
     session, person, msg, now = turn.session, turn.person, turn.msg, turn.now
     assert person is not None
-    version = plan_for_keyword(session, cmd.keyword)
+    version = choose_plan(session, person, cmd.keyword, cmd.role, now)
     plan = parsed(version)
     # A step due at once answers what the person has just written, whatever the hour, so it
     # goes in the reply even when the window would hold it; a reply that will not reach

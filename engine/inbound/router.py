@@ -16,6 +16,7 @@ from onward.engine import consent_ledger, people, replies, runs
 from onward.engine.inbound import (
     coaching,
     consent,
+    journal_copy,
     milestones,
     profile,
     progress,
@@ -60,6 +61,7 @@ HANDLERS: Mapping[type[i.Intent], Handler] = {
     i.AskCoach: coaching.ask_coach,
     i.Share: coaching.share,
     i.Unshare: coaching.unshare,
+    i.Journal: journal_copy.journal,
     i.Answer: when_replies.answer,
     i.Note: when_replies.note,
     i.Picture: progress.picture,

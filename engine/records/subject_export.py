@@ -24,6 +24,7 @@ from onward.engine.render import (
     render_facts,
     step_source,
 )
+from onward.engine.storage.journal_models import JournalCopy
 from onward.engine.storage.models import (
     Delivery,
     InboundMessage,
@@ -50,6 +51,7 @@ def collect(session: Session, person: Person, now: datetime) -> dict[str, Any]:
         "messages_in": _messages_in(session, person),
         "messages_out": _messages_out(session, person, runs, now),
         "journal": _journal(session, person),
+        "journal_copies": _journal_copies(session, person),
     }
     # Who on the staff saw their page or journal, replied, took or handed back the conversation.
     data["staff_actions"] = [
@@ -144,10 +146,15 @@ def _messages_out(
     found = session.scalars(
         select(Delivery).where(Delivery.person_id == person.id).order_by(Delivery.id)
     )
+    copies = set(
+        session.scalars(select(JournalCopy.delivery_id).where(JournalCopy.person_id == person.id))
+    )
     rows = []
     for d in found:
         step = steps.get(d.step_id) if d.step_id is not None else None
         text, note = None, "an immediate reply: its text is under messages_in, as reply"
+        if d.id in copies:
+            note = "your journal, emailed as you asked (JOURNAL): its words are under journal"
         if step is not None:
             run = by_run[step.run_id]
             text = _rendered(run, step, person, now, answers.get(run.id, {}))
@@ -201,4 +208,22 @@ def _journal(session: Session, person: Person) -> Rows:
     return [
         {"created_at": e.created_at, "run": e.run_id, "step": e.step_key, "text": e.text}
         for e in found
+    ]
+
+
+def _journal_copies(session: Session, person: Person) -> Rows:
+    """The copies of their journal they asked for: when, how, and whether a link was opened
+    (a link itself is not kept, only a digest of it)."""
+    found = session.scalars(
+        select(JournalCopy).where(JournalCopy.person_id == person.id).order_by(JournalCopy.id)
+    )
+    return [
+        {
+            "asked_at": c.created_at,
+            "how": c.kind,
+            "status": c.status,
+            "expires_at": c.expires_at,
+            "opened_at": c.used_at,
+        }
+        for c in found
     ]

@@ -24,6 +24,13 @@ SECTIONS = {
     ),
     "messages_out": (N_("Messages to you"), N_("Every message onward sent you.")),
     "journal": (N_("Your journal"), N_("Your answers to the questions in your plan.")),
+    "journal_copies": (
+        N_("Copies of your journal"),
+        N_(
+            "Each time you asked for your journal (JOURNAL): by email, or as a link that opens"
+            " once."
+        ),
+    ),
     "staff_actions": (
         N_("Who on the staff saw or did what"),
         N_("Each time a coach opened your page or journal, replied, or took your conversation."),

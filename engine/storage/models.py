@@ -333,4 +333,6 @@ class Escalation(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
-# The console's tables live in their own module; imported here so the metadata holds them all.
+# The console's and the journal copies' tables live in modules of their own; imported here so
+# the metadata holds them all.
+from onward.engine.storage import console_models, journal_models  # noqa: E402, F401

@@ -1,5 +1,5 @@
-"""The web app: provider webhooks (one generic route per channel), one-click unsubscribe,
-health, readiness and metrics. Starlette only here and in the daemon."""
+"""The web app: provider webhooks (one generic route per channel), one-click unsubscribe, the
+page a JOURNAL link opens, health, readiness and metrics. Starlette only here and in the daemon."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ from onward.engine.unsubscribe import read_token
 from onward.engine.web.coalesce import Coalesced
 from onward.engine.web.console import ConsoleDeps, console_routes
 from onward.engine.web.fields import clean_inbound, clean_statuses, is_junk
+from onward.engine.web.journal_page import journal_routes
 from onward.engine.web.request import BodyTooLarge, BodyTooSlow, ClientGone, as_webhook
 
 log = get_logger("onward.web")
@@ -231,6 +232,7 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *journal_routes(settings, deps.clock, deps.inbox.sessions),
             *console_routes(console),
         ],
         lifespan=warmed,

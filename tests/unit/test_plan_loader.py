@@ -90,7 +90,7 @@ def test_every_error_is_reported_with_file_line_and_field() -> None:
     assert errors(text, "bad.yaml") == [
         "bad.yaml:1: name: 'Bad Name' is not a valid name: use a-z, 0-9 and -",
         "bad.yaml:3: colour: unknown field; a plan has name, description, languages, keywords, "
-        "window, holdout, steps",
+        "window, holdout, when, steps",
         "bad.yaml:4: keywords[0]: 'STOP' is a text command and cannot start a plan",
         "bad.yaml:5: window: send window '20:00-09:00' must start before it ends"
         " (windows across midnight are not supported)",
@@ -234,7 +234,7 @@ def test_yaml_keys_that_are_not_words() -> None:
 def test_recursive_yaml_aliases_do_not_hang() -> None:
     assert errors("a: &x [*x]\n")[-1] == (
         "p.yaml:1: a: unknown field; a plan has name, description, languages, keywords, window, "
-        "holdout, steps"
+        "holdout, when, steps"
     )
 
 

@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 
 from starlette.responses import Response
 
+from onward.engine.signing import derive_key
+
 SESSION_COOKIE = "onward_console"
 LOGIN_COOKIE = "onward_console_login"
 MAX_LIFETIME = timedelta(hours=12)
@@ -36,7 +38,7 @@ class ConsoleSession:
 
 class Signer:
     def __init__(self, secret: str, secure: bool, idle: timedelta) -> None:
-        self._key = hashlib.sha256(b"onward console\x00" + secret.encode()).digest()
+        self._key = derive_key(secret, "onward console")
         self.secure = secure
         self.idle = idle
 

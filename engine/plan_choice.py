@@ -1,0 +1,140 @@
+"""Which plan a REJECTED starts: the operator's order of plans with `when:` rules, the person's
+facts, and the pure choice of `onward.plans.rules` between them (the default plan otherwise).
+
+The order lives in `app_settings` (`onward plans order`); unset, it is the shipped order, which
+puts the gentler plan first. Every REJECTED reads its facts in one statement (the person's
+rejections of the last 30 days, the order, the newest plan version); the rules of the ordered
+plans are cached on the order and that version, as plan versions never change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from onward.engine.errors import UsageError
+from onward.engine.plan_store import (
+    default_plan_name,
+    latest_version,
+    parsed,
+    plan_for_keyword,
+    require_latest,
+)
+from onward.engine.storage.models import AppSetting, Person, PlanVersion, Rejection
+from onward.plans.keywords import REJECT_KEYWORDS
+from onward.plans.rules import Choice, Facts, When, choose
+
+ORDER_KEY = "plan_order"
+# Until the operator sets an order: a third rejection in a month gets the gentler plan.
+SHIPPED_ORDER = ("gentle",)
+WINDOW = timedelta(days=30)
+
+_FACTS = select(
+    select(func.count(Rejection.id))
+    .where(
+        Rejection.person_id == bindparam("person_id"), Rejection.reported_at >= bindparam("since")
+    )
+    .scalar_subquery(),
+    select(AppSetting.value).where(AppSetting.key == ORDER_KEY).scalar_subquery(),
+    select(func.max(PlanVersion.id)).scalar_subquery(),
+)
+_SETTINGS = select(
+    select(AppSetting.value).where(AppSetting.key == ORDER_KEY).scalar_subquery(),
+    select(func.max(PlanVersion.id)).scalar_subquery(),
+)
+
+# (name, version id, rules) of each ordered plan, by (database, newest version id, order).
+Ordered = tuple[tuple[str, int, When | None], ...]
+_ORDERED: dict[tuple[str, int, str | None], Ordered] = {}
+
+
+def _names(order_text: str | None) -> tuple[str, ...]:
+    if order_text is None:
+        return SHIPPED_ORDER
+    return tuple(name for name in order_text.split(",") if name)
+
+
+def _ordered(session: Session, order_text: str | None, newest: int | None) -> Ordered:
+    key = (str(session.get_bind().engine.url), newest or 0, order_text)
+    cached = _ORDERED.get(key)
+    if cached is None:
+        found = []
+        for name in _names(order_text):
+            version = latest_version(session, name)
+            if version is not None:  # the shipped order names a plan this database may lack
+                found.append((name, version.id, parsed(version).when))
+        if len(_ORDERED) > 64:
+            _ORDERED.clear()
+        cached = _ORDERED[key] = tuple(found)
+    return cached
+
+
+def choose_plan(
+    session: Session, person: Person, keyword: str, role: str, now: datetime
+) -> PlanVersion:
+    """The plan version a rejection starts. A plan's own keyword starts that plan; REJECTED
+    (and REJECT, REJECTION) the first ordered plan whose rules hold, else the default."""
+    if keyword.upper() not in REJECT_KEYWORDS:
+        return plan_for_keyword(session, keyword)
+    count, order_text, newest = session.execute(
+        _FACTS, {"person_id": person.id, "since": now - WINDOW}
+    ).one()
+    ordered = _ordered(session, order_text, newest)
+    if ordered:
+        # The rejection being recorded counts too: it is not stored yet.
+        facts = Facts(int(count) + 1, role, person.country)
+        choice = choose([(name, when) for name, _id, when in ordered], facts, "")
+        if choice.by_rules:
+            version_id = next(vid for name, vid, _w in ordered if name == choice.plan)
+            version = session.get(PlanVersion, version_id)
+            if version is not None:
+                return version
+    return plan_for_keyword(session, keyword)
+
+
+def recent_rejections(session: Session, person_id: int, now: datetime) -> int:
+    """The person's rejections of the last 30 days (what a new one would be counted with)."""
+    count = session.scalar(
+        select(func.count(Rejection.id)).where(
+            Rejection.person_id == person_id, Rejection.reported_at >= now - WINDOW
+        )
+    )
+    return int(count or 0)
+
+
+def explain(session: Session, facts: Facts) -> Choice:
+    """Which plan a REJECTED with these facts would start, and why (`plans preview --phone`)."""
+    order_text, newest = session.execute(_SETTINGS).one()
+    ordered = _ordered(session, order_text, newest)
+    return choose([(name, when) for name, _id, when in ordered], facts, default_plan_name(session))
+
+
+def plan_order(session: Session) -> list[str]:
+    """The plans REJECTED checks, in turn (those this database has)."""
+    order_text, newest = session.execute(_SETTINGS).one()
+    return [name for name, _id, _when in _ordered(session, order_text, newest)]
+
+
+def set_plan_order(session: Session, names: Sequence[str]) -> list[str]:
+    """Make `names` the order; each must be a stored plan with `when:` rules, named once."""
+    repeated = sorted({name for name in names if list(names).count(name) > 1})
+    if repeated:
+        raise UsageError(f"{', '.join(repeated)}: named twice; give each plan once")
+    for name in names:
+        if parsed(require_latest(session, name)).when is None:
+            raise UsageError(
+                f"plan {name} has no when: rules, so it would never be chosen by them; "
+                "add a when: section, or make it the fallback with `onward plans set-default`"
+            )
+    value = ",".join(names)
+    if len(value) > 256:
+        raise UsageError("too many plans in the order (their names fit in 256 characters)")
+    setting = session.get(AppSetting, ORDER_KEY)
+    if setting is None:
+        session.add(AppSetting(key=ORDER_KEY, value=value))
+    else:
+        setting.value = value
+    return list(names)
