@@ -102,7 +102,14 @@ class Router:
         )
         message = replace(message, crisis=isinstance(intent, i.Crisis))
         turn = Turn(
-            session, self.config, message, now, person, run, prompt, language_of(person, message)
+            session,
+            self.config,
+            message,
+            now,
+            person,
+            run,
+            prompt,
+            lang=language_of(person, message),
         )
         if message.provider_answered is not None:
             answered = PROVIDER_ANSWERED[message.provider_answered]

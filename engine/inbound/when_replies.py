@@ -16,7 +16,6 @@ from onward.engine.inbound import intents as i
 from onward.engine.inbound import milestones, progress
 from onward.engine.inbound.context import Turn
 from onward.engine.inbound.interview_time import read_when
-from onward.engine.language import of_person
 from onward.engine.plan_store import parsed
 from onward.engine.replies_when import when_text
 from onward.engine.schedule import window_for
@@ -40,7 +39,7 @@ def _timed(turn: Turn, text: str) -> str | None:
     slot = asked is None and _asks_when(turn)
     if asked is None and not slot:
         return None
-    lang = of_person(person.language, person.country)
+    lang = turn.lang
     tz = ZoneInfo(person.timezone)
     when = read_when(text, turn.now.astimezone(tz), lang)
     if when is None:
@@ -67,7 +66,7 @@ def _book_slot(turn: Turn, text: str, when: datetime) -> str:
     due, moved = place_in_window(when, tz, window)
     progress.keep(turn, text)  # their plan, in their words, under the step it answers
     one_offs.book_slot(turn.session, run, due, turn.now)
-    lang = of_person(person.language, person.country)
+    lang = turn.lang
     at = when_text(lang, due, turn.now, tz)
     if moved:
         return prep_texts.slot_moved(lang, when.astimezone(tz).strftime("%H:%M"), at)

@@ -10,97 +10,102 @@ from __future__ import annotations
 
 from onward.engine.language import speaker
 
-
-def _(lang: str, english: str) -> str:
-    return speaker(lang).gettext(english)
-
-
 # -- replies -------------------------------------------------------------------------------------
 
 
 def empty(lang: str) -> str:
-    return _(
-        lang,
+    return speaker(lang).gettext(
         "Your journal is empty for now. When I ask you something, your reply is kept there, "
         "for you.",
     )
 
 
 def emailed(lang: str, address: str) -> str:
-    return _(lang, "Your journal is on its way to {address}.").format(address=address)
+    return speaker(lang).gettext("Your journal is on its way to {address}.").format(address=address)
 
 
 def link(lang: str, url: str) -> str:
-    return _(lang, "Your journal: {url}\nThe link opens once, within 24 hours.").format(url=url)
+    return (
+        speaker(lang)
+        .gettext("Your journal: {url}\nThe link opens once, within 24 hours.")
+        .format(url=url)
+    )
 
 
 def who_reads(lang: str, shared: bool) -> str:
     if shared:
-        return _(
-            lang, "Your coach can read it too, as you texted SHARE; text UNSHARE to stop that."
+        return speaker(lang).gettext(
+            "Your coach can read it too, as you texted SHARE; text UNSHARE to stop that."
         )
-    return _(lang, "Only you can read your journal; your coach only if you text SHARE.")
+    return speaker(lang).gettext(
+        "Only you can read your journal; your coach only if you text SHARE."
+    )
 
 
 def unavailable(lang: str) -> str:
-    return _(
-        lang,
+    return speaker(lang).gettext(
         "Journal links aren't set up here. Send EMAIL and your address (EMAIL name@example.com); "
         "once it's confirmed, text JOURNAL again and I'll email your journal.",
     )
 
 
 def confirm_first(lang: str, address: str) -> str:
-    return _(
-        lang,
-        "Your journal can go to {address} once it's confirmed: send any message from that "
-        "address, then text JOURNAL again.",
-    ).format(address=address)
+    return (
+        speaker(lang)
+        .gettext(
+            "Your journal can go to {address} once it's confirmed: send any message from that "
+            "address, then text JOURNAL again.",
+        )
+        .format(address=address)
+    )
 
 
 # -- the copy itself (email and page) ------------------------------------------------------------
 
 
 def title(lang: str) -> str:
-    return _(lang, "Your journal")
+    return speaker(lang).gettext("Your journal")
 
 
 def email_subject(lang: str, org: str) -> str:
-    return _(lang, "Your journal from {org}").format(org=org)
+    return speaker(lang).gettext("Your journal from {org}").format(org=org)
 
 
 def intro(lang: str, org: str) -> str:
-    return _(lang, "Everything you've written to {org}, oldest first. It's yours to keep.").format(
-        org=org
+    return (
+        speaker(lang)
+        .gettext("Everything you've written to {org}, oldest first. It's yours to keep.")
+        .format(org=org)
     )
 
 
 def asked(lang: str, org: str) -> str:
     """Before the question an entry answered."""
-    return _(lang, "{org} asked:").format(org=org)
+    return speaker(lang).gettext("{org} asked:").format(org=org)
 
 
 def note(lang: str) -> str:
     """Above an entry that answered no question."""
-    return _(lang, "A note")
+    return speaker(lang).gettext("A note")
 
 
 def page_used(lang: str) -> str:
-    return _(
-        lang,
+    return speaker(lang).gettext(
         "This link has now been used. To keep a copy, save or print this page; to see your "
         "journal again later, text JOURNAL.",
     )
 
 
 def expired_title(lang: str) -> str:
-    return _(lang, "This link no longer works")
+    return speaker(lang).gettext("This link no longer works")
 
 
 def expired_text(lang: str) -> str:
-    return _(lang, "Journal links open once, within 24 hours. To get a new one, text JOURNAL.")
+    return speaker(lang).gettext(
+        "Journal links open once, within 24 hours. To get a new one, text JOURNAL."
+    )
 
 
 def waiting_text(lang: str) -> str:
     """What a link preview (a messaging app fetching the link) sees instead of the journal."""
-    return _(lang, "Open this link yourself to read your journal. It opens once.")
+    return speaker(lang).gettext("Open this link yourself to read your journal. It opens once.")

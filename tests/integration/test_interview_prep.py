@@ -51,9 +51,9 @@ def prep_message(world: Harness, talk: Talk) -> OutboundMessage | None:
     return found[0] if found else None
 
 
-def answer(talk: Talk, step_key: str, words: str) -> None:
+def answer(talk: Talk, step_key: str, words: str, lang: str = "en") -> None:
     talk.mark_sent(talk.run().id, step_key)
-    assert talk.say(words) == replies.journal_kept("en")
+    assert talk.say(words) == replies.journal_kept(lang)
 
 
 def test_the_evening_before_their_own_words_come_back_with_their_dates(
@@ -202,7 +202,7 @@ def test_a_spanish_speaker_hears_it_all_in_spanish(talk: Talk, world: Harness) -
     talk.say("REJECTED Acme")
     world.update_person(language="es")
     talk.later(days=2)
-    answer(talk, "reflect", "Hablé demasiado rápido. No hice preguntas.")
+    answer(talk, "reflect", "Hablé demasiado rápido. No hice preguntas.", "es")
     talk.later(days=2)
     reply = talk.say("INTERVIEW Globex mañana a las 15:00")
     assert reply == prep_texts.interview_noted(

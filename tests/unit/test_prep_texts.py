@@ -137,13 +137,13 @@ def test_a_nudge_in_spanish_or_french_stays_within_two_sms(lang: str) -> None:
             [
                 "hoy a las 20:00",
                 "mañana a las 15:00",
-                "el jueves a las 09:00",
-                "el mié 16 dic a las 10:00",
+                "el jueves a las 9:00",
+                "el 16 de diciembre a las 10:00",
             ],
         ),
         (
             "fr",
-            ["aujourd'hui à 20:00", "demain à 15:00", "jeudi à 09:00", "le mer. 16 déc. à 10:00"],
+            ["aujourd'hui à 20h00", "demain à 15h00", "jeudi à 9h00", "le 16 décembre à 10h00"],
         ),
     ],
 )
