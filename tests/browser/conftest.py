@@ -60,7 +60,11 @@ class Served:
 
     def __init__(self, app: Starlette) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        # As `onward serve` does: uvicorn keeps its hands off logging (no handlers of its own,
+        # nothing stopped from reaching onward's JSON root handler in later tests).
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", log_config=None
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
