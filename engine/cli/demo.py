@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import io
+import secrets
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,7 +42,12 @@ def demo_command(
     console = Console(highlight=False)
     with tempfile.TemporaryDirectory(prefix="onward-demo-") as folder:
         settings = load_settings(
-            {"ONWARD_DATABASE_URL": f"sqlite:///{Path(folder) / 'demo.db'}", **SETTINGS}
+            {
+                "ONWARD_DATABASE_URL": f"sqlite:///{Path(folder) / 'demo.db'}",
+                # A key for this run only: JOURNAL's one-time link is signed with it.
+                "ONWARD_SECRET_KEY": secrets.token_urlsafe(32),
+                **SETTINGS,
+            }
         )
         # Tuesday 14:30 in San Francisco: a plausible moment for the bad news to arrive.
         clock = FakeClock(datetime(2026, 12, 1, 22, 30, tzinfo=UTC))

@@ -44,7 +44,9 @@ ANSWERS = {
         "DONE",
     ],
     "research": ["The person they hired had led a small team and knew dbt well.", "DONE"],
-    "apply": ["tomorrow 10am", "APPLIED 2", "APPLIED 1"],
+    "apply": ["tomorrow 10am", "APPLIED 1"],
+    # The one-off nudge at the time they set themselves.
+    "apply_slot": ["APPLIED 2"],
 }
 
 
@@ -75,5 +77,5 @@ def _live_until(
 
 
 def _answer(step: Step, answers: dict[str, list[str]]) -> str | None:
-    lines = answers.get(step.kind)
+    lines = answers.get(step.step_key) or answers.get(step.kind)
     return lines.pop(0) if lines else None

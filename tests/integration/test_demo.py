@@ -7,6 +7,7 @@ import re
 from typer.testing import CliRunner
 
 from onward.engine.cli import app
+from onward.engine.cli.demo_story import ANSWERS
 from onward.plans import load_shipped_plan
 
 
@@ -36,5 +37,12 @@ def test_story_walks_one_person_through_two_rejections_and_an_interview() -> Non
     assert "interview with Globex" in out
     assert "Good luck with Initech" in out
     # The evening before, the prep nudge brings back what they wrote after a rejection.
-    assert "You wrote on" in out
+    prep = out[out.index("Your interview with Initech") :]
+    quoted = re.findall(r'You wrote on [^:]+: "([^"]+)"', " ".join(prep.split()))
+    own_words = " ".join(" ".join(lines) for lines in ANSWERS.values())
+    assert quoted and all(excerpt in own_words for excerpt in quoted)
+    # The time they set for their first application comes back as its own nudge.
+    assert "Got it: tomorrow at 10:00" in out and "your application slot" in out
+    # JOURNAL: their journal, theirs to keep, as a link that opens once.
+    assert "/journal/" in out and "The link opens once" in out
     assert "An offer, that's wonderful news" in out
