@@ -38,6 +38,14 @@ RECHECK_AFTER = timedelta(seconds=2)
 __all__ = ["DispatchConfig", "Dispatcher"]
 
 
+# Built once: asked after inbound messages that may bring a step due sooner.
+_EARLIEST_DUE = (
+    select(func.min(Step.due_at))
+    .join(Run, Run.id == Step.run_id)
+    .where(Run.status == RUN_ACTIVE, Step.status == STEP_PENDING)
+)
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -92,11 +100,7 @@ class Dispatcher:
         with self.sessions() as session:
             # A read: on SQLite it must not queue for the write lock behind webhooks and sends.
             session.connection(execution_options=READ_ONLY)
-            return session.scalar(
-                select(func.min(Step.due_at))
-                .join(Run, Run.id == Step.run_id)
-                .where(Run.status == RUN_ACTIVE, Step.status == STEP_PENDING)
-            )
+            return session.scalar(_EARLIEST_DUE)
 
     # -- sending ---------------------------------------------------------------------------------
 

@@ -65,6 +65,7 @@ class Turn:
     # As the router found them before acting (it read them to classify the message).
     run: Run | None = None  # the person's current run
     prompt: Step | None = None  # its open prompt
+    held: bool | None = None  # a coach holds the conversation (None: not looked up)
 
 
 @dataclass
@@ -73,3 +74,4 @@ class Outcome:
     command: str
     person_id: int | None = None
     erased: bool = False
+    moves_schedule: bool = True  # False: no step was added or moved (Received.moves_schedule)

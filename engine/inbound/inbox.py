@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -40,6 +40,15 @@ class Received:
     reply: str | None
     duplicate: bool
     handled: bool
+    # False when acting on it moved no step (a journal entry, HELP): the daemon's wake-up,
+    # set to the earliest due step, need not be looked at again.
+    moves_schedule: bool = True
+
+
+class _Routed(NamedTuple):
+    reply: str | None
+    handled: bool
+    moves_schedule: bool = True
 
 
 class Inbox:
@@ -98,8 +107,14 @@ class Inbox:
             except IntegrityError:
                 raise _AlreadyStored from None
             incoming = _incoming(row_id, message, live=True)
-            reply, handled = self._route(session, incoming, now, replies_inline)
-        return Received(row_id, reply, duplicate=False, handled=handled)
+            routed = self._route(session, incoming, now, replies_inline)
+        return Received(
+            row_id,
+            routed.reply,
+            duplicate=False,
+            handled=routed.handled,
+            moves_schedule=routed.moves_schedule,
+        )
 
     def _store_then_route(self, message: InboundMessage, replies_inline: bool) -> Received:
         try:
@@ -170,7 +185,8 @@ class Inbox:
                     provider_answered=origin.provider_answered if origin else None,
                     attachments=origin.attachments if origin else 0,
                 )
-                return self._route(session, incoming, now, replies_inline)
+                routed = self._route(session, incoming, now, replies_inline)
+                return routed.reply, routed.handled
         except Exception as exc:
             self._failed(inbound_id)
             self._record_failure(inbound_id, exc)
@@ -178,7 +194,7 @@ class Inbox:
 
     def _route(
         self, session: Session, msg: Incoming, now: datetime, replies_inline: bool = True
-    ) -> tuple[str | None, bool]:
+    ) -> _Routed:
         """Act on a stored message in the caller's transaction: its reply, and whether it was
         handled. What happened is written on its row (plain UPDATEs: the row is not loaded)."""
         try:
@@ -188,7 +204,7 @@ class Inbox:
             # Only the routing is undone (to the savepoint): the message stays, with its error.
             self._failed(msg.id)
             session.execute(_ATTEMPT, {"row_id": msg.id, "error": _error_text(exc)})
-            return None, False
+            return _Routed(None, False)
         INBOUND.labels(msg.channel, outcome.command).inc()
         # The sender is masked by the log processor; the words are never logged.
         log.info("inbound", channel=msg.channel, sender=msg.sender, command=outcome.command)
@@ -209,7 +225,7 @@ class Inbox:
                     ),
                 },
             )
-        return outcome.reply, True
+        return _Routed(outcome.reply, True, outcome.moves_schedule)
 
     def _failed(self, inbound_id: int) -> None:
         INBOUND_FAILURES.inc()

@@ -54,6 +54,8 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
         now,
         turn.config.default_window,
         in_reply,
+        # The router read the current run: with none, there is no open run to supersede.
+        superseding=[] if turn.run is None else None,
     )
     opening = [step for step in started.steps if step.status == STEP_SENT]
     rejection = started.run.rejection

@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
-from onward.engine import consent_ledger, people, replies, runs
+from onward.engine import consent_ledger, people, replies
 from onward.engine.inbound import coaching, consent, milestones, profile, progress, rejection
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn
+from onward.engine.inbound.lookup import find_conversation
 from onward.engine.plan_store import trigger_keywords
 
 Handler = Callable[[Turn, Any], str | None]
@@ -57,6 +58,8 @@ HANDLERS: Mapping[type[i.Intent], Handler] = {
 }
 # What someone opted out of this medium still gets an answer to: nothing else re-subscribes.
 ANSWERED_WHEN_OPTED_OUT = (i.OptIn, i.Help, i.Crisis)
+# What never adds or moves a step: the daemon need not look for a sooner wake-up after these.
+LEAVES_SCHEDULE = (i.Answer, i.Note, i.Picture, i.Help, i.Next)
 
 # The provider has already acted on these and answered them itself: one confirmation only.
 PROVIDER_ANSWERED: Mapping[ProviderAnswer, i.Intent] = {
@@ -73,9 +76,8 @@ class Router:
     def route(self, session: Session, message: Incoming, now: datetime) -> Outcome:
         # Locked: one person's messages are acted on one at a time, so two rejections arriving
         # together can never both supersede the same run and leave two streams.
-        person = people.find_person(session, message.medium, message.sender, lock=True)
-        run = runs.current_run(session, person.id) if person is not None else None
-        prompt = runs.open_prompt(session, run.person_id) if run is not None else None
+        found = find_conversation(session, message.medium, message.sender)
+        person, run, prompt = found.person, found.run, found.prompt
         state = State(
             opted_out=person is not None
             and people.status_on(person, message.medium) == people.OPTED_OUT,
@@ -86,10 +88,12 @@ class Router:
         intent = classify(
             Said(message.body, message.subject, message.medium == "email", message.attachments),
             state,
-            Vocabulary(tuple(trigger_keywords(session)), self.config.crisis_phrases),
+            Vocabulary(
+                tuple(trigger_keywords(session, found.newest_version)), self.config.crisis_phrases
+            ),
         )
         message = replace(message, crisis=isinstance(intent, i.Crisis))
-        turn = Turn(session, self.config, message, now, person, run, prompt)
+        turn = Turn(session, self.config, message, now, person, run, prompt, found.held)
         if message.provider_answered is not None:
             answered = PROVIDER_ANSWERED[message.provider_answered]
             # The provider's own answer has gone, so onward stays quiet. A START or YES from
@@ -107,12 +111,13 @@ class Router:
             # Opted out: stored, never re-subscribed by anything but START (HELP still answers,
             # and someone who says they want to die is answered with a line even after STOP).
             if not isinstance(intent, ANSWERED_WHEN_OPTED_OUT):
-                return Outcome(None, intent.name, person.id)
+                return Outcome(None, intent.name, person.id, moves_schedule=False)
             reply = HANDLERS[type(intent)](turn, intent)
             return Outcome(reply, intent.name, person.id)
         if coaching.held_for_coach(turn, intent):
             assert person is not None
-            return Outcome(None, "held", person.id)  # a coach holds it: theirs to answer
+            # A coach holds it: theirs to answer.
+            return Outcome(None, "held", person.id, moves_schedule=False)
         creates = isinstance(intent, i.Rejected | i.OptOut | i.AskCoach) or (
             isinstance(intent, i.Crisis) and intent.opt_out
         )
@@ -140,4 +145,10 @@ class Router:
         if confirmed and person is not None and person.email and not isinstance(intent, i.OptOut):
             reply = " ".join(filter(None, [replies.email_confirmed(person.email), reply]))
         erased = isinstance(intent, i.Forget | i.ForgetConfirm) and reply == replies.forgotten()
-        return Outcome(reply, intent.name, None if erased or person is None else person.id, erased)
+        return Outcome(
+            reply,
+            intent.name,
+            None if erased or person is None else person.id,
+            erased,
+            moves_schedule=not isinstance(intent, LEAVES_SCHEDULE),
+        )

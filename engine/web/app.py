@@ -169,7 +169,8 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             log.error("database unavailable while taking a webhook", channel=name, reason=reason)
             return _problem(503, "database unavailable, retry later", retry_after="10")
         tasks = BackgroundTasks()
-        if wake is not None and not received.duplicate and wake.request():
+        moved = received.moves_schedule and not received.duplicate
+        if wake is not None and moved and wake.request():
             tasks.add_task(run_in_threadpool, wake.run)
         if inline or not received.reply:
             content_type, payload = channel.reply_response(received.reply)
