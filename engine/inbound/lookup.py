@@ -5,12 +5,13 @@ ORM costs more than the query itself); the handlers find these in the Turn, not 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
 from onward.engine.storage.console_models import Coaching
 from onward.engine.storage.models import (
@@ -34,38 +35,32 @@ class Conversation:
     newest_version: int  # the newest plan version's id (0: none yet)
 
 
-_OTHER_RUN = aliased(Run)
-_OTHER_STEP = aliased(Step)
-# The same rules as runs.current_run and runs.open_prompt, as correlated subqueries.
-_CURRENT_RUN = (
-    select(_OTHER_RUN.id)
-    .where(_OTHER_RUN.person_id == Person.id, _OTHER_RUN.status.in_(OPEN_RUN_STATUSES))
-    .order_by(_OTHER_RUN.started_at.desc(), _OTHER_RUN.id.desc())
-    .limit(1)
-    .scalar_subquery()
-)
-_OPEN_PROMPT = (
-    select(_OTHER_STEP.id)
-    .where(
-        _OTHER_STEP.run_id == Run.id,
-        _OTHER_STEP.status == STEP_SENT,
-        _OTHER_STEP.kind.in_(PROMPT_KINDS),
-        _OTHER_STEP.reminder_of.is_(None),
-    )
-    .order_by(_OTHER_STEP.sent_at.desc(), _OTHER_STEP.id.desc())
-    .limit(1)
-    .scalar_subquery()
-)
+def _one_of(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
+    # Not IN (...): an IN list is rendered into the SQL again at every execution.
+    return or_(*(column == value for value in values))
+
+
 _NEWEST_VERSION = select(func.max(PlanVersion.id)).scalar_subquery()
 
 
 def _conversation(address: Any, lock: bool) -> Select[Any]:
+    # Every open run of the person with each prompt sent in it (a row each; a handful at most),
+    # not the one latest of each: picking those in SQL (ORDER BY ... LIMIT 1 in correlated
+    # subqueries) made SQLite sort twice, several times what the rows cost to read.
     query = (
         select(Person, Run, Step, Coaching.held_since, _NEWEST_VERSION)
         .select_from(Person)
-        .outerjoin(Run, Run.id == _CURRENT_RUN)
+        .outerjoin(Run, and_(Run.person_id == Person.id, _one_of(Run.status, OPEN_RUN_STATUSES)))
         .outerjoin(Rejection, Rejection.id == Run.rejection_id)
-        .outerjoin(Step, Step.id == _OPEN_PROMPT)
+        .outerjoin(
+            Step,
+            and_(
+                Step.run_id == Run.id,
+                Step.status == STEP_SENT,
+                _one_of(Step.kind, PROMPT_KINDS),
+                Step.reminder_of.is_(None),
+            ),
+        )
         .outerjoin(Coaching, Coaching.person_id == Person.id)
         .options(contains_eager(Run.rejection))
         .where(address == bindparam("address"))
@@ -86,12 +81,28 @@ def find_conversation(session: Session, medium: str, address: str) -> Conversati
     """The conversation of whoever wrote from `address`, their person row locked until the
     transaction ends."""
     query = _BY_ADDRESS["sms" if medium == "sms" else "email"]
-    row = session.execute(query, {"address": address}).first()
-    if row is None:
+    rows = session.execute(query, {"address": address}).all()
+    if not rows:
         newest = session.scalar(select(func.max(PlanVersion.id)))
         return Conversation(None, None, None, False, int(newest or 0))
-    person, run, prompt, held_since, newest = row
+    person, _run, _step, held_since, newest = rows[0]
+    # The current run: the latest started (runs.current_run); its open prompt: the latest sent
+    # (runs.open_prompt), a step never stamped counting as the earliest.
+    run = max((row[1] for row in rows if row[1] is not None), key=_started, default=None)
+    prompts = [row[2] for row in rows if row[1] is run and row[2] is not None]
+    prompt = max(prompts, key=_sent, default=None)
     return Conversation(person, run, prompt, _held(held_since), int(newest or 0))
+
+
+def _started(run: Run) -> tuple[datetime, int]:
+    return run.started_at, run.id
+
+
+def _sent(step: Step) -> tuple[bool, datetime, int]:
+    return step.sent_at is not None, step.sent_at or _NEVER, step.id
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def _held(held_since: datetime | None) -> bool:

@@ -9,8 +9,8 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 
-from anyio import CapacityLimiter, to_thread
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -45,6 +45,7 @@ from onward.engine.web.coalesce import Coalesced
 from onward.engine.web.console import ConsoleDeps, console_routes
 from onward.engine.web.fields import clean_inbound, clean_statuses, is_junk
 from onward.engine.web.request import BodyTooLarge, BodyTooSlow, ClientGone, as_webhook
+from onward.engine.web.workers import Workers
 
 log = get_logger("onward.web")
 INBOUND_KINDS = {"sms": "sms", "email": "email", "inbound": None}
@@ -79,9 +80,7 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     )
     wake = Coalesced(deps.after_inbound) if deps.after_inbound else None
     # Inbound messages get threads of their own, no more than can write at once.
-    inbound_threads = CapacityLimiter(
-        concurrent_writers(deps.inbox.sessions, settings.db_pool_size)
-    )
+    inbound_workers = Workers(concurrent_writers(deps.inbox.sessions, settings.db_pool_size))
 
     def channel_for(name: str, medium: str | None) -> Channel | None:
         if name == "console" and not is_loopback_host(settings.host):
@@ -133,16 +132,14 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             except NotAPhoneNumber as exc:
                 # Delivered by the provider, so kept; but there is nobody to answer.
                 log.warning("message from no phone number kept", channel=name, reason=str(exc))
-                await to_thread.run_sync(
-                    deps.inbox.keep, message, str(exc), limiter=inbound_threads
-                )
+                await inbound_workers.run(partial(deps.inbox.keep, message, str(exc)))
                 content_type, payload = channel.reply_response(None)
                 return Response(payload, media_type=content_type)
             # Providers give up after about 15 s (Twilio) and retry: answer 503 well before that
             # rather than late. The work goes on in its thread; storing first makes the retry safe.
             inline = getattr(channel, "replies_inline", True)
             received = await asyncio.wait_for(
-                to_thread.run_sync(deps.inbox.receive, message, inline, limiter=inbound_threads),
+                inbound_workers.run(partial(deps.inbox.receive, message, inline)),
                 settings.webhook_timeout_seconds,
             )
         except BodyTooLarge as exc:
