@@ -131,7 +131,7 @@ def _append(
 ) -> None:
     # A plain (Core) INSERT: ledger rows are only ever appended, and nothing reads one back in
     # the transaction that writes it.
-    session.execute(
+    session.connection().execute(
         _APPEND,
         {
             "person_id": person_id,

@@ -99,7 +99,7 @@ def create_person(
     """
     values = row_values(_PEOPLE, _new_person(medium, address, now, verified))
     dialect = session.get_bind().dialect.name
-    person_id = session.execute(_INSERT_NEW[dialect], values).scalar()
+    person_id = session.connection().execute(_INSERT_NEW[dialect], values).scalar()
     if person_id is None:  # another transaction wrote this address first
         found = find_person(session, medium, address, lock=True)
         if found is None:

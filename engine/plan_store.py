@@ -194,7 +194,7 @@ def trigger_keywords(session: Session, newest: int | None = None) -> frozenset[s
     the caller read `newest` already).
     """
     if newest is None:
-        newest = session.scalar(_NEWEST_VERSION_ID) or 0
+        newest = session.connection().scalar(_NEWEST_VERSION_ID) or 0
     key = (str(session.get_bind().engine.url), newest)
     cached = _KEYWORDS.get(key)
     if cached is None:

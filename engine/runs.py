@@ -175,7 +175,7 @@ def _written(
 ) -> Written:
     """A row written by one plain INSERT, as the ORM object the rest of the turn works with."""
     values = row_values(cast(Table, model.__table__), given)
-    row_id = session.execute(statement, values).scalar_one()
+    row_id = session.connection().execute(statement, values).scalar_one()
     return as_loaded(session, model, row_id, values)
 
 

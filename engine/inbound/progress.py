@@ -109,7 +109,7 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
     run_id = prompt.run_id if prompt is not None else turn.run.id
     # Plain (Core) statements: nothing reads the entry back, and a flush of ORM objects costs
     # several times what these do. The words are sealed by the column's type all the same.
-    turn.session.execute(
+    turn.session.connection().execute(
         _INSERT_ENTRY,
         {
             "person_id": person.id,
@@ -123,7 +123,7 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
     if prompt is None:
         return "note"
     if prompt.answered_at is None:
-        turn.session.execute(_ANSWERED, {"step_id": prompt.id, "at": turn.now})
+        turn.session.connection().execute(_ANSWERED, {"step_id": prompt.id, "at": turn.now})
         set_committed_value(prompt, "answered_at", turn.now)  # as written: nothing to flush
     return "answer"
 

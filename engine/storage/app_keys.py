@@ -17,7 +17,7 @@ _VALUE = select(AppSetting.value).where(AppSetting.key == bindparam("name"))
 
 def stored_secret(session: Session, name: str) -> bytes:
     """The key named `name`, made on first use; when two replicas race, both get the winner's."""
-    value = session.scalar(_VALUE, {"name": name})
+    value = session.connection().scalar(_VALUE, {"name": name})
     if value is None:
         try:
             with session.begin_nested():
