@@ -24,7 +24,6 @@ from onward.engine.phones import (
     zone_is_known,
 )
 from onward.engine.storage.db import ERASED
-from onward.engine.storage.inserted import as_loaded, row_values
 from onward.engine.storage.models import (
     Delivery,
     Escalation,
@@ -35,6 +34,7 @@ from onward.engine.storage.models import (
     Run,
     Step,
 )
+from onward.engine.storage.plain_writes import as_loaded, row_values
 from onward.engine.suppression import suppress
 
 ACTIVE, OPTED_OUT, UNCONFIRMED, INVALID = "active", "opted_out", "unconfirmed", "invalid"

@@ -237,8 +237,8 @@ def canonical_timezone(name: str) -> str | None:
 def mask_phone(e164: str) -> str:
     """A number for logs: country and area code and the last two digits ("+1415*****00")."""
     try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
+        number = _parse(e164, None)  # the parse the message's handling made, remembered
+    except InvalidPhoneNumber:
         return _mask_middle(e164.strip())
     national = phonenumbers.national_significant_number(number)
     # Keep the area code only while at least four digits stay hidden.

@@ -23,7 +23,6 @@ from onward.engine.schedule import (
     shift_waiting,
     window_for,
 )
-from onward.engine.storage.inserted import as_loaded, row_values
 from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
     RUN_ACTIVE,
@@ -41,6 +40,7 @@ from onward.engine.storage.models import (
     Run,
     Step,
 )
+from onward.engine.storage.plain_writes import as_loaded, row_values, write_now
 from onward.plans import PROMPT_KINDS, SendWindow
 
 # The reason an opt-out writes on the steps it cancels: START finds the plan STOP ended by it.
@@ -116,7 +116,7 @@ def start_run(
         finish(session, old, RUN_SUPERSEDED, now, "superseded by a newer rejection")
     # A new plan's first message says how to stop, whenever the last one did (render.py).
     if person.sms_footer_at is not None or person.email_footer_at is not None:
-        person.sms_footer_at = person.email_footer_at = None
+        write_now(session, person, sms_footer_at=None, email_footer_at=None)
     rejection = _written(
         session,
         Rejection,
@@ -142,7 +142,7 @@ def _begin(
     default_window: SendWindow,
     sent_now: SentNow | None = None,
 ) -> Started:
-    # Plain INSERTs, the rows then in the session as if loaded (storage/inserted.py): rendering
+    # Plain INSERTs, the rows then in the session as if loaded (storage/plain_writes.py): rendering
     # the opening step later finds the rejection in hand instead of loading it again.
     if person.id is None:
         session.flush()

@@ -87,4 +87,4 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
     later = first_waiting(started.steps)
     when = replies.when_text(later.due_at, now, ZoneInfo(person.timezone)) if later else None
     reply = replies.rejected(cmd.company, texts, later.kind if later else None, when)
-    return with_footer(reply, msg.medium, person, now)  # the plan's first message
+    return with_footer(reply, msg.medium, person, now, session=session)  # the plan's first message

@@ -138,8 +138,9 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             # Providers give up after about 15 s (Twilio) and retry: answer 503 well before that
             # rather than late. The work goes on in its thread; storing first makes the retry safe.
             inline = getattr(channel, "replies_inline", True)
+            # (A future, not a coroutine: waiting for it with a timeout starts no task.)
             received = await asyncio.wait_for(
-                inbound_workers.run(partial(deps.inbox.receive, message, inline)),
+                inbound_workers.submit(partial(deps.inbox.receive, message, inline)),
                 settings.webhook_timeout_seconds,
             )
         except BodyTooLarge as exc:
@@ -165,15 +166,17 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
             log.error("database unavailable while taking a webhook", channel=name, reason=reason)
             return _problem(503, "database unavailable, retry later", retry_after="10")
-        tasks = BackgroundTasks()
+        tasks = None
         moved = received.moves_schedule and not received.duplicate
         if wake is not None and moved and wake.request():
+            tasks = BackgroundTasks()
             tasks.add_task(run_in_threadpool, wake.run)
         if inline or not received.reply:
             content_type, payload = channel.reply_response(received.reply)
             return Response(payload, media_type=content_type, background=tasks)
         # The provider's answer cannot carry a reply (email): send it as a message of its own.
         # A retry of a message whose webhook was cut off gets it too; never twice (Replier).
+        tasks = tasks or BackgroundTasks()
         tasks.add_task(run_in_threadpool, replier.send, received.inbound_id, received.reply)
         content_type, payload = channel.reply_response(None)
         return Response(payload, media_type=content_type, background=tasks)

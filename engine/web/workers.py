@@ -41,8 +41,12 @@ class Workers:
         return self._running
 
     async def run(self, work: Callable[[], Result]) -> Result:
-        """`work()` in one of the threads. Cancelled before its turn (the request timed out),
-        it never runs; cancelled once started, it runs to its end, its result dropped."""
+        return await self.submit(work)
+
+    def submit(self, work: Callable[[], Result]) -> asyncio.Future[Result]:
+        """`work()` in one of the threads, its result in the future (awaited in the running
+        loop). Cancelled before its turn (the request timed out), it never runs; cancelled once
+        started, it runs to its end, its result dropped."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Result] = loop.create_future()
         self._queue.put((work, loop, future))
@@ -52,7 +56,7 @@ class Workers:
                 self._running += 1
         if start:
             threading.Thread(target=self._serve, name=self.name, daemon=True).start()
-        return await future
+        return future
 
     def _serve(self) -> None:
         while (item := self._next()) is not None:
