@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import InboundMessage
 from onward.engine.clock import Clock
-from onward.engine.inbound.context import Incoming
+from onward.engine.inbound.context import Incoming, Outcome
 from onward.engine.inbound.router import Router
 from onward.engine.logs import get_logger
 from onward.engine.metrics import INBOUND, INBOUND_DUPLICATES, INBOUND_FAILURES
@@ -70,6 +70,8 @@ class Inbox:
                 return self._store_and_route(message, replies_inline)
             except _AlreadyStored:
                 return self._duplicate(message)
+            except _RoutingFailed as failed:
+                return self._keep_failed(message, failed.error)
             except SQLAlchemyError:
                 # The joint transaction failed as a whole (a full disk, a lost connection):
                 # store the message on its own first, as before, then route it.
@@ -98,24 +100,50 @@ class Inbox:
 
     def _store_and_route(self, message: InboundMessage, replies_inline: bool) -> Received:
         """One transaction: the insert (unique on channel + provider id) takes the message once,
-        and routing runs in a savepoint after it, so a routing failure is rolled back alone and
-        the message still commits, with its error, for housekeeping."""
+        then it is acted on and what happened written on its row.
+
+        No savepoint around the acting: should it fail, the transaction is rolled back whole
+        and the message stored again on its own, with its error, for housekeeping
+        (`_keep_failed`). A savepoint for every message cost more than its statements.
+        """
         now = self.clock.now()
         with self.sessions.begin() as session:
+            plain = session.connection()
             try:
-                inserted = session.connection().execute(_INSERT, self._values(message, now))
-                row_id = inserted.scalar_one()
+                row_id = plain.execute(_INSERT, self._values(message, now)).scalar_one()
             except IntegrityError:
                 raise _AlreadyStored from None
             incoming = _incoming(row_id, message, live=True)
-            routed = self._route(session, incoming, now, replies_inline)
+            try:
+                outcome = self.router.route(session, incoming, now)
+            except Exception as exc:
+                raise _RoutingFailed(exc) from exc
+            self._handled(plain, incoming, outcome, now, replies_inline)
         return Received(
             row_id,
-            routed.reply,
+            outcome.reply,
             duplicate=False,
-            handled=routed.handled,
-            moves_schedule=routed.moves_schedule,
+            handled=True,
+            moves_schedule=outcome.moves_schedule,
         )
+
+    def _keep_failed(self, message: InboundMessage, error: Exception) -> Received:
+        """The message whose acting failed (and was rolled back), stored with the error: one
+        attempt made, for housekeeping to try again."""
+        log.error(
+            "handling an inbound message failed; kept for retry",
+            channel=message.channel,
+            exc_info=error,
+        )
+        INBOUND_FAILURES.inc()
+        values = {**self._values(message, self.clock.now()), "attempts": 1}
+        values["error"] = _error_text(error)
+        try:
+            with self.sessions.begin() as session:
+                row_id = session.connection().execute(_INSERT, values).scalar_one()
+        except IntegrityError:  # a retry of it was stored meanwhile
+            return self._duplicate(message)
+        return Received(row_id, None, duplicate=False, handled=False)
 
     def _store_then_route(self, message: InboundMessage, replies_inline: bool) -> Received:
         try:
@@ -206,29 +234,37 @@ class Inbox:
             self._failed(msg.id)
             session.connection().execute(_ATTEMPT, {"row_id": msg.id, "error": _error_text(exc)})
             return _Routed(None, False)
+        self._handled(session.connection(), msg, outcome, now, replies_inline)
+        return _Routed(outcome.reply, True, outcome.moves_schedule)
+
+    def _handled(
+        self,
+        plain: Connection,
+        msg: Incoming,
+        outcome: Outcome,
+        now: datetime,
+        replies_inline: bool,
+    ) -> None:
+        """What acting on a message did, written on its row (a plain UPDATE: it is not loaded)."""
         INBOUND.labels(msg.channel, outcome.command).inc()
         # The sender is masked by the log processor; the words are never logged.
         log.info("inbound", channel=msg.channel, sender=msg.sender, command=outcome.command)
-        if not outcome.erased:
-            # On the connection, as the other plain statements of the hot path: the session's
-            # execute (its autoflush and ORM hooks) costs more than the statement itself.
-            session.connection().execute(
-                _ATTEMPT,
-                {
-                    "row_id": msg.id,
-                    "person_id": outcome.person_id,
-                    "command": outcome.command,
-                    "reply": outcome.reply,
-                    "handled_at": now,
-                    "error": None,
-                    # A reply that cannot ride in the answer to the provider's open request
-                    # is owed: the Replier sends it (or housekeeping, if nobody else will).
-                    "reply_owed": (
-                        True if outcome.reply and not (msg.live and replies_inline) else None
-                    ),
-                },
-            )
-        return _Routed(outcome.reply, True, outcome.moves_schedule)
+        if outcome.erased:
+            return
+        plain.execute(
+            _ATTEMPT,
+            {
+                "row_id": msg.id,
+                "person_id": outcome.person_id,
+                "command": outcome.command,
+                "reply": outcome.reply,
+                "handled_at": now,
+                "error": None,
+                # A reply that cannot ride in the answer to the provider's open request is
+                # owed: the Replier sends it (or housekeeping, if nobody else will).
+                "reply_owed": True if outcome.reply and not (msg.live and replies_inline) else None,
+            },
+        )
 
     def _failed(self, inbound_id: int) -> None:
         INBOUND_FAILURES.inc()
@@ -316,6 +352,14 @@ def _incoming(row_id: int, message: InboundMessage, live: bool) -> Incoming:
 
 class _AlreadyStored(Exception):
     """The insert met the unique (channel, provider id): a provider's retry."""
+
+
+class _RoutingFailed(Exception):
+    """Acting on a message failed: its transaction is rolled back, message and all."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _error_text(exc: Exception) -> str:
