@@ -56,7 +56,7 @@ def as_loaded(
 
 @cache
 def _update(table: Table, columns: tuple[str, ...]) -> Update:
-    values = {name: bindparam(f"new_{name}") for name in columns}
+    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in columns}
     return update(table).where(table.c.id == bindparam("row_id")).values(values)
 
 
