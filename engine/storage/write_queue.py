@@ -37,6 +37,17 @@ class FairLock:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free (then nobody waits for it either); never waits."""
+        with self._mutex:
+            if self._held:
+                return False
+            self._held = True
+            return True
+
+    def release(self) -> None:
         with self._mutex:
             if self._queue:
                 self._queue.popleft().release()  # still held: now by the next in line

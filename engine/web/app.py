@@ -135,14 +135,18 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
                 await inbound_workers.run(partial(deps.inbox.keep, message, str(exc)))
                 content_type, payload = channel.reply_response(None)
                 return Response(payload, media_type=content_type)
-            # Providers give up after about 15 s (Twilio) and retry: answer 503 well before that
-            # rather than late. The work goes on in its thread; storing first makes the retry safe.
             inline = getattr(channel, "replies_inline", True)
-            # (A future, not a coroutine: waiting for it with a timeout starts no task.)
-            received = await asyncio.wait_for(
-                inbound_workers.submit(partial(deps.inbox.receive, message, inline)),
-                settings.webhook_timeout_seconds,
-            )
+            # Done here when nothing has to wait (SQLite: one writer; see Inbox.try_receive);
+            # else in a worker thread. Providers give up after about 15 s (Twilio) and retry:
+            # answer 503 well before that rather than late. The work goes on in its thread;
+            # storing first makes the retry safe. (A future, not a coroutine: waiting for it
+            # with a timeout starts no task.)
+            received = deps.inbox.try_receive(message, inline)
+            if received is None:
+                received = await asyncio.wait_for(
+                    inbound_workers.submit(partial(deps.inbox.receive, message, inline)),
+                    settings.webhook_timeout_seconds,
+                )
         except BodyTooLarge as exc:
             return _problem(413, str(exc))
         except BodyTooSlow as exc:
