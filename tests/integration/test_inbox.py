@@ -280,6 +280,21 @@ def test_nothing_is_done_at_once_while_another_connection_holds_the_write_lock(
     assert talk.send("REJECTED Acme").handled  # the thread's way still works afterwards
 
 
+def test_after_finding_the_write_lock_taken_messages_go_to_the_thread_for_a_while(
+    sqlite_engine: Engine, clock: FakeClock
+) -> None:
+    talk = Talk(sqlite_engine, clock)
+    talk.inbox.busy_backoff = 3600.0  # "a while" that cannot run out during the test
+    with sqlite_engine.connect() as other:
+        other.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: the write lock is taken
+        assert talk.inbox.try_receive(talk.message("REJECTED Acme")) is None
+        other.rollback()
+    assert talk.inbox.try_receive(talk.message("REJECTED Acme")) is None  # not even tried
+    assert talk.count(InboundMessage) == 0
+    fresh = Talk(sqlite_engine, clock)  # another inbox never found it taken
+    assert fresh.inbox.try_receive(fresh.message("REJECTED Acme")) is not None
+
+
 def test_nothing_is_done_at_once_while_another_webhook_is_being_handled(
     sqlite_engine: Engine, clock: FakeClock
 ) -> None:
