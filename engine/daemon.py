@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.applications import Starlette
@@ -54,10 +54,6 @@ class Daemon:
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
         )
         self._tick_lock = threading.Lock()
-        # The due time the "wake" job is set for (None: none set), so that a look that finds
-        # the same time does not replace the job with an identical one.
-        self._wake_lock = threading.Lock()
-        self._wake_at: datetime | None = None
 
     def tick(self) -> None:
         # The interval job and the wake-up job may coincide: one tick at a time per process.
@@ -99,25 +95,21 @@ class Daemon:
         due = self.dispatcher.earliest_due()
         if due is None or self.dispatcher.stopping:
             return
-        with self._wake_lock:
-            if due == self._wake_at:
-                return  # that wake-up is already set (most messages move nothing sooner)
-            self._wake_at = due
+        run_at = max(due, self.runtime.clock.now())
+        job = self.scheduler.get_job("wake")
+        # (A job added before the scheduler starts has no run time yet.)
+        if job is not None and getattr(job, "next_run_time", None) == run_at:
+            return  # already set for then (most messages bring nothing due sooner)
         # Wake exactly at the earliest due time, not at the next periodic tick: a step due in
         # two seconds goes in two seconds. (Only ever one "wake" job: each one is replaced.)
         self.scheduler.add_job(
-            self._woken,
+            self.tick,
             "date",
-            run_date=max(due, self.runtime.clock.now()),
+            run_date=run_at,
             id="wake",
             replace_existing=True,
             misfire_grace_time=None,
         )
-
-    def _woken(self) -> None:
-        with self._wake_lock:
-            self._wake_at = None  # the wake-up is spent: the next look sets one again
-        self.tick()
 
     def housekeeping(self) -> None:
         try:
