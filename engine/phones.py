@@ -157,7 +157,7 @@ def region_for_phone(e164: str) -> str | None:
     """
     number = _parse(e164, None)
     region = phonenumbers.region_code_for_number(number)
-    if region is None and number.country_code and not phonenumbers.is_valid_number(number):
+    if region is None and number.country_code and not _is_valid(e164):
         region = phonenumbers.region_code_for_country_code(number.country_code)
     return None if region is None or region in _UNKNOWN_REGIONS else region
 
@@ -166,8 +166,7 @@ def region_for_phone(e164: str) -> str | None:
 def zone_is_known(e164: str) -> bool:
     """False when the zone is only the country's most populous one, for a number the metadata
     cannot place (invalid, in a country spanning several zones): worth asking the person."""
-    number = _parse(e164, None)
-    if phonenumbers.is_valid_number(number):
+    if _is_valid(e164):
         return True
     region = region_for_phone(e164) or ""
     return region in SINGLE_ZONE_REGIONS or len(ZONES_BY_POPULATION.get(region, ("",))) <= 1
@@ -177,7 +176,7 @@ def zone_is_known(e164: str) -> bool:
 def timezone_for_phone(e164: str) -> str:
     """The IANA zone a number most likely lives in (see the module docstring for the rules)."""
     number = _parse(e164, None)
-    if not phonenumbers.is_valid_number(number):
+    if not _is_valid(e164):
         return _zone_of_country(region_for_phone(e164))
     listed = [
         zone
@@ -256,6 +255,11 @@ def mask_email(address: str) -> str:
     if not dot:
         return f"{local[:1]}***@{domain[:1]}***"
     return f"{local[:1]}***@{host[:1]}***.{top_level}"
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _is_valid(e164: str) -> bool:
+    return bool(phonenumbers.is_valid_number(_parse(e164, None)))
 
 
 @lru_cache(maxsize=_REMEMBERED)
