@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 import html
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlparse, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from onward.channels.base import (
@@ -38,6 +36,7 @@ from onward.channels.twilio_errors import (
     HeaderRecordingHttpClient,
     map_errors,
 )
+from onward.channels.twilio_signing import matches
 
 DEFAULT_TIMEOUT = 10.0
 # How many of a number's latest messages a send in doubt is looked for among, and the clock
@@ -107,7 +106,6 @@ class TwilioSmsChannel:
         # A send in doubt is looked up once any request for it has surely ended (timed out).
         self.settle_after = timedelta(seconds=2 * timeout)
         self._clock: Callable[[], datetime] | None = context.clock
-        self._validator = RequestValidator(self._auth_token)
         self._http = HeaderRecordingHttpClient(timeout=timeout)
         # Credentials passed as the SDK's "environment" too, so it never reads TWILIO_EDGE or
         # TWILIO_REGION from the process: ONWARD_TWILIO_API_BASE is the one way to move the host.
@@ -293,23 +291,19 @@ class TwilioSmsChannel:
                 "with TWILIO_AUTH_TOKEN, so remove the Webhook Rule that matches this URL",
                 status=403,
             )
-        if not self._signed(request.url, request.form, signature):
+        if not matches(
+            request.url,
+            request.form,
+            signature,
+            self._auth_token,
+            request.body,
+            request.content_type,
+        ):
             raise WebhookRejected(
                 f"the X-Twilio-Signature does not match a request to {request.url}; "
                 "Twilio signs the URL it calls, so ONWARD_PUBLIC_URL must be that URL's base",
                 status=403,
             )
-
-    def _signed(self, url: str, form: Mapping[str, str], signature: str) -> bool:
-        """The SDK's check, one HMAC in the usual case instead of always two.
-
-        The SDK accepts a signature over the URL with its port or without it; the URL as it is
-        configured is one of the two, and is tried alone first.
-        """
-        as_given = self._validator.compute_signature(urlparse(url).geturl(), form)
-        if hmac.compare_digest(as_given.encode(), signature.encode()):
-            return True
-        return bool(self._validator.validate(url, dict(form), signature))
 
 
 def _required(form: Mapping[str, str], key: str) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session, object_session
 
 from onward.channels import DeliveryStatus
@@ -89,7 +89,7 @@ def event_for(previous: str | None, status: str, how: How) -> str:
     return "address_invalid" if status == INVALID else status
 
 
-def record(person: Person, medium: str, status: str, now: datetime, how: How) -> ConsentEvent:
+def record(person: Person, medium: str, status: str, now: datetime, how: How) -> None:
     """Set the person's status on `medium` and append the ledger row saying why, in the
     person's session (the caller's transaction). Each call is recorded, even one that
     changes nothing (a second provider opt-out): it shows the request was seen."""
@@ -104,21 +104,19 @@ def record(person: Person, medium: str, status: str, now: datetime, how: How) ->
     if person.id is None:
         session.flush()
     address = person.phone if medium == "sms" else person.email
-    return _append(session, person.id, medium, address, previous, status, how, now)
+    _append(session, person.id, medium, address, previous, status, how, now)
 
 
-def opened(person: Person, now: datetime, how: How) -> list[ConsentEvent]:
+def opened(person: Person, now: datetime, how: How) -> None:
     """The first rows of someone just created: the status of each medium they have an address
     on, as it was set when their row was written (a first message, an import)."""
     session = object_session(person)
     assert session is not None and person.id is not None, "flush the new person first"
-    rows = []
     for medium, address in (("sms", person.phone), ("email", person.email)):
         if not address:
             continue
         status = _status_column(person, medium) or UNCONFIRMED
-        rows.append(_append(session, person.id, medium, address, None, status, how, now))
-    return rows
+        _append(session, person.id, medium, address, None, status, how, now)
 
 
 def _append(
@@ -130,25 +128,31 @@ def _append(
     status: str,
     how: How,
     now: datetime,
-) -> ConsentEvent:
-    row = ConsentEvent(
-        person_id=person_id,
-        medium=medium,
-        address=address,
-        event=event_for(previous, status, how),
-        status=status,
-        previous_status=previous,
-        how=how.kind,
-        detail=how.detail,
-        inbound_id=how.inbound_id,
-        disclosure_version=DISCLOSURE_VERSION,
-        given_at=how.given_at,
-        recorded_at=now,
+) -> None:
+    # A plain (Core) INSERT: ledger rows are only ever appended, and nothing reads one back in
+    # the transaction that writes it.
+    session.connection().execute(
+        _APPEND,
+        {
+            "person_id": person_id,
+            "medium": medium,
+            "address": address,
+            "event": event_for(previous, status, how),
+            "status": status,
+            "previous_status": previous,
+            "how": how.kind,
+            "detail": how.detail,
+            "inbound_id": how.inbound_id,
+            "disclosure_version": DISCLOSURE_VERSION,
+            "given_at": how.given_at,
+            "recorded_at": now,
+        },
     )
-    session.add(row)
     if status == ACTIVE and how.kind in OWN_MESSAGE and address:
         lift(session, address)  # they wrote to us themselves
-    return row
+
+
+_APPEND = insert(cast(Table, ConsentEvent.__table__))
 
 
 def _status_column(person: Person, medium: str) -> str | None:

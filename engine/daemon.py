@@ -98,12 +98,17 @@ class Daemon:
         due = self.dispatcher.earliest_due()
         if due is None or self.dispatcher.stopping:
             return
+        run_at = max(due, self.runtime.clock.now())
+        job = self.scheduler.get_job("wake")
+        # (A job added before the scheduler starts has no run time yet.)
+        if job is not None and getattr(job, "next_run_time", None) == run_at:
+            return  # already set for then (most messages bring nothing due sooner)
         # Wake exactly at the earliest due time, not at the next periodic tick: a step due in
         # two seconds goes in two seconds. (Only ever one "wake" job: each one is replaced.)
         self.scheduler.add_job(
             self.tick,
             "date",
-            run_date=max(due, self.runtime.clock.now()),
+            run_date=run_at,
             id="wake",
             replace_existing=True,
             misfire_grace_time=None,

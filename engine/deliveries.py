@@ -118,7 +118,7 @@ def sent_in_reply(
     now: datetime,
 ) -> None:
     """A step that travelled in the answer to the person's own message: sent with it."""
-    session.execute(
+    session.connection().execute(
         _INSERT,
         {
             "step_id": step_id,

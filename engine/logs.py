@@ -46,8 +46,11 @@ _NOISY = (
 
 
 def mask_text(value: str) -> str:
-    value = _PHONE.sub(lambda m: mask_phone(m.group(0)), value)
-    return _EMAIL.sub(lambda m: mask_email(m.group(0)), value)
+    if "+" in value:  # a phone number starts with one; most values have none
+        value = _PHONE.sub(lambda m: mask_phone(m.group(0)), value)
+    if "@" in value:
+        value = _EMAIL.sub(lambda m: mask_email(m.group(0)), value)
+    return value
 
 
 def _mask_private(

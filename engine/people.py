@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import available_timezones
 
-from sqlalchemy import Select, bindparam, delete, or_, select, update
+from sqlalchemy import Select, Table, bindparam, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,7 @@ from onward.engine.storage.models import (
     Run,
     Step,
 )
+from onward.engine.storage.plain_writes import as_loaded, row_values
 from onward.engine.suppression import suppress
 
 ACTIVE, OPTED_OUT, UNCONFIRMED, INVALID = "active", "opted_out", "unconfirmed", "invalid"
@@ -91,47 +94,56 @@ def new_link_key() -> str:
 def create_person(
     session: Session, medium: str, address: str, now: datetime, verified: bool = True
 ) -> Person:
-    """A new person; when two first messages race (two replicas), the loser finds the winner's."""
-    try:
-        with session.begin_nested():
-            return _insert_person(session, medium, address, now, verified)
-    except IntegrityError:
+    """A new person; when two first messages race (two replicas), the loser finds the winner's.
+
+    One plain INSERT that does nothing when the address is taken (no savepoint, no flush).
+    """
+    values = row_values(_PEOPLE, _new_person(medium, address, now, verified))
+    dialect = session.get_bind().dialect.name
+    person_id = session.connection().execute(_INSERT_NEW[dialect], values).scalar()
+    if person_id is None:  # another transaction wrote this address first
         found = find_person(session, medium, address, lock=True)
         if found is None:
-            raise
+            raise IntegrityError("INSERT INTO people", None, Exception("the address is taken"))
         return found
-
-
-def _insert_person(
-    session: Session, medium: str, address: str, now: datetime, verified: bool
-) -> Person:
-    if medium == "sms":
-        person = Person(
-            phone=address,
-            timezone=timezone_for_phone(address),
-            # A number the phone metadata cannot place: its country's zone, and a question.
-            timezone_source="phone" if zone_is_known(address) else TZ_TO_ASK,
-            country=region_for_phone(address),
-            preferred_medium="sms",
-            email_status=UNCONFIRMED,
-            sms_status=ACTIVE,
-        )
-    else:
-        # Someone whose own domain vouched for the mail (DKIM/SPF) has shown it is theirs.
-        person = Person(
-            email=address,
-            timezone="UTC",
-            timezone_source="default",
-            preferred_medium="email",
-            email_status=ACTIVE if verified else UNCONFIRMED,
-            sms_status=ACTIVE,
-        )
-    person.link_key = new_link_key()
-    person.created_at = person.updated_at = now
-    session.add(person)
-    session.flush()
+    person = as_loaded(session, Person, person_id, values)
     consent_ledger.opened(person, now, consent_ledger.by_first_message(medium))
     return person
+
+
+def _new_person(medium: str, address: str, now: datetime, verified: bool) -> dict[str, Any]:
+    common = {"link_key": new_link_key(), "created_at": now, "updated_at": now}
+    if medium == "sms":
+        return {
+            "phone": address,
+            "timezone": timezone_for_phone(address),
+            # A number the phone metadata cannot place: its country's zone, and a question.
+            "timezone_source": "phone" if zone_is_known(address) else TZ_TO_ASK,
+            "country": region_for_phone(address),
+            "preferred_medium": "sms",
+            "email_status": UNCONFIRMED,
+            "sms_status": ACTIVE,
+            **common,
+        }
+    # Someone whose own domain vouched for the mail (DKIM/SPF) has shown it is theirs.
+    return {
+        "email": address,
+        "timezone": "UTC",
+        "timezone_source": "default",
+        "preferred_medium": "email",
+        "email_status": ACTIVE if verified else UNCONFIRMED,
+        "sms_status": ACTIVE,
+        **common,
+    }
+
+
+_PEOPLE = cast(Table, Person.__table__)
+# ON CONFLICT DO NOTHING: a race on the address leaves this transaction whole (a failed INSERT
+# would abort it on PostgreSQL), and costs no savepoint when there is none.
+_INSERT_NEW = {
+    "sqlite": sqlite_insert(_PEOPLE).on_conflict_do_nothing().returning(_PEOPLE.c.id),
+    "postgresql": pg_insert(_PEOPLE).on_conflict_do_nothing().returning(_PEOPLE.c.id),
+}
 
 
 def status_on(person: Person, medium: str) -> str:

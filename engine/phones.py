@@ -94,6 +94,10 @@ _UNKNOWN_ZONE = "Etc/Unknown"
 _SHORT_CODE_DIGITS = 8
 _SHORTEST_NUMBER = 7
 _UNKNOWN_REGIONS = frozenset({"ZZ", "001"})  # phonenumbers' "no region" and "non-geographic"
+# Numbers whose answers are remembered: parsing one with the phone metadata costs 10-30 us, and
+# every message (and every log line naming its sender) asks again. Nothing here changes a
+# PhoneNumber once parsed, so the parsed values are shared too.
+_REMEMBERED = 4096
 
 
 class InvalidPhoneNumber(ValueError):
@@ -116,6 +120,7 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def sender_number(raw: str) -> str:
     """The E.164 form of a number a provider delivered a message from.
 
@@ -144,6 +149,7 @@ def sender_number(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def region_for_phone(e164: str) -> str | None:
     """The ISO country code of a number ("US", "GB"), or None for non-geographic numbers.
 
@@ -151,25 +157,26 @@ def region_for_phone(e164: str) -> str | None:
     """
     number = _parse(e164, None)
     region = phonenumbers.region_code_for_number(number)
-    if region is None and number.country_code and not phonenumbers.is_valid_number(number):
+    if region is None and number.country_code and not _is_valid(e164):
         region = phonenumbers.region_code_for_country_code(number.country_code)
     return None if region is None or region in _UNKNOWN_REGIONS else region
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def zone_is_known(e164: str) -> bool:
     """False when the zone is only the country's most populous one, for a number the metadata
     cannot place (invalid, in a country spanning several zones): worth asking the person."""
-    number = _parse(e164, None)
-    if phonenumbers.is_valid_number(number):
+    if _is_valid(e164):
         return True
     region = region_for_phone(e164) or ""
     return region in SINGLE_ZONE_REGIONS or len(ZONES_BY_POPULATION.get(region, ("",))) <= 1
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def timezone_for_phone(e164: str) -> str:
     """The IANA zone a number most likely lives in (see the module docstring for the rules)."""
     number = _parse(e164, None)
-    if not phonenumbers.is_valid_number(number):
+    if not _is_valid(e164):
         return _zone_of_country(region_for_phone(e164))
     listed = [
         zone
@@ -225,11 +232,12 @@ def canonical_timezone(name: str) -> str | None:
     return _zones_by_lower_name().get(wanted)
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def mask_phone(e164: str) -> str:
     """A number for logs: country and area code and the last two digits ("+1415*****00")."""
     try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
+        number = _parse(e164, None)  # the parse the message's handling made, remembered
+    except InvalidPhoneNumber:
         return _mask_middle(e164.strip())
     national = phonenumbers.national_significant_number(number)
     # Keep the area code only while at least four digits stay hidden.
@@ -249,6 +257,12 @@ def mask_email(address: str) -> str:
     return f"{local[:1]}***@{host[:1]}***.{top_level}"
 
 
+@lru_cache(maxsize=_REMEMBERED)
+def _is_valid(e164: str) -> bool:
+    return bool(phonenumbers.is_valid_number(_parse(e164, None)))
+
+
+@lru_cache(maxsize=_REMEMBERED)
 def _parse(text: str, default_region: str | None) -> phonenumbers.PhoneNumber:
     try:
         return phonenumbers.parse(text, default_region)

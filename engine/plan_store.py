@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,14 +33,39 @@ def checksum(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=256)
-def _parse(source: str, label: str) -> Plan:
-    return load_plan(source, label)
+class ParsedPlans:
+    """Parsed plans by the checksum of their source, the least recently used dropped past
+    `size`. A version is immutable and its checksum names its text, so a parse is good for as
+    long as the process runs; keying by checksum spares hashing the whole source each time."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._plans: OrderedDict[str, Plan] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version: PlanVersion) -> Plan:
+        with self._lock:
+            plan = self._plans.get(version.checksum)
+            if plan is not None:
+                self._plans.move_to_end(version.checksum)
+                return plan
+        plan = load_plan(version.source, f"{version.name} v{version.version}")
+        with self._lock:
+            self._plans[version.checksum] = plan
+            while len(self._plans) > self.size:
+                self._plans.popitem(last=False)
+        return plan
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+
+PARSED = ParsedPlans()
 
 
 def parsed(version: PlanVersion) -> Plan:
-    """The Plan of a stored version; versions are immutable, so parsing is cached."""
-    return _parse(version.source, f"{version.name} v{version.version}")
+    """The Plan of a stored version, parsed once (by its checksum)."""
+    return PARSED.get(version)
 
 
 def add_plan(session: Session, source: str, clock: Clock, label: str = "<plan>") -> PlanVersion:
@@ -160,13 +186,15 @@ def default_version(session: Session) -> PlanVersion:
     return version or require_latest(session, default_plan_name(session))
 
 
-def trigger_keywords(session: Session) -> frozenset[str]:
+def trigger_keywords(session: Session, newest: int | None = None) -> frozenset[str]:
     """Every keyword that starts a plan: the built-in ones and those plans add.
 
     Asked on every inbound message; versions are immutable, so the answer only changes when a
-    version is added: it is cached on the newest version's id (one cheap query).
+    version is added: it is cached on the newest version's id (one cheap query, or none when
+    the caller read `newest` already).
     """
-    newest = session.scalar(_NEWEST_VERSION_ID) or 0
+    if newest is None:
+        newest = session.connection().scalar(_NEWEST_VERSION_ID) or 0
     key = (str(session.get_bind().engine.url), newest)
     cached = _KEYWORDS.get(key)
     if cached is None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from onward.engine import language
 from onward.engine.replies import opt_out_footer, when_text
 from onward.engine.storage.models import JournalEntry, Person
+from onward.engine.storage.plain_writes import write_now
 from onward.plans import Plan, arm_text, render, template_context
 
 _ANSWERS = (
@@ -152,13 +153,19 @@ def with_footer(
     *,
     unsubscribe_url: str | None = None,
     retry_of: datetime | None = None,
+    session: Session | None = None,
 ) -> str:
-    """`text` with the opt-out footer when one is owed, remembered on the person; else as is."""
+    """`text` with the opt-out footer when one is owed, remembered on the person; else as is.
+    Given the `session`, it is remembered with a plain UPDATE at once (storage/plain_writes.py);
+    without, by the person's next flush."""
     if not footer_owed(person, medium, now, retry_of):
         return text
     lang = person_language(person)  # onward's own words: the person's language, always
+    column = "email_footer_at" if medium == "email" else "sms_footer_at"
+    if session is not None:
+        write_now(session, person, **{column: now})
+    else:
+        setattr(person, column, now)
     if medium == "email":
-        person.email_footer_at = now
         return f"{text.rstrip()}\n\n{opt_out_footer(lang, medium, unsubscribe_url)}"
-    person.sms_footer_at = now
     return f"{text.rstrip()}\n{opt_out_footer(lang, medium)}"

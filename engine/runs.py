@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from onward.engine import consent_ledger, one_offs, people
 from onward.engine.errors import NotFound, UsageError
@@ -37,12 +40,16 @@ from onward.engine.storage.models import (
     Run,
     Step,
 )
+from onward.engine.storage.plain_writes import as_loaded, row_values, write_now
 from onward.plans import PROMPT_KINDS, SendWindow
 
 # The reason an opt-out writes on the steps it cancels: START finds the plan STOP ended by it.
 OPTED_OUT_REASON = "opted out"
 # START resumes the plan STOP ended only this soon after: later, the plan's moment has passed.
 RESUMABLE_AFTER_OPT_OUT = timedelta(days=30)
+
+
+Written = TypeVar("Written", Rejection, Run)
 
 
 @dataclass(frozen=True)
@@ -96,15 +103,24 @@ def start_run(
     now: datetime,
     default_window: SendWindow,
     sent_now: SentNow | None = None,
+    superseding: Sequence[Run] | None = None,
 ) -> Started:
     """Record the rejection and start its plan; one person never gets two streams.
 
     Steps `sent_now` picks are written as sent: they go in the reply to the person's message.
+    `superseding`: the person's open runs when the caller has read them already (none, for
+    someone with no current run); otherwise they are looked up.
     """
-    older = open_runs(session, person.id)
+    older = open_runs(session, person.id) if superseding is None else superseding
     # A new plan's first message says how to stop, whenever the last one did (render.py).
-    person.sms_footer_at = person.email_footer_at = None
-    rejection = Rejection(person_id=person.id, company=company, role=role, reported_at=now)
+    if person.sms_footer_at is not None or person.email_footer_at is not None:
+        write_now(session, person, sms_footer_at=None, email_footer_at=None)
+    rejection = _written(
+        session,
+        Rejection,
+        _INSERT_REJECTION,
+        {"person_id": person.id, "company": company, "role": role, "reported_at": now},
+    )
     started = _begin(session, person, version, rejection, now, default_window, sent_now)
     if older:
         # An interview's prep nudge outlives the plan it was booked in.
@@ -147,23 +163,41 @@ def _begin(
     default_window: SendWindow,
     sent_now: SentNow | None = None,
 ) -> Started:
-    # Through the relationships: one flush writes both rows, and rendering the opening step
-    # later finds the rejection in hand instead of loading it again.
-    run = Run(
-        person=person,
-        rejection=rejection,
-        plan_version=version,
-        status=RUN_ACTIVE,
-        applied_count=0,
-        started_at=now,
-    )
-    session.add(run)
-    session.flush()
+    # Plain INSERTs, the rows then in the session as if loaded (storage/plain_writes.py): rendering
+    # the opening step later finds the rejection in hand instead of loading it again.
+    if person.id is None:
+        session.flush()
+    values = {
+        "person_id": person.id,
+        "rejection_id": rejection.id if rejection is not None else None,
+        "plan_version_id": version.id,
+        "status": RUN_ACTIVE,
+        "applied_count": 0,
+        "started_at": now,
+    }
+    run = _written(session, Run, _INSERT_RUN, values)
+    set_committed_value(run, "person", person)
+    set_committed_value(run, "rejection", rejection)
+    set_committed_value(run, "plan_version", version)
     plan = parsed(version)
     experiments.record_arm(session, run, plan, now)
     window = window_for(person, plan, default_window)
     steps = expand_run(session, run, plan, person, now, window, sent_now)
     return Started(run=run, steps=steps)
+
+
+_REJECTIONS, _RUNS = cast(Table, Rejection.__table__), cast(Table, Run.__table__)
+_INSERT_REJECTION = insert(_REJECTIONS).returning(_REJECTIONS.c.id)
+_INSERT_RUN = insert(_RUNS).returning(_RUNS.c.id)
+
+
+def _written(
+    session: Session, model: type[Written], statement: Any, given: dict[str, Any]
+) -> Written:
+    """A row written by one plain INSERT, as the ORM object the rest of the turn works with."""
+    values = row_values(cast(Table, model.__table__), given)
+    row_id = session.connection().execute(statement, values).scalar_one()
+    return as_loaded(session, model, row_id, values)
 
 
 def finish(session: Session, run: Run, status: str, now: datetime, reason: str) -> None:

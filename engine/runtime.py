@@ -133,6 +133,7 @@ class Runtime:
             config,
             health=self.health,
             before_batch=self.inbound_first.wait_turn,
+            before_send=self.inbound_first.wait_send_turn,
         )
 
     def close(self) -> None:

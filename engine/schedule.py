@@ -111,7 +111,7 @@ def insert_steps(session: Session, values: list[dict[str, Any]]) -> list[NewStep
     """
     if not values:
         return []
-    ids: dict[str, int] = dict(session.execute(_INSERT_STEPS, values).all())
+    ids: dict[str, int] = dict(session.connection().execute(_INSERT_STEPS, values).all())
     return [
         NewStep(
             id=ids[value["step_key"]],

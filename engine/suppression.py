@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from onward.engine.storage.app_keys import stored_secret
@@ -59,7 +59,11 @@ def is_suppressed(session: Session, address: str) -> bool:
 
 def lift(session: Session, address: str) -> None:
     """The person wrote to onward from this number or address themselves."""
-    session.execute(delete(Suppression).where(Suppression.key_hash == key_hash(session, address)))
+    session.connection().execute(_LIFT, {"key_hash": key_hash(session, address)})
+
+
+# Built once: every new person's first message lifts a suppression, if there is one.
+_LIFT = delete(Suppression).where(Suppression.key_hash == bindparam("key_hash"))
 
 
 def count(session: Session) -> int:

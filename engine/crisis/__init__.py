@@ -151,7 +151,14 @@ class _Said:
         self.starts: dict[str, list[int]] = {}
         for index, word in enumerate(self.words):
             self.starts.setdefault(word[0], []).append(index)
-        self.idioms = [span for idiom in _idioms() for span in _spans(self, idiom)]
+        self._idioms: list[tuple[int, int]] | None = None
+
+    @property
+    def idioms(self) -> list[tuple[int, int]]:
+        # Looked for only once a phrase is found: most messages say none.
+        if self._idioms is None:
+            self._idioms = [span for idiom in _idioms() for span in _spans(self, idiom)]
+        return self._idioms
 
 
 def _says(said: _Said, wanted: Words) -> bool:
@@ -165,10 +172,12 @@ def _spans(said: _Said, wanted: Words) -> list[tuple[int, int]]:
     """Where `wanted` is said: (first word, one past the last) for every place."""
     spans = []
     joined = "".join(wanted)
-    # Either way of matching needs the first letter right: look only where a word has it.
+    # Either way of matching needs the first letter right: look only where a word has it; and
+    # the word there must be the phrase's first word, or begin the phrase run together.
     for start in said.starts.get(joined[0], ()):
-        end = _in_order_at(said.words, start, wanted)
-        if end is None:
+        word = said.words[start]
+        end = _in_order_at(said.words, start, wanted) if _same_word(word, wanted[0]) else None
+        if end is None and joined.startswith(word):
             end = _run_together_at(said.words, start, joined, len(wanted))
         if end is not None:
             spans.append((start, end))
@@ -206,7 +215,9 @@ def _run_together_at(said: Words, start: int, joined: str, count: int) -> int | 
     return None
 
 
+@lru_cache(maxsize=16_384)
 def _same_word(written: str, meant: str) -> bool:
+    # Remembered: the same few hundred words meet the phrases' words in message after message.
     if written == meant:
         return True
     if written[:1] != meant[:1] or abs(len(written) - len(meant)) > 1:

@@ -38,6 +38,14 @@ RECHECK_AFTER = timedelta(seconds=2)
 __all__ = ["DispatchConfig", "Dispatcher"]
 
 
+# Built once: asked after inbound messages that may bring a step due sooner.
+_EARLIEST_DUE = (
+    select(func.min(Step.due_at))
+    .join(Run, Run.id == Step.run_id)
+    .where(Run.status == RUN_ACTIVE, Step.status == STEP_PENDING)
+)
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -48,6 +56,7 @@ class Dispatcher:
         health: ChannelHealth | None = None,
         sleep: Sleep = time.sleep,
         before_batch: Callable[[], object] | None = None,
+        before_send: Callable[[], object] | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -55,8 +64,10 @@ class Dispatcher:
         self.config = config
         self.health = health or ChannelHealth()
         self.stopping = False
-        # Called before each claim, holding nothing: the daemon lets its webhooks go first.
+        # Called before each claim and each send, holding nothing: the daemon lets its
+        # webhooks go first.
         self.before_batch = before_batch
+        self.before_send = before_send
         # One pacer per channel, at the provider's rate: a burst queues instead of being refused.
         self.rates = {
             name: float(getattr(channel, "rate_per_sec", 0) or 1000.0)
@@ -92,11 +103,7 @@ class Dispatcher:
         with self.sessions() as session:
             # A read: on SQLite it must not queue for the write lock behind webhooks and sends.
             session.connection(execution_options=READ_ONLY)
-            return session.scalar(
-                select(func.min(Step.due_at))
-                .join(Run, Run.id == Step.run_id)
-                .where(Run.status == RUN_ACTIVE, Step.status == STEP_PENDING)
-            )
+            return session.scalar(_EARLIEST_DUE)
 
     # -- sending ---------------------------------------------------------------------------------
 
@@ -127,6 +134,8 @@ class Dispatcher:
                     continue
                 channel = self.channels[item.message.medium][1]
                 self.pacers[item.channel_name].wait_turn()
+                if self.before_send is not None:
+                    self.before_send()
                 if self._went_stale(item, started):
                     sent.append((item, None))  # back to the queue: the guards decide again
                     continue

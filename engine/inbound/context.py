@@ -75,6 +75,7 @@ class Turn:
     question: str | None = None
     # The language every reply of this turn is in (language_of): worked out once, here.
     lang: str = language.DEFAULT
+    held: bool | None = None  # a coach holds the conversation (None: not looked up)
 
 
 def country_of(msg: Incoming) -> str | None:
@@ -101,3 +102,4 @@ class Outcome:
     command: str
     person_id: int | None = None
     erased: bool = False
+    moves_schedule: bool = True  # False: no step was added or moved (Received.moves_schedule)

@@ -1,38 +1,35 @@
-"""Store every inbound message once (unique on channel + provider id), then route it: in one
-transaction, the routing in a savepoint, so its failure never takes the stored message with it."""
+"""Store every inbound message once (unique on channel + provider id), then act on it, in one
+transaction. Should acting fail, that transaction is rolled back whole and the message stored
+again on its own with its error; housekeeping routes it again later (`handle`, in a savepoint)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import InboundMessage
 from onward.engine.clock import Clock
-from onward.engine.inbound.context import Incoming
+from onward.engine.inbound import inbound_rows as rows
+from onward.engine.inbound.context import Incoming, Outcome
+from onward.engine.inbound.inbound_rows import MAX_HANDLING_ATTEMPTS as MAX_HANDLING_ATTEMPTS
 from onward.engine.inbound.router import Router
-from onward.engine.journal.links import redacted
 from onward.engine.logs import get_logger
 from onward.engine.metrics import INBOUND, INBOUND_DUPLICATES, INBOUND_FAILURES
-from onward.engine.storage.db import READ_ONLY
+from onward.engine.storage.db import NO_WAIT, is_busy
 from onward.engine.storage.models import InboundMessage as InboundRow
-from onward.engine.storage.write_queue import write_lock
+from onward.engine.storage.write_queue import FairLock, write_lock
 
 log = get_logger("onward.inbox")
-MAX_HANDLING_ATTEMPTS = 5
 WARM_UP_SENDER = "+12025550199"  # a fictional number (555-01XX); nothing of it is kept
-
-# Plain (Core) statements, built once: the ORM's unit of work costs more than these do.
-_TABLE = cast(Table, InboundRow.__table__)
-_INSERT = insert(_TABLE).returning(_TABLE.c.id)
-# Each routing attempt counts one; its parameters set what it gave (the outcome, or the error).
-_ATTEMPT = (
-    update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(attempts=_TABLE.c.attempts + 1)
-)
+# After SQLite's write lock was found taken (another process is writing, a dispatcher draining
+# a burst), messages go straight to the worker thread for this long: trying first costs more
+# than it saves while the lock is wanted.
+BUSY_BACKOFF_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -41,15 +38,21 @@ class Received:
     reply: str | None
     duplicate: bool
     handled: bool
+    # False when acting on it moved no step (a journal entry, HELP): the daemon's wake-up,
+    # set to the earliest due step, need not be looked at again.
+    moves_schedule: bool = True
 
 
 class Inbox:
+    busy_backoff = BUSY_BACKOFF_SECONDS
+
     def __init__(self, sessions: sessionmaker[Session], router: Router, clock: Clock) -> None:
         self.sessions = sessions
         self.router = router
         self.clock = clock
-        # On SQLite, webhooks queue for the one write lock in arrival order (see writer.py).
+        # On SQLite, webhooks queue for the one write lock in arrival order (write_queue.py).
         self.write_lock = write_lock(sessions)
+        self._busy_until = 0.0  # time.monotonic(): until then, try_receive does not try
 
     def receive(self, message: InboundMessage, replies_inline: bool = True) -> Received:
         """Store first, then act: a provider's retry of the same message changes nothing.
@@ -62,18 +65,49 @@ class Inbox:
                 return self._store_and_route(message, replies_inline)
             except _AlreadyStored:
                 return self._duplicate(message)
+            except _RoutingFailed as failed:
+                return self._keep_failed(message, failed.error)
             except SQLAlchemyError:
                 # The joint transaction failed as a whole (a full disk, a lost connection):
                 # store the message on its own first, as before, then route it.
                 log.warning("storing and routing together failed; storing first")
                 return self._store_then_route(message, replies_inline)
 
+    def try_receive(self, message: InboundMessage, replies_inline: bool = True) -> Received | None:
+        """`receive` done at once in the caller's thread, or None (and nothing done) when it
+        would have to wait: another webhook is being handled, or another connection holds
+        SQLite's write lock; then `receive` it in a thread of its own.
+
+        For the web app's event loop, on SQLite only, where webhooks write one at a time
+        anyway: handled in a second thread, each of a message's statements handed the
+        interpreter lock back and forth with the thread serving the connections, a quarter of
+        a REJECTED's CPU. On PostgreSQL (a network round trip a statement) always None.
+        """
+        lock = self.write_lock
+        if not isinstance(lock, FairLock) or time.monotonic() < self._busy_until:
+            return None
+        if not lock.try_acquire():
+            return None
+        try:
+            return self._store_and_route(message, replies_inline, wait=False)
+        except _AlreadyStored:
+            return self._duplicate(message)
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            self._busy_until = time.monotonic() + self.busy_backoff
+            return None  # another connection holds the write lock: nothing was done
+        except (_RoutingFailed, SQLAlchemyError):
+            return None  # rolled back whole: handled again in a thread, where failures may wait
+        finally:
+            lock.release()
+
     def keep(self, message: InboundMessage, reason: str) -> Received:
         """Store a message there is nobody to answer (its sender is no phone number): kept,
         with the reason, and never routed or retried."""
         now = self.clock.now()
         values = {
-            **self._values(message, now),
+            **rows.row_values(message, now),
             "command": "unroutable",
             "handled_at": now,
             "error": reason[:500],
@@ -81,33 +115,67 @@ class Inbox:
         with self.write_lock:
             try:
                 with self.sessions.begin() as session:
-                    row_id = session.execute(
-                        _INSERT, {**values, "error": reason[:500]}
-                    ).scalar_one()
+                    row_id = session.connection().execute(rows.INSERT, values).scalar_one()
             except IntegrityError:
                 return self._duplicate(message)
         return Received(row_id, None, duplicate=False, handled=True)
 
-    def _store_and_route(self, message: InboundMessage, replies_inline: bool) -> Received:
+    def _store_and_route(
+        self, message: InboundMessage, replies_inline: bool, wait: bool = True
+    ) -> Received:
         """One transaction: the insert (unique on channel + provider id) takes the message once,
-        and routing runs in a savepoint after it, so a routing failure is rolled back alone and
-        the message still commits, with its error, for housekeeping."""
+        then it is acted on and what happened written on its row.
+
+        No savepoint around the acting: should it fail, the transaction is rolled back whole
+        and the message stored again on its own, with its error, for housekeeping
+        (`_keep_failed`). A savepoint for every message cost more than its statements.
+        Without `wait`, SQLite's write lock held by another connection fails it at once.
+        """
         now = self.clock.now()
         with self.sessions.begin() as session:
+            plain = session.connection(execution_options=None if wait else NO_WAIT)
             try:
-                row_id = session.execute(_INSERT, self._values(message, now)).scalar_one()
+                row_id = plain.execute(rows.INSERT, rows.row_values(message, now)).scalar_one()
             except IntegrityError:
                 raise _AlreadyStored from None
-            incoming = _incoming(row_id, message, live=True)
-            reply, handled = self._route(session, incoming, now, replies_inline)
-        return Received(row_id, reply, duplicate=False, handled=handled)
+            msg = rows.incoming(row_id, message, live=True)
+            try:
+                outcome = self.router.route(session, msg, now)
+            except Exception as exc:
+                raise _RoutingFailed(exc) from exc
+            _acted(msg, outcome)
+            rows.write_outcome(plain, msg, outcome, now, replies_inline)
+        return Received(
+            row_id,
+            outcome.reply,
+            duplicate=False,
+            handled=True,
+            moves_schedule=outcome.moves_schedule,
+        )
+
+    def _keep_failed(self, message: InboundMessage, error: Exception) -> Received:
+        """The message whose acting failed (and was rolled back), stored with the error: one
+        attempt made, for housekeeping to try again."""
+        log.error(
+            "handling an inbound message failed; kept for retry",
+            channel=message.channel,
+            exc_info=error,
+        )
+        INBOUND_FAILURES.inc()
+        values = {**rows.row_values(message, self.clock.now()), "attempts": 1}
+        values["error"] = rows.error_text(error)
+        try:
+            with self.sessions.begin() as session:
+                row_id = session.connection().execute(rows.INSERT, values).scalar_one()
+        except IntegrityError:  # a retry of it was stored meanwhile
+            return self._duplicate(message)
+        return Received(row_id, None, duplicate=False, handled=False)
 
     def _store_then_route(self, message: InboundMessage, replies_inline: bool) -> Received:
         try:
             with self.sessions.begin() as session:
-                row_id = session.execute(
-                    _INSERT, self._values(message, self.clock.now())
-                ).scalar_one()
+                values = rows.row_values(message, self.clock.now())
+                row_id = session.connection().execute(rows.INSERT, values).scalar_one()
         except IntegrityError:
             return self._duplicate(message)
         reply, handled = self.handle(row_id, True, message, replies_inline)
@@ -124,20 +192,6 @@ class Inbox:
             ).one()
             # The first delivery's reply, so the retry gets the same answer.
             return Received(row.id, row.reply, duplicate=True, handled=row.handled_at is not None)
-
-    def _values(self, message: InboundMessage, now: datetime) -> dict[str, object]:
-        return {
-            "channel": message.channel,
-            "provider_message_id": message.provider_message_id,
-            "medium": message.medium,
-            "sender": message.sender,
-            "recipient": message.recipient or "",
-            # PostgreSQL text cannot hold NUL: a stray one must not cost the whole message.
-            "subject": _printable(message.subject or ""),
-            "body": _printable(message.body),
-            "received_at": message.received_at or now,
-            "attempts": 0,
-        }
 
     def handle(
         self,
@@ -159,7 +213,7 @@ class Inbox:
                 row = session.get(InboundRow, inbound_id, with_for_update=True)
                 if row is None or row.handled_at is not None:
                     return (row.reply if row else None), True
-                incoming = Incoming(
+                msg = Incoming(
                     row.id,
                     row.channel,
                     row.medium,
@@ -171,7 +225,7 @@ class Inbox:
                     provider_answered=origin.provider_answered if origin else None,
                     attachments=origin.attachments if origin else 0,
                 )
-                return self._route(session, incoming, now, replies_inline)
+                return self._route(session, msg, now, replies_inline)
         except Exception as exc:
             self._failed(inbound_id)
             self._record_failure(inbound_id, exc)
@@ -180,36 +234,18 @@ class Inbox:
     def _route(
         self, session: Session, msg: Incoming, now: datetime, replies_inline: bool = True
     ) -> tuple[str | None, bool]:
-        """Act on a stored message in the caller's transaction: its reply, and whether it was
-        handled. What happened is written on its row (plain UPDATEs: the row is not loaded)."""
+        """Act on a stored message in the caller's transaction, in a savepoint: its reply, and
+        whether it was handled. A failure is rolled back alone; the row keeps its error."""
+        plain = session.connection()
         try:
             with session.begin_nested():
                 outcome = self.router.route(session, msg, now)
         except Exception as exc:
-            # Only the routing is undone (to the savepoint): the message stays, with its error.
             self._failed(msg.id)
-            session.execute(_ATTEMPT, {"row_id": msg.id, "error": _error_text(exc)})
+            plain.execute(rows.ATTEMPT, {"row_id": msg.id, "error": rows.error_text(exc)})
             return None, False
-        INBOUND.labels(msg.channel, outcome.command).inc()
-        # The sender is masked by the log processor; the words are never logged.
-        log.info("inbound", channel=msg.channel, sender=msg.sender, command=outcome.command)
-        if not outcome.erased:
-            session.execute(
-                _ATTEMPT,
-                {
-                    "row_id": msg.id,
-                    "person_id": outcome.person_id,
-                    "command": outcome.command,
-                    "reply": redacted(outcome.reply),  # a one-time link is not kept
-                    "handled_at": now,
-                    "error": None,
-                    # A reply that cannot ride in the answer to the provider's open request
-                    # is owed: the Replier sends it (or housekeeping, if nobody else will).
-                    "reply_owed": (
-                        True if outcome.reply and not (msg.live and replies_inline) else None
-                    ),
-                },
-            )
+        _acted(msg, outcome)
+        rows.write_outcome(plain, msg, outcome, now, replies_inline)
         return outcome.reply, True
 
     def _failed(self, inbound_id: int) -> None:
@@ -219,7 +255,8 @@ class Inbox:
     def _record_failure(self, inbound_id: int, exc: Exception) -> None:
         try:
             with self.sessions.begin() as session:
-                session.execute(_ATTEMPT, {"row_id": inbound_id, "error": _error_text(exc)})
+                params = {"row_id": inbound_id, "error": rows.error_text(exc)}
+                session.connection().execute(rows.ATTEMPT, params)
         except Exception:  # the database itself is gone: the row keeps its earlier state
             log.exception(
                 "could not record the failure of an inbound message", inbound_id=inbound_id
@@ -247,33 +284,12 @@ class Inbox:
         the last hour: a reply much later than the message would not make sense."""
         now = self.clock.now()
         with self.sessions() as session:
-            session.connection(execution_options=READ_ONLY)
-            rows = session.execute(
-                select(InboundRow.id, InboundRow.reply)
-                .where(
-                    InboundRow.received_at >= now - within,
-                    InboundRow.reply_owed.is_(True),
-                    InboundRow.handled_at <= now - older_than,
-                )
-                .order_by(InboundRow.id)
-                .limit(100)
-            ).all()
-        return [(row_id, reply) for row_id, reply in rows if reply]
+            return rows.owed_replies(session, now - within, now - older_than)
 
     def retry_unhandled(self, older_than: timedelta = timedelta(seconds=30)) -> int:
         """Housekeeping: route again what failed (or was cut off) before, a few times at most."""
-        cutoff = self.clock.now() - older_than
         with self.sessions() as session:
-            ids = session.scalars(
-                select(InboundRow.id)
-                .where(
-                    InboundRow.handled_at.is_(None),
-                    InboundRow.attempts < MAX_HANDLING_ATTEMPTS,
-                    InboundRow.received_at <= cutoff,
-                )
-                .order_by(InboundRow.id)
-                .limit(100)
-            ).all()
+            ids = rows.unhandled_ids(session, self.clock.now() - older_than)
         handled = 0
         for inbound_id in ids:
             _reply, ok = self.handle(inbound_id)
@@ -281,28 +297,19 @@ class Inbox:
         return handled
 
 
-def _incoming(row_id: int, message: InboundMessage, live: bool) -> Incoming:
-    return Incoming(
-        row_id,
-        message.channel,
-        message.medium,
-        message.sender,
-        _printable(message.body),
-        live,
-        subject=_printable(message.subject or ""),
-        extra=dict(message.extra),
-        provider_answered=message.provider_answered,
-        attachments=message.attachments,
-    )
+def _acted(msg: Incoming, outcome: Outcome) -> None:
+    INBOUND.labels(msg.channel, outcome.command).inc()
+    # The sender is masked by the log processor; the words are never logged.
+    log.info("inbound", channel=msg.channel, sender=msg.sender, command=outcome.command)
 
 
 class _AlreadyStored(Exception):
     """The insert met the unique (channel, provider id): a provider's retry."""
 
 
-def _error_text(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"[:500]
+class _RoutingFailed(Exception):
+    """Acting on a message failed: its transaction is rolled back, message and all."""
 
-
-def _printable(text: str) -> str:
-    return text.replace("\x00", "")
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error

@@ -55,6 +55,8 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
         now,
         turn.config.default_window,
         in_reply,
+        # The router read the current run: with none, there is no open run to supersede.
+        superseding=[] if turn.run is None else None,
     )
     opening = [step for step in started.steps if step.status == STEP_SENT]
     lang = turn.lang  # a new person's too (their number's country's)
@@ -91,4 +93,4 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
     later = first_waiting(started.steps)
     when = replies.when_text(lang, later.due_at, now, ZoneInfo(person.timezone)) if later else None
     reply = replies.rejected(lang, cmd.company, texts, later.kind if later else None, when)
-    return with_footer(reply, msg.medium, person, now)  # the plan's first message
+    return with_footer(reply, msg.medium, person, now, session=session)  # the plan's first message

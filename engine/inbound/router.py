@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
-from onward.engine import consent_ledger, people, replies, runs
+from onward.engine import consent_ledger, people, replies
 from onward.engine.inbound import (
     coaching,
     consent,
@@ -26,6 +26,7 @@ from onward.engine.inbound import (
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn, language_of
+from onward.engine.inbound.lookup import find_conversation
 from onward.engine.language import speaker
 from onward.engine.plan_store import trigger_keywords
 
@@ -69,6 +70,10 @@ HANDLERS: Mapping[type[i.Intent], Handler] = {
 }
 # What someone opted out of this medium still gets an answer to: nothing else re-subscribes.
 ANSWERED_WHEN_OPTED_OUT = (i.OptIn, i.Help, i.Crisis)
+# What never adds or moves a step: the daemon need not look for a sooner wake-up after these.
+# An answer or a note may (a time for an interview asked about, or for an application slot):
+# `_may_book` says when.
+LEAVES_SCHEDULE = (i.Answer, i.Note, i.Picture, i.Help, i.Next)
 
 # The provider has already acted on these and answered them itself: one confirmation only.
 PROVIDER_ANSWERED: Mapping[ProviderAnswer, i.Intent] = {
@@ -85,9 +90,8 @@ class Router:
     def route(self, session: Session, message: Incoming, now: datetime) -> Outcome:
         # Locked: one person's messages are acted on one at a time, so two rejections arriving
         # together can never both supersede the same run and leave two streams.
-        person = people.find_person(session, message.medium, message.sender, lock=True)
-        run = runs.current_run(session, person.id) if person is not None else None
-        prompt = runs.open_prompt(session, run.person_id) if run is not None else None
+        found = find_conversation(session, message.medium, message.sender)
+        person, run, prompt = found.person, found.run, found.prompt
         state = State(
             opted_out=person is not None
             and people.status_on(person, message.medium) == people.OPTED_OUT,
@@ -98,7 +102,9 @@ class Router:
         intent = classify(
             Said(message.body, message.subject, message.medium == "email", message.attachments),
             state,
-            Vocabulary(tuple(trigger_keywords(session)), self.config.crisis_phrases),
+            Vocabulary(
+                tuple(trigger_keywords(session, found.newest_version)), self.config.crisis_phrases
+            ),
         )
         message = replace(message, crisis=isinstance(intent, i.Crisis))
         turn = Turn(
@@ -110,6 +116,7 @@ class Router:
             run,
             prompt,
             lang=language_of(person, message),
+            held=found.held,
         )
         if message.provider_answered is not None:
             answered = PROVIDER_ANSWERED[message.provider_answered]
@@ -132,12 +139,13 @@ class Router:
             # Opted out: stored, never re-subscribed by anything but START (HELP still answers,
             # and someone who says they want to die is answered with a line even after STOP).
             if not isinstance(intent, ANSWERED_WHEN_OPTED_OUT):
-                return Outcome(None, intent.name, person.id)
+                return Outcome(None, intent.name, person.id, moves_schedule=False)
             reply = HANDLERS[type(intent)](turn, intent)
             return Outcome(reply, intent.name, person.id)
         if coaching.held_for_coach(turn, intent):
             assert person is not None
-            return Outcome(None, "held", person.id)  # a coach holds it: theirs to answer
+            # A coach holds it: theirs to answer.
+            return Outcome(None, "held", person.id, moves_schedule=False)
         creates = isinstance(intent, i.Rejected | i.OptOut | i.AskCoach) or (
             isinstance(intent, i.Crisis) and intent.opt_out
         )
@@ -169,4 +177,16 @@ class Router:
         erased = isinstance(intent, i.Forget | i.ForgetConfirm) and reply == replies.forgotten(
             turn.lang
         )
-        return Outcome(reply, intent.name, None if erased or person is None else person.id, erased)
+        return Outcome(
+            reply,
+            intent.name,
+            None if erased or person is None else person.id,
+            erased,
+            moves_schedule=not isinstance(intent, LEAVES_SCHEDULE) or _may_book(turn),
+        )
+
+
+def _may_book(turn: Turn) -> bool:
+    """Whether an answer could have booked a one-off nudge (when_replies): onward asked when an
+    interview is, or the open prompt is an apply step (which may ask when they will apply)."""
+    return turn.question is not None or (turn.prompt is not None and turn.prompt.kind == "apply")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from itertools import islice
 
 # Zero-width spaces and joiners, BOM, bidi marks and soft hyphens: invisible, so never meaningful.
@@ -36,13 +37,21 @@ def normalise(text: str) -> str:
 
 def key(word: str) -> str:
     """A word as keywords are compared: upper-case, inner apostrophes and hyphens dropped."""
-    return _INNER_JOINERS.sub("", word).upper()
+    if "'" in word or "’" in word or "-" in word:  # most words have none
+        word = _INNER_JOINERS.sub("", word)
+    return word.upper()
 
 
 def keys(norm: str, limit: int | None = None) -> list[str]:
     """The keys of the first `limit` words (all when None): a long body is never tokenised whole
     when a few words decide."""
-    return [key(m.group()) for m in islice(WORD.finditer(norm), limit)]
+    return list(_keys(norm, limit))
+
+
+@lru_cache(maxsize=64)
+def _keys(norm: str, limit: int | None) -> tuple[str, ...]:
+    # Remembered for a moment: the readers of one message ask for the same text's keys.
+    return tuple(key(m.group()) for m in islice(WORD.finditer(norm), limit))
 
 
 def stripped(text: str) -> str:

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import secrets
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onward.engine.storage.models import AppSetting
 
+# A plain read, built once: a new person's first message asks (to lift a suppression).
+_VALUE = select(AppSetting.value).where(AppSetting.key == bindparam("name"))
+
 
 def stored_secret(session: Session, name: str) -> bytes:
     """The key named `name`, made on first use; when two replicas race, both get the winner's."""
-    setting = session.get(AppSetting, name)
-    if setting is None:
+    value = session.connection().scalar(_VALUE, {"name": name})
+    if value is None:
         try:
             with session.begin_nested():
-                setting = AppSetting(key=name, value=secrets.token_hex(32))
-                session.add(setting)
+                value = secrets.token_hex(32)
+                session.add(AppSetting(key=name, value=value))
         except IntegrityError:  # another replica made it first
-            setting = session.get(AppSetting, name)
-            assert setting is not None
-    return bytes.fromhex(setting.value)
+            value = session.scalar(_VALUE, {"name": name})
+            assert value is not None
+    return bytes.fromhex(value)

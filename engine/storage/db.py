@@ -37,6 +37,10 @@ ERASURE_CHECKPOINT_WAIT_MS = 5_000
 # An execution option for a connection that only reads: on SQLite it begins without asking
 # for the write lock (WAL readers never wait for the writer, nor it for them).
 READ_ONLY = {"onward_read_only": True}
+# An execution option for a transaction that must not wait for SQLite's write lock: when another
+# connection holds it, BEGIN raises OperationalError at once ("database is locked"; see
+# `is_busy`).
+NO_WAIT = {"onward_no_wait": True}
 
 
 class Base(DeclarativeBase):
@@ -127,23 +131,25 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         # Every transaction takes the write lock up front: a read that later writes can then
         # never fail half-way with SQLITE_BUSY, and the dispatcher's claim is serialised.
         # Only a connection that says it will not write begins a plain read.
-        if conn.get_execution_options().get("onward_read_only"):
+        options = conn.get_execution_options()
+        if options.get("onward_read_only"):
             conn.exec_driver_sql("BEGIN")
         else:
-            _begin_immediate(conn)
+            _begin_immediate(conn, wait=not options.get("onward_no_wait"))
 
     return engine
 
 
-def _begin_immediate(conn: Any) -> None:
+def _begin_immediate(conn: Any, wait: bool = True) -> None:
     """BEGIN IMMEDIATE, asking for the write lock every half millisecond for up to the busy
     timeout. SQLite's own busy handler sleeps longer and longer between tries (1, 2, 5, ... up
     to 100 ms), so a writer that has waited a while keeps losing to one that just asked; and a
     dispatcher draining a burst leaves the lock free for well under a millisecond between its
     transactions. Asking often, for every transaction, lets webhooks and dispatchers, in one
-    process or several, take turns (a failed try costs about 10 us)."""
+    process or several, take turns (a failed try costs about 10 us). Without `wait`, one try.
+    """
     raw = conn.connection.driver_connection
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + (BUSY_TIMEOUT_MS / 1000 if wait else 0)
     raw.execute("PRAGMA busy_timeout = 0")
     try:
         while True:
@@ -157,6 +163,14 @@ def _begin_immediate(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def is_busy(error: BaseException) -> bool:
+    """Is this SQLite's "database is locked" (another connection holds the write lock)?"""
+    orig = getattr(error, "orig", None)
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    return orig.sqlite_errorcode == sqlite3.SQLITE_BUSY
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

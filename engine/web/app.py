@@ -9,8 +9,8 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 
-from anyio import CapacityLimiter, to_thread
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -48,6 +48,7 @@ from onward.engine.web.console import ConsoleDeps, console_routes
 from onward.engine.web.fields import clean_inbound, clean_statuses, is_junk
 from onward.engine.web.journal_page import journal_routes
 from onward.engine.web.request import BodyTooLarge, BodyTooSlow, ClientGone, as_webhook
+from onward.engine.web.workers import Workers
 
 log = get_logger("onward.web")
 INBOUND_KINDS = {"sms": "sms", "email": "email", "inbound": None}
@@ -82,9 +83,7 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     )
     wake = Coalesced(deps.after_inbound) if deps.after_inbound else None
     # Inbound messages get threads of their own, no more than can write at once.
-    inbound_threads = CapacityLimiter(
-        concurrent_writers(deps.inbox.sessions, settings.db_pool_size)
-    )
+    inbound_workers = Workers(concurrent_writers(deps.inbox.sessions, settings.db_pool_size))
 
     def channel_for(name: str, medium: str | None) -> Channel | None:
         if name == "console" and not is_loopback_host(settings.host):
@@ -136,18 +135,21 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             except NotAPhoneNumber as exc:
                 # Delivered by the provider, so kept; but there is nobody to answer.
                 log.warning("message from no phone number kept", channel=name, reason=str(exc))
-                await to_thread.run_sync(
-                    deps.inbox.keep, message, str(exc), limiter=inbound_threads
-                )
+                await inbound_workers.run(partial(deps.inbox.keep, message, str(exc)))
                 content_type, payload = channel.reply_response(None)
                 return Response(payload, media_type=content_type)
-            # Providers give up after about 15 s (Twilio) and retry: answer 503 well before that
-            # rather than late. The work goes on in its thread; storing first makes the retry safe.
             inline = getattr(channel, "replies_inline", True)
-            received = await asyncio.wait_for(
-                to_thread.run_sync(deps.inbox.receive, message, inline, limiter=inbound_threads),
-                settings.webhook_timeout_seconds,
-            )
+            # Done here when nothing has to wait (SQLite: one writer; see Inbox.try_receive);
+            # else in a worker thread. Providers give up after about 15 s (Twilio) and retry:
+            # answer 503 well before that rather than late. The work goes on in its thread;
+            # storing first makes the retry safe. (A future, not a coroutine: waiting for it
+            # with a timeout starts no task.)
+            received = deps.inbox.try_receive(message, inline)
+            if received is None:
+                received = await asyncio.wait_for(
+                    inbound_workers.submit(partial(deps.inbox.receive, message, inline)),
+                    settings.webhook_timeout_seconds,
+                )
         except BodyTooLarge as exc:
             return _problem(413, str(exc))
         except BodyTooSlow as exc:
@@ -171,14 +173,17 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
             log.error("database unavailable while taking a webhook", channel=name, reason=reason)
             return _problem(503, "database unavailable, retry later", retry_after="10")
-        tasks = BackgroundTasks()
-        if wake is not None and not received.duplicate and wake.request():
+        tasks = None
+        moved = received.moves_schedule and not received.duplicate
+        if wake is not None and moved and wake.request():
+            tasks = BackgroundTasks()
             tasks.add_task(run_in_threadpool, wake.run)
         if inline or not received.reply:
             content_type, payload = channel.reply_response(received.reply)
             return Response(payload, media_type=content_type, background=tasks)
         # The provider's answer cannot carry a reply (email): send it as a message of its own.
         # A retry of a message whose webhook was cut off gets it too; never twice (Replier).
+        tasks = tasks or BackgroundTasks()
         tasks.add_task(run_in_threadpool, replier.send, received.inbound_id, received.reply)
         content_type, payload = channel.reply_response(None)
         return Response(payload, media_type=content_type, background=tasks)

@@ -60,6 +60,8 @@ def clean_words(text: str) -> str:
 
 
 def is_junk(value: str) -> bool:
+    if value.isprintable():  # the usual case: no control character, no broken one
+        return False
     return any(unicodedata.category(char) in ("Cc", "Cs") for char in value)
 
 

@@ -3,9 +3,9 @@ its form parsed (urlencoded or multipart) and its URL rebuilt from ONWARD_PUBLIC
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import parse_qsl
 
-import anyio
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
@@ -40,7 +40,7 @@ async def read_body(request: Request, limit: int, within_seconds: float = 10.0) 
         raise BodyTooLarge(limit)
     chunks, size = [], 0
     try:
-        with anyio.fail_after(within_seconds):
+        async with asyncio.timeout(within_seconds):
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
@@ -83,13 +83,17 @@ async def as_webhook(
 ) -> WebhookRequest:
     body = await read_body(request, limit, within_seconds)
     # Providers sign the URL they were given: rebuild it from ONWARD_PUBLIC_URL, not Host.
-    query = f"?{request.url.query}" if request.url.query else ""
+    # Read from the ASGI scope and escaped as starlette's URL escapes the path: building that
+    # URL object cost more than the rest of this.
+    path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    raw_query = request.scope.get("query_string", b"")
+    query = f"?{raw_query.decode('latin-1')}" if raw_query else ""
     return WebhookRequest(
         method=request.method,
-        url=f"{public_url}{request.url.path}{query}",
-        path=request.url.path,
+        url=f"{public_url}{path}{query}",
+        path=path,
         headers=dict(request.headers),
-        query=dict(request.query_params),
+        query=dict(request.query_params) if raw_query else {},
         form=await parse_form(request, body),
         body=body,
         client_host=request.client.host if request.client else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from onward.engine.inbound.context import Incoming, Outcome, RouterConfig
 from onward.engine.inbound.inbox import MAX_HANDLING_ATTEMPTS, Inbox, Received
 from onward.engine.inbound.router import Router
 from onward.engine.storage.models import Delivery, InboundMessage, Person, Rejection, Run
+from onward.engine.storage.write_queue import FairLock
 from tests.conftest import cleared
 from tests.integration.inbound_helpers import (
     PHONE,
@@ -248,3 +250,78 @@ def test_the_warm_up_never_fails_a_start(engine: Engine, clock: FakeClock) -> No
     inbox = Inbox(Talk(engine, clock).sessions, Router(RouterConfig()), clock)
     cleared(engine)
     inbox.warm_up()
+
+
+# -- acting at once, where the request arrived (SQLite) ------------------------------------------
+
+
+def test_a_message_is_handled_at_once_when_nothing_has_to_wait(
+    sqlite_engine: Engine, clock: FakeClock
+) -> None:
+    talk = Talk(sqlite_engine, clock)
+    received = talk.inbox.try_receive(talk.message("REJECTED Acme"))
+    assert received is not None and received.handled and "Acme" in (received.reply or "")
+    assert talk.count(Run) == 1
+    again = talk.inbox.try_receive(talk.message("REJECTED Acme", provider_id="msg-1"))
+    assert again is not None and again.duplicate and again.reply == received.reply
+
+
+def test_nothing_is_done_at_once_while_another_connection_holds_the_write_lock(
+    sqlite_engine: Engine, clock: FakeClock
+) -> None:
+    talk = Talk(sqlite_engine, clock)
+    with sqlite_engine.connect() as other:
+        other.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: the write lock is taken
+        started = time.monotonic()
+        assert talk.inbox.try_receive(talk.message("REJECTED Acme")) is None
+        assert time.monotonic() - started < 1  # it asked once, and did not wait
+        other.rollback()
+    assert talk.count(InboundMessage) == 0 and talk.count(Person) == 0
+    assert talk.send("REJECTED Acme").handled  # the thread's way still works afterwards
+
+
+def test_after_finding_the_write_lock_taken_messages_go_to_the_thread_for_a_while(
+    sqlite_engine: Engine, clock: FakeClock
+) -> None:
+    talk = Talk(sqlite_engine, clock)
+    talk.inbox.busy_backoff = 3600.0  # "a while" that cannot run out during the test
+    with sqlite_engine.connect() as other:
+        other.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: the write lock is taken
+        assert talk.inbox.try_receive(talk.message("REJECTED Acme")) is None
+        other.rollback()
+    assert talk.inbox.try_receive(talk.message("REJECTED Acme")) is None  # not even tried
+    assert talk.count(InboundMessage) == 0
+    fresh = Talk(sqlite_engine, clock)  # another inbox never found it taken
+    assert fresh.inbox.try_receive(fresh.message("REJECTED Acme")) is not None
+
+
+def test_nothing_is_done_at_once_while_another_webhook_is_being_handled(
+    sqlite_engine: Engine, clock: FakeClock
+) -> None:
+    talk = Talk(sqlite_engine, clock)
+    lock = talk.inbox.write_lock
+    assert isinstance(lock, FairLock)
+    with lock:  # a worker thread is handling one
+        assert talk.inbox.try_receive(talk.message("REJECTED Acme")) is None
+    assert talk.count(InboundMessage) == 0
+    assert talk.inbox.try_receive(talk.message("REJECTED Acme")) is not None
+
+
+def test_a_failure_at_once_leaves_nothing_and_the_thread_keeps_the_message(
+    sqlite_engine: Engine, clock: FakeClock
+) -> None:
+    broken = Talk(sqlite_engine, clock, router=BrokenRouter())
+    message = broken.message("REJECTED Acme")
+    assert broken.inbox.try_receive(message) is None
+    assert broken.count(InboundMessage) == 0 and broken.count(Person) == 0
+    received = broken.inbox.receive(message)  # as the web app then does, in a thread
+    assert (received.handled, inbound(broken).attempts) == (True, 1)
+
+
+def test_on_postgresql_nothing_is_done_at_once(engine: Engine, clock: FakeClock) -> None:
+    talk = Talk(engine, clock)
+    received = talk.inbox.try_receive(talk.message("REJECTED Acme"))
+    if engine.dialect.name == "sqlite":
+        assert received is not None
+    else:  # a network round trip a statement: never on the event loop
+        assert received is None and talk.count(InboundMessage) == 0

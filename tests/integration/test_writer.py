@@ -108,3 +108,12 @@ def test_a_steady_stream_of_messages_only_delays_the_dispatcher() -> None:
     first = InboundFirst(max_wait=0.05)
     with first.handling():
         assert first.wait_turn() is False  # gave up waiting: the sends go on
+
+
+def test_before_a_single_send_the_dispatcher_waits_only_a_moment() -> None:
+    first = InboundFirst(max_wait=10.0, send_wait=0.01)
+    assert first.wait_send_turn() is True  # nothing in hand
+    with first.handling():
+        started = time.monotonic()
+        assert first.wait_send_turn() is False  # gave up after its moment, not the 10 s
+        assert time.monotonic() - started < 5

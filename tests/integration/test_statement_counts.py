@@ -1,0 +1,62 @@
+"""How many SQL statements a REJECTED and a journal reply cost (counted, not timed): the hot
+paths stay written for their volume (bench/statements.py prints them, bench/README.md lists
+them). A new statement here should be a choice, not an accident."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, event, update
+
+from onward.engine.storage.models import Run, Step
+from tests.integration.inbound_helpers import Talk
+
+# bench/README.md, "Statements per message": a REJECTED from someone new wrote 21 statements
+# and a journal reply 12 before this budget (the wake-up look after each not counted here).
+REJECTED_BUDGET = 15
+JOURNAL_BUDGET = 6
+
+
+@contextmanager
+def counted(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        statements.append(sql.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_rejected_from_someone_new_stays_within_its_statements(
+    engine: Engine, talk: Talk
+) -> None:
+    talk.send("REJECTED Warm-up Co", "+14155550111")  # plans parsed, statements prepared
+    with counted(engine) as statements:
+        received = talk.send("REJECTED Acme")
+    assert received.handled and talk.count(Run) == 2
+    assert len(statements) <= REJECTED_BUDGET, statements
+    assert statements.count("INSERT") == 8, statements  # message, person, consent, rejection,
+    # run, steps and reminders, the reply's delivery; no row written twice: one UPDATE for the
+    # footer, one for the message's outcome
+    assert statements.count("UPDATE") == 2, statements
+
+
+def test_a_journal_reply_stays_within_its_statements(engine: Engine, talk: Talk) -> None:
+    talk.send("REJECTED Acme")
+    with talk.sessions.begin() as session:
+        session.execute(
+            update(Step)
+            .where(Step.step_key == "reflect")
+            .values(status="sent", sent_at=talk.clock.now() - timedelta(hours=1), attempts=1)
+        )
+    with counted(engine) as statements:
+        received = talk.send("It went ok, I think. I rushed the salary question.")
+    assert received.handled and received.reply
+    assert len(statements) <= JOURNAL_BUDGET, statements
