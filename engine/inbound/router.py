@@ -153,7 +153,7 @@ class Router:
             person = people.create_person(
                 session, message.medium, message.sender, now, verified=message.verified
             )
-            turn = replace(turn, person=person, lang=language_of(person, message))
+            turn = replace(turn, person=person, lang=language_of(person, message), new_person=True)
         confirmed = (
             person is not None
             and message.medium == "email"
