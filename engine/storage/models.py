@@ -155,10 +155,11 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    step_id: Mapped[int | None] = mapped_column(
-        ForeignKey("steps.id", ondelete="CASCADE"), index=True
-    )
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    # The step and run are named without a foreign key: a batch writes them from rows it holds
+    # locked, and a key would look each up again (migration 0012). The person's key stays: its
+    # cascade takes along a delivery written while FORGET erases them.
+    step_id: Mapped[int | None] = mapped_column(index=True)
+    run_id: Mapped[int | None]
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     medium: Mapped[str] = mapped_column(String(8))
