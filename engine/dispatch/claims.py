@@ -10,13 +10,13 @@ replicas claim side by side without waiting for, or taking, each other's steps.
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, load_only
 
-from onward.channels import DeliveryState
+from onward.channels import STATE_RANK, DeliveryState
 from onward.engine.coaches.coaching import coach_names
 from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
@@ -29,6 +29,7 @@ from onward.engine.storage.models import (
     RUN_ACTIVE,
     STEP_CLAIMED,
     STEP_PENDING,
+    STEP_SENT,
     Person,
     PlanVersion,
 )
@@ -41,6 +42,7 @@ DELIVERIES = Base.metadata.tables["deliveries"]
 
 STEP_FIELDS = tuple(f.name for f in fields(StepRow))
 DELIVERY_FIELDS = tuple(f.name for f in fields(DeliveryRow))
+LOST_LEASE = "the sender lost its lease before recording a result; not re-sent"
 
 # What the guards read of a person; the rest (their timestamps) would only cost parsing.
 _PERSON = load_only(
@@ -104,13 +106,53 @@ _HOLD = (
         attempts=STEPS.c.attempts + 1,
     )
 )
+# A step of a batch handed to the provider whole as the claim commits is written once, in its
+# final state: its delivery in `sending` is what says a send may be in flight (`mark_in_doubt`).
+_HAND_OVER = (
+    update(STEPS)
+    .where(STEPS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status=STEP_SENT,
+        sent_at=bindparam("now"),
+        last_error=None,
+        claimed_by=None,
+        lease_until=None,
+        attempts=STEPS.c.attempts + 1,
+    )
+)
+# Handed over by a dispatcher that never recorded the provider's answer (a recorded one has
+# the provider's id, even while the provider still says `queued`).
+_IN_DOUBT = (
+    select(DELIVERIES.c.id)
+    .join(STEPS, STEPS.c.id == DELIVERIES.c.step_id)
+    .where(
+        DELIVERIES.c.status == "sending",
+        DELIVERIES.c.provider_id.is_(None),
+        DELIVERIES.c.updated_at < bindparam("before"),
+        STEPS.c.status == STEP_SENT,
+    )
+)
+_LOCKED_IN_DOUBT = _IN_DOUBT.with_for_update(of=DELIVERIES, skip_locked=True)
+_MARK_UNKNOWN = (
+    update(DELIVERIES)
+    .where(DELIVERIES.c.id.in_(bindparam("ids", expanding=True)), DELIVERIES.c.status == "sending")
+    .values(
+        status="unknown",
+        status_rank=STATE_RANK["unknown"],
+        error=LOST_LEASE,
+        updated_at=bindparam("now"),
+    )
+)
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
-    """The first `limit` due steps of active runs, oldest first, locked; not yet marked claimed."""
+def claim_due(
+    session: Session, now: datetime, limit: int, expired_too: bool = True
+) -> list[Claimed]:
+    """The first `limit` due steps of active runs, oldest first, locked; not yet marked claimed.
+    Steps whose claimer's lease ran out are among them with `expired_too`."""
     kinds = _LOCKED_DUE_KINDS if is_postgres(session) else _DUE_KINDS
     found: list[Claimed] = []
-    for query in kinds:
+    for query in kinds if expired_too else kinds[:1]:
         found += _claimed(session, query, {"now": now, "limit": limit})
     # The two kinds merged in due order, as one query would have taken them. A row read but
     # not taken (only when both kinds are due at once) stays locked until the claim commits.
@@ -166,13 +208,22 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
 
 
 def write_back(
-    session: Session, batch: Batch, sending: list[int], worker_id: str, lease_until: datetime
+    session: Session,
+    batch: Batch,
+    handed: list[int],
+    waiting: list[int],
+    worker_id: str,
+    now: datetime,
+    lease_until: datetime,
 ) -> None:
-    """One UPDATE holds every step about to be sent (claimed, leased, one more attempt); any
-    other change the guards made is written row by row."""
-    if sending:
-        session.execute(_HOLD, {"ids": sending, "worker": worker_id, "lease_until": lease_until})
-    held = set(sending)
+    """One UPDATE writes the steps of a batch handed over whole as sent, or holds those of a
+    paced batch (claimed, leased); each has one more attempt. Any other change the guards made
+    is written row by row."""
+    if handed:
+        session.execute(_HAND_OVER, {"ids": handed, "now": now})
+    if waiting:
+        session.execute(_HOLD, {"ids": waiting, "worker": worker_id, "lease_until": lease_until})
+    held = {*handed, *waiting}
     others = [(item.step, item.loaded) for item in batch.items if item.step.id not in held]
     _write_changes(session, STEPS.name, STEP_FIELDS, others)
     deliveries = [(row, batch.delivery_loaded[row.id]) for row in batch.latest_delivery.values()]
@@ -209,6 +260,17 @@ def insert_deliveries(
     names = ("step_id", "run_id", "person_id", "channel", "medium", "address", "body_digest")
     returned = insert_rows(session, DELIVERIES, names, rows, same, ("id", "step_id"))
     return {step_id: delivery_id for delivery_id, step_id in returned}
+
+
+def mark_in_doubt(session: Session, now: datetime, lease: timedelta) -> int:
+    """Deliveries a dispatcher handed to the provider and never recorded, though its lease ran
+    out: `unknown`, never sent again (engine/dispatch/reconcile.py asks the providers that can
+    tell). Returns how many."""
+    query = _LOCKED_IN_DOUBT if is_postgres(session) else _IN_DOUBT
+    ids = list(session.scalars(query, {"before": now - lease}))
+    if ids:
+        session.execute(_MARK_UNKNOWN, {"ids": ids, "now": now})
+    return len(ids)
 
 
 def still_wanted(session: Session, step_id: int, medium: str) -> bool:

@@ -116,9 +116,12 @@ def _record_accepted(
         {"error": None, "updated_at": now},
         forward=("status", "status_rank"),
     )
-    # Every accepted step ends the same way: one UPDATE for them all. Core statements by
-    # primary key, not the ORM's: a row erased meanwhile (FORGET) is simply not matched.
-    session.execute(_SENT, {"ids": [prepared.step_id for prepared, _ in accepted], "now": now})
+    # A step handed over at the claim was written as sent then; the others (a paced batch's
+    # later groups) end the same way: one UPDATE for them all. Core statements by primary key,
+    # not the ORM's: a row erased meanwhile (FORGET) is simply not matched.
+    held = [prepared.step_id for prepared, _ in accepted if not prepared.step_sent]
+    if held:
+        session.execute(_SENT, {"ids": held, "now": now})
 
 
 def _apply(
@@ -138,7 +141,7 @@ def _apply(
     if delivery is None or step is None:
         return "lost"  # erased (FORGET) while the provider was being called
     if result is None:
-        outcome = outcomes.record_released(delivery, step, now)
+        outcome = outcomes.record_released(delivery, step, now, prepared.step_sent)
     else:
         code = getattr(result, "code", None) or type(result).__name__
         if isinstance(result, SendOutcomeUnknown):

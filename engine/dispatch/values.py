@@ -111,13 +111,16 @@ class Batch:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A step that passed its guards, rendered, with its delivery row written in `sending`."""
+    """A step that passed its guards, rendered, with its delivery row written (`sending` when
+    handed over at the claim, else `queued` until its turn)."""
 
     step_id: int
     delivery_id: int
     channel_name: str
     message: OutboundMessage
     due_at: datetime
+    # On a channel that takes a whole batch at once: the claim already wrote the step as sent.
+    step_sent: bool = False
 
 
 # What each send came to: the provider's answer, its error, or None for a send not made.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -9,6 +11,7 @@ from sqlalchemy import Engine, event, select, text
 
 from onward.engine.dispatch import claims
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, update_rows
+from onward.engine.dispatch.dispatcher import RECOVERY_INTERVAL
 from onward.engine.dispatch.guards import claim_and_prepare
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.storage.db import Base
@@ -45,8 +48,15 @@ def test_a_claim_takes_expired_leases_and_due_steps_together_oldest_first(world:
     assert claim() == [second.id, first.id]
     assert claim() == [third.id]
     assert claim() == []
-    claimed = {s.id: s.claimed_by for s in world.steps(run_id) if s.status == "claimed"}
-    assert claimed == {first.id: "w1", second.id: "w1", third.id: "w1"}
+    # Handed to the provider as each claim committed: written as sent, their deliveries in
+    # `sending` until the provider's answer is recorded.
+    handed = {s.id for s in world.steps(run_id) if s.status == "sent"}
+    assert handed == {first.id, second.id, third.id}
+    assert {(d.step_id, d.status) for d in world.deliveries()} == {
+        (first.id, "sending"),
+        (second.id, "sending"),
+        (third.id, "sending"),
+    }
 
 
 def test_claiming_steps_that_fail_their_guards_writes_only_what_changed(world: Harness) -> None:
@@ -225,3 +235,73 @@ def test_a_forward_only_state_is_written_only_where_its_rank_is_higher(world: Ha
     assert (found[first.id].status, found[first.id].status_rank) == ("sent", 3)
     assert (found[second.id].status, found[second.id].status_rank) == ("delivered", 4)
     assert (found[first.id].provider_id, found[second.id].provider_id) == ("SM1", "SM2")
+
+
+def _writes_during(engine: Engine, act: Callable[[], object]) -> Counter[str]:
+    """The statements that write steps or deliveries, and the looks for leases that ran out,
+    counted while `act` runs (SQLite's driver statements quote their table names)."""
+    counted: Counter[str] = Counter()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        flat = " ".join(statement.replace('"', "").split())
+        for kind in ("UPDATE steps", "INSERT INTO deliveries", "UPDATE deliveries"):
+            if flat.startswith(kind):
+                counted[kind] += 1
+        if flat.startswith("SELECT") and "steps.lease_until <" in flat:
+            counted["lease-expired claim"] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        act()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return counted
+
+
+def test_a_batch_writes_each_step_once_and_each_delivery_once_then_its_answer(
+    db_engine: Engine, world: Harness
+) -> None:
+    """The claim writes the steps handed to the provider as sent (one UPDATE), their deliveries
+    in `sending` (one INSERT); the record writes only the provider's answer (one UPDATE)."""
+    runs = [world.start_run(phone=f"+1415555{n:04d}") for n in range(3)]
+    world.clock.set(world.step(runs[0], "ack").due_at)
+    dispatcher = world.dispatcher()
+    writes = _writes_during(db_engine, lambda: dispatcher.tick() == {"sent": 3} or 1 / 0)
+    assert writes == {
+        "UPDATE steps": 1,
+        "INSERT INTO deliveries": 1,
+        "UPDATE deliveries": 1,
+        "lease-expired claim": 1,
+    }
+    acks = [world.step(run_id, "ack") for run_id in runs]
+    assert {(s.status, s.sent_at, s.claimed_by, s.lease_until, s.attempts) for s in acks} == {
+        ("sent", world.clock.now(), None, None, 1)
+    }
+    # (the console channel answers `delivered` at once)
+    assert {(d.status, d.provider_id is not None) for d in world.deliveries()} == {
+        ("delivered", True)
+    }
+
+
+def test_leases_that_ran_out_are_looked_for_every_few_seconds_not_every_batch(
+    db_engine: Engine, world: Harness
+) -> None:
+    runs = [world.start_run(phone=f"+1415555{n:04d}") for n in range(4)]
+    world.clock.set(world.step(runs[0], "ack").due_at)
+    dispatcher = world.dispatcher(batch=1)
+    outcomes: list[dict[str, int]] = []
+    writes = _writes_during(db_engine, lambda: outcomes.append(dispatcher.tick()))
+    assert outcomes == [{"sent": 4}]  # four batches and a last, empty claim
+    assert writes["lease-expired claim"] == 1
+
+    # A dispatcher that died holding a step: found at the next look, a few seconds on.
+    checkin = world.step(runs[0], "checkin")
+    now = world.clock.now()
+    world.update_step(
+        checkin.id, status="claimed", claimed_by="gone", lease_until=now - timedelta(seconds=1)
+    )
+    world.update_step(checkin.id, due_at=now - timedelta(hours=1))
+    assert _writes_during(db_engine, dispatcher.tick)["lease-expired claim"] == 0
+    world.clock.advance(RECOVERY_INTERVAL)
+    writes = _writes_during(db_engine, lambda: outcomes.append(dispatcher.tick()))
+    assert (outcomes[-1], writes["lease-expired claim"]) == ({"sent": 1}, 1)
