@@ -13,7 +13,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, text, update
 from sqlalchemy.orm import Session, load_only
 
 from onward.channels import STATE_RANK, DeliveryState
@@ -30,6 +30,7 @@ from onward.engine.storage.models import (
     STEP_CLAIMED,
     STEP_PENDING,
     STEP_SENT,
+    UNANSWERED,
     Person,
     PlanVersion,
 )
@@ -121,18 +122,22 @@ _HAND_OVER = (
     )
 )
 # Handed over by a dispatcher that never recorded the provider's answer (a recorded one has
-# the provider's id, even while the provider still says `queued`).
-_IN_DOUBT = (
-    select(DELIVERIES.c.id)
-    .join(STEPS, STEPS.c.id == DELIVERIES.c.step_id)
-    .where(
-        DELIVERIES.c.status == "sending",
-        DELIVERIES.c.provider_id.is_(None),
-        DELIVERIES.c.updated_at < bindparam("before"),
-        STEPS.c.status == STEP_SENT,
-    )
+# the provider's id, even while the provider still says `queued`), read off the partial index
+# of those alone: its condition written out, as both planners match it only so.
+_LOCKED_UNANSWERED = (
+    select(DELIVERIES.c.id, DELIVERIES.c.step_id)
+    .where(text(UNANSWERED), DELIVERIES.c.updated_at < bindparam("before"))
+    .with_for_update(skip_locked=True)
 )
-_LOCKED_IN_DOUBT = _IN_DOUBT.with_for_update(of=DELIVERIES, skip_locked=True)
+# SQLite's planner would take the index on status (every send Twilio answered `queued` stays
+# `sending` until its callback): named.
+_UNANSWERED = text(
+    "SELECT id, step_id FROM deliveries INDEXED BY ix_deliveries_unanswered "
+    f"WHERE {UNANSWERED} AND updated_at < :before"
+).bindparams(bindparam("before", type_=DELIVERIES.c.updated_at.type))
+_STEPS_SENT = select(STEPS.c.id).where(
+    STEPS.c.id.in_(bindparam("ids", expanding=True)), STEPS.c.status == STEP_SENT
+)
 _MARK_UNKNOWN = (
     update(DELIVERIES)
     .where(DELIVERIES.c.id.in_(bindparam("ids", expanding=True)), DELIVERIES.c.status == "sending")
@@ -266,8 +271,14 @@ def mark_in_doubt(session: Session, now: datetime, lease: timedelta) -> int:
     """Deliveries a dispatcher handed to the provider and never recorded, though its lease ran
     out: `unknown`, never sent again (engine/dispatch/reconcile.py asks the providers that can
     tell). Returns how many."""
-    query = _LOCKED_IN_DOUBT if is_postgres(session) else _IN_DOUBT
-    ids = list(session.scalars(query, {"before": now - lease}))
+    query = _LOCKED_UNANSWERED if is_postgres(session) else _UNANSWERED
+    found = session.execute(query, {"before": now - lease}).all()
+    if not found:
+        return 0
+    # Only those whose step the claim wrote as sent: a paced batch's steps stay claimed, and
+    # the claim of their expired lease settles them (guards.decide).
+    sent = set(session.scalars(_STEPS_SENT, {"ids": [step_id for _, step_id in found]}))
+    ids = [delivery_id for delivery_id, step_id in found if step_id in sent]
     if ids:
         session.execute(_MARK_UNKNOWN, {"ids": ids, "now": now})
     return len(ids)

@@ -115,6 +115,36 @@ def test_the_claim_reads_due_steps_in_order_off_an_index_without_sorting(
             assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
+def test_the_look_for_sends_in_doubt_reads_only_the_unanswered_ones(
+    db_engine: Engine, world: Harness
+) -> None:
+    """Every few seconds each dispatcher looks for sends a dead one left in doubt: off the
+    partial index of unanswered deliveries, never through the whole table."""
+    world.start_run()
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "FROM deliveries" in statement and "provider_id IS NULL" in statement:
+            captured.append((statement, params))
+
+    event.listen(db_engine, "before_cursor_execute", capture)
+    try:
+        with world.sessions.begin() as session:
+            assert claims.mark_in_doubt(session, world.clock.now(), timedelta(seconds=120)) == 0
+    finally:
+        event.remove(db_engine, "before_cursor_execute", capture)
+    [(statement, params)] = captured
+    with db_engine.begin() as conn:
+        if world.is_postgres:
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+            plan = [row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}", params)]
+        else:
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+            plan = [str(row[-1]) for row in rows]
+    assert any("ix_deliveries_unanswered" in line for line in plan), plan
+
+
 def test_fresh_plans_hold_only_inside_the_block(db_engine: Engine, world: Harness) -> None:
     with world.sessions.begin() as session:
         if not world.is_postgres:

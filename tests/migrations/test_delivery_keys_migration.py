@@ -1,5 +1,6 @@
 """Migration 0012 on SQLite and PostgreSQL: a delivery checks one parent row, its person, whose
-erasure still takes it along; its step and run ids stay as they were, without a check each."""
+erasure still takes it along; its step and run ids stay as they were, without a check each; the
+sends not yet answered have an index of their own."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ VALUES (:step, :run, 7, 'console', 'sms', '+14155550100', 'sent', 3, 1, :at, :at
 AT = "2026-01-01 00:00:00"
 
 
+def _indexes(engine: Engine) -> set[str]:
+    return {str(ix["name"]) for ix in inspect(engine).get_indexes("deliveries")}
+
+
 def _parents(engine: Engine) -> dict[str, tuple[str, str | None]]:
     return {
         fk["constrained_columns"][0]: (fk["referred_table"], fk["options"].get("ondelete"))
@@ -37,6 +42,7 @@ def test_deliveries_check_their_person_only_and_go_with_them(database_url: str) 
             conn.execute(text(PERSON), {"at": AT})
         upgrade(engine)
         assert _parents(engine) == {"person_id": ("people", "CASCADE")}
+        assert "ix_deliveries_unanswered" in _indexes(engine)
         with engine.begin() as conn:
             # No row of steps or runs is looked up for these ids any more (the dispatcher
             # writes both from rows it holds locked); the person still is.
@@ -50,6 +56,7 @@ def test_deliveries_check_their_person_only_and_go_with_them(database_url: str) 
             conn.execute(text(PERSON), {"at": AT})
         downgrade(engine, "0011")
         assert set(_parents(engine)) == {"step_id", "run_id", "person_id"}
+        assert "ix_deliveries_unanswered" not in _indexes(engine)
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT count(*) FROM people")) == 1
         upgrade(engine)

@@ -1,4 +1,4 @@
-"""deliveries check their person only
+"""deliveries check their person only; an index of the sends not yet answered
 
 Revision ID: 0012
 Revises: 0011
@@ -11,6 +11,10 @@ person's stays, with its cascade: it is what takes along a delivery written whil
 that person (engine/people.forget deletes deliveries by person and by step itself, and nothing
 else deletes steps or runs).
 
+`ix_deliveries_unanswered` holds only the deliveries of steps handed to a provider whose answer
+is not recorded yet (a few per dispatcher at any moment): how a dispatcher finds the sends a
+dead one left in doubt without reading the table (engine/dispatch/claims.mark_in_doubt).
+
 On SQLite the table's CREATE statement is changed in place (SQLite's documented way to drop a
 constraint without touching the rows, as 0010 does): rebuilding a table with foreign keys on
 would delete its children's rows.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
@@ -28,6 +33,7 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
+UNANSWERED = sa.text("status = 'sending' AND provider_id IS NULL AND step_id IS NOT NULL")
 DROPPED = (
     ("fk_deliveries_step_id_steps", "step_id", "steps"),
     ("fk_deliveries_run_id_runs", "run_id", "runs"),
@@ -39,6 +45,14 @@ def _clause(name: str, column: str, parent: str) -> str:
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_deliveries_unanswered",
+        "deliveries",
+        ["updated_at"],
+        unique=False,
+        sqlite_where=UNANSWERED,
+        postgresql_where=UNANSWERED,
+    )
     if op.get_bind().dialect.name == "sqlite":
         _rewrite(_without_parents)
         return
@@ -47,6 +61,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deliveries_unanswered", table_name="deliveries")
     if op.get_bind().dialect.name == "sqlite":
         _rewrite(_with_parents)
         return
