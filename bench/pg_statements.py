@@ -25,7 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import create_pg_database, drop_pg_database, emit, pg_url
-from fixtures import build_runs, make_due, postpone_all
+from fixtures import build_runs, copy_runs_pg, make_due, postpone_all
 from null_channel import NullChannel
 from onward_dispatch import BATCH, WARM_UP_STEPS, dispatcher, drain
 from sqlalchemy import Engine, event, text
@@ -133,6 +133,8 @@ def row_writes(engine: Engine) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=430, help="runs of 7 plan steps, plus warm-up")
+    parser.add_argument("--copies", type=int, default=0, help="copies of the runs, as G3 makes")
+    parser.add_argument("--due", type=int, default=None, help="steps made due (default all)")
     parser.add_argument("--sql", action="append", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args()
     name = create_pg_database("onward_bench_stmts")
@@ -140,6 +142,8 @@ def main() -> None:
     try:
         build_runs(engine, args.runs + -(-WARM_UP_STEPS // 7))
         postpone_all(engine)
+        if args.copies:
+            copy_runs_pg(engine, args.copies)
         with engine.begin() as conn:
             for statement in args.sql:  # an experiment's change to the schema
                 conn.execute(text(statement))
@@ -151,7 +155,7 @@ def main() -> None:
         make_due(engine, WARM_UP_STEPS)
         drain(worker)
         channel.delivery_ids.clear()
-        due = make_due(engine)
+        due = make_due(engine, args.due)
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
         engine.dispose()

@@ -12,17 +12,55 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, bindparam, case, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    any_,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TableValuedAlias
 
+T = TypeVar("T")
+
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+Match = Callable[[ColumnElement[Any]], ColumnElement[bool]]
+
+
+def _expanded(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def _one_array(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    return column == any_(bindparam("ids", type_=ARRAY(column.type)))
+
+
+class ByBackend(Generic[T]):
+    """A statement that matches a column against a list given as `ids`, built for each backend:
+    an IN list on SQLite (one parameter a value, expanded at each call), `= ANY(:ids)` on
+    PostgreSQL: one array parameter, so SQLAlchemy renders and converts one value rather than
+    a hundred (about 3 µs of the client's time a value), and the statement's text, hence its
+    prepared plan, is the same whatever the count."""
+
+    def __init__(self, build: Callable[[Match], T]) -> None:
+        self.sqlite, self.postgresql = build(_expanded), build(_one_array)
+
+    def on(self, session: Session) -> T:
+        return self.postgresql if is_postgres(session) else self.sqlite
 
 
 @contextmanager
@@ -41,6 +79,22 @@ def fresh_plans(session: Session) -> Iterator[None]:
     session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     yield
     session.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
+
+
+def answers_only(session: Session) -> None:
+    """On PostgreSQL, for a transaction that only writes what providers answered, at its start:
+    plan for the values given (as `fresh_plans`, until the transaction ends), and commit without
+    waiting for the disk. Such a commit lost in a crash of PostgreSQL itself leaves its sends in
+    doubt, exactly as a dispatcher killed after sending leaves them: never sent twice, settled
+    with the provider where it can tell. One round trip for both settings."""
+    if is_postgres(session):
+        session.execute(_ANSWERS_ONLY)
+
+
+_ANSWERS_ONLY = text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('synchronous_commit', 'off', true)"
+)
 
 
 def _arrays(

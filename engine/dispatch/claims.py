@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, load_only
 from onward.channels import STATE_RANK, DeliveryState
 from onward.engine.coaches.coaching import coach_names
 from onward.engine.deliveries import starting
-from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
+from onward.engine.dispatch.batch_sql import ByBackend, fresh_plans, insert_rows, is_postgres
 from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
 from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed
@@ -88,37 +88,45 @@ _DUE_KINDS = [
     )
 ]
 _LOCKED_DUE_KINDS = [query.with_for_update(skip_locked=True, of=STEPS) for query in _DUE_KINDS]
-_DELIVERIES_OF = (
-    select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS])
-    .where(DELIVERIES.c.step_id.in_(bindparam("ids", expanding=True)))
-    .order_by(DELIVERIES.c.id)
+_DELIVERIES_OF = ByBackend(
+    lambda ids: (
+        select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS])
+        .where(ids(DELIVERIES.c.step_id))
+        .order_by(DELIVERIES.c.id)
+    )
 )
-_PARENTS = select(STEPS.c.id, STEPS.c.status, STEPS.c.due_at, STEPS.c.answered_at).where(
-    STEPS.c.id.in_(bindparam("ids", expanding=True))
+_PARENTS = ByBackend(
+    lambda ids: select(STEPS.c.id, STEPS.c.status, STEPS.c.due_at, STEPS.c.answered_at).where(
+        ids(STEPS.c.id)
+    )
 )
 _VERSIONS = select(PlanVersion).where(PlanVersion.id.in_(bindparam("ids", expanding=True)))
-_HOLD = (
-    update(STEPS)
-    .where(STEPS.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        status=STEP_CLAIMED,
-        claimed_by=bindparam("worker"),
-        lease_until=bindparam("lease_until"),
-        attempts=STEPS.c.attempts + 1,
+_HOLD = ByBackend(
+    lambda ids: (
+        update(STEPS)
+        .where(ids(STEPS.c.id))
+        .values(
+            status=STEP_CLAIMED,
+            claimed_by=bindparam("worker"),
+            lease_until=bindparam("lease_until"),
+            attempts=STEPS.c.attempts + 1,
+        )
     )
 )
 # A step of a batch handed to the provider whole as the claim commits is written once, in its
 # final state: its delivery in `sending` is what says a send may be in flight (`mark_in_doubt`).
-_HAND_OVER = (
-    update(STEPS)
-    .where(STEPS.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        status=STEP_SENT,
-        sent_at=bindparam("now"),
-        last_error=None,
-        claimed_by=None,
-        lease_until=None,
-        attempts=STEPS.c.attempts + 1,
+_HAND_OVER = ByBackend(
+    lambda ids: (
+        update(STEPS)
+        .where(ids(STEPS.c.id))
+        .values(
+            status=STEP_SENT,
+            sent_at=bindparam("now"),
+            last_error=None,
+            claimed_by=None,
+            lease_until=None,
+            attempts=STEPS.c.attempts + 1,
+        )
     )
 )
 # Handed over by a dispatcher that never recorded the provider's answer (a recorded one has
@@ -135,17 +143,19 @@ _UNANSWERED = text(
     "SELECT id, step_id FROM deliveries INDEXED BY ix_deliveries_unanswered "
     f"WHERE {UNANSWERED} AND updated_at < :before"
 ).bindparams(bindparam("before", type_=DELIVERIES.c.updated_at.type))
-_STEPS_SENT = select(STEPS.c.id).where(
-    STEPS.c.id.in_(bindparam("ids", expanding=True)), STEPS.c.status == STEP_SENT
+_STEPS_SENT = ByBackend(
+    lambda ids: select(STEPS.c.id).where(ids(STEPS.c.id), STEPS.c.status == STEP_SENT)
 )
-_MARK_UNKNOWN = (
-    update(DELIVERIES)
-    .where(DELIVERIES.c.id.in_(bindparam("ids", expanding=True)), DELIVERIES.c.status == "sending")
-    .values(
-        status="unknown",
-        status_rank=STATE_RANK["unknown"],
-        error=LOST_LEASE,
-        updated_at=bindparam("now"),
+_MARK_UNKNOWN = ByBackend(
+    lambda ids: (
+        update(DELIVERIES)
+        .where(ids(DELIVERIES.c.id), DELIVERIES.c.status == "sending")
+        .values(
+            status="unknown",
+            status_rank=STATE_RANK["unknown"],
+            error=LOST_LEASE,
+            updated_at=bindparam("now"),
+        )
     )
 )
 
@@ -185,7 +195,7 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
     latest: dict[int, DeliveryRow] = {}
     loaded: dict[int, tuple[object, ...]] = {}
     with fresh_plans(session):
-        rows = session.execute(_DELIVERIES_OF, {"ids": step_ids}).all()
+        rows = session.execute(_DELIVERIES_OF.on(session), {"ids": step_ids}).all()
     for row in rows:
         latest[row.step_id] = DeliveryRow(*row)  # ordered by id: the last one wins
         loaded[row.id] = tuple(row)
@@ -193,7 +203,7 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
     parents = (
         {
             row.id: Prompt(row.status, row.due_at, row.answered_at)
-            for row in session.execute(_PARENTS, {"ids": parent_ids})
+            for row in session.execute(_PARENTS.on(session), {"ids": parent_ids})
         }
         if parent_ids
         else {}
@@ -225,9 +235,10 @@ def write_back(
     paced batch (claimed, leased); each has one more attempt. Any other change the guards made
     is written row by row."""
     if handed:
-        session.execute(_HAND_OVER, {"ids": handed, "now": now})
+        session.execute(_HAND_OVER.on(session), {"ids": handed, "now": now})
     if waiting:
-        session.execute(_HOLD, {"ids": waiting, "worker": worker_id, "lease_until": lease_until})
+        leased = {"ids": waiting, "worker": worker_id, "lease_until": lease_until}
+        session.execute(_HOLD.on(session), leased)
     held = {*handed, *waiting}
     others = [(item.step, item.loaded) for item in batch.items if item.step.id not in held]
     _write_changes(session, STEPS.name, STEP_FIELDS, others)
@@ -277,10 +288,11 @@ def mark_in_doubt(session: Session, now: datetime, lease: timedelta) -> int:
         return 0
     # Only those whose step the claim wrote as sent: a paced batch's steps stay claimed, and
     # the claim of their expired lease settles them (guards.decide).
-    sent = set(session.scalars(_STEPS_SENT, {"ids": [step_id for _, step_id in found]}))
+    steps = [step_id for _, step_id in found]
+    sent = set(session.scalars(_STEPS_SENT.on(session), {"ids": steps}))
     ids = [delivery_id for delivery_id, step_id in found if step_id in sent]
     if ids:
-        session.execute(_MARK_UNKNOWN, {"ids": ids, "now": now})
+        session.execute(_MARK_UNKNOWN.on(session), {"ids": ids, "now": now})
     return len(ids)
 
 

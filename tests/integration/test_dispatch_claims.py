@@ -9,13 +9,14 @@ from typing import Any
 
 from sqlalchemy import Engine, event, select, text
 
+from onward.engine.clock import FakeClock
 from onward.engine.dispatch import claims
 from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, update_rows
 from onward.engine.dispatch.dispatcher import RECOVERY_INTERVAL
 from onward.engine.dispatch.guards import claim_and_prepare
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.storage.db import Base
-from tests.integration.dispatch_helpers import Harness
+from tests.integration.dispatch_helpers import FlakyChannel, Harness
 
 DELIVERIES = Base.metadata.tables["deliveries"]
 
@@ -335,3 +336,36 @@ def test_leases_that_ran_out_are_looked_for_every_few_seconds_not_every_batch(
     world.clock.advance(RECOVERY_INTERVAL)
     writes = _writes_during(db_engine, lambda: outcomes.append(dispatcher.tick()))
     assert (outcomes[-1], writes["lease-expired claim"]) == ({"sent": 1}, 1)
+
+
+def test_only_a_record_of_accepted_sends_commits_without_waiting_for_the_disk(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    """A record that only writes the providers' answers may be lost in a crash of PostgreSQL
+    itself: its sends are then left in doubt, as a dispatcher killed mid-send leaves them
+    (never sent twice). A record that puts a step back in the queue must last."""
+    world = Harness(db_engine, clock, sms=FlakyChannel())
+    runs = [world.start_run(phone=f"+1415555{n:04d}") for n in range(2)]
+    world.clock.set(world.step(runs[0], "ack").due_at)
+    dispatcher = world.dispatcher()
+    seen: list[str] = []
+
+    def before_commit(conn: Any) -> None:
+        if world.is_postgres:
+            seen.append(str(conn.exec_driver_sql("SHOW synchronous_commit").scalar()))
+
+    event.listen(db_engine, "commit", before_commit)
+    try:
+        assert dispatcher.tick() == {"sent": 2}
+        world.clock.set(world.step(runs[0], "checkin").due_at)
+
+        def sigterm_arrives(_message: Any) -> None:
+            dispatcher.stopping = True
+
+        world.sms.during_send = sigterm_arrives  # type: ignore[attr-defined]
+        assert dispatcher.tick() == {"sent": 1, "released": 1}
+    finally:
+        event.remove(db_engine, "commit", before_commit)
+    if world.is_postgres:
+        # Each tick: the look for expired leases' claim, the claim, the record.
+        assert seen == ["on", "off", "on", "on"]
