@@ -14,7 +14,6 @@ taken around each cursor call, in one process with nothing else running against 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
@@ -24,15 +23,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import create_pg_database, drop_pg_database, emit, pg_url
+from common import create_pg_database, drop_pg_database, emit, pg_url, process_cpu_seconds
 from fixtures import build_runs, copy_runs_pg, make_due, postpone_all
 from null_channel import NullChannel
 from onward_dispatch import BATCH, WARM_UP_STEPS, dispatcher, drain
 from sqlalchemy import Engine, event, text
 
 from onward.engine.storage.db import create_db_engine
-
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def label(statement: str) -> str:
@@ -97,19 +94,8 @@ class Timer:
 def server_cpu(engine: Engine) -> float:
     """The summed CPU seconds of the server processes serving this database."""
     with engine.connect() as conn:
-        pids = list(
-            conn.scalars(
-                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-            )
-        )
-    cpu = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        cpu += (int(fields[11]) + int(fields[12])) / TICKS
-    return cpu
+        query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return process_cpu_seconds(conn.scalars(query))
 
 
 def row_writes(engine: Engine) -> dict[str, int]:

@@ -65,35 +65,59 @@ class ByBackend(Generic[T]):
 
 @contextmanager
 def fresh_plans(session: Session) -> Iterator[None]:
-    """On PostgreSQL, plan the statements inside for the values they are given.
+    """On PostgreSQL, plan the statements inside for the values they are given, by key.
 
     A generic plan, cached once a statement has run a few times, is costed with the statistics
-    of that moment: made while `deliveries` was small (a fresh database, a burst right after
-    ANALYZE of an empty table), it scans the whole table for every row looked up, long after
-    the table has grown. Not for everything: planning afresh costs a fraction of a millisecond,
-    and an INSERT would pay it again for each foreign key of each row.
+    of that moment; and statistics taken while `deliveries` was small (a fresh database, a
+    burst right after ANALYZE of an empty table) make a hundred lookups look like thousands of
+    rows, long after the table has grown: worth reading the whole table, or starting a
+    parallel worker (3 ms), for each batch of the burst. The statements inside look their rows
+    up by key: they are planned afresh, never with a scan of the table or a parallel worker.
+    Not for everything: planning afresh costs a fraction of a millisecond, and an INSERT would
+    pay it again for each foreign key of each row.
     """
     if not is_postgres(session):
         yield
         return
-    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    before = session.execute(_BY_KEY).one()
     yield
-    session.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
+    session.execute(_AS_BEFORE, dict(zip(_KEYED_PLANS, before[: len(_KEYED_PLANS)], strict=True)))
+
+
+_KEYED_PLANS = {
+    "plan_cache_mode": "force_custom_plan",
+    "enable_seqscan": "off",
+    "max_parallel_workers_per_gather": "0",
+}
+# One round trip each way, the settings as they were read before they change (a select list
+# runs left to right); each lasts until the transaction ends at most.
+_BY_KEY = text(
+    "SELECT "
+    + ", ".join(f"current_setting('{name}')" for name in _KEYED_PLANS)
+    + ", "
+    + ", ".join(f"set_config('{name}', '{value}', true)" for name, value in _KEYED_PLANS.items())
+)
+_AS_BEFORE = text(
+    "SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in _KEYED_PLANS)
+)
 
 
 def answers_only(session: Session) -> None:
     """On PostgreSQL, for a transaction that only writes what providers answered, at its start:
-    plan for the values given (as `fresh_plans`, until the transaction ends), and commit without
-    waiting for the disk. Such a commit lost in a crash of PostgreSQL itself leaves its sends in
-    doubt, exactly as a dispatcher killed after sending leaves them: never sent twice, settled
-    with the provider where it can tell. One round trip for both settings."""
+    plan by key for the values given (as `fresh_plans`, until the transaction ends), and commit
+    without waiting for the disk. Such a commit lost in a crash of PostgreSQL itself leaves its
+    sends in doubt, exactly as a dispatcher killed after sending leaves them: never sent twice,
+    settled with the provider where it can tell. One round trip for all the settings."""
     if is_postgres(session):
         session.execute(_ANSWERS_ONLY)
 
 
 _ANSWERS_ONLY = text(
-    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-    "set_config('synchronous_commit', 'off', true)"
+    "SELECT "
+    + ", ".join(
+        f"set_config('{name}', '{value}', true)"
+        for name, value in {**_KEYED_PLANS, "synchronous_commit": "off"}.items()
+    )
 )
 
 

@@ -88,11 +88,10 @@ _DUE_KINDS = [
     )
 ]
 _LOCKED_DUE_KINDS = [query.with_for_update(skip_locked=True, of=STEPS) for query in _DUE_KINDS]
+# Not ordered: an ORDER BY id could have a planner read the whole table in id order.
 _DELIVERIES_OF = ByBackend(
-    lambda ids: (
-        select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS])
-        .where(ids(DELIVERIES.c.step_id))
-        .order_by(DELIVERIES.c.id)
+    lambda ids: select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS]).where(
+        ids(DELIVERIES.c.step_id)
     )
 )
 _PARENTS = ByBackend(
@@ -196,8 +195,8 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
     loaded: dict[int, tuple[object, ...]] = {}
     with fresh_plans(session):
         rows = session.execute(_DELIVERIES_OF.on(session), {"ids": step_ids}).all()
-    for row in rows:
-        latest[row.step_id] = DeliveryRow(*row)  # ordered by id: the last one wins
+    for row in sorted(rows, key=lambda row: row.id):
+        latest[row.step_id] = DeliveryRow(*row)  # the last one wins
         loaded[row.id] = tuple(row)
     parent_ids = [item.step.reminder_of for item in items if item.step.reminder_of is not None]
     parents = (

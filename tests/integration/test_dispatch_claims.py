@@ -19,6 +19,7 @@ from onward.engine.storage.db import Base
 from tests.integration.dispatch_helpers import FlakyChannel, Harness
 
 DELIVERIES = Base.metadata.tables["deliveries"]
+STEPS = Base.metadata.tables["steps"]
 
 
 def test_a_claim_takes_expired_leases_and_due_steps_together_oldest_first(world: Harness) -> None:
@@ -154,7 +155,55 @@ def test_fresh_plans_hold_only_inside_the_block(db_engine: Engine, world: Harnes
             return
         with fresh_plans(session):
             assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+            assert session.scalar(text("SHOW enable_seqscan")) == "off"
+            assert session.scalar(text("SHOW max_parallel_workers_per_gather")) == "0"
         assert session.scalar(text("SHOW plan_cache_mode")) == "auto"
+        assert session.scalar(text("SHOW enable_seqscan")) == "on"
+        assert session.scalar(text("SHOW max_parallel_workers_per_gather")) != "0"
+
+
+def test_a_batch_looks_deliveries_up_by_key_whatever_the_statistics_say(
+    db_engine: Engine, world: Harness
+) -> None:
+    """Statistics taken while `deliveries` was empty (a fresh database, right before its first
+    burst) make reading the whole table look cheaper than a hundred lookups, and each batch of
+    the burst would read it all again: the dispatcher's lookups go by key all the same."""
+    runs = [world.start_run(phone=f"+1415555{n:04d}") for n in range(15)]
+    with db_engine.begin() as conn:
+        if world.is_postgres:  # an empty table, as a fresh database has it
+            conn.exec_driver_sql("TRUNCATE deliveries CASCADE")
+            conn.exec_driver_sql("ANALYZE deliveries")
+    # Then the burst: thousands of deliveries written since, and 100 steps due at once.
+    last = world.steps(runs[0])[-1]
+    person_id = world.person("+14155550000").id
+    names = ("step_id", "run_id", "person_id", "channel", "medium", "address")
+    rows = [(last.id, runs[0], person_id, "console", "sms", f"+1{n:010d}") for n in range(30_000)]
+    now = world.clock.now()
+    same = {"status": "sent", "status_rank": 3, "attempts": 1, "created_at": now}
+    with world.sessions.begin() as session:
+        insert_rows(session, DELIVERIES, names, rows, {**same, "updated_at": now}, ("id",))
+    due = world.step(runs[0], "ack").due_at
+    with db_engine.begin() as conn:
+        conn.execute(STEPS.update().where(STEPS.c.reminder_of.is_(None)).values(due_at=due))
+    world.clock.set(due)
+    captured: list[list[str]] = []
+
+    def capture(conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT deliveries.id") and "status_rank" in statement:
+            explain = "EXPLAIN" if world.is_postgres else "EXPLAIN QUERY PLAN"
+            plan = conn.exec_driver_sql(f"{explain} {statement}", params)
+            captured.append([str(row[-1]) for row in plan])
+
+    event.listen(db_engine, "before_cursor_execute", capture)
+    try:
+        assert world.dispatcher(batch=100).tick().get("sent", 0) >= 100
+    finally:
+        event.remove(db_engine, "before_cursor_execute", capture)
+    plan = captured[0]
+    slow = ("Seq Scan on deliveries", "Gather")  # the whole table, or a parallel worker
+    assert not any(
+        any(word in line for word in slow) or line.startswith("SCAN deliveries") for line in plan
+    ), plan
 
 
 def test_rows_are_inserted_and_updated_in_bulk(world: Harness) -> None:
