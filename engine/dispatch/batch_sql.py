@@ -4,22 +4,26 @@ SQLite runs an executemany (or a multi-row INSERT) in-process, so the statement 
 little there; what costs is SQLAlchemy preparing every parameter of every row, so SQLite gets
 the driver's own executemany, with each column's conversion applied only where it has one (and
 once for the values alike for all rows). On PostgreSQL every statement of an executemany is a
-round of parsing, planning and executing on the server, so each column travels as one array
-instead, and the statement joins `unnest()` of them: one plan and one run for the whole batch.
+round of parsing, planning and executing on the server, so the rows travel as one JSON document
+instead, which the statement reads as a table: one plan and one run for the whole batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Table,
     any_,
     bindparam,
     case,
+    column,
     func,
     insert,
     select,
@@ -29,7 +33,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.selectable import TableValuedAlias
+
+from onward.engine.storage.db import UTCDateTime
 
 T = TypeVar("T")
 
@@ -121,17 +128,69 @@ _ANSWERS_ONLY = text(
 )
 
 
-def _arrays(
+def _records(
     table: Table, names: Sequence[str], rows: Sequence[Sequence[object]]
-) -> TableValuedAlias:
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    unnested = func.unnest(
-        *[
-            bindparam(f"bulk_{name}", list(values), type_=ARRAY(table.c[name].type))
-            for name, values in zip(names, columns, strict=True)
+) -> list[dict[str, object]]:
+    """The rows as one JSON document's records, which PostgreSQL reads back as a table
+    (`_given`): one parameter for the batch, serialised by the json module's C code. (A column
+    of arrays instead cost psycopg a quoting check of every text value: 12 µs of the client's
+    time a delivery row against 5, for a microsecond more of the server's.)"""
+    stamps = {name for name in names if isinstance(table.c[name].type, UTCDateTime)}
+    if stamps:
+        rows = [
+            [
+                _instant(value) if name in stamps else value
+                for name, value in zip(names, row, strict=True)
+            ]
+            for row in rows
         ]
-    )
-    return unnested.table_valued(*names).render_derived()
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _instant(value: object) -> object:
+    return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
+
+
+def _given(table: Table, names: Sequence[str]) -> TableValuedAlias:
+    rows = func.json_to_recordset(bindparam("bulk_rows", type_=JSON))
+    typed = [column(name, table.c[name].type) for name in names]
+    return rows.table_valued(*typed).render_derived(with_types=True)
+
+
+def _same(table: Table, names: Sequence[str]) -> dict[str, Any]:
+    return {name: bindparam(f"bulk_same_{name}", type_=table.c[name].type) for name in names}
+
+
+# The statements are built once for each shape (SQLAlchemy then finds them compiled).
+@lru_cache(maxsize=32)
+def _pg_update(
+    table: Table, names: tuple[str, ...], same: tuple[str, ...], forward: tuple[str, str] | None
+) -> Update:
+    given = _given(table, names)
+    values: dict[str, Any] = {name: given.c[name] for name in names[1:]}
+    if forward is not None:
+        ahead = table.c[forward[1]] < given.c[forward[1]]
+        for name in forward:
+            values[name] = case((ahead, given.c[name]), else_=table.c[name])
+    where = table.c[names[0]] == given.c[names[0]]
+    return update(table).where(where).values({**values, **_same(table, same)})
+
+
+@lru_cache(maxsize=32)
+def _pg_insert(
+    table: Table, names: tuple[str, ...], same: tuple[str, ...], returning: tuple[str, ...]
+) -> ReturningInsert[Any]:
+    given = _given(table, names)
+    query = select(*[given.c[name] for name in names], *_same(table, same).values())
+    back = [table.c[name] for name in returning]
+    return insert(table).from_select([*names, *same], query).returning(*back)
+
+
+def _pg_params(
+    table: Table, names: Sequence[str], rows: Sequence[Sequence[object]], same: Mapping[str, object]
+) -> dict[str, object]:
+    params = {f"bulk_same_{name}": value for name, value in same.items()}
+    return {"bulk_rows": _records(table, names, rows), **params}
 
 
 def update_rows(
@@ -153,15 +212,8 @@ def update_rows(
         return
     key, columns = names[0], names[1:]
     if is_postgres(session):
-        given = _arrays(table, names, rows)
-        values: dict[str, Any] = {name: given.c[name] for name in columns}
-        if forward is not None:
-            ahead = table.c[forward[1]] < given.c[forward[1]]
-            for name in forward:
-                values[name] = case((ahead, given.c[name]), else_=table.c[name])
-        session.execute(
-            update(table).where(table.c[key] == given.c[key]).values({**values, **same})
-        )
+        statement = _pg_update(table, tuple(names), tuple(same), forward)
+        session.execute(statement, _pg_params(table, names, rows, same))
         return
     conn, convert, alike = _for_driver(session, table, columns, same)
 
@@ -195,16 +247,11 @@ def insert_rows(
     default is not applied: give every column that needs a value."""
     if not rows:
         return []
-    back = [table.c[name] for name in returning]
     if is_postgres(session):
-        given = _arrays(table, names, rows)
-        same_params = [
-            bindparam(f"bulk_same_{name}", value, type_=table.c[name].type)
-            for name, value in same.items()
+        statement = _pg_insert(table, tuple(names), tuple(same), tuple(returning))
+        return [
+            tuple(row) for row in session.execute(statement, _pg_params(table, names, rows, same))
         ]
-        query = select(*[given.c[name] for name in names], *same_params)
-        statement = insert(table).from_select([*names, *same], query).returning(*back)
-        return [tuple(row) for row in session.execute(statement)]
     conn, convert, alike = _for_driver(session, table, names, same)
     columns = ", ".join(f'"{name}"' for name in [*names, *alike])
     width = len(names) + len(alike)

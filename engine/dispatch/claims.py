@@ -9,17 +9,25 @@ replicas claim side by side without waiting for, or taking, each other's steps.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, text, update
+from sqlalchemy import Select, bindparam, func, inspect, select, text, update
 from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from onward.channels import STATE_RANK, DeliveryState
 from onward.engine.coaches.coaching import coach_names
 from onward.engine.deliveries import starting
-from onward.engine.dispatch.batch_sql import ByBackend, fresh_plans, insert_rows, is_postgres
+from onward.engine.dispatch.batch_sql import (
+    ByBackend,
+    fresh_plans,
+    insert_rows,
+    is_postgres,
+    update_rows,
+)
 from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
 from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed
@@ -39,6 +47,8 @@ STEPS = Base.metadata.tables["steps"]
 RUNS = Base.metadata.tables["runs"]
 REJECTIONS = Base.metadata.tables["rejections"]
 DELIVERIES = Base.metadata.tables["deliveries"]
+PEOPLE = Base.metadata.tables["people"]
+_FOOTERS = ("sms_footer_at", "email_footer_at")
 
 
 STEP_FIELDS = tuple(f.name for f in fields(StepRow))
@@ -261,6 +271,20 @@ def _write_changes(
     for params in groups.values():
         # A row erased meanwhile (FORGET) is simply not matched.
         session.execute(update(target).where(target.c.id == bindparam("row_id")), params)
+
+
+def write_footers(session: Session, people: Iterable[Person]) -> None:
+    """The opt-out footers a batch's messages carry, remembered on their people in one
+    statement (the ORM's flush would write each person with a statement of its own)."""
+    rows = []
+    for person in {id(person): person for person in people}.values():
+        state = inspect(person)
+        changed = [name for name in _FOOTERS if state.attrs[name].history.has_changes()]
+        if changed:
+            rows.append((person.id, person.sms_footer_at, person.email_footer_at))
+            for name in changed:  # written here: nothing left for the flush
+                set_committed_value(person, name, getattr(person, name))
+    update_rows(session, PEOPLE, ("id", *_FOOTERS), rows, {})
 
 
 def insert_deliveries(

@@ -25,6 +25,7 @@ from onward.engine.dispatch.claims import (
     insert_deliveries,
     load_batch,
     write_back,
+    write_footers,
 )
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.values import (
@@ -143,6 +144,7 @@ def claim_and_prepare(
         decision = decide(item, batch, now, rules, windows)
         decided.append(_apply(session, decision, item, batch, now, config))
     sending = [d for d in decided if isinstance(d, _Pending)]
+    write_footers(session, [d.item.person for d in sending])
     now_count = (
         len(sending)
         if rates is None

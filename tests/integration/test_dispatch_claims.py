@@ -318,15 +318,18 @@ def test_a_forward_only_state_is_written_only_where_its_rank_is_higher(world: Ha
 
 
 def _writes_during(engine: Engine, act: Callable[[], object]) -> Counter[str]:
-    """The statements that write steps or deliveries, and the looks for leases that ran out,
-    counted while `act` runs (SQLite's driver statements quote their table names)."""
+    """The statements PostgreSQL or SQLite runs that write steps, deliveries or people, and the
+    looks for leases that ran out, counted while `act` runs. An executemany is one statement
+    on SQLite (it runs in-process) and one a row on PostgreSQL, which plans and runs each."""
     counted: Counter[str] = Counter()
+    kinds = ("UPDATE steps", "INSERT INTO deliveries", "UPDATE deliveries", "UPDATE people")
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def count(conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
         flat = " ".join(statement.replace('"', "").split())
-        for kind in ("UPDATE steps", "INSERT INTO deliveries", "UPDATE deliveries"):
+        runs = len(params) if many and conn.dialect.name == "postgresql" else 1
+        for kind in kinds:
             if flat.startswith(kind):
-                counted[kind] += 1
+                counted[kind] += runs
         if flat.startswith("SELECT") and "steps.lease_until <" in flat:
             counted["lease-expired claim"] += 1
 
@@ -342,7 +345,8 @@ def test_a_batch_writes_each_step_once_and_each_delivery_once_then_its_answer(
     db_engine: Engine, world: Harness
 ) -> None:
     """The claim writes the steps handed to the provider as sent (one UPDATE), their deliveries
-    in `sending` (one INSERT); the record writes only the provider's answer (one UPDATE)."""
+    in `sending` (one INSERT) and the opt-out footer each first message carries, on its person
+    (one UPDATE); the record writes only the provider's answer (one UPDATE)."""
     runs = [world.start_run(phone=f"+1415555{n:04d}") for n in range(3)]
     world.clock.set(world.step(runs[0], "ack").due_at)
     dispatcher = world.dispatcher()
@@ -350,9 +354,12 @@ def test_a_batch_writes_each_step_once_and_each_delivery_once_then_its_answer(
     assert writes == {
         "UPDATE steps": 1,
         "INSERT INTO deliveries": 1,
+        "UPDATE people": 1,
         "UPDATE deliveries": 1,
         "lease-expired claim": 1,
     }
+    people = [world.person(f"+1415555{n:04d}") for n in range(3)]
+    assert {p.sms_footer_at for p in people} == {world.clock.now()}
     acks = [world.step(run_id, "ack") for run_id in runs]
     assert {(s.status, s.sent_at, s.claimed_by, s.lease_until, s.attempts) for s in acks} == {
         ("sent", world.clock.now(), None, None, 1)
