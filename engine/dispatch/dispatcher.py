@@ -13,6 +13,7 @@ whole, written as sent at the claim) marks it `unknown` instead of sending again
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -63,8 +64,9 @@ class Dispatcher:
         # Called before each claim, holding nothing: the daemon lets its webhooks go first.
         self.before_batch = before_batch
         # One pacer per channel, at the provider's rate: a burst queues instead of being refused.
+        # A provider that sets no pace (0) gets none of onward's: it would only cap a burst.
         self.rates = {
-            name: float(getattr(channel, "rate_per_sec", 0) or 1000.0)
+            name: float(getattr(channel, "rate_per_sec", 0) or 0) or math.inf
             for name, channel in channels.values()
         }
         self.pacers = {name: Pacer(rate, clock, sleep) for name, rate in self.rates.items()}

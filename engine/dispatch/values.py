@@ -131,4 +131,4 @@ def group_size(rates: Mapping[str, float], channel_names: set[str], batch: int) 
     """How many sends are handed over (marked `sending`) and recorded together: what the
     slowest of these channels sends in about a second; a whole batch when none is paced."""
     slowest = min((rates.get(name, float(batch)) for name in channel_names), default=batch)
-    return max(1, min(batch, int(slowest)))
+    return batch if slowest >= batch else max(1, int(slowest))
