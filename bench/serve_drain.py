@@ -94,6 +94,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs=2, default=[3000, 10010], help="small, large")
     parser.add_argument("--lead", type=float, default=4.0, help="seconds to the first burst")
     parser.add_argument("--gap", type=float, default=2.5, help="seconds between bursts")
+    parser.add_argument(
+        "--setting", action="append", default=[], help="NAME=VALUE for the daemon (repeatable)"
+    )
     args = parser.parse_args()
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -112,6 +115,7 @@ def main() -> None:
         ONWARD_SMS_CHANNEL="zero",
         ONWARD_EMAIL_CHANNEL="zero",
         PYTHONPATH=str(plugin),
+        **dict(setting.split("=", 1) for setting in args.setting),
     )
     figures: dict[str, Any] = {}
     try:

@@ -31,7 +31,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.selectable import TableValuedAlias
@@ -281,17 +281,25 @@ def _for_driver(
     them (an aware datetime becomes SQLite's stored text; rows of integers and text, the usual
     case, pass as they are), and the values alike for all rows, converted once."""
     conn = session.connection()
-    dialect = conn.dialect
+    convert, converters = _converters(table, tuple(names), tuple(same), conn.dialect)
+    alike = {
+        name: process(value) if process else value
+        for (name, value), process in zip(same.items(), converters, strict=True)
+    }
+    return conn, convert, alike
 
+
+# Looked up once for each shape of batch (asking a type for its processor is slow).
+@lru_cache(maxsize=32)
+def _converters(
+    table: Table, names: tuple[str, ...], same: tuple[str, ...], dialect: Dialect
+) -> tuple[Callable[[Sequence[object]], tuple[object, ...]], list[Callable[[Any], Any] | None]]:
     def processor(name: str) -> Callable[[Any], Any] | None:
         return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
 
-    alike = {}
-    for name, value in same.items():
-        process = processor(name)
-        alike[name] = process(value) if process else value
     processors = [processor(name) for name in names]
+    alike = [processor(name) for name in same]
     if not any(processors):
-        return conn, tuple, alike
+        return tuple, alike
     pairs = list(enumerate(processors))
-    return conn, (lambda row: tuple(p(row[i]) if p else row[i] for i, p in pairs)), alike
+    return (lambda row: tuple(p(row[i]) if p else row[i] for i, p in pairs)), alike

@@ -14,7 +14,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, inspect, select, text, update
+from sqlalchemy import bindparam, func, inspect, select, text, update
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -69,6 +69,9 @@ _PERSON = load_only(
     Person.sms_footer_at,
     Person.email_footer_at,
 )
+# Core rows (the ORM would make an entity of each row's person, seven times over for seven
+# steps of one run); the batch's people are loaded after, once each (`_PEOPLE`).
+_PEOPLE = ByBackend(lambda ids: select(Person).where(ids(PEOPLE.c.id)).options(_PERSON))
 _CLAIMED_ROWS = (
     select(
         *[STEPS.c[name] for name in STEP_FIELDS],
@@ -79,13 +82,10 @@ _CLAIMED_ROWS = (
         # A welcome run (an imported person's first message) answers no rejection.
         func.coalesce(REJECTIONS.c.company, ""),
         func.coalesce(REJECTIONS.c.role, ""),
-        Person,
     )
     .select_from(STEPS)
     .join(RUNS, RUNS.c.id == STEPS.c.run_id)
     .outerjoin(REJECTIONS, REJECTIONS.c.id == RUNS.c.rejection_id)
-    .join(Person, Person.id == RUNS.c.person_id)
-    .options(_PERSON)
 )
 # Built once: the two kinds of due step, each in index order.
 _DUE_KINDS = [
@@ -175,27 +175,34 @@ def claim_due(
     """The first `limit` due steps of active runs, oldest first, locked; not yet marked claimed.
     Steps whose claimer's lease ran out are among them with `expired_too`."""
     kinds = _LOCKED_DUE_KINDS if is_postgres(session) else _DUE_KINDS
-    found: list[Claimed] = []
+    rows: list[Any] = []
     for query in kinds if expired_too else kinds[:1]:
-        found += _claimed(session, query, {"now": now, "limit": limit})
+        rows += session.execute(query, {"now": now, "limit": limit}).all()
     # The two kinds merged in due order, as one query would have taken them. A row read but
     # not taken (only when both kinds are due at once) stays locked until the claim commits.
-    found.sort(key=lambda item: (item.step.due_at, item.step.id))
-    return found[:limit]
-
-
-def _claimed(session: Session, query: Select[Any], params: dict[str, object]) -> list[Claimed]:
     width = len(STEP_FIELDS)
+    rows.sort(key=lambda row: (row.due_at, row.id))
+    rows = rows[:limit]
+    people = _people(session, {row[width + 1] for row in rows})
     items = []
-    for row in session.execute(query, params):
+    for row in rows:
         values = tuple(row[:width])
-        status, person_id, applied, version, company, role, person = row[width:]
+        status, person_id, applied, version, company, role = row[width:]
+        person = people.get(person_id)
+        if person is None:  # erased (FORGET) between the two reads: its steps go with them
+            continue
+        step = StepRow(*values)
         items.append(
-            Claimed(
-                StepRow(*values), values, status, person_id, applied, version, company, role, person
-            )
+            Claimed(step, values, status, person_id, applied, version, company, role, person)
         )
     return items
+
+
+def _people(session: Session, ids: set[int]) -> dict[int, Person]:
+    if not ids:
+        return {}
+    found = session.scalars(_PEOPLE.on(session), {"ids": list(ids)})
+    return {person.id: person for person in found}
 
 
 def load_batch(session: Session, items: list[Claimed]) -> Batch:
@@ -278,8 +285,8 @@ def write_footers(session: Session, people: Iterable[Person]) -> None:
     statement (the ORM's flush would write each person with a statement of its own)."""
     rows = []
     for person in {id(person): person for person in people}.values():
-        state = inspect(person)
-        changed = [name for name in _FOOTERS if state.attrs[name].history.has_changes()]
+        # An attribute changed since it was loaded keeps its loaded value here.
+        changed = [name for name in _FOOTERS if name in inspect(person).committed_state]
         if changed:
             rows.append((person.id, person.sms_footer_at, person.email_footer_at))
             for name in changed:  # written here: nothing left for the flush
