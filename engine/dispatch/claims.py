@@ -52,6 +52,7 @@ _FOOTERS = ("sms_footer_at", "email_footer_at")
 
 
 STEP_FIELDS = tuple(f.name for f in fields(StepRow))
+_DUE_AT = STEP_FIELDS.index("due_at")
 DELIVERY_FIELDS = tuple(f.name for f in fields(DeliveryRow))
 LOST_LEASE = "the sender lost its lease before recording a result; not re-sent"
 
@@ -178,11 +179,12 @@ def claim_due(
     rows: list[Any] = []
     for query in kinds if expired_too else kinds[:1]:
         rows += session.execute(query, {"now": now, "limit": limit}).all()
-    # The two kinds merged in due order, as one query would have taken them. A row read but
-    # not taken (only when both kinds are due at once) stays locked until the claim commits.
     width = len(STEP_FIELDS)
-    rows.sort(key=lambda row: (row.due_at, row.id))
-    rows = rows[:limit]
+    if expired_too:
+        # The two kinds merged in due order, as one query would have taken them. A row read
+        # but not taken (only when both kinds are due at once) stays locked until the commit.
+        rows.sort(key=lambda row: (row[_DUE_AT], row[0]))
+        rows = rows[:limit]
     people = _people(session, {row[width + 1] for row in rows})
     items = []
     for row in rows:
