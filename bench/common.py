@@ -140,6 +140,34 @@ def postgres_version() -> str | None:
         engine.dispose()
 
 
+def process_cpu_seconds(pids: Iterable[int]) -> float:
+    """The CPU time (user and system) used so far by these processes, as /proc shows it: how
+    PostgreSQL's server processes are charged for a benchmark (PostgreSQL runs on this machine).
+    A process that has ended counts nothing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def backend_pids(engine: Any) -> list[int]:
+    """The server process of every connection `engine` opens from now on (and keeps)."""
+    from sqlalchemy import event
+
+    pids: list[int] = []
+
+    @event.listens_for(engine, "connect")
+    def _remember(dbapi_connection: Any, _record: Any) -> None:
+        pids.append(int(dbapi_connection.info.backend_pid))
+
+    return pids
+
+
 def pg_url(name: str) -> str:
     from sqlalchemy.engine import make_url
 

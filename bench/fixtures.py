@@ -11,7 +11,7 @@ import argparse
 import shutil
 import sqlite3
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -62,14 +62,15 @@ def postpone_all(engine: Engine, days: int = 30) -> int:
         return conn.execute(waiting).rowcount
 
 
-def make_due(engine: Engine, limit: int | None = None) -> list[int]:
-    """Make the first `limit` pending plan steps (not reminders) of active runs due now; returns
-    their ids."""
+def make_due(engine: Engine, limit: int | None = None, at: datetime | None = None) -> list[int]:
+    """Make the first `limit` pending plan steps (not reminders) of active runs due now (or at
+    `at`); returns their ids. Steps made due before, and not sent yet, are not chosen again."""
     now = SystemClock().now()
     chosen = (
         select(Step.id)
         .join(Run, Run.id == Step.run_id)
         .where(Step.status == "pending", Step.reminder_of.is_(None), Run.status == "active")
+        .where(Step.due_at > now + timedelta(days=1))
         .order_by(Step.id)
     )
     if limit is not None:
@@ -79,7 +80,7 @@ def make_due(engine: Engine, limit: int | None = None) -> list[int]:
         ids = list(conn.scalars(chosen))
         for start in range(0, len(ids), 5000):
             part = ids[start : start + 5000]
-            conn.execute(update(Step).where(Step.id.in_(part)).values(due_at=now))
+            conn.execute(update(Step).where(Step.id.in_(part)).values(due_at=at or now))
     return ids
 
 

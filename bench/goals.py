@@ -73,6 +73,12 @@ def evaluate(f: dict[str, Any]) -> dict[str, Any]:
 
     naive, sqlite = g("naive_none", "run_rate"), g("sqlite_limit", "rate")
     drain = g("onward_drain", "rate")
+    serve_small, serve_large = g("serve_drain", "rate_small"), g("serve_drain", "rate_large")
+
+    def _due(size: str) -> str:
+        steps = g("serve_drain", f"steps_{size}")
+        return f"{steps:,.0f}" if steps else size
+
     pace = g("onward_pace", "rate")
     pg1, pg4, pg_limit4 = (
         g("onward_pg_1", "rate"),
@@ -93,6 +99,13 @@ def evaluate(f: dict[str, Any]) -> dict[str, Any]:
         "G1": [
             check("drain rate / naive run rate", _ratio(drain, naive), 3.0, "x"),
             check("drain rate / sqlite-limit", _ratio(drain, sqlite), 0.10, "x"),
+            check(
+                f"onward serve, {_due('small')} due / naive", _ratio(serve_small, naive), 3.0, "x"
+            ),
+            check(
+                f"onward serve, {_due('large')} due / naive", _ratio(serve_large, naive), 3.0, "x"
+            ),
+            check("onward serve: duplicates", g("serve_drain", "duplicates"), 0, "steps", True),
         ],
         "G2": [
             check("burst delivered exactly once", once[0], 100.0, "%"),
@@ -174,6 +187,7 @@ BASELINE_ROWS = (
     ("bare-webhook", "bare_webhook", ("rps", "p50_ms", "p99_ms")),
     ("quick-webhook (REJECTED)", "quick_webhook", ("rps", "p50_ms", "p99_ms")),
     ("onward drain (G1)", "onward_drain", ("rate", "exactly_once_pct", "rss_mb")),
+    ("onward serve drain (G1)", "serve_drain", ("rate_small", "rate_large", "duplicates")),
     ("onward pace (G2)", "onward_pace", ("rate", "refused", "max_gap_ms")),
     ("onward pg 1 proc (G3)", "onward_pg_1", ("rate", "steps", "duplicates")),
     ("onward pg 4 procs (G3)", "onward_pg_4", ("rate", "steps", "duplicates")),

@@ -17,7 +17,8 @@ class NullChannel:
     With `limit_per_sec` set it also behaves like a provider that enforces a rate: a token
     bucket holding one second of sends, refilled at that rate; a send finding it empty is
     refused with a TransientSendError (counted in `refused`), as a provider's HTTP 429 would be.
-    `rate_per_sec` is what the dispatcher paces to. Send instants are kept (monotonic seconds).
+    `rate_per_sec` is what the dispatcher paces to (0, the default: no pace, as a provider that
+    sets none). Send instants are kept (monotonic seconds).
     """
 
     name = "bench"
@@ -25,7 +26,7 @@ class NullChannel:
     max_body = 64 * 1024
     requires: tuple[str, ...] = ()
 
-    def __init__(self, rate_per_sec: float = 1_000_000.0, limit_per_sec: float | None = None):
+    def __init__(self, rate_per_sec: float = 0.0, limit_per_sec: float | None = None):
         self.rate_per_sec = rate_per_sec
         self.limit = limit_per_sec
         self.capacity = max(1.0, limit_per_sec or 0.0)

@@ -22,12 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
     PYTHON,
+    backend_pids,
     create_pg_database,
     drop_pg_database,
     emit,
     now_s,
     peak_rss_mb,
     pg_url,
+    process_cpu_seconds,
     run_together,
     wait_for_go,
 )
@@ -194,16 +196,20 @@ def run_pace(args: argparse.Namespace) -> None:
 def run_worker(args: argparse.Namespace) -> None:
     """One of several dispatcher processes: get ready, wait for `go`, drain, report."""
     engine = create_db_engine(args.url)
+    servers = backend_pids(engine)
     channel = NullChannel()
     worker = dispatcher(engine, channel, f"bench-{args.id}")
     worker.earliest_due()  # connect and warm up before the clock starts
     wait_for_go()
-    started = now_s()
+    started, cpu, server_cpu = now_s(), time.process_time(), process_cpu_seconds(servers)
     outcomes = drain(worker)
     emit(
         {
             "start": started,
             "end": now_s(),
+            "cpu_s": time.process_time() - cpu,
+            # PostgreSQL's work for this worker (its connections' server processes).
+            "server_cpu_s": process_cpu_seconds(servers) - server_cpu,
             "sent": len(channel.delivery_ids),
             "ids": channel.delivery_ids,
             "outcomes": dict(outcomes),
@@ -234,6 +240,13 @@ def run_pg(args: argparse.Namespace) -> None:
                 "seconds": round(seconds, 3),
                 "rate": round(len(ids) / seconds, 1),
                 "per_process": [r["sent"] for r in reports],
+                # CPU a step: the dispatchers' own, and PostgreSQL's for them.
+                "client_cpu_us_per_step": round(
+                    1e6 * sum(r["cpu_s"] for r in reports) / len(ids), 1
+                ),
+                "server_cpu_us_per_step": round(
+                    1e6 * sum(r["server_cpu_s"] for r in reports) / len(ids), 1
+                ),
                 **delivery_check(engine, due_ids, ids),
             }
         )

@@ -54,6 +54,8 @@ class Sizes:
     g7_steps: int = 40
     g7_spread: float = 15.0
     g5_settle: float = 4.0
+    serve_runs: int = 1_880  # 105 to warm up, then bursts of 3,000 and 10,010 due steps
+    serve_sizes: tuple[int, int] = (3_000, 10_010)
 
 
 QUICK = Sizes(
@@ -74,6 +76,8 @@ QUICK = Sizes(
     g7_steps=5,
     g7_spread=3.0,
     g5_settle=1.0,
+    serve_runs=80,
+    serve_sizes=(150, 300),
 )
 
 
@@ -226,6 +230,7 @@ def build_fixtures(runner: Runner, sizes: Sizes) -> str | None:
         "g5_big.db": (sizes.g5_runs, sizes.g5_filler),
         "g6_small.db": (sizes.g6_runs, 0),
         "g6_big.db": (sizes.g6_runs, sizes.g6_filler),
+        "serve.db": (sizes.serve_runs, 0),
     }
     for name, (runs, filler) in builds.items():
         runner.run(
@@ -261,6 +266,17 @@ def one_round(runner: Runner, sizes: Sizes, rep: int, pg_template: str | None) -
         "onward_drain",
         s("onward_dispatch.py", "drain", w / "drain.db", "--copy-of", w / "g1.db")
         + (["--explain"] if rep == 0 else []),
+    )
+    runner.run(
+        "serve_drain",
+        s(
+            "serve_drain.py",
+            w / "serve",
+            "--copy-of",
+            w / "serve.db",
+            "--sizes",
+            *sizes.serve_sizes,
+        ),
     )
     if pg_template:
         for procs in (1, 4):

@@ -265,9 +265,10 @@ class Channel(Protocol):
 
     Class attributes declare what the registry and ``onward channels list`` show without
     building the channel: ``name``, ``medium``, ``max_body`` (bytes of body the provider takes),
-    ``rate_per_sec`` (the dispatcher's ceiling) and ``requires`` (import names of the SDKs it
-    needs). A channel that serves several media may also declare ``media`` and take its
-    ``medium`` from the context. Every method may be called from several threads at once.
+    ``rate_per_sec`` (the dispatcher's ceiling; 0 when the provider sets none) and ``requires``
+    (import names of the SDKs it needs). A channel that serves several media may also declare
+    ``media`` and take its ``medium`` from the context. Every method may be called from several
+    threads at once.
     """
 
     name: str

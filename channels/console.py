@@ -41,7 +41,7 @@ class ConsoleChannel:
     medium: Medium = "sms"
     media: tuple[Medium, ...] = ("sms", "email")
     max_body = 64 * 1024
-    rate_per_sec = 1000.0
+    rate_per_sec = 0.0  # no provider's pace to keep: it prints
     requires: tuple[str, ...] = ()
 
     def __init__(self, context: ChannelContext | None = None, *, keep_sent: bool = False) -> None:

@@ -9,17 +9,25 @@ replicas claim side by side without waiting for, or taking, each other's steps.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import bindparam, func, inspect, select, text, update
 from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
-from onward.channels import DeliveryState
+from onward.channels import STATE_RANK, DeliveryState
 from onward.engine.coaches.coaching import coach_names
 from onward.engine.deliveries import starting
-from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, is_postgres
+from onward.engine.dispatch.batch_sql import (
+    ByBackend,
+    fresh_plans,
+    insert_rows,
+    is_postgres,
+    update_rows,
+)
 from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
 from onward.engine.one_offs import send_facts
 from onward.engine.people import ACTIVE
@@ -30,6 +38,8 @@ from onward.engine.storage.models import (
     RUN_ACTIVE,
     STEP_CLAIMED,
     STEP_PENDING,
+    STEP_SENT,
+    UNANSWERED,
     Person,
     PlanVersion,
 )
@@ -38,10 +48,14 @@ STEPS = Base.metadata.tables["steps"]
 RUNS = Base.metadata.tables["runs"]
 REJECTIONS = Base.metadata.tables["rejections"]
 DELIVERIES = Base.metadata.tables["deliveries"]
+PEOPLE = Base.metadata.tables["people"]
+_FOOTERS = ("sms_footer_at", "email_footer_at")
 
 
 STEP_FIELDS = tuple(f.name for f in fields(StepRow))
+_DUE_AT = STEP_FIELDS.index("due_at")
 DELIVERY_FIELDS = tuple(f.name for f in fields(DeliveryRow))
+LOST_LEASE = "the sender lost its lease before recording a result; not re-sent"
 
 # What the guards read of a person; the rest (their timestamps) would only cost parsing.
 _PERSON = load_only(
@@ -58,6 +72,9 @@ _PERSON = load_only(
     Person.sms_footer_at,
     Person.email_footer_at,
 )
+# Core rows (the ORM would make an entity of each row's person, seven times over for seven
+# steps of one run); the batch's people are loaded after, once each (`_PEOPLE`).
+_PEOPLE = ByBackend(lambda ids: select(Person).where(ids(PEOPLE.c.id)).options(_PERSON))
 _CLAIMED_ROWS = (
     select(
         *[STEPS.c[name] for name in STEP_FIELDS],
@@ -68,13 +85,10 @@ _CLAIMED_ROWS = (
         # A welcome run (an imported person's first message) answers no rejection.
         func.coalesce(REJECTIONS.c.company, ""),
         func.coalesce(REJECTIONS.c.role, ""),
-        Person,
     )
     .select_from(STEPS)
     .join(RUNS, RUNS.c.id == STEPS.c.run_id)
     .outerjoin(REJECTIONS, REJECTIONS.c.id == RUNS.c.rejection_id)
-    .join(Person, Person.id == RUNS.c.person_id)
-    .options(_PERSON)
 )
 # Built once: the two kinds of due step, each in index order.
 _DUE_KINDS = [
@@ -87,51 +101,112 @@ _DUE_KINDS = [
     )
 ]
 _LOCKED_DUE_KINDS = [query.with_for_update(skip_locked=True, of=STEPS) for query in _DUE_KINDS]
-_DELIVERIES_OF = (
-    select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS])
-    .where(DELIVERIES.c.step_id.in_(bindparam("ids", expanding=True)))
-    .order_by(DELIVERIES.c.id)
+# Not ordered: an ORDER BY id could have a planner read the whole table in id order.
+_DELIVERIES_OF = ByBackend(
+    lambda ids: select(*[DELIVERIES.c[name] for name in DELIVERY_FIELDS]).where(
+        ids(DELIVERIES.c.step_id)
+    )
 )
-_PARENTS = select(STEPS.c.id, STEPS.c.status, STEPS.c.due_at, STEPS.c.answered_at).where(
-    STEPS.c.id.in_(bindparam("ids", expanding=True))
+_PARENTS = ByBackend(
+    lambda ids: select(STEPS.c.id, STEPS.c.status, STEPS.c.due_at, STEPS.c.answered_at).where(
+        ids(STEPS.c.id)
+    )
 )
 _VERSIONS = select(PlanVersion).where(PlanVersion.id.in_(bindparam("ids", expanding=True)))
-_HOLD = (
-    update(STEPS)
-    .where(STEPS.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        status=STEP_CLAIMED,
-        claimed_by=bindparam("worker"),
-        lease_until=bindparam("lease_until"),
-        attempts=STEPS.c.attempts + 1,
+_HOLD = ByBackend(
+    lambda ids: (
+        update(STEPS)
+        .where(ids(STEPS.c.id))
+        .values(
+            status=STEP_CLAIMED,
+            claimed_by=bindparam("worker"),
+            lease_until=bindparam("lease_until"),
+            attempts=STEPS.c.attempts + 1,
+        )
+    )
+)
+# A step of a batch handed to the provider whole as the claim commits is written once, in its
+# final state: its delivery in `sending` is what says a send may be in flight (`mark_in_doubt`).
+_HAND_OVER = ByBackend(
+    lambda ids: (
+        update(STEPS)
+        .where(ids(STEPS.c.id))
+        .values(
+            status=STEP_SENT,
+            sent_at=bindparam("now"),
+            last_error=None,
+            claimed_by=None,
+            lease_until=None,
+            attempts=STEPS.c.attempts + 1,
+        )
+    )
+)
+# Handed over by a dispatcher that never recorded the provider's answer (a recorded one has
+# the provider's id, even while the provider still says `queued`), read off the partial index
+# of those alone: its condition written out, as both planners match it only so.
+_LOCKED_UNANSWERED = (
+    select(DELIVERIES.c.id, DELIVERIES.c.step_id)
+    .where(text(UNANSWERED), DELIVERIES.c.updated_at < bindparam("before"))
+    .with_for_update(skip_locked=True)
+)
+# SQLite's planner would take the index on status (every send Twilio answered `queued` stays
+# `sending` until its callback): named.
+_UNANSWERED = text(
+    "SELECT id, step_id FROM deliveries INDEXED BY ix_deliveries_unanswered "
+    f"WHERE {UNANSWERED} AND updated_at < :before"
+).bindparams(bindparam("before", type_=DELIVERIES.c.updated_at.type))
+_STEPS_SENT = ByBackend(
+    lambda ids: select(STEPS.c.id).where(ids(STEPS.c.id), STEPS.c.status == STEP_SENT)
+)
+_MARK_UNKNOWN = ByBackend(
+    lambda ids: (
+        update(DELIVERIES)
+        .where(ids(DELIVERIES.c.id), DELIVERIES.c.status == "sending")
+        .values(
+            status="unknown",
+            status_rank=STATE_RANK["unknown"],
+            error=LOST_LEASE,
+            updated_at=bindparam("now"),
+        )
     )
 )
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
-    """The first `limit` due steps of active runs, oldest first, locked; not yet marked claimed."""
+def claim_due(
+    session: Session, now: datetime, limit: int, expired_too: bool = True
+) -> list[Claimed]:
+    """The first `limit` due steps of active runs, oldest first, locked; not yet marked claimed.
+    Steps whose claimer's lease ran out are among them with `expired_too`."""
     kinds = _LOCKED_DUE_KINDS if is_postgres(session) else _DUE_KINDS
-    found: list[Claimed] = []
-    for query in kinds:
-        found += _claimed(session, query, {"now": now, "limit": limit})
-    # The two kinds merged in due order, as one query would have taken them. A row read but
-    # not taken (only when both kinds are due at once) stays locked until the claim commits.
-    found.sort(key=lambda item: (item.step.due_at, item.step.id))
-    return found[:limit]
-
-
-def _claimed(session: Session, query: Select[Any], params: dict[str, object]) -> list[Claimed]:
+    rows: list[Any] = []
+    for query in kinds if expired_too else kinds[:1]:
+        rows += session.execute(query, {"now": now, "limit": limit}).all()
     width = len(STEP_FIELDS)
+    if expired_too:
+        # The two kinds merged in due order, as one query would have taken them. A row read
+        # but not taken (only when both kinds are due at once) stays locked until the commit.
+        rows.sort(key=lambda row: (row[_DUE_AT], row[0]))
+        rows = rows[:limit]
+    people = _people(session, {row[width + 1] for row in rows})
     items = []
-    for row in session.execute(query, params):
+    for row in rows:
         values = tuple(row[:width])
-        status, person_id, applied, version, company, role, person = row[width:]
+        status, person_id, applied, version, company, role = row[width:]
+        person = people.get(person_id)
+        if person is None:  # erased (FORGET) between the two reads: its steps go with them
+            continue
+        step = StepRow(*values)
         items.append(
-            Claimed(
-                StepRow(*values), values, status, person_id, applied, version, company, role, person
-            )
+            Claimed(step, values, status, person_id, applied, version, company, role, person)
         )
     return items
+
+
+def _people(session: Session, ids: set[int]) -> dict[int, Person]:
+    if not ids:
+        return {}
+    found = session.scalars(_PEOPLE.on(session), {"ids": list(ids)})
+    return {person.id: person for person in found}
 
 
 def load_batch(session: Session, items: list[Claimed]) -> Batch:
@@ -140,15 +215,15 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
     latest: dict[int, DeliveryRow] = {}
     loaded: dict[int, tuple[object, ...]] = {}
     with fresh_plans(session):
-        rows = session.execute(_DELIVERIES_OF, {"ids": step_ids}).all()
-    for row in rows:
-        latest[row.step_id] = DeliveryRow(*row)  # ordered by id: the last one wins
+        rows = session.execute(_DELIVERIES_OF.on(session), {"ids": step_ids}).all()
+    for row in sorted(rows, key=lambda row: row.id):
+        latest[row.step_id] = DeliveryRow(*row)  # the last one wins
         loaded[row.id] = tuple(row)
     parent_ids = [item.step.reminder_of for item in items if item.step.reminder_of is not None]
     parents = (
         {
             row.id: Prompt(row.status, row.due_at, row.answered_at)
-            for row in session.execute(_PARENTS, {"ids": parent_ids})
+            for row in session.execute(_PARENTS.on(session), {"ids": parent_ids})
         }
         if parent_ids
         else {}
@@ -172,13 +247,23 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
 
 
 def write_back(
-    session: Session, batch: Batch, sending: list[int], worker_id: str, lease_until: datetime
+    session: Session,
+    batch: Batch,
+    handed: list[int],
+    waiting: list[int],
+    worker_id: str,
+    now: datetime,
+    lease_until: datetime,
 ) -> None:
-    """One UPDATE holds every step about to be sent (claimed, leased, one more attempt); any
-    other change the guards made is written row by row."""
-    if sending:
-        session.execute(_HOLD, {"ids": sending, "worker": worker_id, "lease_until": lease_until})
-    held = set(sending)
+    """One UPDATE writes the steps of a batch handed over whole as sent, or holds those of a
+    paced batch (claimed, leased); each has one more attempt. Any other change the guards made
+    is written row by row."""
+    if handed:
+        session.execute(_HAND_OVER.on(session), {"ids": handed, "now": now})
+    if waiting:
+        leased = {"ids": waiting, "worker": worker_id, "lease_until": lease_until}
+        session.execute(_HOLD.on(session), leased)
+    held = {*handed, *waiting}
     others = [(item.step, item.loaded) for item in batch.items if item.step.id not in held]
     _write_changes(session, STEPS.name, STEP_FIELDS, others)
     deliveries = [(row, batch.delivery_loaded[row.id]) for row in batch.latest_delivery.values()]
@@ -203,6 +288,20 @@ def _write_changes(
         session.execute(update(target).where(target.c.id == bindparam("row_id")), params)
 
 
+def write_footers(session: Session, people: Iterable[Person]) -> None:
+    """The opt-out footers a batch's messages carry, remembered on their people in one
+    statement (the ORM's flush would write each person with a statement of its own)."""
+    rows = []
+    for person in {id(person): person for person in people}.values():
+        # An attribute changed since it was loaded keeps its loaded value here.
+        changed = [name for name in _FOOTERS if name in inspect(person).committed_state]
+        if changed:
+            rows.append((person.id, person.sms_footer_at, person.email_footer_at))
+            for name in changed:  # written here: nothing left for the flush
+                set_committed_value(person, name, getattr(person, name))
+    update_rows(session, PEOPLE, ("id", *_FOOTERS), rows, {})
+
+
 def insert_deliveries(
     session: Session,
     rows: list[tuple[int, int, int, str, str, str, str]],
@@ -215,6 +314,24 @@ def insert_deliveries(
     names = ("step_id", "run_id", "person_id", "channel", "medium", "address", "body_digest")
     returned = insert_rows(session, DELIVERIES, names, rows, same, ("id", "step_id"))
     return {step_id: delivery_id for delivery_id, step_id in returned}
+
+
+def mark_in_doubt(session: Session, now: datetime, lease: timedelta) -> int:
+    """Deliveries a dispatcher handed to the provider and never recorded, though its lease ran
+    out: `unknown`, never sent again (engine/dispatch/reconcile.py asks the providers that can
+    tell). Returns how many."""
+    query = _LOCKED_UNANSWERED if is_postgres(session) else _UNANSWERED
+    found = session.execute(query, {"before": now - lease}).all()
+    if not found:
+        return 0
+    # Only those whose step the claim wrote as sent: a paced batch's steps stay claimed, and
+    # the claim of their expired lease settles them (guards.decide).
+    steps = [step_id for _, step_id in found]
+    sent = set(session.scalars(_STEPS_SENT.on(session), {"ids": steps}))
+    ids = [delivery_id for delivery_id, step_id in found if step_id in sent]
+    if ids:
+        session.execute(_MARK_UNKNOWN.on(session), {"ids": ids, "now": now})
+    return len(ids)
 
 
 def still_wanted(session: Session, step_id: int, medium: str) -> bool:

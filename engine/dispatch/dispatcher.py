@@ -3,14 +3,17 @@
 The database is the truth: a step is a row with a UTC due time, claimed in one short transaction
 (FOR UPDATE SKIP LOCKED on PostgreSQL; BEGIN IMMEDIATE serialises SQLite), so any number of
 dispatchers, in one process or many, never send the same step twice. The same transaction
-checks the guards and writes a delivery row in `sending` for each step that passed them
-(guards.py, claims.py); it commits before any channel is called, and whoever
-later finds a delivery still in `sending` (a claimer whose lease ran out) marks it `unknown`
-instead of sending again. The results are recorded in a second transaction (dispatch/record.py).
+checks the guards and writes a delivery row in `sending` for each step about to be handed to
+the provider (guards.py, claims.py); it commits before any channel is called. The results are
+recorded in a second transaction (dispatch/record.py). A delivery still in `sending` with no
+answer from the provider once the lease has run out was left by a dispatcher that died
+mid-send: whoever finds it (its step claimed with an expired lease, or, in a batch handed over
+whole, written as sent at the claim) marks it `unknown` instead of sending again.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onward.channels import Channel
 from onward.engine.clock import Clock
 from onward.engine.deliveries import hand_over
-from onward.engine.dispatch.claims import still_wanted
+from onward.engine.dispatch.claims import mark_in_doubt, still_wanted
 from onward.engine.dispatch.guards import claim_and_prepare
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
 from onward.engine.dispatch.reconcile import finders, settle
@@ -34,6 +37,9 @@ from onward.engine.storage.models import RUN_ACTIVE, STEP_PENDING, Run, Step
 
 # How old a batch may be before each send first checks the person still wants it.
 RECHECK_AFTER = timedelta(seconds=2)
+# How often a dispatcher looks for the sends of dispatchers that died (their leases ran out):
+# a lease runs two minutes, so a look every few seconds, not every batch, changes little.
+RECOVERY_INTERVAL = timedelta(seconds=5)
 
 __all__ = ["DispatchConfig", "Dispatcher"]
 
@@ -69,13 +75,15 @@ class Dispatcher:
         self.before_batch = before_batch
         self.before_send = before_send
         # One pacer per channel, at the provider's rate: a burst queues instead of being refused.
+        # A provider that sets no pace (0) gets none of onward's: it would only cap a burst.
         self.rates = {
-            name: float(getattr(channel, "rate_per_sec", 0) or 1000.0)
+            name: float(getattr(channel, "rate_per_sec", 0) or 0) or math.inf
             for name, channel in channels.values()
         }
         self.pacers = {name: Pacer(rate, clock, sleep) for name, rate in self.rates.items()}
         # The channels whose provider can settle a send in doubt (reconcile.py).
         self.finders = finders(dict(channels.values()))
+        self.recover_at: datetime | None = None  # the next look for what died dispatchers left
 
     # -- claiming ------------------------------------------------------------------------------
 
@@ -88,15 +96,20 @@ class Dispatcher:
             if self.before_batch is not None:
                 self.before_batch()
             started = self.clock.now()
+            recover = self.recover_at is None or started >= self.recover_at
+            if recover:
+                self.recover_at = started + RECOVERY_INTERVAL
             # The claim and the guards share one short transaction; the sends come after it.
             with self.sessions.begin() as session:
+                if recover:  # sends of dispatchers that died before recording them
+                    counts["unknown"] += mark_in_doubt(session, started, self.config.lease)
                 prepared = claim_and_prepare(
-                    session, started, self.config, self.channels, self.health, self.rates
+                    session, started, self.config, self.channels, self.health, self.rates, recover
                 )
             counts.update(self._send_and_record(prepared, started))
             if len(prepared) < self.config.batch:
                 break
-        return dict(counts)
+        return dict(+counts)  # without the zero counts
 
     def earliest_due(self) -> datetime | None:
         """When the next pending step of an active run falls due (the wake-up job's time)."""

@@ -20,10 +20,12 @@ from onward.channels import DeliveryState, OutboundMessage, body_digest
 from onward.engine import people
 from onward.engine.deliveries import send_again, set_state
 from onward.engine.dispatch.claims import (
+    LOST_LEASE,
     claim_due,
     insert_deliveries,
     load_batch,
     write_back,
+    write_footers,
 )
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.values import (
@@ -110,6 +112,7 @@ def claim_and_prepare(
     channels: Channels,
     health: ChannelHealth,
     rates: Mapping[str, float] | None = None,
+    recover: bool = True,
 ) -> list[Prepared | str]:
     """Claim up to a batch of due steps and prepare them, in the caller's one transaction.
 
@@ -118,9 +121,15 @@ def claim_and_prepare(
     (`values.group_size` at the channels' `rates`; all when no rates are given) get their
     delivery in `sending`, about to be handed to the provider; the others wait in `queued`
     until the dispatcher hands them over in turn, so a dispatcher that dies mid-batch leaves
-    only those in doubt (the next claimer sends the queued ones).
+    only those in doubt (the next claimer sends the queued ones). When the channels take a
+    whole batch at once (no provider pace: all when no rates are given), each step is written
+    once, as sent: its delivery in `sending`, without the provider's answer, is then what says
+    a send may be in flight (`claims.mark_in_doubt`). Otherwise the steps wait claimed, with a
+    lease.
+
+    With `recover`, steps whose claimer's lease ran out (it died) are claimed too.
     """
-    items = claim_due(session, now, config.batch)
+    items = claim_due(session, now, config.batch, expired_too=recover)
     for item in items:
         item.step.status, item.step.claimed_by = STEP_CLAIMED, config.worker_id
         item.step.lease_until = now + config.lease
@@ -138,17 +147,30 @@ def claim_and_prepare(
         decision = decide(item, batch, now, rules, windows)
         decided.append(_apply(session, decision, item, batch, now, config))
     sending = [d for d in decided if isinstance(d, _Pending)]
+    write_footers(session, [d.item.person for d in sending])
     now_count = (
         len(sending)
         if rates is None
         else group_size(rates, {d.send.channel_name for d in sending}, config.batch)
     )
+    # Channels that take a whole batch at once (no provider pace to wait for) have their steps
+    # written as sent now, once; a paced one's stay claimed until their answers are recorded,
+    # for as long as the provider's pace stretches the batch.
+    whole = rates is None or now_count >= config.batch
     for position, pending in enumerate(sending):
+        pending.step_sent = whole
         earlier = batch.latest_delivery.get(pending.item.step.id)
         if pending.delivery_id is not None and earlier is not None:  # a retry: the same row
             send_again(earlier, now, handed_over=position < now_count)
+    step_ids = [d.item.step.id for d in sending]
     write_back(
-        session, batch, [d.item.step.id for d in sending], config.worker_id, now + config.lease
+        session,
+        batch,
+        step_ids if whole else [],
+        [] if whole else step_ids,
+        config.worker_id,
+        now,
+        now + config.lease,
     )
     new = [(position, d) for position, d in enumerate(sending) if d.delivery_id is None]
     for handed_over in (True, False):
@@ -184,11 +206,7 @@ def decide(
             status=STEP_SENT,
             sent_at=step.sent_at or earlier.created_at,
             earlier_state="unknown" if vanished else None,
-            earlier_error=(
-                "the sender lost its lease before recording a result; not re-sent"
-                if vanished
-                else None
-            ),
+            earlier_error=LOST_LEASE if vanished else None,
         )
     plan = batch.plans[item.plan_version_id]
     # The window depends only on the person's own setting and the plan: worked out once a batch.
@@ -351,6 +369,7 @@ class _Pending:
     delivery_id: int | None  # None until the batch's new rows are inserted
     send: Send
     unsubscribe_url: str | None
+    step_sent: bool = False  # written as sent at the claim: its channels take a batch at once
 
     def new_row(self) -> tuple[int, int, int, str, str, str, str]:
         step, send = self.item.step, self.send
@@ -381,4 +400,6 @@ class _Pending:
             unsubscribe_url=self.unsubscribe_url,
         )
         step = self.item.step
-        return Prepared(step.id, self.delivery_id, send.channel_name, message, step.due_at)
+        return Prepared(
+            step.id, self.delivery_id, send.channel_name, message, step.due_at, self.step_sent
+        )

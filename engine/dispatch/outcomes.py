@@ -10,9 +10,15 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from onward.channels import TransientSendError
+from onward.engine import people
 from onward.engine.deliveries import fall_back, send_failed, set_state
 from onward.engine.dispatch.retry import RetryPolicy
+from onward.engine.runs import OPTED_OUT_REASON
 from onward.engine.storage.models import (
+    RUN_ACTIVE,
+    RUN_CANCELLED,
+    RUN_PAUSED,
+    STEP_CANCELLED,
     STEP_CLAIMED,
     STEP_FAILED,
     STEP_PENDING,
@@ -82,10 +88,22 @@ def _retry_or_give_up(
     return release(step, "retried")
 
 
-def record_released(delivery: Delivery, step: Step, now: datetime) -> str:
+def record_released(delivery: Delivery, step: Step, now: datetime, step_sent: bool = False) -> str:
     """Prepared but not sent (stopping, or the lease nearly over): back to the queue, due now.
     A step whose run ended meanwhile (superseded, cancelled) stays ended, its delivery too."""
-    if step.status != STEP_CLAIMED:
+    if step_sent:
+        # Written as sent at the claim, out of reach of whatever ended the run meanwhile: it
+        # ends here as that would have ended it (an opt-out's steps can come back with START).
+        step.sent_at = None
+        run = step.run
+        ended = run.status not in (RUN_ACTIVE, RUN_PAUSED)
+        if ended:
+            opted_out = run.status == RUN_CANCELLED and people.sendable_medium(run.person) is None
+            step.status = STEP_CANCELLED
+            step.last_error = OPTED_OUT_REASON if opted_out else f"run {run.status}"
+    else:
+        ended = step.status != STEP_CLAIMED
+    if ended:
         set_state(delivery, "cancelled", now)
         delivery.error = (step.last_error or f"the step was {step.status} meanwhile")[:500]
         return release(step, "cancelled")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -16,12 +17,14 @@ class Pacer:
     """Hands out send slots `1 / rate` seconds apart and waits for the caller's slot.
 
     The wait goes through an injected `sleep` (real in the daemon; tests pass one that moves a
-    FakeClock), so pacing is measured in the clock's time, like everything else.
+    FakeClock), so pacing is measured in the clock's time, like everything else. An infinite
+    rate (a provider that sets no pace) never waits.
     """
 
     def __init__(self, rate_per_sec: float, clock: Clock, sleep: Sleep = time.sleep) -> None:
         if rate_per_sec <= 0:
             raise ValueError("a channel's rate must be positive")
+        self.unpaced = math.isinf(rate_per_sec)
         self.interval = timedelta(seconds=1 / rate_per_sec)
         self.clock = clock
         self.sleep = sleep
@@ -37,6 +40,8 @@ class Pacer:
             return slot - now
 
     def wait_turn(self) -> None:
+        if self.unpaced:
+            return
         delay = self.reserve()
         if delay > timedelta(0):
             self.sleep(delay.total_seconds())

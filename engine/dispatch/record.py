@@ -1,6 +1,7 @@
 """Record what the provider said about each send of a batch, in one transaction after the sends.
 
-Accepted sends, the common case, are written with a statement or two for the whole batch; every
+Accepted sends, the common case, are written with a statement or two for the whole batch (and,
+when nothing else is, committed without waiting for the disk: batch_sql.answers_only); every
 other result (a failure, a retry, a send never made) goes through its rules in dispatch/outcomes.py.
 """
 
@@ -23,7 +24,7 @@ from onward.channels import (
     can_advance,
 )
 from onward.engine.dispatch import outcomes
-from onward.engine.dispatch.batch_sql import fresh_plans, update_rows
+from onward.engine.dispatch.batch_sql import ByBackend, answers_only, fresh_plans, update_rows
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Prepared, Sent
@@ -36,15 +37,17 @@ log = get_logger("onward.dispatch")
 
 _DELIVERIES, _STEPS = Base.metadata.tables["deliveries"], Base.metadata.tables["steps"]
 # Built once (a statement built afresh is keyed and looked up in the compiled cache each time).
-_SENT = (
-    update(_STEPS)
-    .where(_STEPS.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        status=STEP_SENT,
-        sent_at=bindparam("now"),
-        last_error=None,
-        claimed_by=None,
-        lease_until=None,
+_SENT = ByBackend(
+    lambda ids: (
+        update(_STEPS)
+        .where(ids(_STEPS.c.id))
+        .values(
+            status=STEP_SENT,
+            sent_at=bindparam("now"),
+            last_error=None,
+            claimed_by=None,
+            lease_until=None,
+        )
     )
 )
 
@@ -65,11 +68,13 @@ def record(
             accepted.append((prepared, result))
         else:
             rest.append((prepared, result))
+    if not rest:  # the common case: the answers are all there is to write
+        answers_only(session)
+        _record_accepted(session, accepted, now)
+        return ["sent"] * len(sent)
     if accepted:
         with fresh_plans(session):  # deliveries by id, one UPDATE each
             _record_accepted(session, accepted, now)
-    if not rest:
-        return ["sent"] * len(sent)
     deliveries = {
         d.id: d
         for d in session.scalars(
@@ -116,9 +121,12 @@ def _record_accepted(
         {"error": None, "updated_at": now},
         forward=("status", "status_rank"),
     )
-    # Every accepted step ends the same way: one UPDATE for them all. Core statements by
-    # primary key, not the ORM's: a row erased meanwhile (FORGET) is simply not matched.
-    session.execute(_SENT, {"ids": [prepared.step_id for prepared, _ in accepted], "now": now})
+    # A step handed over at the claim was written as sent then; the others (a paced batch's
+    # later groups) end the same way: one UPDATE for them all. Core statements by primary key,
+    # not the ORM's: a row erased meanwhile (FORGET) is simply not matched.
+    held = [prepared.step_id for prepared, _ in accepted if not prepared.step_sent]
+    if held:
+        session.execute(_SENT.on(session), {"ids": held, "now": now})
 
 
 def _apply(
@@ -138,7 +146,7 @@ def _apply(
     if delivery is None or step is None:
         return "lost"  # erased (FORGET) while the provider was being called
     if result is None:
-        outcome = outcomes.record_released(delivery, step, now)
+        outcome = outcomes.record_released(delivery, step, now, prepared.step_sent)
     else:
         code = getattr(result, "code", None) or type(result).__name__
         if isinstance(result, SendOutcomeUnknown):

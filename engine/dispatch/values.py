@@ -114,13 +114,16 @@ class Batch:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A step that passed its guards, rendered, with its delivery row written in `sending`."""
+    """A step that passed its guards, rendered, with its delivery row written (`sending` when
+    handed over at the claim, else `queued` until its turn)."""
 
     step_id: int
     delivery_id: int
     channel_name: str
     message: OutboundMessage
     due_at: datetime
+    # On a channel that takes a whole batch at once: the claim already wrote the step as sent.
+    step_sent: bool = False
 
 
 # What each send came to: the provider's answer, its error, or None for a send not made.
@@ -131,4 +134,4 @@ def group_size(rates: Mapping[str, float], channel_names: set[str], batch: int) 
     """How many sends are handed over (marked `sending`) and recorded together: what the
     slowest of these channels sends in about a second; a whole batch when none is paced."""
     slowest = min((rates.get(name, float(batch)) for name in channel_names), default=batch)
-    return max(1, min(batch, int(slowest)))
+    return batch if slowest >= batch else max(1, int(slowest))

@@ -20,6 +20,8 @@ OPEN_RUN_STATUSES = (RUN_ACTIVE, RUN_PAUSED)
 # Step statuses: pending (waiting for due_at), claimed (a dispatcher holds a lease), sent,
 # failed, missed (overdue past the grace period), cancelled, skipped (a guard said no).
 STEP_PENDING, STEP_CLAIMED, STEP_SENT = "pending", "claimed", "sent"
+# A delivery of a step handed to the provider, whose answer is not recorded yet.
+UNANSWERED = "status = 'sending' AND provider_id IS NULL AND step_id IS NOT NULL"
 STEP_FAILED, STEP_MISSED, STEP_CANCELLED, STEP_SKIPPED = "failed", "missed", "cancelled", "skipped"
 WAITING_STEP_STATUSES = (STEP_PENDING, STEP_CLAIMED)
 
@@ -155,13 +157,22 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("channel", "provider_id"),
         Index("ix_deliveries_status", "status"),
+        # A step's sends handed over whose answer is not recorded: the few in flight, and any
+        # a dispatcher that died left in doubt (dispatch/claims.mark_in_doubt reads this).
+        Index(
+            "ix_deliveries_unanswered",
+            "updated_at",
+            sqlite_where=sql_text(UNANSWERED),
+            postgresql_where=sql_text(UNANSWERED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    step_id: Mapped[int | None] = mapped_column(
-        ForeignKey("steps.id", ondelete="CASCADE"), index=True
-    )
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    # The step and run are named without a foreign key: a batch writes them from rows it holds
+    # locked, and a key would look each up again (migration 0012). The person's key stays: its
+    # cascade takes along a delivery written while FORGET erases them.
+    step_id: Mapped[int | None] = mapped_column(index=True)
+    run_id: Mapped[int | None]
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     medium: Mapped[str] = mapped_column(String(8))

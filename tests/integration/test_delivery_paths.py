@@ -20,6 +20,7 @@ from onward.channels import (
     SendOutcomeUnknown,
     TransientSendError,
 )
+from onward.channels.console import ConsoleChannel
 from onward.engine.channel_set import ChannelSet
 from onward.engine.cli import app
 from onward.engine.cli.state import state
@@ -94,6 +95,35 @@ def test_a_burst_at_the_window_opening_is_paced_at_the_channel_rate(
     assert clock.now() - opening == pytest.approx(
         timedelta(seconds=3.5), abs=timedelta(milliseconds=50)
     )
+
+
+def test_a_channel_whose_provider_sets_no_pace_is_not_paced(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    """A provider that sets no pace (`rate_per_sec` 0) is not slowed by one of onward's own:
+    the burst goes out as fast as the dispatcher can send it."""
+    sms = FlakyChannel()
+    sms.rate_per_sec = 0.0
+    rig = Harness(db_engine, clock, sms=sms, email=FlakyChannel(medium="email"))
+    for n in range(8):
+        rig.start_run(phone=f"+1415555{n:04d}")
+    slept: list[float] = []
+    dispatcher = Dispatcher(
+        rig.sessions,
+        rig.clock,
+        {"sms": ("flaky-sms", rig.sms), "email": ("flaky-email", rig.email)},
+        DispatchConfig(worker_id="w1", batch=3),
+        sleep=slept.append,
+    )
+    _first_due(rig, dispatcher)
+    assert dispatcher.tick() == {"sent": 8}
+    assert slept == [] and len(sms.outbox) == 8
+
+
+def test_the_console_sets_no_pace_of_its_own() -> None:
+    """The embedded default prints what it sends: no provider's limit to keep to, so a burst
+    is not capped at a rate of onward's choosing (it was 1,000 a second)."""
+    assert ConsoleChannel.rate_per_sec == 0.0
 
 
 def test_a_permanent_failure_hands_the_step_to_the_other_medium_once(

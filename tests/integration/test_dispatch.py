@@ -20,18 +20,19 @@ from onward.channels import (
     RecipientOptedOut,
 )
 from onward.channels import TransientSendError as Transient
-from onward.engine import deliveries
+from onward.engine import consent_ledger, deliveries
 from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
+from onward.engine.consent_ledger import by_text
 from onward.engine.dispatch.dispatcher import Dispatcher
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.errors import UsageError
 from onward.engine.housekeeping import sweep
-from onward.engine.runs import cancel, get_run, pause
+from onward.engine.runs import cancel, get_run, opt_out, pause, reopen_after_opt_out
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
-from onward.engine.storage.models import Run, Step
+from onward.engine.storage.models import Person, Run, Step
 from tests.integration.dispatch_helpers import WINDOW, FlakyChannel, Harness, due
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -320,6 +321,38 @@ def test_a_run_that_ends_while_a_batch_is_sent_has_the_rest_cancelled(
         assert world.deliveries()[-1].run_id == newer[0]
     else:
         assert outcome == {}
+
+
+def test_a_stop_while_a_batch_is_sent_keeps_the_rest_for_a_start(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    """STOP arrives while the provider takes the first of two steps handed over together: the
+    second is not sent, and ends as the opt-out ended the run's other steps, so START (within
+    30 days) brings it back."""
+    world = flaky_world(db_engine, clock, FlakyChannel())
+    run_id, dispatcher = _two_steps_due_together(world)
+
+    def stop_meanwhile(_message: OutboundMessage) -> None:
+        world.clock.advance(timedelta(seconds=3))
+        with world.sessions.begin() as session:
+            person = session.scalars(select(Person)).one()
+            if person.sms_status == "active":
+                opt_out(session, person, "sms", world.clock.now(), by_text("STOP"))
+
+    world.sms.during_send = stop_meanwhile  # type: ignore[attr-defined]
+    assert dispatcher.tick() == {"sent": 1, "cancelled": 1}
+    world.sms.during_send = None  # type: ignore[attr-defined]
+    unsent = next(
+        s
+        for s in world.steps(run_id)
+        if s.step_key in ("checkin", "reflect") and s.status != "sent"
+    )
+    assert (unsent.status, unsent.last_error, unsent.sent_at) == ("cancelled", "opted out", None)
+    with world.sessions.begin() as session:
+        person = session.scalars(select(Person)).one()
+        consent_ledger.record(person, "sms", "active", world.clock.now(), by_text("START"))
+        assert reopen_after_opt_out(session, person, world.clock.now(), WINDOW) is not None
+    assert world.step(run_id, unsent.step_key).status == "pending"
 
 
 # -- retries and failures -------------------------------------------------------------------
