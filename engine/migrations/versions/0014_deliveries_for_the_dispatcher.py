@@ -1,7 +1,7 @@
 """deliveries check their person only; an index of the sends not yet answered
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06 02:00:00.000000
 
 A delivery row named three parents with a foreign key each (its step, its run, its person), so
@@ -28,8 +28,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
