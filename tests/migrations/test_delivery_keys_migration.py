@@ -1,4 +1,4 @@
-"""Migration 0012 on SQLite and PostgreSQL: a delivery checks one parent row, its person, whose
+"""Migration 0014 on SQLite and PostgreSQL: a delivery checks one parent row, its person, whose
 erasure still takes it along; its step and run ids stay as they were, without a check each; the
 sends not yet answered have an index of their own."""
 
@@ -36,7 +36,7 @@ def _parents(engine: Engine) -> dict[str, tuple[str, str | None]]:
 def test_deliveries_check_their_person_only_and_go_with_them(database_url: str) -> None:
     engine = create_db_engine(database_url)
     try:
-        upgrade(engine, "0011")
+        upgrade(engine, "0013")
         assert set(_parents(engine)) == {"step_id", "run_id", "person_id"}
         with engine.begin() as conn:
             conn.execute(text(PERSON), {"at": AT})
@@ -54,7 +54,7 @@ def test_deliveries_check_their_person_only_and_go_with_them(database_url: str) 
 
         with engine.begin() as conn:
             conn.execute(text(PERSON), {"at": AT})
-        downgrade(engine, "0011")
+        downgrade(engine, "0013")
         assert set(_parents(engine)) == {"step_id", "run_id", "person_id"}
         assert "ix_deliveries_unanswered" not in _indexes(engine)
         with engine.connect() as conn:
