@@ -57,6 +57,10 @@ from onward.engine.timing import business_day_checker, place_in_window, window_c
 from onward.engine.unsubscribe import unsubscribe_url
 from onward.plans import SendWindow, assign_arm, skipped_for
 
+# A step's place in its send window: its zone, window, country (business days) and whether
+# it counts business days.
+Placement = tuple[str, SendWindow, str | None, bool]
+
 # Where a delivery still stands when its step is looked at again: retried, not sent before.
 _RETRYABLE = ("queued", "failed", "undelivered")
 
@@ -139,9 +143,10 @@ def claim_and_prepare(
         org_name=config.org_name,
     )
     windows: dict[tuple[str | None, int], SendWindow] = {}
+    placed: dict[Placement, tuple[tuple[datetime, bool], datetime | None]] = {}
     decided: list[_Pending | str] = []
     for item in items:
-        decision = decide(item, batch, now, rules, windows)
+        decision = decide(item, batch, now, rules, windows, placed)
         decided.append(_apply(session, decision, item, batch, now, config))
     sending = [d for d in decided if isinstance(d, _Pending)]
     write_footers(session, [d.item.person for d in sending])
@@ -186,6 +191,7 @@ def decide(
     now: datetime,
     rules: Rules,
     windows: dict[tuple[str | None, int], SendWindow],
+    placed: dict[Placement, tuple[tuple[datetime, bool], datetime | None]] | None = None,
 ) -> Decision:
     """What becomes of one claimed step, from what the claim read. Reads only; `windows`
     memoises the window of each (person's own window, plan) pair."""
@@ -236,8 +242,20 @@ def decide(
     if now - step.due_at > rules.grace:
         reason = "overdue past the grace period; not sent late"
         return _dropped("missed", STEP_MISSED, reason, earlier, "missed")
-    is_open_day = business_day_checker(person.country) if plan_step.business_days else None
-    opening, moved = place_in_window(now, tz, window, is_open_day)
+    # Where `now` falls in the window depends on the zone, the window and, for a step counted
+    # in business days, the country: worked out once a batch for each (`placed` memoises it).
+    country = person.country if plan_step.business_days else None
+    spot = (person.timezone, window, country, plan_step.business_days)
+    placement = placed.get(spot) if placed is not None else None
+    if placement is None:
+        is_open_day = business_day_checker(country) if plan_step.business_days else None
+        placement = (
+            place_in_window(now, tz, window, is_open_day),
+            window_closes_at(now, tz, window),
+        )
+        if placed is not None:
+            placed[spot] = placement
+    (opening, moved), closes = placement
     if moved:
         return Release("rescheduled", status=STEP_PENDING, due_at=opening)
     medium = _medium_for(step, person, rules.channel_names)
@@ -274,7 +292,7 @@ def decide(
         address=address,
         text=text,
         subject=subject,
-        expires_at=window_closes_at(now, tz, window),
+        expires_at=closes,
         reuse=earlier is not None and earlier.status == "queued",
     )
 
