@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     missed_grace_hours: float = Field(6.0, alias="ONWARD_MISSED_GRACE_HOURS", gt=0)
     tick_seconds: float = Field(5.0, alias="ONWARD_TICK_SECONDS", gt=0)
     lease_seconds: int = Field(120, alias="ONWARD_LEASE_SECONDS", ge=5)
-    claim_batch: int = Field(50, alias="ONWARD_CLAIM_BATCH", ge=1, le=1000)
+    claim_batch: int = Field(100, alias="ONWARD_CLAIM_BATCH", ge=1, le=1000)
     crisis_phrases: str | None = Field(None, alias="ONWARD_CRISIS_PHRASES")
     crisis_lines: str | None = Field(None, alias="ONWARD_CRISIS_LINES")
     # Who is told at once, at any hour, when someone needs a human (engine/coaches/escalation.py):

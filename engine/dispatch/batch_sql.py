@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
@@ -221,22 +222,24 @@ def update_rows(
         session.execute(statement, _pg_params(table, names, rows, same))
         return
     conn, convert, alike = _for_driver(session, table, columns, same)
+    # Positional parameters, picked from (the row's converted values, the values alike, the
+    # key) by one C call a row: cheaper than a dict of named ones.
+    values = [*columns, *alike]
+    picks: list[int] = []
 
     def assign(name: str) -> str:
         if forward is not None and name in forward:
-            rank = forward[1]
-            return f'"{name}" = CASE WHEN "{rank}" < :{rank} THEN :{name} ELSE "{name}" END'
-        return f'"{name}" = :{name}'
+            picks.extend((values.index(forward[1]), values.index(name)))
+            return f'"{name}" = CASE WHEN "{forward[1]}" < ? THEN ? ELSE "{name}" END'
+        picks.append(values.index(name))
+        return f'"{name}" = ?'
 
-    assignments = ", ".join(assign(name) for name in [*columns, *alike])
-    sql = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = :bulk_key'
-    conn.exec_driver_sql(
-        sql,
-        [
-            {"bulk_key": row[0], **dict(zip(columns, convert(row[1:]), strict=True)), **alike}
-            for row in rows
-        ],
-    )
+    assignments = ", ".join(assign(name) for name in values)
+    picks.append(len(values))
+    pick = itemgetter(*picks)
+    constants = tuple(alike.values())
+    sql = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?'
+    conn.exec_driver_sql(sql, [pick((*convert(row[1:]), *constants, row[0])) for row in rows])
 
 
 def insert_rows(

@@ -17,6 +17,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -40,6 +41,8 @@ RECHECK_AFTER = timedelta(seconds=2)
 # How often a dispatcher looks for the sends of dispatchers that died (their leases ran out):
 # a lease runs two minutes, so a look every few seconds, not every batch, changes little.
 RECOVERY_INTERVAL = timedelta(seconds=5)
+# Of the half lease a batch may spend sending, what a paced channel's claim plans to use.
+PACED_SHARE_OF_HALF_LEASE = 0.8
 
 __all__ = ["DispatchConfig", "Dispatcher"]
 
@@ -81,6 +84,12 @@ class Dispatcher:
             for name, channel in channels.values()
         }
         self.pacers = {name: Pacer(rate, clock, sleep) for name, rate in self.rates.items()}
+        # A claim takes no more than the slowest channel sends in most of half a lease: what a
+        # provider's pace would not let it start before the lease's half is not claimed at all.
+        slowest = min(self.rates.values(), default=math.inf)
+        within = slowest * config.lease.total_seconds() / 2 * PACED_SHARE_OF_HALF_LEASE
+        if within < config.batch:
+            self.config = replace(config, batch=max(1, int(within)))
         # The channels whose provider can settle a send in doubt (reconcile.py).
         self.finders = finders(dict(channels.values()))
         self.recover_at: datetime | None = None  # the next look for what died dispatchers left

@@ -60,6 +60,10 @@ from onward.engine.unsubscribe import unsubscribe_url
 from onward.plans import Plan, SendWindow, assign_arm, skipped_for
 from onward.plans import Step as PlanStep
 
+# A step's place in its send window: its zone, window, country (business days) and whether
+# it counts business days.
+Placement = tuple[str, SendWindow, str | None, bool]
+
 # Where a delivery still stands when its step is looked at again: retried, not sent before.
 _RETRYABLE = ("queued", "failed", "undelivered")
 
@@ -142,9 +146,10 @@ def claim_and_prepare(
         org_name=config.org_name,
     )
     windows: dict[tuple[str | None, int], SendWindow] = {}
+    placed: dict[Placement, tuple[tuple[datetime, bool], datetime | None]] = {}
     decided: list[_Pending | str] = []
     for item in items:
-        decision = decide(item, batch, now, rules, windows)
+        decision = decide(item, batch, now, rules, windows, placed)
         decided.append(_apply(session, decision, item, batch, now, config))
     sending = [d for d in decided if isinstance(d, _Pending)]
     write_footers(session, [d.item.person for d in sending])
@@ -189,6 +194,7 @@ def decide(
     now: datetime,
     rules: Rules,
     windows: dict[tuple[str | None, int], SendWindow],
+    placed: dict[Placement, tuple[tuple[datetime, bool], datetime | None]] | None = None,
 ) -> Decision:
     """What becomes of one claimed step, from what the claim read. Reads only; `windows`
     memoises the window of each (person's own window, plan) pair."""
@@ -229,9 +235,22 @@ def decide(
     if now - step.due_at > rules.grace:
         reason = "overdue past the grace period; not sent late"
         return _dropped("missed", STEP_MISSED, reason, earlier, "missed")
+    # Where `now` falls in the window depends on the zone, the window and, for a step counted
+    # in business days, the country: worked out once a batch for each (`placed` memoises it).
+    # A one-off step (no plan step) counts plain days.
     business = plan_step is not None and plan_step.business_days
-    is_open_day = business_day_checker(person.country) if business else None
-    opening, moved = place_in_window(now, tz, window, is_open_day)
+    country = person.country if business else None
+    spot = (person.timezone, window, country, business)
+    placement = placed.get(spot) if placed is not None else None
+    if placement is None:
+        is_open_day = business_day_checker(country) if business else None
+        placement = (
+            place_in_window(now, tz, window, is_open_day),
+            window_closes_at(now, tz, window),
+        )
+        if placed is not None:
+            placed[spot] = placement
+    (opening, moved), closes = placement
     if moved:
         return Release("rescheduled", status=STEP_PENDING, due_at=opening)
     medium = _medium_for(step, person, rules.channel_names)
@@ -250,7 +269,7 @@ def decide(
         address=address,
         text=text,
         subject=subject,
-        expires_at=window_closes_at(now, tz, window),
+        expires_at=closes,
         reuse=earlier is not None and earlier.status == "queued",
     )
 

@@ -29,7 +29,7 @@ HELD_CHANNEL_DELAY = timedelta(minutes=5)
 class DispatchConfig:
     worker_id: str
     lease: timedelta = timedelta(seconds=120)
-    batch: int = 50
+    batch: int = 100
     grace: timedelta = timedelta(hours=6)
     default_window: SendWindow = DEFAULT_WINDOW
     public_url: str = "http://127.0.0.1:8000"

@@ -120,6 +120,25 @@ def test_a_channel_whose_provider_sets_no_pace_is_not_paced(
     assert slept == [] and len(sms.outbox) == 8
 
 
+def test_a_claim_takes_what_the_slowest_channel_sends_before_half_the_lease(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    """A claim's batch of 100 (the default) is what an unpaced channel takes at once; a paced
+    one gets no more than it sends in most of half a lease, so nothing claimed has to be
+    handed back unsent when the provider's pace stretches the batch."""
+    assert load_settings({}).claim_batch == 100
+    sms = FlakyChannel()
+    sms.rate_per_sec = 0.0
+    rig = Harness(db_engine, clock, sms=sms, email=FlakyChannel(medium="email"))
+    channels = {"sms": ("flaky-sms", rig.sms), "email": ("flaky-email", rig.email)}
+    config = DispatchConfig(worker_id="w1", batch=100, lease=timedelta(seconds=120))
+    assert Dispatcher(rig.sessions, clock, channels, config).config.batch == 100  # no pace
+    sms.rate_per_sec = 1.0  # a long code: 48 sends take 48 of the 60 s before half the lease
+    assert Dispatcher(rig.sessions, clock, channels, config).config.batch == 48
+    sms.rate_per_sec = 10.0
+    assert Dispatcher(rig.sessions, clock, channels, config).config.batch == 100
+
+
 def test_the_console_sets_no_pace_of_its_own() -> None:
     """The embedded default prints what it sends: no provider's limit to keep to, so a burst
     is not capped at a rate of onward's choosing (it was 1,000 a second)."""
