@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import emit, now_s, pg_url
-from sqlalchemy import Connection, Engine, func, inspect, select, text, update
+from sqlalchemy import Connection, Engine, func, inspect, or_, select, text, update
 
 from onward.engine.clock import SystemClock
 from onward.engine.people import create_person
@@ -76,7 +76,10 @@ def make_due(engine: Engine, limit: int | None = None, at: datetime | None = Non
     if limit is not None:
         chosen = chosen.limit(limit)
     with engine.begin() as conn:
-        conn.execute(update(Person).values(send_window=ALWAYS_OPEN))
+        # Only the people who still have a window (G4's new people): rewriting every row would
+        # leave the drain a WAL of the whole table to checkpoint, a cost of the set-up, not of it.
+        keeps_window = or_(Person.send_window.is_(None), Person.send_window != ALWAYS_OPEN)
+        conn.execute(update(Person).where(keeps_window).values(send_window=ALWAYS_OPEN))
         ids = list(conn.scalars(chosen))
         for start in range(0, len(ids), 5000):
             part = ids[start : start + 5000]

@@ -33,7 +33,7 @@ from common import (
     run_together,
     wait_for_go,
 )
-from fixtures import build_runs, copy_sqlite, make_due, postpone_all
+from fixtures import build_runs, checkpoint, copy_sqlite, make_due, postpone_all
 from null_channel import NullChannel
 from sqlalchemy import Engine, event, select, text
 
@@ -131,6 +131,10 @@ def run_drain(args: argparse.Namespace) -> None:
         channel.delivery_ids.clear()
     due_ids = [] if args.already_due else make_due(engine, args.due)
     due = len(due_ids)
+    if not args.already_due:
+        # Making steps due rewrote their index entries all over the table: written back to the
+        # database now, or the drain's first checkpoint would pay for the set-up (G6's 1M rows).
+        checkpoint(Path(args.work))
     if args.wait_go:  # another benchmark starts its load first (G4: webhooks during a drain)
         worker.earliest_due()
         wait_for_go()
