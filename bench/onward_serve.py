@@ -24,7 +24,7 @@ from fixtures import build_runs, copy_sqlite, count_pending, postpone_all
 from sqlalchemy import select, update
 
 from onward.engine.clock import SystemClock
-from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.db import READ_ONLY, create_db_engine
 from onward.engine.storage.models import Step
 
 
@@ -91,7 +91,7 @@ def run_punctuality(args: argparse.Namespace) -> None:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", process=server)
         deadline = now_s() + args.lead + args.spread + 15
         while now_s() < deadline:
-            with engine.connect() as conn:
+            with engine.connect().execution_options(**READ_ONLY) as conn:  # not the write lock
                 rows = conn.execute(
                     select(Step.due_at, Step.sent_at).where(
                         Step.id.in_(chosen), Step.sent_at.is_not(None)

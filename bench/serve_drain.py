@@ -24,11 +24,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import emit, free_port, now_s, start_onward_serve, stop, wait_http
-from fixtures import copy_sqlite, make_due
+from fixtures import checkpoint, copy_sqlite, make_due
 from sqlalchemy import Engine, func, select
 
 from onward.engine.clock import SystemClock
-from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.db import READ_ONLY, create_db_engine
 from onward.engine.storage.models import Delivery
 
 ZERO = Path(__file__).resolve().parent / "zero_channel"
@@ -75,7 +75,8 @@ def recorded(engine: Engine, step_ids: list[int]) -> tuple[int, datetime | None,
     """Of these steps: how many have a delivery recorded as taken, when the last one was
     recorded, and how many have more than one delivery."""
     wanted = set(step_ids)
-    with engine.connect() as conn:
+    # A plain read: the write lock is the daemon's, not the onlooker's.
+    with engine.connect().execution_options(**READ_ONLY) as conn:
         rows = conn.execute(
             select(Delivery.step_id, Delivery.status, Delivery.updated_at).where(
                 Delivery.step_id >= min(wanted), Delivery.step_id <= max(wanted)
@@ -107,6 +108,8 @@ def main() -> None:
     clock = SystemClock()
     launched = clock.now()
     bursts = set_bursts(engine, args.sizes, launched + timedelta(seconds=args.lead), args.gap)
+    engine.dispose()
+    checkpoint(database)  # what setting the bursts up wrote is not the daemon's to write back
     plugin = install_plugin(work / f"plugin-{port}")
     server = start_onward_serve(
         database,
