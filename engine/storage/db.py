@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -91,15 +92,42 @@ def _engine(url: str, pool_size: int, statement_timeout_ms: int, echo: bool) -> 
     connect_args: dict[str, Any] = {"connect_timeout": 5}
     if statement_timeout_ms:
         connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         hide_parameters=True,  # errors reach logs: never with what a person wrote
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         connect_args=connect_args,
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use when it has been idle for a while: one that sat out
+    a database restart is replaced instead of failing the request that takes it. Not before
+    every use (`pool_pre_ping`): a draining dispatcher takes a connection three times a batch,
+    and each ping is a round trip. A connection used within the last second that meets a
+    restart fails that one operation; SQLAlchemy then replaces the pool's older connections."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failed ping: the pool takes another connection
+            raise DisconnectionError(f"a pooled connection failed its ping: {error}") from error
+
+
+_IDLE_SINCE = "onward_idle_since"
+PING_AFTER_IDLE_S = 1.0
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
