@@ -85,10 +85,12 @@ def render_facts(
     answers: Mapping[str, str],
     org: str = "onward",
     coach: Callable[[], str] = _no_coach,
+    lang: str | None = None,
 ) -> str:
+    """`lang` is the person's language when the caller has it already (person_language)."""
     # `local_due` costs two time-zone conversions; most texts never mention it, and a text that
     # does not use a variable renders the same whatever its value.
-    text_lang = plan.text_language(person_language(person))  # the text's, said in its words
+    text_lang = plan.text_language(lang or person_language(person))  # the text's, in its words
     local_due = (
         when_text(text_lang, facts.due_at, now, ZoneInfo(person.timezone))
         if _uses_local_due(source)

@@ -140,6 +140,8 @@ def _compiled(source: str) -> Template:
 
 def tidy(text: str) -> str:
     """Strip the text and its lines' trailing spaces, and collapse runs of blank lines."""
+    if "\n" not in text:  # most texts are one line: nothing but the ends to strip
+        return text.strip()
     lines: list[str] = []
     for line in text.strip().splitlines():
         stripped = line.rstrip()
@@ -151,9 +153,14 @@ def tidy(text: str) -> str:
 def render(source: str, context: Mapping[str, object]) -> str:
     values = dict(context)
     answers = values.get("answers")
-    values["answers"] = Answers(answers if isinstance(answers, Mapping) else {})
+    if not isinstance(answers, Answers):
+        values["answers"] = Answers(answers if isinstance(answers, Mapping) else {})
     try:
-        return tidy(_compiled(source).render(values))
+        template = _compiled(source)
+        # Template.render without its copy of the variables: `values` is this call's own, and
+        # the sandbox is immutable, so the template cannot change it.
+        context_ = template.new_context(values, shared=True)
+        return tidy(_ENV.concat(template.root_render_func(context_)))
     except TemplateError as error:
         raise TemplateRenderError(error.message or type(error).__name__) from error
     except (ArithmeticError, LookupError, TypeError, ValueError) as error:

@@ -39,9 +39,11 @@ def wording(
     lang = person_language(person)
     source, subject_source = step_source(plan, step.step_key, facts.is_reminder, arm, lang)
     coach = batch.coaches.get(person.id, "")
-    text = render_facts(source, facts, plan, person, now, answers, org_name, lambda: coach)
+    text = render_facts(source, facts, plan, person, now, answers, org_name, lambda: coach, lang)
     subject = (
-        render_facts(subject_source, facts, plan, person, now, answers, org_name, lambda: coach)
+        render_facts(
+            subject_source, facts, plan, person, now, answers, org_name, lambda: coach, lang
+        )
         if with_subject and subject_source
         else ""
     )

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import OperationalError
 
 from onward.engine.storage import db
@@ -43,7 +44,7 @@ def _pings(engine: Engine) -> list[str]:
     seen: list[str] = []
     ping = engine.dialect.do_ping
 
-    def counted(dbapi_connection: object) -> bool:
+    def counted(dbapi_connection: DBAPIConnection) -> bool:
         seen.append("ping")
         return ping(dbapi_connection)
 
