@@ -21,11 +21,11 @@ from sqlalchemy import Connection, Engine, func, inspect, or_, select, text, upd
 
 from onward.engine.clock import SystemClock
 from onward.engine.people import create_person
-from onward.engine.plan_store import install_shipped_plans, require_latest
+from onward.engine.plan_store import install_shipped_plans, parsed, require_latest
 from onward.engine.runs import start_run
 from onward.engine.storage.db import create_db_engine, session_factory
 from onward.engine.storage.migrate import upgrade
-from onward.engine.storage.models import Person, Run, Step
+from onward.engine.storage.models import Person, PlanVersion, Run, Step
 from onward.plans import SendWindow
 
 ALWAYS_OPEN = "00:00-24:00"  # so the send window never moves a step the benchmark made due
@@ -64,13 +64,18 @@ def postpone_all(engine: Engine, days: int = 30) -> int:
 
 def make_due(engine: Engine, limit: int | None = None, at: datetime | None = None) -> list[int]:
     """Make the first `limit` pending plan steps (not reminders) of active runs due now (or at
-    `at`); returns their ids. Steps made due before, and not sent yet, are not chosen again."""
+    `at`); returns their ids. Steps made due before, and not sent yet, are not chosen again.
+
+    Steps counted in business days (`research` in the standard plan) are left out: on a
+    weekend or a holiday the guards rightly move them to the next business day, and a burst
+    must be the same whatever day the benchmark runs (6 steps a run, not 7)."""
     now = SystemClock().now()
     chosen = (
         select(Step.id)
         .join(Run, Run.id == Step.run_id)
         .where(Step.status == "pending", Step.reminder_of.is_(None), Run.status == "active")
         .where(Step.due_at > now + timedelta(days=1))
+        .where(Step.step_key.not_in(business_day_keys(engine)))
         .order_by(Step.id)
     )
     if limit is not None:
@@ -85,6 +90,14 @@ def make_due(engine: Engine, limit: int | None = None, at: datetime | None = Non
             part = ids[start : start + 5000]
             conn.execute(update(Step).where(Step.id.in_(part)).values(due_at=at or now))
     return ids
+
+
+def business_day_keys(engine: Engine) -> list[str]:
+    """The keys of the steps counted in business days, in every plan version stored."""
+    sessions = session_factory(engine)
+    with sessions() as session:
+        plans = [parsed(version) for version in session.scalars(select(PlanVersion))]
+    return sorted({step.id for plan in plans for step in plan.steps if step.business_days})
 
 
 def count_pending(engine: Engine) -> int:

@@ -173,7 +173,7 @@ def run_pace(args: argparse.Namespace) -> None:
     """Send rate*seconds+1 due steps through a channel limited to `rate`: slots 1/rate apart."""
     wanted = int(args.rate * args.seconds) + 1
     engine = create_db_engine(f"sqlite:///{args.work}")
-    build_runs(engine, -(-wanted // 7) + 1)
+    build_runs(engine, -(-wanted // 6) + 1)  # 6 steps a run are made due (fixtures.make_due)
     postpone_all(engine)
     due_ids = make_due(engine, wanted)
     channel = NullChannel(rate_per_sec=args.rate, limit_per_sec=args.rate)

@@ -3,7 +3,7 @@ at the client (PostgreSQL's own time plus the loopback round trip), with the com
 processes' CPU time and the rows it wrote (and how many updates PostgreSQL could make in place),
 per batch of 100 steps.
 
-    python bench/pg_statements.py [--runs 430]        # 3,010 due steps: 30 batches of 100
+    python bench/pg_statements.py [--runs 502]        # 3,012 due steps: 30 batches of 100
 
 The database is made for the run (a copy of nothing: built through onward's API, as
 fixtures.py builds G3's) and dropped afterwards. No extension is needed (pg_stat_statements
@@ -119,7 +119,7 @@ def row_writes(engine: Engine) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=430, help="runs of 7 plan steps, plus warm-up")
+    parser.add_argument("--runs", type=int, default=502, help="runs of 6 due steps, plus warm-up")
     parser.add_argument("--copies", type=int, default=0, help="copies of the runs, as G3 makes")
     parser.add_argument("--due", type=int, default=None, help="steps made due (default all)")
     parser.add_argument("--sql", action="append", default=[], help=argparse.SUPPRESS)
@@ -131,7 +131,7 @@ def main() -> None:
     name = create_pg_database("onward_bench_stmts")
     engine = create_db_engine(pg_url(name))
     try:
-        build_runs(engine, args.runs + -(-WARM_UP_STEPS // 7))
+        build_runs(engine, args.runs + -(-WARM_UP_STEPS // 6))
         postpone_all(engine)
         if args.copies:
             copy_runs_pg(engine, args.copies)
