@@ -67,7 +67,10 @@ def set_bursts(engine: Engine, sizes: list[int], first_at: datetime, gap: float)
     bursts = []
     for n, size in enumerate(sizes):
         at = first_at + timedelta(seconds=n * gap)
-        bursts.append((size, at, make_due(engine, size, at=at)))
+        ids = make_due(engine, size, at=at)
+        if len(ids) != size:  # a template too small for the sizes: say so, never a false rate
+            raise SystemExit(f"only {len(ids)} steps could be made due for a burst of {size}")
+        bursts.append((size, at, ids))
     return bursts
 
 

@@ -111,5 +111,10 @@ class InboundFirst:
         return self._wait(self.send_wait)
 
     def _wait(self, seconds: float) -> bool:
+        # Asked before every send of a drain: when nothing is being handled, say so without
+        # taking the lock (reading an int is atomic; a message that starts a moment later
+        # waits for the next turn, as it would have after a wait that had just ended).
+        if not self._handling:
+            return True
         with self._changed:
             return self._changed.wait_for(lambda: not self._handling, seconds)
