@@ -14,7 +14,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, inspect, select, text, update
+from sqlalchemy import Update, bindparam, func, inspect, select, text, update
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,6 +23,7 @@ from onward.engine.coaches.coaching import coach_names
 from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import (
     ByBackend,
+    Match,
     fresh_plans,
     insert_rows,
     is_postgres,
@@ -125,10 +126,12 @@ _HOLD = ByBackend(
         )
     )
 )
-# A step of a batch handed to the provider whole as the claim commits is written once, in its
-# final state: its delivery in `sending` is what says a send may be in flight (`mark_in_doubt`).
-_HAND_OVER = ByBackend(
-    lambda ids: (
+
+
+def steps_sent(ids: Match, **more: Any) -> Update:
+    """The UPDATE that writes the steps `ids` picks as sent at `:now`, lease and error cleared
+    (plus `more`): by the claim for a batch handed over whole, by the record otherwise."""
+    return (
         update(STEPS)
         .where(ids(STEPS.c.id))
         .values(
@@ -137,10 +140,14 @@ _HAND_OVER = ByBackend(
             last_error=None,
             claimed_by=None,
             lease_until=None,
-            attempts=STEPS.c.attempts + 1,
+            **more,
         )
     )
-)
+
+
+# A step of a batch handed to the provider whole as the claim commits is written once, in its
+# final state: its delivery in `sending` is what says a send may be in flight (`mark_in_doubt`).
+_HAND_OVER = ByBackend(lambda ids: steps_sent(ids, attempts=STEPS.c.attempts + 1))
 # Handed over by a dispatcher that never recorded the provider's answer (a recorded one has
 # the provider's id, even while the provider still says `queued`), read off the partial index
 # of those alone: its condition written out, as both planners match it only so.

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from onward.channels import (
@@ -25,31 +25,20 @@ from onward.channels import (
 )
 from onward.engine.dispatch import outcomes
 from onward.engine.dispatch.batch_sql import ByBackend, answers_only, fresh_plans, update_rows
+from onward.engine.dispatch.claims import steps_sent
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Prepared, Sent
 from onward.engine.logs import get_logger
 from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS
 from onward.engine.storage.db import Base
-from onward.engine.storage.models import STEP_SENT, Delivery, Run, Step
+from onward.engine.storage.models import Delivery, Run, Step
 
 log = get_logger("onward.dispatch")
 
-_DELIVERIES, _STEPS = Base.metadata.tables["deliveries"], Base.metadata.tables["steps"]
+_DELIVERIES = Base.metadata.tables["deliveries"]
 # Built once (a statement built afresh is keyed and looked up in the compiled cache each time).
-_SENT = ByBackend(
-    lambda ids: (
-        update(_STEPS)
-        .where(ids(_STEPS.c.id))
-        .values(
-            status=STEP_SENT,
-            sent_at=bindparam("now"),
-            last_error=None,
-            claimed_by=None,
-            lease_until=None,
-        )
-    )
-)
+_SENT = ByBackend(steps_sent)
 
 
 def record(
