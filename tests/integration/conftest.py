@@ -9,6 +9,7 @@ from onward.engine.clock import FakeClock
 from tests.integration.dispatch_helpers import Harness
 from tests.integration.inbound_helpers import Talk
 from tests.integration.records_helpers import make_runtime, records  # noqa: F401 (fixtures)
+from tests.integration.web_helpers import rig  # noqa: F401 (a fixture; modules may define their own)
 
 
 # lead: `engine` is the inbound and dispatch tests' name for `db_engine`; one name after the merge.

@@ -3,23 +3,9 @@ again once the last one has gone off, however often the same time is looked up."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from sqlalchemy import Engine
-
-from onward.engine.clock import FakeClock
-from tests.integration.web_helpers import WebRig, build_rig, engine_url
+from tests.integration.web_helpers import WebRig
 
 SMS = "/webhooks/console/sms"
-
-
-@pytest.fixture
-def rig(db_engine: Engine, clock: FakeClock) -> Iterator[WebRig]:
-    rig = build_rig(engine_url(db_engine), clock)
-    yield rig
-    rig.client.close()
-    rig.runtime.close()
 
 
 def test_the_wake_up_is_set_again_after_it_went_off(rig: WebRig) -> None:

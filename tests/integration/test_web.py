@@ -18,14 +18,6 @@ from tests.integration.web_helpers import WebRig, build_rig, engine_url
 SMS = "/webhooks/console/sms"
 
 
-@pytest.fixture
-def rig(db_engine: Engine, clock: FakeClock) -> Iterator[WebRig]:
-    rig = build_rig(engine_url(db_engine), clock)
-    yield rig
-    rig.client.close()
-    rig.runtime.close()
-
-
 def _handled(rig: WebRig) -> int:
     with rig.runtime.sessions() as session:
         query = select(func.count()).where(InboundMessage.handled_at.is_not(None))

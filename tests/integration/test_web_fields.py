@@ -22,14 +22,6 @@ PUBLIC = "https://onward.example.org"
 
 
 @pytest.fixture
-def rig(db_engine: Engine, clock: FakeClock) -> Iterator[WebRig]:
-    rig = build_rig(engine_url(db_engine), clock)
-    yield rig
-    rig.client.close()
-    rig.runtime.close()
-
-
-@pytest.fixture
 def twilio_rig(db_engine: Engine, clock: FakeClock) -> Iterator[WebRig]:
     rig = build_rig(
         engine_url(db_engine),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
@@ -39,3 +41,12 @@ def build_rig(url: str, clock: FakeClock, install_plans: bool = True, **env: str
 
 def engine_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def rig(db_engine: Engine, clock: FakeClock) -> Iterator[WebRig]:
+    """The web app over the test's database, closed after the test."""
+    rig = build_rig(engine_url(db_engine), clock)
+    yield rig
+    rig.client.close()
+    rig.runtime.close()
