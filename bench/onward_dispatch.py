@@ -41,6 +41,7 @@ from onward.engine.clock import SystemClock
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.storage.db import create_db_engine, session_factory
 from onward.engine.storage.models import Delivery, Step
+from onward.engine.storage.write_queue import InboundFirst
 
 BATCH = 100
 GRACE = timedelta(days=30)
@@ -53,12 +54,16 @@ def dispatcher(engine: Engine, channel: NullChannel, worker: str) -> Dispatcher:
     """A dispatcher set up as `onward serve` sets up its own (which then freezes what start-up
     loaded, so that the garbage collector stops scanning it)."""
     clock = SystemClock()
+    # Like a daemon's: webhooks first, here another process's (G4 drains beside `onward serve`).
+    first = InboundFirst.for_database(engine.url.render_as_string(hide_password=False))
     built = Dispatcher(
         session_factory(engine),
         clock,
         {"sms": ("bench", channel), "email": ("bench", channel)},
         DispatchConfig(worker_id=worker, batch=BATCH, grace=GRACE),
         sleep=time.sleep,
+        before_batch=first.wait_turn,
+        before_send=first.wait_send_turn,
     )
     gc.freeze()
     return built

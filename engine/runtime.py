@@ -83,7 +83,7 @@ class Runtime:
     @cached_property
     def inbound_first(self) -> InboundFirst:
         """Lets webhooks write before the dispatcher's next batch."""
-        return InboundFirst()
+        return InboundFirst.for_database(self.settings.database_url)
 
     @cached_property
     def inbox(self) -> Inbox:
@@ -139,6 +139,8 @@ class Runtime:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+        if "inbound_first" in self.__dict__ and self.inbound_first.turnstile is not None:
+            self.inbound_first.turnstile.close()
 
 
 def router_config(settings: Settings) -> RouterConfig:

@@ -2,8 +2,9 @@
 
 On SQLite (one writer at a time) they queue in-process in arrival order, so that only the one
 at the head asks SQLite for its write lock (every half millisecond: see db.py), and one thread
-works on them; on PostgreSQL as many threads as the pool has connections. Within a daemon,
-the dispatcher waits for the inbound messages in hand before each batch (InboundFirst)."""
+works on them; on PostgreSQL as many threads as the pool has connections. A dispatcher waits
+for the inbound messages in hand before each batch (InboundFirst): its own daemon's, and on
+SQLite, for a moment, another process's (turnstile.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from onward.engine.storage.turnstile import Turnstile
 
 
 class FairLock:
@@ -75,39 +78,66 @@ def concurrent_writers(sessions: sessionmaker[Session], pool_size: int) -> int:
 
 
 class InboundFirst:
-    """Webhooks before scheduled sends, within one daemon. Someone who just wrote is waiting
-    for the answer; a nudge has hours of grace. The web app counts the inbound messages it is
-    handling, and the dispatcher waits for none to be left before each batch, never longer
-    than `max_wait` seconds, and before each send, never longer than `send_wait`, so that a
-    steady stream of messages slows the sends without stopping them. (They share one
-    interpreter lock: a batch of Twilio sends made webhooks answered meanwhile take twice as
-    long, and the slowest 1% of them a third longer during a burst of sends.)"""
+    """Webhooks before scheduled sends. Someone who just wrote is waiting for the answer; a
+    nudge has hours of grace. The web app counts the inbound messages it is handling, and the
+    dispatcher waits for none to be left before each batch, never longer than `max_wait`
+    seconds, and before each send, never longer than `send_wait`, so that a steady stream of
+    messages slows the sends without stopping them. (They share one interpreter lock: a batch
+    of Twilio sends made webhooks answered meanwhile take twice as long, and the slowest 1% of
+    them a third longer during a burst of sends.)
 
-    def __init__(self, max_wait: float = 1.0, send_wait: float = 0.005) -> None:
+    On a SQLite file the `turnstile` carries the same sign between processes: before each
+    batch a dispatcher also lets another process's webhooks have the write lock, for at most
+    `others_wait` (it asks every half millisecond; nothing wakes it across processes). A second
+    daemon draining a burst on the same file had left them only the gaps between its
+    transactions."""
+
+    def __init__(
+        self,
+        max_wait: float = 1.0,
+        send_wait: float = 0.005,
+        turnstile: Turnstile | None = None,
+        others_wait: float = 0.02,
+    ) -> None:
         self.max_wait = max_wait
         self.send_wait = send_wait
+        self.turnstile = turnstile
+        self.others_wait = others_wait
         self._changed = threading.Condition()
         self._handling = 0
+
+    @classmethod
+    def for_database(cls, url: str) -> InboundFirst:
+        """With the turnstile of `url`'s SQLite file (none on PostgreSQL)."""
+        return cls(turnstile=Turnstile.for_database(url))
 
     @contextmanager
     def handling(self) -> Iterator[None]:
         with self._changed:
             self._handling += 1
+        if self.turnstile is not None:
+            self.turnstile.enter()
         try:
             yield
         finally:
+            if self.turnstile is not None:
+                self.turnstile.leave()
             with self._changed:
                 self._handling -= 1
                 if not self._handling:
                     self._changed.notify_all()
 
     def wait_turn(self) -> bool:
-        """Wait until no inbound message is being handled (or `max_wait` has passed); True if
-        none was left."""
-        return self._wait(self.max_wait)
+        """Wait until no inbound message is being handled (or `max_wait` has passed; another
+        process's, `others_wait`); True if none was left."""
+        if not self._wait(self.max_wait):
+            return False
+        if self.turnstile is None:
+            return True
+        return self.turnstile.wait_until_free(self.others_wait)
 
     def wait_send_turn(self) -> bool:
-        """The same before a single send: at most `send_wait`."""
+        """The same before a single send, within this process: at most `send_wait`."""
         return self._wait(self.send_wait)
 
     def _wait(self, seconds: float) -> bool:

@@ -1,0 +1,93 @@
+"""Webhooks first on one SQLite file, whichever process handles them.
+
+SQLite has one write lock and no queue for it: a dispatcher draining a burst starts its next
+transaction the instant it commits the last, and a webhook in another process (a second daemon
+on the same file) catches the lock only in the gaps. Within a daemon `InboundFirst` counts the
+messages in hand; across processes this file says the same: every process holds a shared
+`flock` on `<database>-webhooks` while it has inbound messages in hand, and a dispatcher asks
+for an exclusive one, without waiting, to learn whether anyone does. (A lock, not a counter
+written to the file: a process that dies lets go of its lock, and nothing is left to clean.)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+SUFFIX = "-webhooks"
+POLL_S = 0.0005  # as often as a SQLite writer asks for the write lock (db.BUSY_POLL_S)
+
+
+class Turnstile:
+    """The cross-process sign that inbound messages are in hand on one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._mutex = threading.Lock()
+        self._in_hand = 0
+        # Two descriptors: flock conflicts between open files, so the probe sees this
+        # process's own shared lock too (as InboundFirst's counter does), and never converts it.
+        self._held: int | None = None
+        self._probe: int | None = None
+
+    @classmethod
+    def for_database(cls, url: str) -> Turnstile | None:
+        """The turnstile of a SQLite file; None for PostgreSQL (no single write lock) and for
+        an in-memory database (one process)."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return None
+        database = Path(parsed.database)
+        return cls(database.with_name(database.name + SUFFIX))
+
+    def _open(self) -> int:
+        return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def enter(self) -> None:
+        """An inbound message is in hand in this process."""
+        with self._mutex:
+            self._in_hand += 1
+            if self._in_hand == 1:
+                if self._held is None:
+                    self._held = self._open()
+                fcntl.flock(self._held, fcntl.LOCK_SH)
+
+    def leave(self) -> None:
+        with self._mutex:
+            self._in_hand -= 1
+            if self._in_hand == 0 and self._held is not None:
+                fcntl.flock(self._held, fcntl.LOCK_UN)
+
+    def busy(self) -> bool:
+        """Has any process, this one included, inbound messages in hand? Never waits."""
+        with self._mutex:
+            if self._probe is None:
+                self._probe = self._open()
+            try:
+                fcntl.flock(self._probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(self._probe, fcntl.LOCK_UN)
+            return False
+
+    def wait_until_free(self, seconds: float) -> bool:
+        """Until no process has inbound messages in hand, at most `seconds`; True if none had."""
+        deadline = time.monotonic() + seconds
+        while self.busy():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL_S)
+        return True
+
+    def close(self) -> None:
+        with self._mutex:
+            for fd in (self._held, self._probe):
+                if fd is not None:
+                    os.close(fd)
+            self._held = self._probe = None
+            self._in_hand = 0
