@@ -4,11 +4,11 @@ The database is the truth: a step is a row with a UTC due time, claimed in one s
 (FOR UPDATE SKIP LOCKED on PostgreSQL; BEGIN IMMEDIATE serialises SQLite), so any number of
 dispatchers, in one process or many, never send the same step twice. The same transaction
 checks the guards and writes a delivery row in `sending` for each step about to be handed to
-the provider (guards.py, claims.py); it commits before any channel is called. The results are
-recorded in a second transaction (dispatch/record.py). A delivery still in `sending` with no
-answer from the provider once the lease has run out was left by a dispatcher that died
-mid-send: whoever finds it (its step claimed with an expired lease, or, in a batch handed over
-whole, written as sent at the claim) marks it `unknown` instead of sending again.
+the provider (prepare.py, guards.py, claims.py); it commits before any channel is called.
+The results are recorded in a second transaction (dispatch/record.py). A delivery still in
+`sending` with no answer from the provider once the lease has run out was left by a dispatcher
+that died mid-send: whoever finds it (its step claimed with an expired lease, or, in a batch
+handed over whole, written as sent at the claim) marks it `unknown` instead of sending again.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from onward.channels import Channel
 from onward.engine.clock import Clock
 from onward.engine.deliveries import hand_over
 from onward.engine.dispatch.claims import mark_in_doubt, still_wanted
-from onward.engine.dispatch.guards import claim_and_prepare
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
+from onward.engine.dispatch.prepare import claim_and_prepare
 from onward.engine.dispatch.reconcile import finders, settle
 from onward.engine.dispatch.record import record
 from onward.engine.dispatch.values import DispatchConfig, Prepared, Sent, group_size

@@ -45,8 +45,14 @@ class Turnstile:
         database = Path(parsed.database)
         return cls(database.with_name(database.name + SUFFIX))
 
-    def _open(self) -> int:
-        return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    def _open(self) -> int | None:
+        # Read-only: flock needs no write access, and a file open for writing would keep its
+        # disk from being remounted read-only. A file that cannot be opened (a read-only
+        # disk, a folder we may not write) leaves the sign out, never the webhook.
+        try:
+            return os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return None
 
     def enter(self) -> None:
         """An inbound message is in hand in this process."""
@@ -55,7 +61,8 @@ class Turnstile:
             if self._in_hand == 1:
                 if self._held is None:
                     self._held = self._open()
-                fcntl.flock(self._held, fcntl.LOCK_SH)
+                if self._held is not None:
+                    fcntl.flock(self._held, fcntl.LOCK_SH)
 
     def leave(self) -> None:
         with self._mutex:
@@ -68,6 +75,8 @@ class Turnstile:
         with self._mutex:
             if self._probe is None:
                 self._probe = self._open()
+                if self._probe is None:
+                    return False
             try:
                 fcntl.flock(self._probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

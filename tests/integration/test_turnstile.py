@@ -5,6 +5,7 @@ must not stay behind."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -142,3 +143,39 @@ def test_a_daemon_s_webhooks_hold_the_turnstile_while_in_hand(database: str) -> 
         other.close()
     finally:
         runtime.close()
+
+
+def test_a_turnstile_that_cannot_be_opened_leaves_the_sign_out_not_the_webhook(
+    tmp_path: Path,
+) -> None:
+    turnstile = Turnstile.for_database(f"sqlite:///{tmp_path / 'gone' / 'onward.db'}")
+    assert turnstile is not None  # its folder does not exist: the file cannot be made
+    turnstile.enter()
+    assert turnstile.busy() is False
+    turnstile.leave()
+    first = InboundFirst(turnstile=turnstile)
+    with first.handling():
+        pass
+    assert first.wait_turn() is True
+    turnstile.close()
+
+
+def test_the_turnstile_is_never_open_for_writing(database: str) -> None:
+    """A file open for writing would keep its disk from being remounted read-only."""
+    turnstile = Turnstile.for_database(database)
+    assert turnstile is not None
+    turnstile.enter()
+    assert turnstile.busy() is True
+    opened = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target == str(turnstile.path):
+            flags = int(Path(f"/proc/self/fdinfo/{fd}").read_text().split()[3], 8)
+            assert flags & (os.O_WRONLY | os.O_RDWR) == 0
+            opened += 1
+    assert opened == 2  # the lock held and the probe
+    turnstile.leave()
+    turnstile.close()
