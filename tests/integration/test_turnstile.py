@@ -41,6 +41,15 @@ def database(tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def turnstile(database: str) -> Iterator[Turnstile]:
+    """This process's turnstile on the test's database file."""
+    opened = Turnstile.for_database(database)
+    assert opened is not None
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
 def holder(database: str) -> Iterator[subprocess.Popen[str]]:
     proc = subprocess.Popen(
         [sys.executable, "-c", HOLDER, database],
@@ -64,9 +73,7 @@ def test_a_sqlite_file_has_a_turnstile_beside_it_and_postgresql_none(tmp_path: P
     assert Turnstile.for_database("postgresql+psycopg://postgres@127.0.0.1:5432/test") is None
 
 
-def test_messages_in_hand_in_this_process_show_and_stop_showing(database: str) -> None:
-    turnstile = Turnstile.for_database(database)
-    assert turnstile is not None
+def test_messages_in_hand_in_this_process_show_and_stop_showing(turnstile: Turnstile) -> None:
     assert turnstile.busy() is False
     turnstile.enter()
     turnstile.enter()
@@ -75,32 +82,25 @@ def test_messages_in_hand_in_this_process_show_and_stop_showing(database: str) -
     assert turnstile.busy() is True  # one message still in hand
     turnstile.leave()
     assert turnstile.busy() is False
-    turnstile.close()
 
 
 def test_another_process_with_a_message_in_hand_is_seen(
-    database: str, holder: subprocess.Popen[str]
+    turnstile: Turnstile, holder: subprocess.Popen[str]
 ) -> None:
-    turnstile = Turnstile.for_database(database)
-    assert turnstile is not None
     assert turnstile.busy() is True
     assert holder.stdin is not None and holder.stdout is not None
     holder.stdin.close()  # the other process is done with its message
     assert holder.stdout.readline().strip() == "left"
     assert turnstile.busy() is False
-    turnstile.close()
 
 
 def test_a_process_that_dies_holding_the_turnstile_leaves_nothing_behind(
-    database: str, holder: subprocess.Popen[str]
+    turnstile: Turnstile, holder: subprocess.Popen[str]
 ) -> None:
-    turnstile = Turnstile.for_database(database)
-    assert turnstile is not None
     assert turnstile.busy() is True
     holder.kill()
     holder.wait(timeout=10)
     assert turnstile.busy() is False
-    turnstile.close()
 
 
 def test_a_dispatcher_gives_another_process_s_webhooks_a_moment_not_more(
@@ -160,10 +160,8 @@ def test_a_turnstile_that_cannot_be_opened_leaves_the_sign_out_not_the_webhook(
     turnstile.close()
 
 
-def test_the_turnstile_is_never_open_for_writing(database: str) -> None:
+def test_the_turnstile_is_never_open_for_writing(turnstile: Turnstile) -> None:
     """A file open for writing would keep its disk from being remounted read-only."""
-    turnstile = Turnstile.for_database(database)
-    assert turnstile is not None
     turnstile.enter()
     assert turnstile.busy() is True
     opened = 0
@@ -178,4 +176,3 @@ def test_the_turnstile_is_never_open_for_writing(database: str) -> None:
             opened += 1
     assert opened == 2  # the lock held and the probe
     turnstile.leave()
-    turnstile.close()
