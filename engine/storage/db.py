@@ -104,6 +104,10 @@ def _engine(url: str, pool_size: int, statement_timeout_ms: int, echo: bool) -> 
     return engine
 
 
+_IDLE_SINCE = "onward_idle_since"
+PING_AFTER_IDLE_S = 1.0
+
+
 def _ping_when_idle(engine: Engine) -> None:
     """Ping a pooled connection before use when it has been idle for a while: one that sat out
     a database restart is replaced instead of failing the request that takes it. Not before
@@ -124,10 +128,6 @@ def _ping_when_idle(engine: Engine) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as error:  # any failed ping: the pool takes another connection
             raise DisconnectionError(f"a pooled connection failed its ping: {error}") from error
-
-
-_IDLE_SINCE = "onward_idle_since"
-PING_AFTER_IDLE_S = 1.0
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:

@@ -19,21 +19,24 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from onward.engine.storage.db import BUSY_POLL_S
+
 SUFFIX = "-webhooks"
-POLL_S = 0.0005  # as often as a SQLite writer asks for the write lock (db.BUSY_POLL_S)
 
 
 class Turnstile:
-    """The cross-process sign that inbound messages are in hand on one SQLite file."""
+    """The cross-process sign that inbound messages are in hand on one SQLite file. Its
+    owner (InboundFirst) counts the messages and calls `hold` at the first, `release` after
+    the last."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._mutex = threading.Lock()
-        self._in_hand = 0
-        # Two descriptors: flock conflicts between open files, so the probe sees this
-        # process's own shared lock too (as InboundFirst's counter does), and never converts it.
-        self._held: int | None = None
-        self._probe: int | None = None
+        # Opened once: two descriptors, because flock conflicts between open files, so the
+        # probe sees this process's own shared lock too (as InboundFirst's counter does) and
+        # never converts it. A file that cannot be opened leaves the sign out.
+        self._held = _open(path)
+        self._probe = _open(path)
+        self._probing = threading.Lock()  # two threads probing would see each other's lock
 
     @classmethod
     def for_database(cls, url: str) -> Turnstile | None:
@@ -45,38 +48,21 @@ class Turnstile:
         database = Path(parsed.database)
         return cls(database.with_name(database.name + SUFFIX))
 
-    def _open(self) -> int | None:
-        # Read-only: flock needs no write access, and a file open for writing would keep its
-        # disk from being remounted read-only. A file that cannot be opened (a read-only
-        # disk, a folder we may not write) leaves the sign out, never the webhook.
-        try:
-            return os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        except OSError:
-            return None
+    def hold(self) -> None:
+        """This process has inbound messages in hand."""
+        if self._held is not None:
+            fcntl.flock(self._held, fcntl.LOCK_SH)
 
-    def enter(self) -> None:
-        """An inbound message is in hand in this process."""
-        with self._mutex:
-            self._in_hand += 1
-            if self._in_hand == 1:
-                if self._held is None:
-                    self._held = self._open()
-                if self._held is not None:
-                    fcntl.flock(self._held, fcntl.LOCK_SH)
-
-    def leave(self) -> None:
-        with self._mutex:
-            self._in_hand -= 1
-            if self._in_hand == 0 and self._held is not None:
-                fcntl.flock(self._held, fcntl.LOCK_UN)
+    def release(self) -> None:
+        """It has none left."""
+        if self._held is not None:
+            fcntl.flock(self._held, fcntl.LOCK_UN)
 
     def busy(self) -> bool:
         """Has any process, this one included, inbound messages in hand? Never waits."""
-        with self._mutex:
-            if self._probe is None:
-                self._probe = self._open()
-                if self._probe is None:
-                    return False
+        if self._probe is None:
+            return False
+        with self._probing:
             try:
                 fcntl.flock(self._probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -90,13 +76,21 @@ class Turnstile:
         while self.busy():
             if time.monotonic() >= deadline:
                 return False
-            time.sleep(POLL_S)
+            time.sleep(BUSY_POLL_S)  # as often as a SQLite writer asks for the write lock
         return True
 
     def close(self) -> None:
-        with self._mutex:
-            for fd in (self._held, self._probe):
-                if fd is not None:
-                    os.close(fd)
-            self._held = self._probe = None
-            self._in_hand = 0
+        for fd in (self._held, self._probe):
+            if fd is not None:
+                os.close(fd)
+        self._held = self._probe = None
+
+
+def _open(path: Path) -> int | None:
+    # Read-only: flock needs no write access, and a file open for writing would keep its disk
+    # from being remounted read-only. A file that cannot be opened (a read-only disk, a folder
+    # that does not exist) leaves the sign out, never the webhook.
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None

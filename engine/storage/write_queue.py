@@ -115,16 +115,16 @@ class InboundFirst:
     def handling(self) -> Iterator[None]:
         with self._changed:
             self._handling += 1
-        if self.turnstile is not None:
-            self.turnstile.enter()
+            if self._handling == 1 and self.turnstile is not None:
+                self.turnstile.hold()
         try:
             yield
         finally:
-            if self.turnstile is not None:
-                self.turnstile.leave()
             with self._changed:
                 self._handling -= 1
                 if not self._handling:
+                    if self.turnstile is not None:
+                        self.turnstile.release()
                     self._changed.notify_all()
 
     def wait_turn(self) -> bool:

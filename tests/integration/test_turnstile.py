@@ -26,10 +26,10 @@ HOLDER = """
 import sys
 from onward.engine.storage.turnstile import Turnstile
 turnstile = Turnstile.for_database(sys.argv[1])
-turnstile.enter()
+turnstile.hold()
 print("holding", flush=True)
 sys.stdin.read()
-turnstile.leave()
+turnstile.release()
 print("left", flush=True)
 sys.stdin.read()
 """
@@ -71,16 +71,16 @@ def test_a_sqlite_file_has_a_turnstile_beside_it_and_postgresql_none(tmp_path: P
     assert Turnstile.for_database("sqlite://") is None  # in memory: one process
     assert Turnstile.for_database("sqlite:///:memory:") is None
     assert Turnstile.for_database("postgresql+psycopg://postgres@127.0.0.1:5432/test") is None
+    turnstile.close()
 
 
 def test_messages_in_hand_in_this_process_show_and_stop_showing(turnstile: Turnstile) -> None:
+    first = InboundFirst(turnstile=turnstile)
     assert turnstile.busy() is False
-    turnstile.enter()
-    turnstile.enter()
-    assert turnstile.busy() is True  # the probe sees this process's own lock
-    turnstile.leave()
-    assert turnstile.busy() is True  # one message still in hand
-    turnstile.leave()
+    with first.handling():
+        with first.handling():
+            assert turnstile.busy() is True  # the probe sees this process's own lock
+        assert turnstile.busy() is True  # one message still in hand
     assert turnstile.busy() is False
 
 
@@ -150,9 +150,9 @@ def test_a_turnstile_that_cannot_be_opened_leaves_the_sign_out_not_the_webhook(
 ) -> None:
     turnstile = Turnstile.for_database(f"sqlite:///{tmp_path / 'gone' / 'onward.db'}")
     assert turnstile is not None  # its folder does not exist: the file cannot be made
-    turnstile.enter()
+    turnstile.hold()
     assert turnstile.busy() is False
-    turnstile.leave()
+    turnstile.release()
     first = InboundFirst(turnstile=turnstile)
     with first.handling():
         pass
@@ -162,7 +162,7 @@ def test_a_turnstile_that_cannot_be_opened_leaves_the_sign_out_not_the_webhook(
 
 def test_the_turnstile_is_never_open_for_writing(turnstile: Turnstile) -> None:
     """A file open for writing would keep its disk from being remounted read-only."""
-    turnstile.enter()
+    turnstile.hold()
     assert turnstile.busy() is True
     opened = 0
     for fd in os.listdir("/proc/self/fd"):
@@ -175,4 +175,4 @@ def test_the_turnstile_is_never_open_for_writing(turnstile: Turnstile) -> None:
             assert flags & (os.O_WRONLY | os.O_RDWR) == 0
             opened += 1
     assert opened == 2  # the lock held and the probe
-    turnstile.leave()
+    turnstile.release()
