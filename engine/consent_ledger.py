@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session, object_session
 
 from onward.channels import DeliveryStatus
+from onward.engine.storage.bulk_rows import insert_one
 from onward.engine.storage.models import ConsentEvent, InboundMessage, Person
 from onward.engine.suppression import lift
 from onward.plans.disclosures import DISCLOSURE_VERSION
@@ -131,8 +132,9 @@ def _append(
 ) -> None:
     # A plain (Core) INSERT: ledger rows are only ever appended, and nothing reads one back in
     # the transaction that writes it.
-    session.connection().execute(
-        _APPEND,
+    insert_one(
+        session.connection(),
+        _LEDGER,
         {
             "person_id": person_id,
             "medium": medium,
@@ -147,12 +149,13 @@ def _append(
             "given_at": how.given_at,
             "recorded_at": now,
         },
+        returning=(),
     )
     if status == ACTIVE and how.kind in OWN_MESSAGE and address:
         lift(session, address)  # they wrote to us themselves
 
 
-_APPEND = insert(cast(Table, ConsentEvent.__table__))
+_LEDGER = cast(Table, ConsentEvent.__table__)
 
 
 def _status_column(person: Person, medium: str) -> str | None:

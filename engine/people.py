@@ -8,8 +8,6 @@ from typing import Any, cast
 from zoneinfo import available_timezones
 
 from sqlalchemy import Select, Table, bindparam, delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +21,7 @@ from onward.engine.phones import (
     timezone_for_phone,
     zone_is_known,
 )
+from onward.engine.storage.bulk_rows import insert_one
 from onward.engine.storage.db import ERASED
 from onward.engine.storage.journal_models import JournalCopy
 from onward.engine.storage.models import (
@@ -99,14 +98,15 @@ def create_person(
     One plain INSERT that does nothing when the address is taken (no savepoint, no flush).
     """
     values = row_values(_PEOPLE, _new_person(medium, address, now, verified))
-    dialect = session.get_bind().dialect.name
-    person_id = session.connection().execute(_INSERT_NEW[dialect], values).scalar()
-    if person_id is None:  # another transaction wrote this address first
+    # ON CONFLICT DO NOTHING: a race on the address leaves this transaction whole (a failed
+    # INSERT would abort it on PostgreSQL), and costs no savepoint when there is none.
+    written = insert_one(session.connection(), _PEOPLE, values, skip_conflict=True)
+    if written is None:  # another transaction wrote this address first
         found = find_person(session, medium, address, lock=True)
         if found is None:
             raise IntegrityError("INSERT INTO people", None, Exception("the address is taken"))
         return found
-    person = as_loaded(session, Person, person_id, values)
+    person = as_loaded(session, Person, written[0], values)
     consent_ledger.opened(person, now, consent_ledger.by_first_message(medium))
     return person
 
@@ -138,12 +138,6 @@ def _new_person(medium: str, address: str, now: datetime, verified: bool) -> dic
 
 
 _PEOPLE = cast(Table, Person.__table__)
-# ON CONFLICT DO NOTHING: a race on the address leaves this transaction whole (a failed INSERT
-# would abort it on PostgreSQL), and costs no savepoint when there is none.
-_INSERT_NEW = {
-    "sqlite": sqlite_insert(_PEOPLE).on_conflict_do_nothing().returning(_PEOPLE.c.id),
-    "postgresql": pg_insert(_PEOPLE).on_conflict_do_nothing().returning(_PEOPLE.c.id),
-}
 
 
 def status_on(person: Person, medium: str) -> str:

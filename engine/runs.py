@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,6 +23,7 @@ from onward.engine.schedule import (
     shift_waiting,
     window_for,
 )
+from onward.engine.storage.bulk_rows import insert_one
 from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
     RUN_ACTIVE,
@@ -118,7 +119,6 @@ def start_run(
     rejection = _written(
         session,
         Rejection,
-        _INSERT_REJECTION,
         {"person_id": person.id, "company": company, "role": role, "reported_at": now},
     )
     started = _begin(session, person, version, rejection, now, default_window, sent_now)
@@ -175,7 +175,7 @@ def _begin(
         "applied_count": 0,
         "started_at": now,
     }
-    run = _written(session, Run, _INSERT_RUN, values)
+    run = _written(session, Run, values)
     set_committed_value(run, "person", person)
     set_committed_value(run, "rejection", rejection)
     set_committed_value(run, "plan_version", version)
@@ -186,18 +186,12 @@ def _begin(
     return Started(run=run, steps=steps)
 
 
-_REJECTIONS, _RUNS = cast(Table, Rejection.__table__), cast(Table, Run.__table__)
-_INSERT_REJECTION = insert(_REJECTIONS).returning(_REJECTIONS.c.id)
-_INSERT_RUN = insert(_RUNS).returning(_RUNS.c.id)
-
-
-def _written(
-    session: Session, model: type[Written], statement: Any, given: dict[str, Any]
-) -> Written:
+def _written(session: Session, model: type[Written], given: dict[str, Any]) -> Written:
     """A row written by one plain INSERT, as the ORM object the rest of the turn works with."""
     values = row_values(cast(Table, model.__table__), given)
-    row_id = session.connection().execute(statement, values).scalar_one()
-    return as_loaded(session, model, row_id, values)
+    row = insert_one(session.connection(), cast(Table, model.__table__), values)
+    assert row is not None
+    return as_loaded(session, model, row[0], values)
 
 
 def finish(session: Session, run: Run, status: str, now: datetime, reason: str) -> None:

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from onward.channels import STATE_RANK
+from onward.engine.storage.bulk_rows import insert_rows
 from onward.engine.storage.models import (
     STEP_CANCELLED,
     STEP_PENDING,
@@ -58,8 +59,6 @@ class NewStep:
 
 
 _STEPS = cast(Table, Step.__table__)
-# A plain (Core) INSERT: the rows come back as NewStep values, not ORM objects.
-_INSERT_STEPS = insert(_STEPS).returning(_STEPS.c.step_key, _STEPS.c.id)
 
 # Says which of a new run's steps are written as sent at once (they travel in the reply).
 SentNow = Callable[[str, datetime], bool]
@@ -104,14 +103,18 @@ def expand_run(
 
 
 def insert_steps(session: Session, values: list[dict[str, Any]]) -> list[NewStep]:
-    """Many step rows in one INSERT ... RETURNING, given back in the order of `values`.
+    """Many step rows (dicts of the same columns) in one INSERT ... RETURNING, given back as
+    NewStep values (not ORM objects) in the order of `values`.
 
     They are matched back by step key (unique within a run's new rows): RETURNING promises no
-    order, and asking SQLAlchemy for one makes it send one INSERT per row on SQLite.
+    order.
     """
     if not values:
         return []
-    ids: dict[str, int] = dict(session.connection().execute(_INSERT_STEPS, values).all())
+    names = tuple(values[0])
+    rows = [tuple(value[name] for name in names) for value in values]
+    returned = insert_rows(session, _STEPS, names, rows, {}, ("step_key", "id"))
+    ids: dict[str, int] = dict(returned)
     return [
         NewStep(
             id=ids[value["step_key"]],

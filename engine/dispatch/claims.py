@@ -21,19 +21,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from onward.channels import STATE_RANK, DeliveryState
 from onward.engine.coaches.coaching import coach_names
 from onward.engine.deliveries import starting
-from onward.engine.dispatch.batch_sql import (
-    ByBackend,
-    Match,
-    fresh_plans,
-    insert_rows,
-    is_postgres,
-    update_rows,
-)
+from onward.engine.dispatch.batch_sql import ByBackend, Match, fresh_plans
 from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
 from onward.engine.one_offs import send_facts
 from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed
 from onward.engine.render import journal_answers
+from onward.engine.storage.bulk_rows import insert_rows, is_postgres, update_rows
 from onward.engine.storage.db import Base
 from onward.engine.storage.models import (
     RUN_ACTIVE,

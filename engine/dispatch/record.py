@@ -24,13 +24,14 @@ from onward.channels import (
     can_advance,
 )
 from onward.engine.dispatch import outcomes
-from onward.engine.dispatch.batch_sql import ByBackend, answers_only, fresh_plans, update_rows
+from onward.engine.dispatch.batch_sql import ByBackend, answers_only, fresh_plans
 from onward.engine.dispatch.claims import steps_sent
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Prepared, Sent
 from onward.engine.logs import get_logger
 from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS
+from onward.engine.storage.bulk_rows import update_rows
 from onward.engine.storage.db import Base
 from onward.engine.storage.models import Delivery, Run, Step
 

@@ -7,19 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from onward.channels import InboundMessage
 from onward.engine.inbound.context import Incoming, Outcome
 from onward.engine.journal.links import redacted
+from onward.engine.storage.bulk_rows import insert_one
 from onward.engine.storage.db import READ_ONLY
 from onward.engine.storage.models import InboundMessage as InboundRow
 
 MAX_HANDLING_ATTEMPTS = 5
 
 TABLE = cast(Table, InboundRow.__table__)
-INSERT = insert(TABLE).returning(TABLE.c.id)
 # Each routing attempt counts one; its parameters set what it gave (the outcome, or the error).
 ATTEMPT = (
     update(TABLE).where(TABLE.c.id == bindparam("row_id")).values(attempts=TABLE.c.attempts + 1)
@@ -39,6 +39,14 @@ def row_values(message: InboundMessage, now: datetime) -> dict[str, object]:
         "received_at": message.received_at or now,
         "attempts": 0,
     }
+
+
+def store(plain: Connection, values: dict[str, object]) -> int:
+    """The message's row written (IntegrityError when its channel and provider id are taken);
+    returns its id."""
+    row = insert_one(plain, TABLE, values)
+    assert row is not None
+    return int(row[0])
 
 
 def incoming(row_id: int, message: InboundMessage, live: bool) -> Incoming:

@@ -115,7 +115,7 @@ class Inbox:
         with self.write_lock:
             try:
                 with self.sessions.begin() as session:
-                    row_id = session.connection().execute(rows.INSERT, values).scalar_one()
+                    row_id = rows.store(session.connection(), values)
             except IntegrityError:
                 return self._duplicate(message)
         return Received(row_id, None, duplicate=False, handled=True)
@@ -135,7 +135,7 @@ class Inbox:
         with self.sessions.begin() as session:
             plain = session.connection(execution_options=None if wait else NO_WAIT)
             try:
-                row_id = plain.execute(rows.INSERT, rows.row_values(message, now)).scalar_one()
+                row_id = rows.store(plain, rows.row_values(message, now))
             except IntegrityError:
                 raise _AlreadyStored from None
             msg = rows.incoming(row_id, message, live=True)
@@ -166,7 +166,7 @@ class Inbox:
         values["error"] = rows.error_text(error)
         try:
             with self.sessions.begin() as session:
-                row_id = session.connection().execute(rows.INSERT, values).scalar_one()
+                row_id = rows.store(session.connection(), values)
         except IntegrityError:  # a retry of it was stored meanwhile
             return self._duplicate(message)
         return Received(row_id, None, duplicate=False, handled=False)
@@ -175,7 +175,7 @@ class Inbox:
         try:
             with self.sessions.begin() as session:
                 values = rows.row_values(message, self.clock.now())
-                row_id = session.connection().execute(rows.INSERT, values).scalar_one()
+                row_id = rows.store(session.connection(), values)
         except IntegrityError:
             return self._duplicate(message)
         reply, handled = self.handle(row_id, True, message, replies_inline)

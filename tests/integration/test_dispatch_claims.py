@@ -11,10 +11,11 @@ from sqlalchemy import Engine, event, select, text
 
 from onward.engine.clock import FakeClock
 from onward.engine.dispatch import claims
-from onward.engine.dispatch.batch_sql import fresh_plans, insert_rows, update_rows
+from onward.engine.dispatch.batch_sql import fresh_plans
 from onward.engine.dispatch.dispatcher import RECOVERY_INTERVAL
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.prepare import claim_and_prepare
+from onward.engine.storage.bulk_rows import insert_rows, update_rows
 from onward.engine.storage.db import Base
 from tests.integration.dispatch_helpers import FlakyChannel, Harness
 
