@@ -4,7 +4,6 @@ again on its own with its error; housekeeping routes it again later (`handle`, i
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,10 +25,14 @@ from onward.engine.storage.write_queue import FairLock, write_lock
 
 log = get_logger("onward.inbox")
 WARM_UP_SENDER = "+12025550199"  # a fictional number (555-01XX); nothing of it is kept
-# After SQLite's write lock was found taken (another process is writing, a dispatcher draining
-# a burst), messages go straight to the worker thread for this long: trying first costs more
-# than it saves while the lock is wanted.
-BUSY_BACKOFF_SECONDS = 0.05
+
+
+class LockTaken:
+    """`try_receive`'s answer when the write lock is taken (another webhook is being handled,
+    another connection holds SQLite's): nothing was done; ask again once it is free."""
+
+
+LOCK_TAKEN = LockTaken()
 
 
 @dataclass(frozen=True)
@@ -44,15 +47,12 @@ class Received:
 
 
 class Inbox:
-    busy_backoff = BUSY_BACKOFF_SECONDS
-
     def __init__(self, sessions: sessionmaker[Session], router: Router, clock: Clock) -> None:
         self.sessions = sessions
         self.router = router
         self.clock = clock
         # On SQLite, webhooks queue for the one write lock in arrival order (write_queue.py).
         self.write_lock = write_lock(sessions)
-        self._busy_until = 0.0  # time.monotonic(): until then, try_receive does not try
 
     def receive(self, message: InboundMessage, replies_inline: bool = True) -> Received:
         """Store first, then act: a provider's retry of the same message changes nothing.
@@ -73,10 +73,13 @@ class Inbox:
                 log.warning("storing and routing together failed; storing first")
                 return self._store_then_route(message, replies_inline)
 
-    def try_receive(self, message: InboundMessage, replies_inline: bool = True) -> Received | None:
-        """`receive` done at once in the caller's thread, or None (and nothing done) when it
-        would have to wait: another webhook is being handled, or another connection holds
-        SQLite's write lock; then `receive` it in a thread of its own.
+    def try_receive(
+        self, message: InboundMessage, replies_inline: bool = True
+    ) -> Received | LockTaken | None:
+        """`receive` done at once in the caller's thread if the write lock can be had without
+        waiting; LOCK_TAKEN (nothing done) when it cannot: another webhook is being handled, or
+        another connection holds SQLite's write lock. None (nothing done either): `receive` it
+        in a thread of its own, where it may wait (PostgreSQL; acting on it failed).
 
         For the web app's event loop, on SQLite only, where webhooks write one at a time
         anyway: handled in a second thread, each of a message's statements handed the
@@ -84,10 +87,10 @@ class Inbox:
         a REJECTED's CPU. On PostgreSQL (a network round trip a statement) always None.
         """
         lock = self.write_lock
-        if not isinstance(lock, FairLock) or time.monotonic() < self._busy_until:
+        if not isinstance(lock, FairLock):
             return None
         if not lock.try_acquire():
-            return None
+            return LOCK_TAKEN
         try:
             return self._store_and_route(message, replies_inline, wait=False)
         except _AlreadyStored:
@@ -95,8 +98,7 @@ class Inbox:
         except OperationalError as exc:
             if not is_busy(exc):
                 raise
-            self._busy_until = time.monotonic() + self.busy_backoff
-            return None  # another connection holds the write lock: nothing was done
+            return LOCK_TAKEN  # another connection holds the write lock: nothing was done
         except (_RoutingFailed, SQLAlchemyError):
             return None  # rolled back whole: handled again in a thread, where failures may wait
         finally:

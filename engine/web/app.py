@@ -32,7 +32,7 @@ from onward.engine.deliveries import apply_status
 from onward.engine.dispatch.coach_replies import CoachReplies
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
-from onward.engine.inbound.inbox import Inbox
+from onward.engine.inbound.inbox import Inbox, LockTaken, Received
 from onward.engine.language import DEFAULT as DEFAULT_LANGUAGE
 from onward.engine.logs import get_logger
 from onward.engine.metrics import REGISTRY, SCHEMA_CURRENT
@@ -47,6 +47,7 @@ from onward.engine.web.coalesce import Coalesced
 from onward.engine.web.console import ConsoleDeps, console_routes
 from onward.engine.web.fields import clean_inbound, clean_statuses, is_junk
 from onward.engine.web.journal_page import journal_routes
+from onward.engine.web.loop_turns import LoopTurns
 from onward.engine.web.request import BodyTooLarge, BodyTooSlow, ClientGone, as_webhook
 from onward.engine.web.workers import Workers
 
@@ -84,6 +85,7 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
     wake = Coalesced(deps.after_inbound) if deps.after_inbound else None
     # Inbound messages get threads of their own, no more than can write at once.
     inbound_workers = Workers(concurrent_writers(deps.inbox.sessions, settings.db_pool_size))
+    turns = LoopTurns(deps.inbox)
 
     def channel_for(name: str, medium: str | None) -> Channel | None:
         if name == "console" and not is_loopback_host(settings.host):
@@ -139,16 +141,21 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
                 content_type, payload = channel.reply_response(None)
                 return Response(payload, media_type=content_type)
             inline = getattr(channel, "replies_inline", True)
-            # Done here when nothing has to wait (SQLite: one writer; see Inbox.try_receive);
-            # else in a worker thread. Providers give up after about 15 s (Twilio) and retry:
-            # answer 503 well before that rather than late. The work goes on in its thread;
-            # storing first makes the retry safe. (A future, not a coroutine: waiting for it
+            # SQLite (one writer): done here, at once or after waiting in line on the loop
+            # (loop_turns.py) for half the time allowed; PostgreSQL, or a lock still taken
+            # then: in a worker thread. Providers give up after about 15 s (Twilio) and may
+            # retry: answer 503 well before that rather than late. The work goes on in its
+            # thread, which stores the message as soon as it can (a provider may never retry);
+            # storing first makes a retry safe. (A future, not a coroutine: waiting for it
             # with a timeout starts no task.)
-            received = deps.inbox.try_receive(message, inline)
-            if received is None:
+            timeout = settings.webhook_timeout_seconds
+            received = turns.now(message, inline)
+            if isinstance(received, LockTaken):
+                received = await turns.wait_turn(message, inline, timeout / 2)
+            if not isinstance(received, Received):
                 received = await asyncio.wait_for(
                     inbound_workers.submit(partial(deps.inbox.receive, message, inline)),
-                    settings.webhook_timeout_seconds,
+                    timeout / 2 if received is not None else timeout,
                 )
         except BodyTooLarge as exc:
             return _problem(413, str(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,6 +189,30 @@ def test_a_slow_database_gets_a_503_before_the_provider_gives_up(
             time.sleep(0.05)
         retried = rig.client.post(SMS, json=body, headers=headers)  # the provider's retry
         assert retried.status_code == 200 and "Acme" in retried.json()["reply"]
+        assert _count(rig, InboundMessage) == 1 and _count(rig, Run) == 1
+    finally:
+        blocker.dispose()
+        rig.runtime.close()
+
+
+def test_on_sqlite_a_webhook_waits_for_the_write_lock_on_the_loop_not_in_a_thread(
+    sqlite_engine: Engine, clock: FakeClock
+) -> None:
+    rig = build_rig(engine_url(sqlite_engine), clock)
+    blocker = create_db_engine(engine_url(sqlite_engine))
+    before = set(threading.enumerate())  # other tests' worker threads may still be idling
+    try:
+        with blocker.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: another writer has the lock
+            freed = threading.Timer(0.3, conn.rollback)
+            freed.start()
+            started = time.monotonic()
+            response = rig.client.post(SMS, json={"from": "+14155550100", "body": "REJECTED Acme"})
+            freed.join()
+        assert response.status_code == 200 and "Acme" in response.json()["reply"]
+        assert time.monotonic() - started >= 0.25  # it waited for the lock ...
+        started_here = set(threading.enumerate()) - before
+        assert not [t for t in started_here if t.name == "onward-inbound"]  # ... here
         assert _count(rig, InboundMessage) == 1 and _count(rig, Run) == 1
     finally:
         blocker.dispose()

@@ -1,0 +1,136 @@
+"""One row written by `insert_one` (the driver's own SQL on SQLite, a compiled INSERT on
+PostgreSQL): read back through the ORM as if SQLAlchemy had written it, on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    func,
+    select,
+    type_coerce,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from onward.engine.storage.bulk_rows import insert_one
+from onward.engine.storage.models import InboundMessage, Person
+from onward.engine.storage.sealing import PREFIX
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+INBOUND = cast(Table, InboundMessage.__table__)
+PEOPLE = cast(Table, Person.__table__)
+
+
+def _message(**values: object) -> dict[str, object]:
+    given = {"channel": "console", "provider_message_id": "m-1", "medium": "sms"}
+    return {**given, "sender": "+14155550100", "body": "hello", "received_at": NOW, **values}
+
+
+def _person(phone: str) -> dict[str, object]:
+    return {"phone": phone, "timezone": "UTC", "created_at": NOW, "updated_at": NOW}
+
+
+def _phones(engine: Engine) -> list[str | None]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Person.phone).order_by(Person.phone)))
+
+
+def test_columns_not_given_get_the_models_scalar_defaults(engine: Engine) -> None:
+    with engine.begin() as conn:
+        row = insert_one(conn, INBOUND, _message())
+    assert row is not None
+    with Session(engine) as session:
+        stored = session.scalars(select(InboundMessage)).one()
+    assert row.id == stored.id
+    assert (stored.recipient, stored.subject, stored.attempts) == ("", "", 0)
+    assert stored.person_id is None and stored.handled_at is None
+
+
+def test_an_aware_instant_and_sealed_words_come_back_as_given(engine: Engine) -> None:
+    received = datetime(2026, 11, 24, 20, 30, 15, 250000, tzinfo=timezone(timedelta(hours=5)))
+    words = "The panel asked about dbt and I froze."
+    with engine.begin() as conn:
+        insert_one(conn, INBOUND, _message(body=words, received_at=received))
+    with Session(engine) as session:
+        # Found by its instant: stored as SQLAlchemy stores it (UTC), not as the driver would.
+        stored = session.scalars(
+            select(InboundMessage).where(InboundMessage.received_at == received)
+        ).one()
+        raw = session.scalars(select(type_coerce(InboundMessage.body, Text))).one()
+    assert stored.received_at == received and stored.received_at.tzinfo == UTC
+    assert stored.body == words
+    assert raw.startswith(PREFIX) and words not in raw
+
+
+def test_a_taken_unique_key_is_skipped_and_the_transaction_goes_on(engine: Engine) -> None:
+    with engine.begin() as conn:
+        assert insert_one(conn, PEOPLE, _person("+14155550100")) is not None
+        assert insert_one(conn, PEOPLE, _person("+14155550100"), skip_conflict=True) is None
+        assert insert_one(conn, PEOPLE, _person("+14155550101")) is not None
+        assert conn.execute(select(func.count()).select_from(PEOPLE)).scalar() == 2
+    assert _phones(engine) == ["+14155550100", "+14155550101"]
+
+
+def test_a_taken_unique_key_raises_without_skip_conflict(engine: Engine) -> None:
+    with engine.begin() as conn:
+        insert_one(conn, PEOPLE, _person("+14155550100"))
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        insert_one(conn, PEOPLE, _person("+14155550100"))
+    assert _phones(engine) == ["+14155550100"]
+
+
+def test_nothing_returned_still_writes_the_row(engine: Engine) -> None:
+    with engine.begin() as conn:
+        assert insert_one(conn, PEOPLE, _person("+14155550100"), returning=()) is None
+    with Session(engine) as session:
+        person = session.scalars(select(Person)).one()
+    assert (person.phone, person.sms_status, person.preferred_medium) == (
+        "+14155550100",
+        "active",
+        "sms",
+    )
+
+
+def test_the_statement_passes_through_sqlalchemys_events(engine: Engine) -> None:
+    seen: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with engine.begin() as conn:
+            insert_one(conn, PEOPLE, _person("+14155550100"))
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    inserts = [s for s in seen if s.lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 1 and "people" in inserts[0], seen
+
+
+def test_a_computed_default_not_given_is_refused(sqlite_engine: Engine) -> None:
+    made = Table(
+        "made_things",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("made", String, default=lambda: "x"),
+    )
+    made.create(sqlite_engine)
+    try:
+        with sqlite_engine.begin() as conn:
+            with pytest.raises(ValueError, match=r"made_things\.made"):
+                insert_one(conn, made, {"id": 1})
+            assert insert_one(conn, made, {"id": 2, "made": "y"}) is not None
+            assert conn.execute(select(made.c.id, made.c.made)).all() == [(2, "y")]
+    finally:
+        made.drop(sqlite_engine)
