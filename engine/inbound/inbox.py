@@ -19,7 +19,7 @@ from onward.engine.inbound.inbound_rows import MAX_HANDLING_ATTEMPTS as MAX_HAND
 from onward.engine.inbound.router import Router
 from onward.engine.logs import get_logger
 from onward.engine.metrics import INBOUND, INBOUND_DUPLICATES, INBOUND_FAILURES
-from onward.engine.storage.db import NO_WAIT, is_busy
+from onward.engine.storage.db import NO_WAIT, is_busy, write_lock_free
 from onward.engine.storage.models import InboundMessage as InboundRow
 from onward.engine.storage.write_queue import FairLock, write_lock
 
@@ -72,6 +72,14 @@ class Inbox:
                 # store the message on its own first, as before, then route it.
                 log.warning("storing and routing together failed; storing first")
                 return self._store_then_route(message, replies_inline)
+
+    def lock_free(self) -> bool:
+        """A cheap look before `try_receive`, for a message waiting its turn: is nobody here
+        writing, and SQLite's write lock free? (A try that finds it taken costs far more.)"""
+        lock = self.write_lock
+        if isinstance(lock, FairLock) and lock.held:
+            return False
+        return write_lock_free(self.sessions.kw["bind"])
 
     def try_receive(
         self, message: InboundMessage, replies_inline: bool = True

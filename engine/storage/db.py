@@ -193,6 +193,29 @@ def _begin_immediate(conn: Any, wait: bool = True) -> None:
         raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
+def write_lock_free(engine: Engine) -> bool:
+    """SQLite: is the write lock free at this instant (no other connection writing)? One try
+    on a pooled connection through the driver, BEGIN IMMEDIATE then ROLLBACK: about 20 us,
+    where a session whose transaction finds the lock taken fails through SQLAlchemy's error
+    handling, the session and the pool, about 150 us. Always True on other backends."""
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+                return False
+            raise
+        else:
+            raw.execute("ROLLBACK")
+            return True
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
 def is_busy(error: BaseException) -> bool:
     """Is this SQLite's "database is locked" (another connection holds the write lock)?"""
     orig = getattr(error, "orig", None)

@@ -42,6 +42,11 @@ class FairLock:
     def __exit__(self, *exc: object) -> None:
         self.release()
 
+    @property
+    def held(self) -> bool:
+        """Held at this instant (a look, no promise: it may be taken a moment later)."""
+        return self._held
+
     def try_acquire(self) -> bool:
         """Take the lock if it is free (then nobody waits for it either); never waits."""
         with self._mutex:
