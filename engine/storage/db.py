@@ -202,6 +202,7 @@ def write_lock_free(engine: Engine) -> bool:
         return True
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
+        assert raw is not None  # a checked-out connection has its driver's
         raw.execute("PRAGMA busy_timeout = 0")
         try:
             raw.execute("BEGIN IMMEDIATE")
