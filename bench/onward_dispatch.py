@@ -41,7 +41,6 @@ from onward.engine.clock import SystemClock
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.storage.db import create_db_engine, session_factory
 from onward.engine.storage.models import Delivery, Step
-from onward.engine.storage.wal import LogWriter
 from onward.engine.storage.write_queue import InboundFirst
 
 BATCH = 100
@@ -66,8 +65,6 @@ def dispatcher(engine: Engine, channel: NullChannel, worker: str) -> Dispatcher:
         before_batch=first.wait_turn,
         before_send=first.wait_send_turn,
     )
-    # Like a daemon's: SQLite's log written back beside the dispatcher (storage/wal.py).
-    LogWriter(engine).start()
     gc.freeze()
     return built
 

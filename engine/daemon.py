@@ -26,7 +26,6 @@ from onward.engine.metrics import TICK_DURATION
 from onward.engine.runtime import Runtime
 from onward.engine.settings import refuse_placeholder_credentials
 from onward.engine.storage.migrate import require_current
-from onward.engine.storage.wal import LogWriter
 from onward.engine.web.admission import connection_ceiling
 from onward.engine.web.app import WebDeps, create_app
 from onward.engine.web.server import bind_listener, serve_http
@@ -56,8 +55,6 @@ class Daemon:
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
         )
         self._tick_lock = threading.Lock()
-        # SQLite's log written back beside the dispatcher, not inside its commits (wal.py).
-        self.log_writer = LogWriter(runtime.engine)
 
     def tick(self) -> None:
         # The interval job and the wake-up job may coincide: one tick at a time per process.
@@ -164,14 +161,12 @@ class Daemon:
             self.housekeeping, "interval", seconds=HOUSEKEEPING_SECONDS, id="housekeeping"
         )
         self.scheduler.start()
-        self.log_writer.start()
 
     def stop_scheduler(self) -> None:
         """Stop claiming, let an in-flight send finish and record, then stop the clock."""
         self.dispatcher.stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
-        self.log_writer.stop()
 
     def app(self, with_scheduler: bool = False) -> Starlette:
         deps = WebDeps(

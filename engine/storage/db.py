@@ -17,7 +17,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from onward.engine.storage import sealing, wal
+from onward.engine.storage import sealing
 
 # Stable constraint names make Alembic's autogenerate and SQLite batch migrations predictable.
 NAMING_CONVENTION = {
@@ -148,8 +148,6 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         if database and database != ":memory:":
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        # A daemon writes the log back in the background (wal.py); this is the backstop.
-        cursor.execute(f"PRAGMA wal_autocheckpoint={wal.BACKSTOP_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Deleted content is overwritten, not left in free pages: FORGET must mean it.
