@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from onward.engine import runs
@@ -58,16 +58,20 @@ def coach_name(session: Session, person_id: int) -> str:
     return member.name if member is not None else ""
 
 
+# Built once, as render.journal_answers' is: a dispatch batch asks it every time.
+_COACH_NAMES = (
+    select(Coaching.person_id, Staff.name)
+    .join(Staff, Staff.id == Coaching.coach_id)
+    .where(Coaching.person_id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def coach_names(session: Session, person_ids: Collection[int]) -> dict[int, str]:
     """The coaches of many people at once (a dispatch batch), by person id; none: no entry."""
     if not person_ids:
         return {}
-    query = (
-        select(Coaching.person_id, Staff.name)
-        .join(Staff, Staff.id == Coaching.coach_id)
-        .where(Coaching.person_id.in_(list(person_ids)))
-    )
-    return {int(row[0]): str(row[1]) for row in session.execute(query)}
+    rows = session.execute(_COACH_NAMES, {"ids": list(person_ids)})
+    return {int(row[0]): str(row[1]) for row in rows}
 
 
 def take(session: Session, person: Person, member: Staff, now: datetime) -> None:
