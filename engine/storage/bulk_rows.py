@@ -30,6 +30,7 @@ from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from onward.engine.storage.db import UTCDateTime
+from onward.engine.storage.plain_writes import defaults_besides
 
 
 def is_postgres(session: Session) -> bool:
@@ -192,11 +193,17 @@ def _for_driver(
     case, pass as they are), and the values alike for all rows, converted once."""
     conn = session.connection()
     convert, converters = _converters(table, tuple(names), tuple(same), conn.dialect)
-    alike = {
+    return conn, convert, _alike(same, converters)
+
+
+def _alike(
+    values: Mapping[str, object], processors: Sequence[Callable[[Any], Any] | None]
+) -> dict[str, object]:
+    """Values alike for all rows, each converted once by its column's processor, if any."""
+    return {
         name: process(value) if process else value
-        for (name, value), process in zip(same.items(), converters, strict=True)
+        for (name, value), process in zip(values.items(), processors, strict=True)
     }
-    return conn, convert, alike
 
 
 # Looked up once for each shape of batch (asking a type for its processor is slow).
@@ -258,26 +265,12 @@ def _sqlite_insert_one(
 ) -> tuple[str, Callable[[Sequence[object]], tuple[object, ...]], tuple[object, ...]]:
     """The statement's text, the conversion of the values given, and the defaults of the
     columns not given, converted once."""
-    defaults = _scalar_defaults(table, names)
+    defaults = defaults_besides(table, names)
     convert, alike = _converters(table, names, tuple(defaults), dialect)
-    constants = tuple(
-        process(value) if process else value
-        for value, process in zip(defaults.values(), alike, strict=True)
-    )
+    constants = tuple(_alike(defaults, alike).values())
     columns = ", ".join(f'"{name}"' for name in (*names, *defaults))
     marks = ", ".join("?" * (len(names) + len(defaults)))
     conflict = " ON CONFLICT DO NOTHING" if skip_conflict else ""
     back = ", ".join(f'"{name}"' for name in returning)
     sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks}){conflict}'
     return (f"{sql} RETURNING {back}" if returning else sql), convert, constants
-
-
-def _scalar_defaults(table: Table, given: tuple[str, ...]) -> dict[str, object]:
-    defaults: dict[str, object] = {}
-    for col in table.columns:
-        if col.key in given or col.default is None:
-            continue
-        if not col.default.is_scalar:
-            raise ValueError(f"{table.name}.{col.key} has a computed default: give its value")
-        defaults[col.key] = col.default.arg  # type: ignore[attr-defined]
-    return defaults

@@ -178,19 +178,17 @@ def _begin_immediate(conn: Any, wait: bool = True) -> None:
     """
     raw = conn.connection.driver_connection
     deadline = time.monotonic() + (BUSY_TIMEOUT_MS / 1000 if wait else 0)
-    raw.execute("PRAGMA busy_timeout = 0")
-    try:
-        while True:
-            try:
-                raw.execute("BEGIN IMMEDIATE")
+    with _answering_busy_at_once(raw):
+        try:
+            while not _took_write_lock(raw):
+                if time.monotonic() >= deadline:
+                    break  # SQLAlchemy raises "database is locked", wrapped, below
+                time.sleep(BUSY_POLL_S)
+            else:
                 return
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
-                    break  # let SQLAlchemy raise it, wrapped, below
-            time.sleep(BUSY_POLL_S)
+        except sqlite3.OperationalError:
+            pass  # another error: SQLAlchemy raises it, wrapped, below
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-    finally:
-        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def write_lock_free(engine: Engine) -> bool:
@@ -201,20 +199,35 @@ def write_lock_free(engine: Engine) -> bool:
     if engine.dialect.name != "sqlite":
         return True
     with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None  # a checked-out connection has its driver's
-        raw.execute("PRAGMA busy_timeout = 0")
-        try:
-            raw.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+        raw: Any = conn.connection.driver_connection
+        with _answering_busy_at_once(raw):
+            if not _took_write_lock(raw):
                 return False
-            raise
-        else:
             raw.execute("ROLLBACK")
             return True
-        finally:
-            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+@contextmanager
+def _answering_busy_at_once(raw: Any) -> Iterator[None]:
+    """The driver's connection says "busy" at once instead of waiting (the callers ask again
+    themselves, more often than SQLite's own busy handler would)."""
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def _took_write_lock(raw: Any) -> bool:
+    """BEGIN IMMEDIATE once: True if it took the write lock, False if another connection
+    holds it; any other error is raised."""
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
+        return False
+    return True
 
 
 def is_busy(error: BaseException) -> bool:

@@ -11,7 +11,7 @@ no query, and changing one is flushed as an UPDATE, as for any object the sessio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any, TypeVar, cast
 
@@ -22,25 +22,44 @@ from sqlalchemy.orm.attributes import set_committed_value
 Model = TypeVar("Model", bound=DeclarativeBase)
 
 
+# What `column_defaults` says of a column whose default is computed at each INSERT.
+COMPUTED = object()
+
+
 @cache
-def _defaults(table: Table) -> dict[str, Any]:
-    """Every column but the integer primary key, with the value an INSERT would give it."""
-    defaults: dict[str, Any] = {}
-    for column in table.columns:
-        if column.primary_key and column.autoincrement is not False:
-            continue
-        default = column.default
-        scalar = default is not None and default.is_scalar
-        defaults[column.key] = default.arg if scalar else None  # type: ignore[union-attr]
+def column_defaults(table: Table) -> dict[str, Any]:
+    """The columns with a default, and the value SQLAlchemy's INSERT gives each one left out
+    (COMPUTED for a default computed at each INSERT: such a column must be given)."""
+    return {
+        column.key: column.default.arg if column.default.is_scalar else COMPUTED  # type: ignore[attr-defined]
+        for column in table.columns
+        if column.default is not None
+    }
+
+
+def defaults_besides(table: Table, given: Collection[str]) -> dict[str, Any]:
+    """The defaults of the columns not `given`; a computed one left out is refused."""
+    defaults = {k: v for k, v in column_defaults(table).items() if k not in given}
+    computed = sorted(k for k, v in defaults.items() if v is COMPUTED)
+    if computed:
+        raise ValueError(f"{table.name}.{computed[0]} has a computed default: give its value")
     return defaults
+
+
+@cache
+def _columns(table: Table) -> dict[str, None]:
+    """Every column but the integer primary key."""
+    return dict.fromkeys(
+        c.key for c in table.columns if not (c.primary_key and c.autoincrement is not False)
+    )
 
 
 def row_values(table: Table, given: Mapping[str, Any]) -> dict[str, Any]:
     """The values of a new row: `given`, and for every other column its default or None."""
-    unknown = set(given) - set(_defaults(table))
+    unknown = set(given) - set(_columns(table))
     if unknown:
         raise KeyError(f"{table.name} has no column {sorted(unknown)}")
-    return {**_defaults(table), **given}
+    return {**_columns(table), **defaults_besides(table, given), **given}
 
 
 def as_loaded(

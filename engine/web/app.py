@@ -148,14 +148,15 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
             # thread, which stores the message as soon as it can (a provider may never retry);
             # storing first makes a retry safe. (A future, not a coroutine: waiting for it
             # with a timeout starts no task.)
-            timeout = settings.webhook_timeout_seconds
+            loop, timeout = asyncio.get_running_loop(), settings.webhook_timeout_seconds
+            deadline = loop.time() + timeout
             received = turns.now(message, inline)
             if isinstance(received, LockTaken):
                 received = await turns.wait_turn(message, inline, timeout / 2)
             if not isinstance(received, Received):
                 received = await asyncio.wait_for(
                     inbound_workers.submit(partial(deps.inbox.receive, message, inline)),
-                    timeout / 2 if received is not None else timeout,
+                    deadline - loop.time(),
                 )
         except BodyTooLarge as exc:
             return _problem(413, str(exc))
