@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, TemplateSyntaxError, meta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from onward.engine import language
 from onward.engine.replies import opt_out_footer, when_text
@@ -156,16 +157,22 @@ def with_footer(
     unsubscribe_url: str | None = None,
     retry_of: datetime | None = None,
     session: Session | None = None,
+    batch: dict[int, Person] | None = None,
 ) -> str:
     """`text` with the opt-out footer when one is owed, remembered on the person; else as is.
-    Given the `session`, it is remembered with a plain UPDATE at once (storage/plain_writes.py);
-    without, by the person's next flush."""
+    Given the `session`, it is remembered with a plain UPDATE at once (storage/plain_writes.py).
+    Given a `batch`, as the person's loaded value, the person noted there by id for the batch
+    to write in one statement (dispatch/claims.write_footers): the ORM has nothing to flush.
+    Given neither, by the person's next flush."""
     if not footer_owed(person, medium, now, retry_of):
         return text
     lang = person_language(person)  # onward's own words: the person's language, always
     column = "email_footer_at" if medium == "email" else "sms_footer_at"
     if session is not None:
         write_now(session, person, **{column: now})
+    elif batch is not None:
+        set_committed_value(person, column, now)
+        batch[person.id] = person
     else:
         setattr(person, column, now)
     if medium == "email":

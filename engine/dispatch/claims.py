@@ -9,14 +9,12 @@ replicas claim side by side without waiting for, or taking, each other's steps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, bindparam, func, inspect, select, text, update
+from sqlalchemy import Update, bindparam, func, select, text, update
 from sqlalchemy.orm import Session, load_only
-from sqlalchemy.orm.attributes import set_committed_value
 
 from onward.channels import STATE_RANK, DeliveryState
 from onward.engine.coaches.coaching import coach_names
@@ -289,17 +287,10 @@ def _write_changes(
         session.execute(update(target).where(target.c.id == bindparam("row_id")), params)
 
 
-def write_footers(session: Session, people: Iterable[Person]) -> None:
-    """The opt-out footers a batch's messages carry, remembered on their people in one
-    statement (the ORM's flush would write each person with a statement of its own)."""
-    rows = []
-    for person in {id(person): person for person in people}.values():
-        # An attribute changed since it was loaded keeps its loaded value here.
-        changed = [name for name in _FOOTERS if name in inspect(person).committed_state]
-        if changed:
-            rows.append((person.id, person.sms_footer_at, person.email_footer_at))
-            for name in changed:  # written here: nothing left for the flush
-                set_committed_value(person, name, getattr(person, name))
+def write_footers(session: Session, people: dict[int, Person]) -> None:
+    """The opt-out footers a batch's messages carry (noted by render.with_footer as loaded
+    values), remembered on their people in one statement."""
+    rows = [(person.id, person.sms_footer_at, person.email_footer_at) for person in people.values()]
     update_rows(session, PEOPLE, ("id", *_FOOTERS), rows, {})
 
 

@@ -31,7 +31,7 @@ from onward.engine.dispatch.values import (
     group_size,
 )
 from onward.engine.render import with_footer
-from onward.engine.storage.models import STEP_CLAIMED, STEP_PENDING
+from onward.engine.storage.models import STEP_CLAIMED, STEP_PENDING, Person
 from onward.engine.unsubscribe import unsubscribe_url
 from onward.plans import SendWindow
 
@@ -75,11 +75,12 @@ def claim_and_prepare(
     windows: dict[tuple[str | None, int], SendWindow] = {}
     placed: dict[Placement, tuple[tuple[datetime, bool], datetime | None]] = {}
     decided: list[_Pending | str] = []
+    footers: dict[int, Person] = {}
     for item in items:
         decision = decide(item, batch, now, rules, windows, placed)
-        decided.append(_apply(session, decision, item, batch, now, config))
+        decided.append(_apply(session, decision, item, batch, now, config, footers))
     sending = [d for d in decided if isinstance(d, _Pending)]
-    write_footers(session, [d.item.person for d in sending])
+    write_footers(session, footers)
     now_count = (
         len(sending)
         if rates is None
@@ -122,8 +123,10 @@ def _apply(
     batch: Batch,
     now: datetime,
     config: DispatchConfig,
+    footers: dict[int, Person],
 ) -> _Pending | str:
-    """Change the rows the claim read as decided (the batch writes them back together)."""
+    """Change the rows the claim read as decided (the batch writes them back together, and
+    the people noted in `footers` with the footers they are owed)."""
     step = item.step
     earlier = batch.latest_delivery.get(step.id)
     if isinstance(decision, Release):
@@ -154,7 +157,13 @@ def _apply(
     # says what its first attempt said.
     retry_of = earlier.created_at if decision.reuse and earlier is not None else None
     decision.text = with_footer(
-        decision.text, decision.medium, item.person, now, unsubscribe_url=link, retry_of=retry_of
+        decision.text,
+        decision.medium,
+        item.person,
+        now,
+        unsubscribe_url=link,
+        retry_of=retry_of,
+        batch=footers,
     )
     delivery_id = None
     if decision.reuse and earlier is not None:  # a retry reuses its delivery

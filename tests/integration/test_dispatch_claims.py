@@ -371,6 +371,24 @@ def test_a_batch_writes_each_step_once_and_each_delivery_once_then_its_answer(
     }
 
 
+def test_a_batch_leaves_its_people_nothing_to_flush(world: Harness) -> None:
+    """The footers a batch owes are written by its one UPDATE of people, not remembered as
+    changes of the ORM's objects: the flush before each later statement of the batch, and the
+    commit's, would otherwise go over every person of it (4% of a dispatcher's CPU)."""
+    runs = [world.start_run(phone=f"+1415555{n:04d}") for n in range(3)]
+    now = world.step(runs[0], "ack").due_at
+    config = world.dispatcher().config
+    channels = {"sms": ("console", world.sms)}
+    flushes: list[int] = []
+    with world.sessions.begin() as session:
+        event.listen(session, "before_flush", lambda *_: flushes.append(len(session.dirty)))
+        prepared = claim_and_prepare(session, now, config, channels, ChannelHealth())
+        assert len(prepared) == 3
+    assert flushes == []
+    written = [world.person(f"+1415555{n:04d}").sms_footer_at for n in range(3)]
+    assert written == [now] * 3
+
+
 def test_leases_that_ran_out_are_looked_for_every_few_seconds_not_every_batch(
     db_engine: Engine, world: Harness
 ) -> None:

@@ -97,3 +97,13 @@ def test_a_new_plan_clears_the_memory_so_its_first_message_says_it() -> None:
     with_footer("Old plan.", "sms", someone, NOW)
     someone.sms_footer_at = someone.email_footer_at = None  # what runs.start_run does
     assert with_footer("New plan.", "sms", someone, NOW + timedelta(days=1)).endswith(SMS_FOOTER)
+
+
+def test_a_batch_notes_the_people_it_owes_a_footer_to_write_them_together() -> None:
+    someone, other = person(), person()
+    someone.id, other.id = 7, 8
+    other.sms_footer_at = NOW - timedelta(days=1)
+    owed: dict[int, Person] = {}
+    assert with_footer("Hello.", "sms", someone, NOW, batch=owed).endswith(SMS_FOOTER)
+    assert with_footer("Again.", "sms", other, NOW, batch=owed) == "Again."
+    assert owed == {7: someone} and someone.sms_footer_at == NOW
