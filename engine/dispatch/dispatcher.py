@@ -5,7 +5,8 @@ The database is the truth: a step is a row with a UTC due time, claimed in one s
 dispatchers, in one process or many, never send the same step twice. The same transaction
 checks the guards and writes a delivery row in `sending` for each step about to be handed to
 the provider (prepare.py, guards.py, claims.py); it commits before any channel is called.
-The results are recorded in a second transaction (dispatch/record.py). A delivery still in
+The results are recorded in a second transaction (dispatch/record.py), or, for a full batch
+the provider all accepted, by the next claim's (one transaction a batch). A delivery still in
 `sending` with no answer from the provider once the lease has run out was left by a dispatcher
 that died mid-send: whoever finds it (its step claimed with an expired lease, or, in a batch
 handed over whole, written as sent at the claim) marks it `unknown` instead of sending again.
@@ -23,14 +24,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from onward.channels import Channel
+from onward.channels import Channel, SendResult
 from onward.engine.clock import Clock
 from onward.engine.deliveries import hand_over
 from onward.engine.dispatch.claims import mark_in_doubt, still_wanted
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
 from onward.engine.dispatch.prepare import claim_and_prepare
 from onward.engine.dispatch.reconcile import finders, settle
-from onward.engine.dispatch.record import record
+from onward.engine.dispatch.record import record, record_accepted
 from onward.engine.dispatch.values import DispatchConfig, Prepared, Sent, group_size
 from onward.engine.metrics import STEPS
 from onward.engine.storage.db import READ_ONLY
@@ -93,6 +94,8 @@ class Dispatcher:
         # The channels whose provider can settle a send in doubt (reconcile.py).
         self.finders = finders(dict(channels.values()))
         self.recover_at: datetime | None = None  # the next look for what died dispatchers left
+        # A full batch's answers, all accepted, written by the next claim's transaction.
+        self.owed: Sent = []
 
     # -- claiming ------------------------------------------------------------------------------
 
@@ -101,24 +104,41 @@ class Dispatcher:
         counts: Counter[str] = Counter()
         if self.finders:
             settle(self.sessions, self.clock, self.finders)
-        while not self.stopping:
-            if self.before_batch is not None:
-                self.before_batch()
-            started = self.clock.now()
-            recover = self.recover_at is None or started >= self.recover_at
-            if recover:
-                self.recover_at = started + RECOVERY_INTERVAL
-            # The claim and the guards share one short transaction; the sends come after it.
-            with self.sessions.begin() as session:
-                if recover:  # sends of dispatchers that died before recording them
-                    counts["unknown"] += mark_in_doubt(session, started, self.config.lease)
-                prepared = claim_and_prepare(
-                    session, started, self.config, self.channels, self.health, self.rates, recover
-                )
-            counts.update(self._send_and_record(prepared, started))
-            if len(prepared) < self.config.batch:
-                break
+        try:
+            while not self.stopping and self._batch(counts):
+                pass
+        finally:
+            # Owed to a claim that failed, or that never came: written on their own.
+            owed, self.owed = self.owed, []
+            self._record(owed)
         return dict(+counts)  # without the zero counts
+
+    def _batch(self, counts: Counter[str]) -> bool:
+        """Claim, send and record one batch; is it full (so more may be due)?
+
+        A full batch whose sends the provider all accepted leaves its answers to the next
+        claim's transaction, one transaction a batch instead of two: a send's answer is written
+        a batch later, and a dispatcher killed meanwhile leaves those sends in doubt, as one
+        killed between its sends and their record does (never sent again)."""
+        if self.before_batch is not None:
+            self.before_batch()
+        started = self.clock.now()
+        recover = self.recover_at is None or started >= self.recover_at
+        if recover:
+            self.recover_at = started + RECOVERY_INTERVAL
+        # The claim and the guards share one short transaction; the sends come after it.
+        with self.sessions.begin() as session:
+            if self.owed:
+                record_accepted(session, self.owed, started)
+            if recover:  # sends of dispatchers that died before recording them
+                counts["unknown"] += mark_in_doubt(session, started, self.config.lease)
+            prepared = claim_and_prepare(
+                session, started, self.config, self.channels, self.health, self.rates, recover
+            )
+        self.owed = []
+        full = len(prepared) >= self.config.batch
+        counts.update(self._send_and_record(prepared, started, full))
+        return full
 
     def earliest_due(self) -> datetime | None:
         """When the next pending step of an active run falls due (the wake-up job's time)."""
@@ -129,7 +149,11 @@ class Dispatcher:
 
     # -- sending ---------------------------------------------------------------------------------
 
-    def _send_and_record(self, prepared: list[Prepared | str], started: datetime) -> list[str]:
+    def _send_and_record(
+        self, prepared: list[Prepared | str], started: datetime, defer: bool = False
+    ) -> list[str]:
+        """Send a claimed batch and record each outcome; with `defer`, answers all accepted
+        in one group are left `owed` to the next claim."""
         # Stop sending well before the lease runs out (pacing can make a batch long), or when
         # the daemon is stopping: what is left goes back to the queue, never half-done.
         deadline = started + self.config.lease / 2
@@ -166,7 +190,11 @@ class Dispatcher:
                     sent.append((item, channel.send(item.message)))
                 except Exception as exc:
                     sent.append((item, exc))
-            by_delivery.update(self._record(sent))
+            if defer and len(group) == len(items) and _all_accepted(sent):
+                self.owed = sent
+                by_delivery.update({item.delivery_id: "sent" for item, _ in sent})
+            else:
+                by_delivery.update(self._record(sent))
         results = [
             item if isinstance(item, str) else by_delivery[item.delivery_id] for item in prepared
         ]
@@ -201,3 +229,7 @@ class Dispatcher:
         return {
             item.delivery_id: outcome for (item, _), outcome in zip(sent, outcomes, strict=True)
         }
+
+
+def _all_accepted(sent: Sent) -> bool:
+    return all(isinstance(result, SendResult) for _, result in sent)

@@ -87,6 +87,15 @@ def record(
     return [by_delivery.get(p.delivery_id, "sent") for p, _ in sent]
 
 
+def record_accepted(session: Session, accepted: Sent, now: datetime) -> None:
+    """Write sends the provider all accepted inside another transaction (the next batch's
+    claim, which commits as any claim does): their answers, by key, as `record` would."""
+    answers = [(sent, result) for sent, result in accepted if isinstance(result, SendResult)]
+    assert len(answers) == len(accepted), "only accepted sends wait for the next claim"
+    with fresh_plans(session):
+        _record_accepted(session, answers, now)
+
+
 def _record_accepted(
     session: Session, accepted: list[tuple[Prepared, SendResult]], now: datetime
 ) -> None:
