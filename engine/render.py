@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, TemplateSyntaxError, meta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from onward.engine import language
 from onward.engine.replies import opt_out_footer, when_text
-from onward.engine.storage.models import JournalEntry, Person
+from onward.engine.storage.models import JournalEntry, Person, PersonFacts
 from onward.engine.storage.plain_writes import write_now
 from onward.plans import Plan, arm_text, render, template_context
 
@@ -72,7 +71,7 @@ def _no_coach() -> str:
     return ""
 
 
-def person_language(person: Person) -> str:
+def person_language(person: PersonFacts) -> str:
     """The language of everything sent to `person` (LANG, else their country's)."""
     return language.of_person(person.language, person.country)
 
@@ -81,7 +80,7 @@ def render_facts(
     source: str,
     facts: StepFacts,
     plan: Plan,
-    person: Person,
+    person: PersonFacts,
     now: datetime,
     answers: Mapping[str, str],
     org: str = "onward",
@@ -138,7 +137,7 @@ FOOTER_EVERY = timedelta(days=7)
 
 
 def footer_owed(
-    person: Person, medium: str, now: datetime, retry_of: datetime | None = None
+    person: PersonFacts, medium: str, now: datetime, retry_of: datetime | None = None
 ) -> bool:
     """Does this message to `person` on `medium` carry the footer? `retry_of` is when an
     earlier attempt at this same message was prepared: a retry says what the first attempt did."""
@@ -151,30 +150,30 @@ def footer_owed(
 def with_footer(
     text: str,
     medium: str,
-    person: Person,
+    person: PersonFacts,
     now: datetime,
     *,
     unsubscribe_url: str | None = None,
     retry_of: datetime | None = None,
     session: Session | None = None,
-    batch: dict[int, Person] | None = None,
+    batch: dict[int, PersonFacts] | None = None,
 ) -> str:
     """`text` with the opt-out footer when one is owed, remembered on the person; else as is.
     Given the `session`, it is remembered with a plain UPDATE at once (storage/plain_writes.py).
-    Given a `batch`, as the person's loaded value, the person noted there by id for the batch
-    to write in one statement (dispatch/claims.write_footers): the ORM has nothing to flush.
+    Given a `batch`, on the person (a batch's plain copy: dispatch/values.PersonRow), noted
+    there by id for the batch to write in one statement (dispatch/claims.write_footers).
     Given neither, by the person's next flush."""
     if not footer_owed(person, medium, now, retry_of):
         return text
     lang = person_language(person)  # onward's own words: the person's language, always
     column = "email_footer_at" if medium == "email" else "sms_footer_at"
     if session is not None:
+        assert isinstance(person, Person), "written at once: a loaded person"
         write_now(session, person, **{column: now})
-    elif batch is not None:
-        set_committed_value(person, column, now)
-        batch[person.id] = person
     else:
         setattr(person, column, now)
+        if batch is not None:
+            batch[person.id] = person
     if medium == "email":
         return f"{text.rstrip()}\n\n{opt_out_footer(lang, medium, unsubscribe_url)}"
     return f"{text.rstrip()}\n{opt_out_footer(lang, medium)}"

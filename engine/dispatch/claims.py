@@ -14,13 +14,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Update, bindparam, func, select, text, update
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from onward.channels import STATE_RANK, DeliveryState
 from onward.engine.coaches.coaching import coach_names
 from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import ByBackend, Match, fresh_plans
-from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
+from onward.engine.dispatch.values import (
+    Batch,
+    Claimed,
+    DeliveryRow,
+    PersonRow,
+    Prompt,
+    StepRow,
+)
 from onward.engine.one_offs import send_facts
 from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed
@@ -34,6 +41,7 @@ from onward.engine.storage.models import (
     STEP_SENT,
     UNANSWERED,
     Person,
+    PersonFacts,
     PlanVersion,
 )
 
@@ -50,24 +58,12 @@ _DUE_AT = STEP_FIELDS.index("due_at")
 DELIVERY_FIELDS = tuple(f.name for f in fields(DeliveryRow))
 LOST_LEASE = "the sender lost its lease before recording a result; not re-sent"
 
-# What the guards read of a person; the rest (their timestamps) would only cost parsing.
-_PERSON = load_only(
-    Person.id,
-    Person.phone,
-    Person.email,
-    Person.timezone,
-    Person.country,
-    Person.language,
-    Person.sms_status,
-    Person.email_status,
-    Person.preferred_medium,
-    Person.send_window,
-    Person.sms_footer_at,
-    Person.email_footer_at,
-)
 # Core rows (the ORM would make an entity of each row's person, seven times over for seven
-# steps of one run); the batch's people are loaded after, once each (`_PEOPLE`).
-_PEOPLE = ByBackend(lambda ids: select(Person).where(ids(PEOPLE.c.id)).options(_PERSON))
+# steps of one run); the batch's people are read after, once each, as plain rows too: what
+# the guards and texts read of them (values.PersonRow).
+_PEOPLE = ByBackend(
+    lambda ids: select(*[PEOPLE.c[f.name] for f in fields(PersonRow)]).where(ids(PEOPLE.c.id))
+)
 _CLAIMED_ROWS = (
     select(
         *[STEPS.c[name] for name in STEP_FIELDS],
@@ -201,11 +197,11 @@ def claim_due(
     return items
 
 
-def _people(session: Session, ids: set[int]) -> dict[int, Person]:
+def _people(session: Session, ids: set[int]) -> dict[int, PersonRow]:
     if not ids:
         return {}
-    found = session.scalars(_PEOPLE.on(session), {"ids": list(ids)})
-    return {person.id: person for person in found}
+    found = session.execute(_PEOPLE.on(session), {"ids": list(ids)})
+    return {row[0]: PersonRow(*row) for row in found}
 
 
 def load_batch(session: Session, items: list[Claimed]) -> Batch:
@@ -287,9 +283,9 @@ def _write_changes(
         session.execute(update(target).where(target.c.id == bindparam("row_id")), params)
 
 
-def write_footers(session: Session, people: dict[int, Person]) -> None:
-    """The opt-out footers a batch's messages carry (noted by render.with_footer as loaded
-    values), remembered on their people in one statement."""
+def write_footers(session: Session, people: dict[int, PersonFacts]) -> None:
+    """The opt-out footers a batch's messages carry (set on its people's rows and noted by
+    render.with_footer), remembered in one statement."""
     rows = [(person.id, person.sms_footer_at, person.email_footer_at) for person in people.values()]
     update_rows(session, PEOPLE, ("id", *_FOOTERS), rows, {})
 

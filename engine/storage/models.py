@@ -4,6 +4,7 @@ the consent ledger and the suppression list, escalations."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
@@ -55,6 +56,25 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Indexed for retention: who has not been touched for ONWARD_RETENTION_DAYS.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PersonFacts(Protocol):
+    """What writing and addressing a message reads of a person, and the footers it remembers:
+    a `Person`, or a dispatcher batch's plain copy of one (dispatch/values.PersonRow), which
+    costs no ORM bookkeeping to load or to read."""
+
+    id: int
+    phone: str | None
+    email: str | None
+    timezone: str
+    country: str | None
+    language: str | None
+    sms_status: str
+    email_status: str
+    preferred_medium: str
+    send_window: str | None
+    sms_footer_at: datetime | None
+    email_footer_at: datetime | None
 
 
 class PlanVersion(Base):

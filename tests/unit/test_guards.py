@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from onward.engine.dispatch.guards import Release, Rules, Send, decide
-from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
-from onward.engine.storage.models import Person
+from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, PersonRow, Prompt, StepRow
 from onward.plans import SendWindow, load_plan, parse_window, shipped_plan_source
 
 PLAN = load_plan(shipped_plan_source("standard"), "standard.yaml")
@@ -21,8 +21,8 @@ RULES = Rules(
 )
 
 
-def person(**values: object) -> Person:
-    fields: dict[str, object] = {
+def person(**values: Any) -> PersonRow:
+    fields: dict[str, Any] = {
         "id": 7,
         "phone": "+14155550100",
         "email": None,
@@ -32,9 +32,12 @@ def person(**values: object) -> Person:
         "email_status": "active",
         "preferred_medium": "sms",
         "send_window": None,
+        "language": None,
+        "sms_footer_at": None,
+        "email_footer_at": None,
     }
     fields.update(values)
-    return Person(**fields)
+    return PersonRow(**fields)
 
 
 def claimed(
@@ -42,7 +45,7 @@ def claimed(
     due: datetime = NOON_LA,
     run_status: str = "active",
     reminder_of: int | None = None,
-    someone: Person | None = None,
+    someone: PersonRow | None = None,
     medium: str | None = None,
 ) -> Claimed:
     step = StepRow(
