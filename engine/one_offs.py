@@ -31,8 +31,8 @@ from onward.engine.storage.models import (
     WAITING_STEP_STATUSES,
     JournalEntry,
     OutcomeEvent,
-    PersonFacts,
     PlanVersion,
+    Recipient,
     Run,
     Step,
 )
@@ -210,7 +210,7 @@ def unwanted(one_off: OneOff | None, now: datetime) -> str | None:
     return None
 
 
-def render(one_off: OneOff, step_id: int, person: PersonFacts, now: datetime) -> tuple[str, str]:
+def render(one_off: OneOff, step_id: int, person: Recipient, now: datetime) -> tuple[str, str]:
     """The text and email subject of a one-off step, in the person's language."""
     lang = of_person(person.language, person.country)
     tz = ZoneInfo(person.timezone)

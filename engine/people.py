@@ -30,7 +30,7 @@ from onward.engine.storage.models import (
     InboundMessage,
     JournalEntry,
     Person,
-    PersonFacts,
+    Recipient,
     Rejection,
     Run,
     Step,
@@ -141,17 +141,17 @@ def _new_person(medium: str, address: str, now: datetime, verified: bool) -> dic
 _PEOPLE = cast(Table, Person.__table__)
 
 
-def status_on(person: PersonFacts, medium: str) -> str:
+def status_on(person: Recipient, medium: str) -> str:
     if medium == "sms":
         return person.sms_status if person.phone else INVALID
     return person.email_status if person.email else INVALID
 
 
-def address_on(person: PersonFacts, medium: str) -> str | None:
+def address_on(person: Recipient, medium: str) -> str | None:
     return person.phone if medium == "sms" else person.email
 
 
-def sendable_medium(person: PersonFacts) -> str | None:
+def sendable_medium(person: Recipient) -> str | None:
     """The medium nudges go by now: the preferred one if it can carry them, else the other."""
     other = "email" if person.preferred_medium == "sms" else "sms"
     for medium in (person.preferred_medium, other):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from onward.engine import language
 from onward.engine.replies import opt_out_footer, when_text
-from onward.engine.storage.models import JournalEntry, Person, PersonFacts
+from onward.engine.storage.models import JournalEntry, Person, Recipient
 from onward.engine.storage.plain_writes import write_now
 from onward.plans import Plan, arm_text, render, template_context
 
@@ -71,7 +71,7 @@ def _no_coach() -> str:
     return ""
 
 
-def person_language(person: PersonFacts) -> str:
+def person_language(person: Recipient) -> str:
     """The language of everything sent to `person` (LANG, else their country's)."""
     return language.of_person(person.language, person.country)
 
@@ -80,7 +80,7 @@ def render_facts(
     source: str,
     facts: StepFacts,
     plan: Plan,
-    person: PersonFacts,
+    person: Recipient,
     now: datetime,
     answers: Mapping[str, str],
     org: str = "onward",
@@ -137,7 +137,7 @@ FOOTER_EVERY = timedelta(days=7)
 
 
 def footer_owed(
-    person: PersonFacts, medium: str, now: datetime, retry_of: datetime | None = None
+    person: Recipient, medium: str, now: datetime, retry_of: datetime | None = None
 ) -> bool:
     """Does this message to `person` on `medium` carry the footer? `retry_of` is when an
     earlier attempt at this same message was prepared: a retry says what the first attempt did."""
@@ -150,17 +150,17 @@ def footer_owed(
 def with_footer(
     text: str,
     medium: str,
-    person: PersonFacts,
+    person: Recipient,
     now: datetime,
     *,
     unsubscribe_url: str | None = None,
     retry_of: datetime | None = None,
     session: Session | None = None,
-    batch: dict[int, PersonFacts] | None = None,
+    batch: dict[int, Recipient] | None = None,
 ) -> str:
     """`text` with the opt-out footer when one is owed, remembered on the person; else as is.
     Given the `session`, it is remembered with a plain UPDATE at once (storage/plain_writes.py).
-    Given a `batch`, on the person (a batch's plain copy: dispatch/values.PersonRow), noted
+    Given a `batch`, on the person (a batch's plain copy: storage.models.PersonRow), noted
     there by id for the batch to write in one statement (dispatch/claims.write_footers).
     Given neither, by the person's next flush."""
     if not footer_owed(person, medium, now, retry_of):

@@ -20,7 +20,7 @@ from onward.engine.storage.models import (
     WAITING_STEP_STATUSES,
     Delivery,
     Person,
-    PersonFacts,
+    Recipient,
     Run,
     Step,
 )
@@ -35,7 +35,7 @@ from onward.plans import Plan, SendWindow, parse_window
 from onward.plans import Step as PlanStep
 
 
-def window_for(person: PersonFacts, plan: Plan, default_window: SendWindow) -> SendWindow:
+def window_for(person: Recipient, plan: Plan, default_window: SendWindow) -> SendWindow:
     """The person's own window (set by the operator) beats the plan's, which beats the default."""
     if person.send_window:
         return parse_window(person.send_window)
@@ -132,7 +132,7 @@ def insert_steps(session: Session, values: list[dict[str, Any]]) -> list[NewStep
 
 
 def reminder_due(
-    parent_due: datetime, plan_step: PlanStep, person: PersonFacts, window: SendWindow
+    parent_due: datetime, plan_step: PlanStep, person: Recipient, window: SendWindow
 ) -> datetime:
     assert plan_step.reminder is not None
     tz = ZoneInfo(person.timezone)

@@ -24,7 +24,6 @@ from onward.engine.dispatch.values import (
     Batch,
     Claimed,
     DeliveryRow,
-    PersonRow,
     Prompt,
     StepRow,
 )
@@ -41,8 +40,9 @@ from onward.engine.storage.models import (
     STEP_SENT,
     UNANSWERED,
     Person,
-    PersonFacts,
+    PersonRow,
     PlanVersion,
+    Recipient,
 )
 
 STEPS = Base.metadata.tables["steps"]
@@ -60,7 +60,7 @@ LOST_LEASE = "the sender lost its lease before recording a result; not re-sent"
 
 # Core rows (the ORM would make an entity of each row's person, seven times over for seven
 # steps of one run); the batch's people are read after, once each, as plain rows too: what
-# the guards and texts read of them (values.PersonRow).
+# the guards and texts read of them (storage.models.PersonRow).
 _PEOPLE = ByBackend(
     lambda ids: select(*[PEOPLE.c[f.name] for f in fields(PersonRow)]).where(ids(PEOPLE.c.id))
 )
@@ -283,7 +283,7 @@ def _write_changes(
         session.execute(update(target).where(target.c.id == bindparam("row_id")), params)
 
 
-def write_footers(session: Session, people: dict[int, PersonFacts]) -> None:
+def write_footers(session: Session, people: dict[int, Recipient]) -> None:
     """The opt-out footers a batch's messages carry (set on its people's rows and noted by
     render.with_footer), remembered in one statement."""
     rows = [(person.id, person.sms_footer_at, person.email_footer_at) for person in people.values()]

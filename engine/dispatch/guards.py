@@ -30,7 +30,7 @@ from onward.engine.storage.models import (
     STEP_PENDING,
     STEP_SENT,
     STEP_SKIPPED,
-    PersonFacts,
+    Recipient,
 )
 from onward.engine.timing import business_day_checker, place_in_window, window_closes_at
 from onward.plans import Plan, SendWindow, assign_arm, skipped_for
@@ -217,7 +217,7 @@ def _dropped(
     )
 
 
-def _medium_for(step: StepRow, person: PersonFacts, channel_names: Mapping[str, str]) -> str | None:
+def _medium_for(step: StepRow, person: Recipient, channel_names: Mapping[str, str]) -> str | None:
     """A fallback step keeps the medium it fell back to; others follow the person's preference."""
     if step.medium is not None:
         usable = people.status_on(person, step.medium) == people.ACTIVE

@@ -31,7 +31,7 @@ from onward.engine.dispatch.values import (
     group_size,
 )
 from onward.engine.render import with_footer
-from onward.engine.storage.models import STEP_CLAIMED, STEP_PENDING, PersonFacts
+from onward.engine.storage.models import STEP_CLAIMED, STEP_PENDING, Recipient
 from onward.engine.unsubscribe import unsubscribe_url
 from onward.plans import SendWindow
 
@@ -75,7 +75,7 @@ def claim_and_prepare(
     windows: dict[tuple[str | None, int], SendWindow] = {}
     placed: dict[Placement, tuple[tuple[datetime, bool], datetime | None]] = {}
     decided: list[_Pending | str] = []
-    footers: dict[int, PersonFacts] = {}
+    footers: dict[int, Recipient] = {}
     for item in items:
         decision = decide(item, batch, now, rules, windows, placed)
         decided.append(_apply(session, decision, item, batch, now, config, footers))
@@ -123,7 +123,7 @@ def _apply(
     batch: Batch,
     now: datetime,
     config: DispatchConfig,
-    footers: dict[int, PersonFacts],
+    footers: dict[int, Recipient],
 ) -> _Pending | str:
     """Change the rows the claim read as decided (the batch writes them back together, and
     the people noted in `footers` with the footers they are owed)."""

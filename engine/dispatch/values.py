@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from onward.channels import Channel, OutboundMessage, SendResult
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.one_offs import OneOff
+from onward.engine.storage.models import PersonRow
 from onward.plans import DEFAULT_WINDOW, Plan, SendWindow
 
 # medium -> (channel name, channel)
@@ -94,26 +95,6 @@ class Claimed:
     company: str
     role: str
     person: PersonRow
-
-
-@dataclass(slots=True)
-class PersonRow:
-    """What a batch's guards and texts read of a person (storage.models.PersonFacts), read as
-    a plain row: no ORM identity, state or attribute instrumentation to pay for a hundred of
-    them a batch. The footers a batch owes are set here and written by its one UPDATE."""
-
-    id: int
-    phone: str | None
-    email: str | None
-    timezone: str
-    country: str | None
-    language: str | None
-    sms_status: str
-    email_status: str
-    preferred_medium: str
-    send_window: str | None
-    sms_footer_at: datetime | None
-    email_footer_at: datetime | None
 
 
 @dataclass

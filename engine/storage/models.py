@@ -3,8 +3,9 @@ the consent ledger and the suppression list, escalations."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TypeAlias
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
@@ -58,10 +59,12 @@ class Person(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
-class PersonFacts(Protocol):
-    """What writing and addressing a message reads of a person, and the footers it remembers:
-    a `Person`, or a dispatcher batch's plain copy of one (dispatch/values.PersonRow), which
-    costs no ORM bookkeeping to load or to read."""
+@dataclass(slots=True)
+class PersonRow:
+    """What writing and addressing a message reads of a person, as a plain row: no ORM
+    identity, state or attribute instrumentation to pay for, a hundred of them a dispatcher's
+    batch (dispatch/claims.py). The footers a batch owes are set here and written by its one
+    UPDATE."""
 
     id: int
     phone: str | None
@@ -75,6 +78,10 @@ class PersonFacts(Protocol):
     send_window: str | None
     sms_footer_at: datetime | None
     email_footer_at: datetime | None
+
+
+# What the functions that write and address a message take: a loaded person, or a row of one.
+Recipient: TypeAlias = Person | PersonRow
 
 
 class PlanVersion(Base):

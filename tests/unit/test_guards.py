@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from onward.engine.dispatch.guards import Release, Rules, Send, decide
-from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, PersonRow, Prompt, StepRow
+from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
+from onward.engine.storage.models import PersonRow
 from onward.plans import SendWindow, load_plan, parse_window, shipped_plan_source
 
 PLAN = load_plan(shipped_plan_source("standard"), "standard.yaml")
