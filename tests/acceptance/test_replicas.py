@@ -134,11 +134,11 @@ def _report_rejections(replicas: list[Replica], people: int) -> None:
         )
 
 
-def _make_everything_due(engine: Engine) -> int:
-    """Every plan step due now, but those counted in business days, which are removed: on a
-    Saturday, a Sunday or a holiday the guards rightly move them to the next business day, and
-    this test runs on any day (real replicas, real clock)."""
-    now = SystemClock().now()
+def _make_everything_due(engine: Engine, lead: timedelta = timedelta(0)) -> int:
+    """Every plan step due now (or `lead` from now), but those counted in business days, which
+    are removed: on a Saturday, a Sunday or a holiday the guards rightly move them to the next
+    business day, and this test runs on any day (real replicas, real clock)."""
+    now = SystemClock().now() + lead
     with session_factory(engine)() as session:
         plans = [parsed(version) for version in session.scalars(select(PlanVersion))]
     business = {step.id for plan in plans for step in plan.steps if step.business_days}
@@ -189,7 +189,10 @@ def test_three_replicas_deliver_every_step_exactly_once(
     engine = create_db_engine(database)
     try:
         _report_rejections(replicas, people=30)
-        due = _make_everything_due(engine)
+        # Due a moment ahead: each replica's next tick (every 0.2 s) sets its wake-up for that
+        # instant, so all three claim at once. Due at once, the first to tick could drain them
+        # all (about 200 steps) before another ticked: it did in 6 runs of 14 on a fast machine.
+        due = _make_everything_due(engine, lead=timedelta(seconds=1.5))
         _wait_until_drained(engine, due)
         _assert_exactly_once(engine, replicas, people=30)
         assert sum(1 for r in replicas if r.sent_delivery_ids()) >= 2, "only one replica worked"
