@@ -20,13 +20,7 @@ from onward.channels import STATE_RANK, DeliveryState
 from onward.engine.coaches.coaching import coach_names
 from onward.engine.deliveries import starting
 from onward.engine.dispatch.batch_sql import ByBackend, Match, fresh_plans
-from onward.engine.dispatch.values import (
-    Batch,
-    Claimed,
-    DeliveryRow,
-    Prompt,
-    StepRow,
-)
+from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
 from onward.engine.one_offs import send_facts
 from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed

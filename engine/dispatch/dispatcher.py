@@ -32,7 +32,7 @@ from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
 from onward.engine.dispatch.prepare import claim_and_prepare
 from onward.engine.dispatch.reconcile import finders, settle
 from onward.engine.dispatch.record import record, record_accepted
-from onward.engine.dispatch.values import DispatchConfig, Prepared, Sent, group_size
+from onward.engine.dispatch.values import Accepted, DispatchConfig, Prepared, Sent, group_size
 from onward.engine.metrics import STEPS
 from onward.engine.storage.db import READ_ONLY
 from onward.engine.storage.models import RUN_ACTIVE, STEP_PENDING, Run, Step
@@ -95,7 +95,7 @@ class Dispatcher:
         self.finders = finders(dict(channels.values()))
         self.recover_at: datetime | None = None  # the next look for what died dispatchers left
         # A full batch's answers, all accepted, written by the next claim's transaction.
-        self.owed: Sent = []
+        self.owed: Accepted = []
 
     # -- claiming ------------------------------------------------------------------------------
 
@@ -110,7 +110,9 @@ class Dispatcher:
         finally:
             # Owed to a claim that failed, or that never came: written on their own.
             owed, self.owed = self.owed, []
-            self._record(owed)
+            if owed:
+                with self.sessions.begin() as session:
+                    record_accepted(session, owed, self.clock.now())
         return dict(+counts)  # without the zero counts
 
     def _batch(self, counts: Counter[str]) -> bool:
@@ -190,9 +192,10 @@ class Dispatcher:
                     sent.append((item, channel.send(item.message)))
                 except Exception as exc:
                     sent.append((item, exc))
-            if defer and len(group) == len(items) and _all_accepted(sent):
-                self.owed = sent
-                by_delivery.update({item.delivery_id: "sent" for item, _ in sent})
+            answers = _accepted(sent) if defer and len(group) == len(items) else None
+            if answers is not None:
+                self.owed = answers
+                by_delivery.update({item.delivery_id: "sent" for item, _ in answers})
             else:
                 by_delivery.update(self._record(sent))
         results = [
@@ -231,5 +234,7 @@ class Dispatcher:
         }
 
 
-def _all_accepted(sent: Sent) -> bool:
-    return all(isinstance(result, SendResult) for _, result in sent)
+def _accepted(sent: Sent) -> Accepted | None:
+    """The sends with their answers, when the provider accepted every one."""
+    answers = [(item, result) for item, result in sent if isinstance(result, SendResult)]
+    return answers if len(answers) == len(sent) else None

@@ -28,7 +28,7 @@ from onward.engine.dispatch.batch_sql import ByBackend, answers_only, fresh_plan
 from onward.engine.dispatch.claims import steps_sent
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.retry import RetryPolicy
-from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Prepared, Sent
+from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Accepted, Prepared, Sent
 from onward.engine.logs import get_logger
 from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS
 from onward.engine.storage.bulk_rows import update_rows
@@ -51,7 +51,7 @@ def record(
     health: ChannelHealth,
 ) -> list[str]:
     """Each send's outcome ("sent", "retried", "failed", ...), in the order of `sent`."""
-    accepted: list[tuple[Prepared, SendResult]] = []
+    accepted: Accepted = []
     rest: list[tuple[Prepared, Exception | None]] = []
     for prepared, result in sent:
         if isinstance(result, SendResult):
@@ -87,18 +87,14 @@ def record(
     return [by_delivery.get(p.delivery_id, "sent") for p, _ in sent]
 
 
-def record_accepted(session: Session, accepted: Sent, now: datetime) -> None:
-    """Write sends the provider all accepted inside another transaction (the next batch's
-    claim, which commits as any claim does): their answers, by key, as `record` would."""
-    answers = [(sent, result) for sent, result in accepted if isinstance(result, SendResult)]
-    assert len(answers) == len(accepted), "only accepted sends wait for the next claim"
+def record_accepted(session: Session, accepted: Accepted, now: datetime) -> None:
+    """Write the answers of sends the provider accepted, by key, as `record` would, in any
+    transaction: the next batch's claim, which commits as any claim does, carries them."""
     with fresh_plans(session):
-        _record_accepted(session, answers, now)
+        _record_accepted(session, accepted, now)
 
 
-def _record_accepted(
-    session: Session, accepted: list[tuple[Prepared, SendResult]], now: datetime
-) -> None:
+def _record_accepted(session: Session, accepted: Accepted, now: datetime) -> None:
     delivery_rows = []
     counts: Counter[tuple[str, str]] = Counter()
     for prepared, result in accepted:

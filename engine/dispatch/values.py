@@ -128,6 +128,8 @@ class Prepared:
 
 # What each send came to: the provider's answer, its error, or None for a send not made.
 Sent = list[tuple[Prepared, SendResult | Exception | None]]
+# Sends the provider accepted, with its answers.
+Accepted = list[tuple[Prepared, SendResult]]
 
 
 def group_size(rates: Mapping[str, float], channel_names: set[str], batch: int) -> int:
