@@ -4,6 +4,7 @@ again on its own with its error; housekeeping routes it again later (`handle`, i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,7 +63,7 @@ class Inbox:
         """
         with self.write_lock:
             try:
-                return self._store_and_route(message, replies_inline)
+                return self._store_and_route([(message, replies_inline)])[0]
             except _AlreadyStored:
                 return self._duplicate(message)
             except _RoutingFailed as failed:
@@ -85,32 +86,54 @@ class Inbox:
         self, message: InboundMessage, replies_inline: bool = True
     ) -> Received | LockTaken | None:
         """`receive` done at once in the caller's thread if the write lock can be had without
+        waiting; LOCK_TAKEN (nothing done) when it cannot; None (nothing done either): receive
+        it in a thread of its own, where it may wait. See `try_receive_together`."""
+        got = self.try_receive_together([(message, replies_inline)])
+        return got if isinstance(got, LockTaken) else got[0]
+
+    def try_receive_together(
+        self, messages: Sequence[tuple[InboundMessage, bool]]
+    ) -> list[Received | None] | LockTaken:
+        """Messages (each with its `replies_inline`) stored and acted on one after the other in
+        one transaction, at once in the caller's thread, if the write lock can be had without
         waiting; LOCK_TAKEN (nothing done) when it cannot: another webhook is being handled, or
-        another connection holds SQLite's write lock. None (nothing done either): `receive` it
-        in a thread of its own, where it may wait (PostgreSQL; acting on it failed).
+        another connection holds SQLite's write lock. None for a message: nothing done, receive
+        it in a thread of its own, where it may wait (PostgreSQL; acting on it failed).
 
         For the web app's event loop, on SQLite only, where webhooks write one at a time
         anyway: handled in a second thread, each of a message's statements handed the
         interpreter lock back and forth with the thread serving the connections, a quarter of
-        a REJECTED's CPU. On PostgreSQL (a network round trip a statement) always None.
+        a REJECTED's CPU. One commit for the messages that arrived together: a REJECTED's
+        commit writes about 50 pages to the WAL, most of them the same pages as the next
+        one's. On PostgreSQL (a network round trip a statement) always None.
         """
         lock = self.write_lock
         if not isinstance(lock, FairLock):
-            return None
+            return [None] * len(messages)
         if not lock.try_acquire():
             return LOCK_TAKEN
         try:
-            return self._store_and_route(message, replies_inline, wait=False)
-        except _AlreadyStored:
-            return self._duplicate(message)
+            return list(self._store_and_route(messages, wait=False))
         except OperationalError as exc:
             if not is_busy(exc):
                 raise
             return LOCK_TAKEN  # another connection holds the write lock: nothing was done
-        except (_RoutingFailed, SQLAlchemyError):
-            return None  # rolled back whole: handled again in a thread, where failures may wait
+        except (_AlreadyStored, _RoutingFailed, SQLAlchemyError) as exc:
+            if len(messages) > 1:
+                # Which one failed is its own business: the others are not held back by it.
+                return [self._alone(message, inline) for message, inline in messages]
+            # Rolled back whole: handled again in a thread, where failures may wait.
+            return [self._duplicate(messages[0][0]) if isinstance(exc, _AlreadyStored) else None]
         finally:
             lock.release()
+
+    def _alone(self, message: InboundMessage, replies_inline: bool) -> Received | None:
+        try:
+            return self._store_and_route([(message, replies_inline)], wait=False)[0]
+        except _AlreadyStored:
+            return self._duplicate(message)
+        except (_RoutingFailed, SQLAlchemyError):
+            return None
 
     def keep(self, message: InboundMessage, reason: str) -> Received:
         """Store a message there is nobody to answer (its sender is no phone number): kept,
@@ -131,37 +154,45 @@ class Inbox:
         return Received(row_id, None, duplicate=False, handled=True)
 
     def _store_and_route(
-        self, message: InboundMessage, replies_inline: bool, wait: bool = True
-    ) -> Received:
-        """One transaction: the insert (unique on channel + provider id) takes the message once,
+        self, messages: Sequence[tuple[InboundMessage, bool]], wait: bool = True
+    ) -> list[Received]:
+        """One transaction: each insert (unique on channel + provider id) takes a message once,
         then it is acted on and what happened written on its row.
 
         No savepoint around the acting: should it fail, the transaction is rolled back whole
         and the message stored again on its own, with its error, for housekeeping
         (`_keep_failed`). A savepoint for every message cost more than its statements.
-        Without `wait`, SQLite's write lock held by another connection fails it at once.
+        Between messages the session forgets what it loaded: rows written by plain
+        statements would otherwise be seen as they were. Without `wait`, SQLite's write lock
+        held by another connection fails it at once.
         """
-        now = self.clock.now()
+        done: list[tuple[Incoming, Outcome]] = []
         with self.sessions.begin() as session:
             plain = session.connection(execution_options=None if wait else NO_WAIT)
-            try:
-                row_id = rows.store(plain, rows.row_values(message, now))
-            except IntegrityError:
-                raise _AlreadyStored from None
-            msg = rows.incoming(row_id, message, live=True)
-            try:
-                outcome = self.router.route(session, msg, now)
-            except Exception as exc:
-                raise _RoutingFailed(exc) from exc
+            for message, replies_inline in messages:
+                if done:
+                    session.flush()
+                    session.expunge_all()
+                now = self.clock.now()
+                try:
+                    row_id = rows.store(plain, rows.row_values(message, now))
+                except IntegrityError:
+                    raise _AlreadyStored from None
+                msg = rows.incoming(row_id, message, live=True)
+                try:
+                    outcome = self.router.route(session, msg, now)
+                except Exception as exc:
+                    raise _RoutingFailed(exc) from exc
+                rows.write_outcome(plain, msg, outcome, now, replies_inline)
+                done.append((msg, outcome))
+        for msg, outcome in done:
             _acted(msg, outcome)
-            rows.write_outcome(plain, msg, outcome, now, replies_inline)
-        return Received(
-            row_id,
-            outcome.reply,
-            duplicate=False,
-            handled=True,
-            moves_schedule=outcome.moves_schedule,
-        )
+        return [
+            Received(
+                msg.id, outcome.reply, False, handled=True, moves_schedule=outcome.moves_schedule
+            )
+            for msg, outcome in done
+        ]
 
     def _keep_failed(self, message: InboundMessage, error: Exception) -> Received:
         """The message whose acting failed (and was rolled back), stored with the error: one

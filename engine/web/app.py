@@ -32,7 +32,7 @@ from onward.engine.deliveries import apply_status
 from onward.engine.dispatch.coach_replies import CoachReplies
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
-from onward.engine.inbound.inbox import Inbox, LockTaken, Received
+from onward.engine.inbound.inbox import Inbox, Received
 from onward.engine.language import DEFAULT as DEFAULT_LANGUAGE
 from onward.engine.logs import get_logger
 from onward.engine.metrics import REGISTRY, SCHEMA_CURRENT
@@ -141,18 +141,16 @@ def create_app(deps: WebDeps, lifespan: Lifespan[Starlette] | None = None) -> St
                 content_type, payload = channel.reply_response(None)
                 return Response(payload, media_type=content_type)
             inline = getattr(channel, "replies_inline", True)
-            # SQLite (one writer): done here, at once or after waiting in line on the loop
-            # (loop_turns.py) for half the time allowed; PostgreSQL, or a lock still taken
-            # then: in a worker thread. Providers give up after about 15 s (Twilio) and may
-            # retry: answer 503 well before that rather than late. The work goes on in its
-            # thread, which stores the message as soon as it can (a provider may never retry);
-            # storing first makes a retry safe. (A future, not a coroutine: waiting for it
-            # with a timeout starts no task.)
+            # SQLite (one writer): done here, on the loop, with those that arrived with it
+            # (loop_turns.py), waiting in line for half the time allowed if the lock is taken;
+            # PostgreSQL, or a lock still taken then: in a worker thread. Providers give up
+            # after about 15 s (Twilio) and may retry: answer 503 well before that rather than
+            # late. The work goes on in its thread, which stores the message as soon as it can
+            # (a provider may never retry); storing first makes a retry safe. (A future, not a
+            # coroutine: waiting for it with a timeout starts no task.)
             loop, timeout = asyncio.get_running_loop(), settings.webhook_timeout_seconds
             deadline = loop.time() + timeout
-            received = turns.now(message, inline)
-            if isinstance(received, LockTaken):
-                received = await turns.wait_turn(message, inline, timeout / 2)
+            received = await turns.take(message, inline, timeout / 2)
             if not isinstance(received, Received):
                 received = await asyncio.wait_for(
                     inbound_workers.submit(partial(deps.inbox.receive, message, inline)),
