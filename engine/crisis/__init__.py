@@ -108,9 +108,21 @@ def detect_crisis(text: str, phrases: Sequence[str] = DEFAULT_CRISIS_PHRASES) ->
     said = _Said(text)
     if not said.words:
         return None
-    for phrase, wanted in _compiled(tuple(phrases)):
-        # Cheap first: no word starts with the phrase's first letter, no match anywhere.
-        if wanted and wanted[0][0] in said.starts and _says(said, wanted):
+    table = _compiled(tuple(phrases))
+    # Cheap first: a phrase can only be said in order if each of its words may be written by
+    # some word of the text, or run together from a word that begins it (see `_could_be`).
+    meant: set[str] = set()
+    begun: set[int] = set()
+    for word in set(said.words):
+        may_mean, may_begin = _could_be(table, word)
+        meant |= may_mean
+        begun |= may_begin
+    maybe = set(begun)
+    for word in meant:
+        maybe.update(table.by_longest.get(word, ()))
+    for index in sorted(maybe):
+        phrase, wanted = table.items[index]
+        if (index in begun or meant.issuperset(wanted)) and _says(said, wanted):
             return phrase
     return None
 
@@ -133,9 +145,35 @@ def parse_crisis_phrases_setting(value: str) -> tuple[str, ...]:
 # -- matching -------------------------------------------------------------------------------------
 
 
+class _Phrases:
+    """Phrases made words once, with their words and their letters run together."""
+
+    def __init__(self, phrases: tuple[str, ...]) -> None:
+        self.items = tuple((phrase, words(phrase)) for phrase in phrases)
+        self.vocabulary = frozenset(word for _phrase, wanted in self.items for word in wanted)
+        self.joined = tuple("".join(wanted) for _phrase, wanted in self.items)
+        # Each phrase under its longest word, which a text saying it must have (a phrase of no
+        # words, from a setting of punctuation alone, is under none: it says nothing).
+        by_longest: dict[str, list[int]] = {}
+        for index, (_phrase, wanted) in enumerate(self.items):
+            if wanted:
+                by_longest.setdefault(max(wanted, key=len), []).append(index)
+        self.by_longest = {word: tuple(indexes) for word, indexes in by_longest.items()}
+
+
 @lru_cache(maxsize=8)
-def _compiled(phrases: tuple[str, ...]) -> tuple[tuple[str, Words], ...]:
-    return tuple((phrase, words(phrase)) for phrase in phrases)
+def _compiled(phrases: tuple[str, ...]) -> _Phrases:
+    return _Phrases(phrases)
+
+
+@lru_cache(maxsize=32_768)
+def _could_be(table: _Phrases, written: str) -> tuple[frozenset[str], frozenset[int]]:
+    """The phrases' words this written word may stand for (`_same_word`), and the phrases (by
+    index) whose letters run together start with it: all that `_spans` could match it to. The
+    same few hundred words come back message after message, so each is worked out once."""
+    meant = frozenset(word for word in table.vocabulary if _same_word(written, word))
+    begun = frozenset(i for i, joined in enumerate(table.joined) if joined.startswith(written))
+    return meant, begun
 
 
 @lru_cache(maxsize=1)

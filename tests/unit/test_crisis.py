@@ -13,6 +13,8 @@ from onward.engine.crisis import (
     FALLBACK_CRISIS_LINE,
     SHARES_LINE_WITH,
     CrisisLine,
+    _Said,
+    _says,
     crisis_line_for,
     crisis_reply,
     detect_crisis,
@@ -272,6 +274,53 @@ def test_a_phrase_without_its_apostrophes_or_spaces_is_found(
     assert detect_crisis(spaced) is not None
     if " " in phrase:
         assert detect_crisis(f"ok {phrase.replace(' ', '')} ok") is not None
+
+
+_PHRASE_WORDS = sorted(
+    {word for text in (*DEFAULT_CRISIS_PHRASES, *FIGURES_OF_SPEECH) for word in words(text)}
+)
+
+
+def _one_typo(word: str, data: st.DataObject) -> str:
+    at = data.draw(st.integers(0, len(word)))
+    letter = data.draw(st.sampled_from("aeiourstk"))
+    return data.draw(
+        st.sampled_from([word, word[:at] + word[at + 1 :], word[:at] + letter + word[at:]])
+    )
+
+
+def _said_somehow(phrase: str, data: st.DataObject) -> list[str]:
+    """A phrase's words as someone might text them: as they are, with a typo, run together
+    whole or in part, or spread out letter by letter."""
+    said = [_one_typo(word, data) for word in words(phrase)]
+    how = data.draw(st.sampled_from(["as is", "whole", "part", "letters"]))
+    if how == "whole":
+        return ["".join(said)]
+    if how == "part" and len(said) > 1:
+        at = data.draw(st.integers(0, len(said) - 2))
+        return [*said[:at], said[at] + said[at + 1], *said[at + 2 :]]
+    if how == "letters":
+        return list("".join(said))
+    return said
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.data())
+def test_the_quick_look_first_never_hides_a_phrase_the_full_match_finds(
+    data: st.DataObject,
+) -> None:
+    """detect_crisis skips the phrases a text cannot say (no word of it may stand for one of
+    theirs, none begins them run together) before the full match: the answer is always the
+    first phrase that the full match, tried on every phrase, finds."""
+    around = st.lists(st.sampled_from(_PHRASE_WORDS), max_size=4)
+    phrase = data.draw(st.sampled_from([*DEFAULT_CRISIS_PHRASES, *FIGURES_OF_SPEECH]))
+    said = [*data.draw(around), *_said_somehow(phrase, data), *data.draw(around)]
+    text = " ".join(said)
+    every = _Said(text)
+    first = next(
+        (p for p in DEFAULT_CRISIS_PHRASES if every.words and _says(every, words(p))), None
+    )
+    assert detect_crisis(text) == first
 
 
 # -- the setting adds to the defaults -------------------------------------------------------------
