@@ -3,16 +3,20 @@ before its address was linked to them included), and on SQLite not in the file n
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
 from sqlalchemy import select
 
+from onward.channels import InboundMessage as Message
 from onward.engine import replies
 from onward.engine.clock import FakeClock
+from onward.engine.inbound.inbox import Received
 from onward.engine.storage.db import create_db_engine
 from onward.engine.storage.migrate import upgrade
 from onward.engine.storage.models import InboundMessage
+from onward.engine.web.loop_turns import Answer, LoopTurns
 from tests.integration.inbound_helpers import OTHER_PHONE, Talk
 
 SECRET_WORDS = "my manager said the team was never told about the layoffs"
@@ -64,3 +68,43 @@ def test_sqlite_erasure_leaves_no_trace_in_the_file_or_its_wal(
     finally:
         reader.close()
         engine.dispose()
+
+
+def test_an_erasure_handled_together_with_other_messages_leaves_no_trace_either(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """FORGET YES in one transaction with others' messages (webhooks that arrived together on
+    SQLite): that transaction's commit is followed by the same checkpoint."""
+    path = tmp_path / "forget-together.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    try:
+        talk = Talk(engine, clock)
+        talk.say("REJECTED Acme")
+        talk.say(SECRET_WORDS)
+        assert talk.say("FORGET") == replies.forget_asked("en")
+        talk.later(minutes=1)
+        turns = LoopTurns(talk.inbox)
+        together = [
+            talk.message("REJECTED Initech", OTHER_PHONE),
+            talk.message("FORGET YES"),
+            talk.message("HELP", OTHER_PHONE),
+        ]
+        answers = asyncio.run(_all(turns, together))
+        assert all(isinstance(a, Received) and a.handled for a in answers)
+        assert answers[1].reply == replies.forgotten("en")  # type: ignore[union-attr]
+        for thread in threading.enumerate():
+            if thread.name == "onward-erasure":
+                thread.join(timeout=10)
+        for file in (path, Path(f"{path}-wal")):
+            if file.exists():
+                raw = file.read_bytes()
+                assert SECRET_WORDS.encode() not in raw, file.name
+                assert b"Acme" not in raw, file.name
+        assert _senders(talk) == {OTHER_PHONE}
+    finally:
+        engine.dispose()
+
+
+async def _all(turns: LoopTurns, messages: list[Message]) -> list[Answer]:
+    return await asyncio.gather(*(turns.take(m, True, 5) for m in messages))
