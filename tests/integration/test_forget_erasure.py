@@ -57,14 +57,7 @@ def test_sqlite_erasure_leaves_no_trace_in_the_file_or_its_wal(
         talk.say(SECRET_WORDS)
         _forget(talk)
         reader.close()
-        for thread in threading.enumerate():  # the checkpoint that follows an erasure
-            if thread.name == "onward-erasure":
-                thread.join(timeout=10)
-        for file in (path, Path(f"{path}-wal")):
-            if file.exists():
-                raw = file.read_bytes()
-                assert SECRET_WORDS.encode() not in raw, file.name
-                assert b"Acme" not in raw, file.name
+        _nothing_left_in(path)
     finally:
         reader.close()
         engine.dispose()
@@ -93,14 +86,7 @@ def test_an_erasure_handled_together_with_other_messages_leaves_no_trace_either(
         answers = asyncio.run(_all(turns, together))
         assert all(isinstance(a, Received) and a.handled for a in answers)
         assert answers[1].reply == replies.forgotten("en")  # type: ignore[union-attr]
-        for thread in threading.enumerate():
-            if thread.name == "onward-erasure":
-                thread.join(timeout=10)
-        for file in (path, Path(f"{path}-wal")):
-            if file.exists():
-                raw = file.read_bytes()
-                assert SECRET_WORDS.encode() not in raw, file.name
-                assert b"Acme" not in raw, file.name
+        _nothing_left_in(path)
         assert _senders(talk) == {OTHER_PHONE}
     finally:
         engine.dispose()
@@ -108,3 +94,16 @@ def test_an_erasure_handled_together_with_other_messages_leaves_no_trace_either(
 
 async def _all(turns: LoopTurns, messages: list[Message]) -> list[Answer]:
     return await asyncio.gather(*(turns.take(m, True, 5) for m in messages))
+
+
+def _nothing_left_in(path: Path) -> None:
+    """Once the checkpoint that follows an erasure is done: neither the SQLite file nor its WAL
+    holds the person's words or the company they named."""
+    for thread in threading.enumerate():
+        if thread.name == "onward-erasure":
+            thread.join(timeout=10)
+    for file in (path, Path(f"{path}-wal")):
+        if file.exists():
+            raw = file.read_bytes()
+            assert SECRET_WORDS.encode() not in raw, file.name
+            assert b"Acme" not in raw, file.name
