@@ -83,6 +83,8 @@ class LoopTurns:
             return
         for index, turn in enumerate(group):
             self._line.popleft()
+            if turn.answer.done():
+                continue
             if isinstance(got, Exception):
                 turn.answer.set_exception(got)
             else:
@@ -92,7 +94,16 @@ class LoopTurns:
 
     def _wait(self) -> None:
         """Polled: the lock may be another process's, which no event of ours announces."""
-        if self.inbox.lock_free():
+        try:
+            free = self.inbox.lock_free()
+        except Exception as exc:  # the database is gone: everyone in line answers 503
+            while self._line:
+                turn = self._line.popleft()
+                if not turn.answer.done():
+                    turn.answer.set_exception(exc)
+            self._serving = False
+            return
+        if free:
             self._serve()
             return
         loop = asyncio.get_running_loop()

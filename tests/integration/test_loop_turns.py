@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from onward.channels import InboundMessage as Message
 from onward.engine.clock import FakeClock
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig
-from onward.engine.inbound.inbox import LOCK_TAKEN, Received
+from onward.engine.inbound.inbox import LOCK_TAKEN, Inbox, Received
 from onward.engine.inbound.router import Router
 from onward.engine.storage.models import InboundMessage, Person, Run
 from onward.engine.web.loop_turns import Answer, LoopTurns
@@ -255,3 +255,37 @@ def test_on_postgresql_the_loop_hands_every_message_to_a_thread(
         assert isinstance(answer, Received)
     else:  # many writers at once, a network round trip a statement: worker threads
         assert answer is None and talk.count(InboundMessage) == 0
+
+
+class GoneWhileWaiting(Inbox):
+    """A real inbox whose look at the lock finds the database gone (a disk unmounted)."""
+
+    def lock_free(self) -> bool:
+        raise OperationalError("BEGIN IMMEDIATE", {}, Exception("disk I/O error"))
+
+
+def test_a_database_gone_while_they_wait_fails_everyone_in_line(
+    sqlite_engine: Engine, clock: FakeClock
+) -> None:
+    """Nobody is left waiting for good: each request in line answers 503 (the web app's
+    OperationalError), and the line serves the next message again."""
+    talk = Talk(sqlite_engine, clock)
+    gone = GoneWhileWaiting(talk.sessions, talk.inbox.router, clock)
+    turns = LoopTurns(gone)
+    messages = [talk.message("REJECTED Acme", SENDERS[n]) for n in range(3)]
+    other = _taken(sqlite_engine)
+
+    async def scenario() -> list[object]:
+        waiting = asyncio.gather(
+            *(turns.take(m, True, 5) for m in messages), return_exceptions=True
+        )
+        return await asyncio.wait_for(waiting, 3)  # not left hanging until the 5 s run out
+
+    try:
+        answers = asyncio.run(scenario())
+    finally:
+        other.rollback()
+        other.close()
+    assert all(isinstance(a, OperationalError) for a in answers), answers
+    assert not turns._line and not turns._serving
+    assert talk.count(InboundMessage) == 0
