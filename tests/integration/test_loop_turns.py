@@ -275,7 +275,7 @@ def test_a_database_gone_while_they_wait_fails_everyone_in_line(
     messages = [talk.message("REJECTED Acme", SENDERS[n]) for n in range(3)]
     other = _taken(sqlite_engine)
 
-    async def scenario() -> list[object]:
+    async def scenario() -> list[Answer | BaseException]:
         waiting = asyncio.gather(
             *(turns.take(m, True, 5) for m in messages), return_exceptions=True
         )
