@@ -29,8 +29,8 @@ WARM_UP_SENDER = "+12025550199"  # a fictional number (555-01XX); nothing of it 
 
 
 class LockTaken:
-    """`try_receive`'s answer when the write lock is taken (another webhook is being handled,
-    another connection holds SQLite's): nothing was done; ask again once it is free."""
+    """`try_receive_together`'s answer when the write lock is taken (another webhook is being
+    handled, another connection holds SQLite's): nothing was done; ask again once it is free."""
 
 
 LOCK_TAKEN = LockTaken()
@@ -75,21 +75,12 @@ class Inbox:
                 return self._store_then_route(message, replies_inline)
 
     def lock_free(self) -> bool:
-        """A cheap look before `try_receive`, for a message waiting its turn: is nobody here
-        writing, and SQLite's write lock free? (A try that finds it taken costs far more.)"""
+        """A cheap look before `try_receive_together`, for messages waiting their turn: is nobody
+        here writing, and SQLite's write lock free? (A try that finds it taken costs far more.)"""
         lock = self.write_lock
         if isinstance(lock, FairLock) and lock.held:
             return False
         return write_lock_free(self.sessions.kw["bind"])
-
-    def try_receive(
-        self, message: InboundMessage, replies_inline: bool = True
-    ) -> Received | LockTaken | None:
-        """`receive` done at once in the caller's thread if the write lock can be had without
-        waiting; LOCK_TAKEN (nothing done) when it cannot; None (nothing done either): receive
-        it in a thread of its own, where it may wait. See `try_receive_together`."""
-        got = self.try_receive_together([(message, replies_inline)])
-        return got if isinstance(got, LockTaken) else got[0]
 
     def try_receive_together(
         self, messages: Sequence[tuple[InboundMessage, bool]]

@@ -54,7 +54,7 @@ class LoopTurns:
 
     async def take(self, message: InboundMessage, inline: bool, seconds: float) -> Answer:
         """The message handled on the loop (a Received); LOCK_TAKEN, nothing done, if the lock
-        was not had within `seconds`; None: a worker thread's (see `Inbox.try_receive`)."""
+        was not had within `seconds`; None: a worker thread's (see `Inbox.try_receive_together`)."""
         if not self.on_loop:
             return None
         loop = asyncio.get_running_loop()

@@ -14,10 +14,17 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from onward.channels import InboundMessage as Message
 from onward.engine import replies
 from onward.engine.clock import FakeClock
 from onward.engine.inbound.context import Incoming, Outcome, RouterConfig
-from onward.engine.inbound.inbox import LOCK_TAKEN, MAX_HANDLING_ATTEMPTS, Inbox, Received
+from onward.engine.inbound.inbox import (
+    LOCK_TAKEN,
+    MAX_HANDLING_ATTEMPTS,
+    Inbox,
+    LockTaken,
+    Received,
+)
 from onward.engine.inbound.router import Router
 from onward.engine.storage.models import Delivery, InboundMessage, Person, Rejection, Run
 from onward.engine.storage.write_queue import FairLock
@@ -259,10 +266,10 @@ def test_a_message_is_handled_at_once_when_nothing_has_to_wait(
     sqlite_engine: Engine, clock: FakeClock
 ) -> None:
     talk = Talk(sqlite_engine, clock)
-    received = talk.inbox.try_receive(talk.message("REJECTED Acme"))
+    received = _at_once(talk.inbox, talk.message("REJECTED Acme"))
     assert received is not None and received.handled and "Acme" in (received.reply or "")
     assert talk.count(Run) == 1
-    again = talk.inbox.try_receive(talk.message("REJECTED Acme", provider_id="msg-1"))
+    again = _at_once(talk.inbox, talk.message("REJECTED Acme", provider_id="msg-1"))
     assert again is not None and again.duplicate and again.reply == received.reply
 
 
@@ -273,11 +280,11 @@ def test_nothing_is_done_at_once_while_another_connection_holds_the_write_lock(
     with sqlite_engine.connect() as other:
         other.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: the write lock is taken
         started = time.monotonic()
-        assert talk.inbox.try_receive(talk.message("REJECTED Acme")) is LOCK_TAKEN
+        assert _at_once(talk.inbox, talk.message("REJECTED Acme")) is LOCK_TAKEN
         assert time.monotonic() - started < 1  # it asked once, and did not wait
         other.rollback()
     assert talk.count(InboundMessage) == 0 and talk.count(Person) == 0
-    received = talk.inbox.try_receive(talk.message("REJECTED Acme"))  # asked again: free now
+    received = _at_once(talk.inbox, talk.message("REJECTED Acme"))  # asked again: free now
     assert isinstance(received, Received) and received.handled
     assert talk.send("REJECTED Acme").handled  # the thread's way still works too
 
@@ -289,9 +296,9 @@ def test_nothing_is_done_at_once_while_another_webhook_is_being_handled(
     lock = talk.inbox.write_lock
     assert isinstance(lock, FairLock)
     with lock:  # a worker thread is handling one
-        assert talk.inbox.try_receive(talk.message("REJECTED Acme")) is LOCK_TAKEN
+        assert _at_once(talk.inbox, talk.message("REJECTED Acme")) is LOCK_TAKEN
     assert talk.count(InboundMessage) == 0
-    assert isinstance(talk.inbox.try_receive(talk.message("REJECTED Acme")), Received)
+    assert isinstance(_at_once(talk.inbox, talk.message("REJECTED Acme")), Received)
 
 
 def test_a_failure_at_once_leaves_nothing_and_the_thread_keeps_the_message(
@@ -299,7 +306,7 @@ def test_a_failure_at_once_leaves_nothing_and_the_thread_keeps_the_message(
 ) -> None:
     broken = Talk(sqlite_engine, clock, router=BrokenRouter())
     message = broken.message("REJECTED Acme")
-    assert broken.inbox.try_receive(message) is None
+    assert _at_once(broken.inbox, message) is None
     assert broken.count(InboundMessage) == 0 and broken.count(Person) == 0
     received = broken.inbox.receive(message)  # as the web app then does, in a thread
     assert (received.handled, inbound(broken).attempts) == (True, 1)
@@ -307,8 +314,14 @@ def test_a_failure_at_once_leaves_nothing_and_the_thread_keeps_the_message(
 
 def test_on_postgresql_nothing_is_done_at_once(engine: Engine, clock: FakeClock) -> None:
     talk = Talk(engine, clock)
-    received = talk.inbox.try_receive(talk.message("REJECTED Acme"))
+    received = _at_once(talk.inbox, talk.message("REJECTED Acme"))
     if engine.dialect.name == "sqlite":
         assert received is not None
     else:  # a network round trip a statement: never on the event loop
         assert received is None and talk.count(InboundMessage) == 0
+
+
+def _at_once(inbox: Inbox, message: Message) -> Received | LockTaken | None:
+    """One message as the event loop hands it over (a group of one)."""
+    got = inbox.try_receive_together([(message, True)])
+    return got if isinstance(got, LockTaken) else got[0]

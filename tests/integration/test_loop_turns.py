@@ -5,7 +5,8 @@ that runs out has done nothing."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, event, select
@@ -36,11 +37,20 @@ def _stored_order(talk: Talk) -> list[str]:
         return list(session.scalars(query))
 
 
-def _commits(engine: Engine) -> list[int]:
-    """Counts the commits on this engine from now on (one item each)."""
+@contextmanager
+def _commits(engine: Engine) -> Iterator[list[int]]:
+    """The commits on this engine meanwhile, one item each (the module's engine is shared:
+    the listener goes when the test is done)."""
     seen: list[int] = []
-    event.listen(engine, "commit", lambda _conn: seen.append(1))
-    return seen
+
+    def commit(_conn: object) -> None:
+        seen.append(1)
+
+    event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "commit", commit)
 
 
 async def _together(turns: LoopTurns, messages: Sequence[Message]) -> list[Answer]:
@@ -69,8 +79,8 @@ def test_messages_that_arrive_together_are_handled_in_one_transaction(
     talk = Talk(sqlite_engine, clock)
     turns = LoopTurns(talk.inbox)
     messages = [talk.message(f"REJECTED Acme {n}", SENDERS[n]) for n in range(5)]
-    commits = _commits(sqlite_engine)
-    answers = asyncio.run(_together(turns, messages))
+    with _commits(sqlite_engine) as commits:
+        answers = asyncio.run(_together(turns, messages))
     assert len(commits) == 1
     for n, answer in enumerate(answers):
         assert isinstance(answer, Received) and answer.handled, answer
@@ -83,8 +93,8 @@ def test_no_more_than_most_go_together(sqlite_engine: Engine, clock: FakeClock) 
     talk = Talk(sqlite_engine, clock)
     turns = LoopTurns(talk.inbox, most=2)
     messages = [talk.message("REJECTED Acme", SENDERS[n]) for n in range(5)]
-    commits = _commits(sqlite_engine)
-    answers = asyncio.run(_together(turns, messages))
+    with _commits(sqlite_engine) as commits:
+        answers = asyncio.run(_together(turns, messages))
     assert all(isinstance(a, Received) and a.handled for a in answers)
     assert len(commits) == 3  # 2 + 2 + 1
     assert _stored_order(talk) == [m.provider_message_id for m in messages]
