@@ -41,6 +41,7 @@ from onward.engine.storage.models import (
     Person,
     ProviderEvent,
     Step,
+    status_is,
 )
 
 # What a send's error came to, for the caller to act on (the dispatcher retries or reroutes
@@ -142,7 +143,7 @@ def send_again(delivery: DeliveryFields, now: datetime, handed_over: bool = True
 
 _HAND_OVER = (
     update(cast(Table, Delivery.__table__))
-    .where(Delivery.id.in_(bindparam("ids", expanding=True)), Delivery.status == "queued")
+    .where(Delivery.id.in_(bindparam("ids", expanding=True)), status_is(Delivery.status, "queued"))
     .values(status="sending", status_rank=STATE_RANK["sending"], updated_at=bindparam("now"))
     .returning(Delivery.id)
 )

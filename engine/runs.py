@@ -40,6 +40,7 @@ from onward.engine.storage.models import (
     Rejection,
     Run,
     Step,
+    status_is,
 )
 from onward.engine.storage.plain_writes import as_loaded, row_values, write_now
 from onward.plans import PROMPT_KINDS, SendWindow
@@ -70,7 +71,7 @@ _OPEN_PROMPT = (
     select(Step)
     .where(
         Step.run_id == _OPEN_RUNS.with_only_columns(Run.id).limit(1).scalar_subquery(),
-        Step.status == STEP_SENT,
+        status_is(Step.status, STEP_SENT),
         Step.kind.in_(PROMPT_KINDS),
         Step.reminder_of.is_(None),
     )
@@ -270,7 +271,7 @@ def reopen_after_opt_out(
     stopped = session.scalars(
         select(Step).where(
             Step.run_id == latest.id,
-            Step.status == STEP_CANCELLED,
+            status_is(Step.status, STEP_CANCELLED),
             Step.last_error == OPTED_OUT_REASON,
         )
     ).all()

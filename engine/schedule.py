@@ -23,6 +23,7 @@ from onward.engine.storage.models import (
     Recipient,
     Run,
     Step,
+    status_is,
 )
 from onward.engine.timing import (
     business_day_checker,
@@ -192,7 +193,9 @@ def _cancel(session: Session, steps: list[Step], reason: str, now: datetime) -> 
     if steps:
         session.execute(
             update(Delivery)
-            .where(Delivery.step_id.in_([s.id for s in steps]), Delivery.status == "queued")
+            .where(
+                Delivery.step_id.in_([s.id for s in steps]), status_is(Delivery.status, "queued")
+            )
             .values(
                 status="cancelled",
                 status_rank=STATE_RANK["cancelled"],

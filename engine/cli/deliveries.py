@@ -13,7 +13,7 @@ from onward.engine.cli.output import print_json, print_table, stdout
 from onward.engine.cli.state import state
 from onward.engine.deliveries import IN_REPLY
 from onward.engine.errors import UsageError
-from onward.engine.storage.models import Delivery, Step
+from onward.engine.storage.models import Delivery, Step, status_is
 
 app = typer.Typer(help="Deliveries: each message handed to a provider.", no_args_is_help=True)
 
@@ -91,7 +91,7 @@ def list_command(
     if failed:
         where.append(Delivery.status.in_(FAILED_STATUSES))
     if unknown:
-        where.append(Delivery.status == "unknown")
+        where.append(status_is(Delivery.status, "unknown"))
     with runtime.sessions() as session:
         rows = delivery_rows(session, *where, limit=limit)
     if unknown:

@@ -22,7 +22,7 @@ from onward.engine.clock import FakeClock
 from onward.engine.plan_store import install_shipped_plans
 from onward.engine.runtime import Runtime
 from onward.engine.storage.migrate import upgrade
-from onward.engine.storage.models import Step
+from onward.engine.storage.models import Step, status_is
 
 PHONE = "+14155550100"
 ZONE = ZoneInfo("America/Los_Angeles")
@@ -82,7 +82,7 @@ class DemoWorld:
     def waiting(self) -> int:
         with self.runtime.sessions() as session:
             count = session.scalar(
-                select(func.count()).select_from(Step).where(Step.status == "pending")
+                select(func.count()).select_from(Step).where(status_is(Step.status, "pending"))
             )
             return count or 0
 
@@ -90,7 +90,7 @@ class DemoWorld:
         with self.runtime.sessions() as session:
             steps = session.scalars(
                 select(Step).where(
-                    Step.status == "sent", Step.reminder_of.is_(None), Step.due_at == due
+                    status_is(Step.status, "sent"), Step.reminder_of.is_(None), Step.due_at == due
                 )
             )
             found = list(steps)

@@ -37,6 +37,7 @@ from onward.engine.storage.models import (
     PersonRow,
     PlanVersion,
     Recipient,
+    status_is,
 )
 
 STEPS = Base.metadata.tables["steps"]
@@ -79,8 +80,8 @@ _DUE_KINDS = [
     .order_by(STEPS.c.due_at, STEPS.c.id)
     .limit(bindparam("limit"))
     for kind in (
-        (STEPS.c.status == STEP_PENDING, STEPS.c.due_at <= bindparam("now")),
-        (STEPS.c.status == STEP_CLAIMED, STEPS.c.lease_until < bindparam("now")),
+        (status_is(STEPS.c.status, STEP_PENDING), STEPS.c.due_at <= bindparam("now")),
+        (status_is(STEPS.c.status, STEP_CLAIMED), STEPS.c.lease_until < bindparam("now")),
     )
 ]
 _LOCKED_DUE_KINDS = [query.with_for_update(skip_locked=True, of=STEPS) for query in _DUE_KINDS]
@@ -145,12 +146,12 @@ _UNANSWERED = text(
     f"WHERE {UNANSWERED} AND updated_at < :before"
 ).bindparams(bindparam("before", type_=DELIVERIES.c.updated_at.type))
 _STEPS_SENT = ByBackend(
-    lambda ids: select(STEPS.c.id).where(ids(STEPS.c.id), STEPS.c.status == STEP_SENT)
+    lambda ids: select(STEPS.c.id).where(ids(STEPS.c.id), status_is(STEPS.c.status, STEP_SENT))
 )
 _MARK_UNKNOWN = ByBackend(
     lambda ids: (
         update(DELIVERIES)
-        .where(ids(DELIVERIES.c.id), DELIVERIES.c.status == "sending")
+        .where(ids(DELIVERIES.c.id), status_is(DELIVERIES.c.status, "sending"))
         .values(
             status="unknown",
             status_rank=STATE_RANK["unknown"],

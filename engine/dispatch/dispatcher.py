@@ -35,7 +35,7 @@ from onward.engine.dispatch.record import record, record_accepted
 from onward.engine.dispatch.values import Accepted, DispatchConfig, Prepared, Sent, group_size
 from onward.engine.metrics import STEPS
 from onward.engine.storage.db import READ_ONLY
-from onward.engine.storage.models import RUN_ACTIVE, STEP_PENDING, Run, Step
+from onward.engine.storage.models import RUN_ACTIVE, STEP_PENDING, Run, Step, status_is
 
 # How old a batch may be before each send first checks the person still wants it.
 RECHECK_AFTER = timedelta(seconds=2)
@@ -52,7 +52,7 @@ __all__ = ["DispatchConfig", "Dispatcher"]
 _EARLIEST_DUE = (
     select(func.min(Step.due_at))
     .join(Run, Run.id == Step.run_id)
-    .where(Run.status == RUN_ACTIVE, Step.status == STEP_PENDING)
+    .where(Run.status == RUN_ACTIVE, status_is(Step.status, STEP_PENDING))
 )
 
 

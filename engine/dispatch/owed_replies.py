@@ -15,7 +15,7 @@ from onward.engine import deliveries
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.logs import get_logger
-from onward.engine.storage.models import Delivery, Person
+from onward.engine.storage.models import Delivery, Person, status_is
 from onward.engine.storage.models import InboundMessage as InboundRow
 from onward.engine.unsubscribe import unsubscribe_url
 
@@ -93,7 +93,7 @@ class Replier:
                 Delivery.person_id == row.person_id,
                 Delivery.channel == channel,
                 Delivery.address == row.sender,
-                Delivery.status == "queued",
+                status_is(Delivery.status, "queued"),
             )
             .order_by(Delivery.id)
             .limit(1)

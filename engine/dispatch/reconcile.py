@@ -29,7 +29,7 @@ from onward.engine.clock import Clock
 from onward.engine.deliveries import set_state
 from onward.engine.logs import get_logger
 from onward.engine.storage.db import READ_ONLY
-from onward.engine.storage.models import STEP_PENDING, STEP_SENT, Delivery, Step
+from onward.engine.storage.models import STEP_PENDING, STEP_SENT, Delivery, Step, status_is
 
 log = get_logger("onward.dispatch")
 
@@ -84,7 +84,7 @@ def _in_doubt(
                 Delivery.updated_at,
             )
             .where(
-                Delivery.status == "unknown",
+                status_is(Delivery.status, "unknown"),
                 Delivery.channel.in_(list(found_by)),
                 Delivery.body_digest.is_not(None),
                 Delivery.created_at >= now - LOOK_BACK,

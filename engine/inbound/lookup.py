@@ -24,6 +24,7 @@ from onward.engine.storage.models import (
     Rejection,
     Run,
     Step,
+    status_is,
 )
 from onward.plans import PROMPT_KINDS
 
@@ -57,7 +58,7 @@ _RUNS_AND_PROMPTS = (
         Step,
         and_(
             Step.run_id == Run.id,
-            Step.status == STEP_SENT,
+            status_is(Step.status, STEP_SENT),
             _one_of(Step.kind, PROMPT_KINDS),
             Step.reminder_of.is_(None),
         ),

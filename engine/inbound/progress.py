@@ -15,7 +15,7 @@ from onward.engine.inbound.upcoming import next_line, when
 from onward.engine.numbers import outcome_events
 from onward.engine.plan_store import parsed
 from onward.engine.schedule import next_waiting
-from onward.engine.storage.models import RUN_PAUSED, STEP_SENT, JournalEntry, Step
+from onward.engine.storage.models import RUN_PAUSED, STEP_SENT, JournalEntry, Step, status_is
 
 
 def pause(turn: Turn, cmd: i.Pause) -> str:
@@ -51,7 +51,7 @@ def done(turn: Turn, cmd: i.Done) -> str:
     prompt.done_at = prompt.done_at or turn.now
     # Its reminder offered "Reply DONE to skip": after it, DONE is a skip, not a task finished.
     reminded = turn.session.scalar(
-        select(exists().where(Step.reminder_of == prompt.id, Step.status == STEP_SENT))
+        select(exists().where(Step.reminder_of == prompt.id, status_is(Step.status, STEP_SENT)))
     )
     return replies.skipped(turn.lang) if reminded else replies.done(turn.lang)
 

@@ -23,6 +23,7 @@ from onward.engine.storage.models import (
     PlanVersion,
     Run,
     Step,
+    status_is,
 )
 
 # Inbound labels the figures follow (the router's command names; "crisis" marks duty of care).
@@ -128,7 +129,7 @@ def load_facts(session: Session, scope: Scope) -> Facts:
     delivered = set(
         session.scalars(
             select(Delivery.step_id).where(
-                Delivery.run_id.in_(run_ids), Delivery.status == "delivered"
+                Delivery.run_id.in_(run_ids), status_is(Delivery.status, "delivered")
             )
         )
     )
