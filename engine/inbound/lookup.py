@@ -1,8 +1,8 @@
 """The router's one read of a conversation before it acts: the sender, their current run with its
 rejection, the prompt open in it, whether a coach holds them, and the newest plan version (whose
-id keys the cached trigger keywords). Two statements where it took six (one for a new sender):
-each read through the ORM costs more than the query itself. The handlers find these in the
-Turn; nothing reads them again."""
+id keys the cached trigger keywords). Two statements where it took six, only one of them through
+the ORM: each read through the ORM costs more than the query itself. The handlers find these in
+the Turn; nothing reads them again."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
-from onward.engine.people import find_person
 from onward.engine.storage.console_models import Coaching
 from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
@@ -44,15 +43,26 @@ def _one_of(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
 
 
 _NEWEST_VERSION = select(func.max(PlanVersion.id))
-_HELD_SINCE = select(Coaching.held_since).where(Coaching.person_id == bindparam("person_id"))
+_HELD_SINCE = select(Coaching.held_since).where(Coaching.person_id == Person.id)
 
-# Every open run of the person with each prompt sent in it (a row each; a handful at most), not
-# the one latest of each: picking those in SQL (ORDER BY ... LIMIT 1 in correlated subqueries)
-# made SQLite sort twice, several times what the rows cost to read. The person is read first,
-# on their own: a new sender (every first REJECTED) then costs one small query, not a join of
-# six tables that finds nothing.
-_RUNS_AND_PROMPTS = (
-    select(Run, Step, _HELD_SINCE.scalar_subquery(), _NEWEST_VERSION.scalar_subquery())
+
+# The sender's person row, locked until the transaction ends (FOR NO KEY UPDATE, as
+# people.find_person locks it), in a plain statement of its own: on PostgreSQL the next
+# statement then reads their runs as they are once the lock is had (a rejection that held it
+# has committed its run). Read in the same statement, they would be as they were before the wait.
+_LOCKED_ID = {
+    medium: select(Person.id).where(column == bindparam("address")).with_for_update(key_share=True)
+    for medium, column in (("sms", Person.phone), ("email", Person.email))
+}
+
+# The person with each of their open runs and each prompt sent in it (a row each; a handful at
+# most), whether a coach holds them, and the newest plan version: one read through the ORM,
+# which costs more than its query. Not the one latest run and prompt: picking those in SQL
+# (ORDER BY ... LIMIT 1 in correlated subqueries) made SQLite sort twice, several times what
+# the rows cost to read.
+_CONVERSATION = (
+    select(Person, Run, Step, _HELD_SINCE.scalar_subquery(), _NEWEST_VERSION.scalar_subquery())
+    .outerjoin(Run, and_(Run.person_id == Person.id, _one_of(Run.status, OPEN_RUN_STATUSES)))
     .outerjoin(Rejection, Rejection.id == Run.rejection_id)
     .outerjoin(
         Step,
@@ -64,29 +74,29 @@ _RUNS_AND_PROMPTS = (
         ),
     )
     .options(contains_eager(Run.rejection))
-    .where(Run.person_id == bindparam("person_id"), _one_of(Run.status, OPEN_RUN_STATUSES))
+    .where(Person.id == bindparam("person_id"))
 )
 
 
 def find_conversation(session: Session, medium: str, address: str) -> Conversation:
     """The conversation of whoever wrote from `address`, their person row locked until the
-    transaction ends (people.find_person)."""
-    person = find_person(session, medium, address, lock=True)
+    transaction ends."""
     plain = session.connection()  # plain reads need none of the session's unit of work
-    if person is None:
+    lookup = _LOCKED_ID["sms" if medium == "sms" else "email"]
+    person_id = plain.scalar(lookup, {"address": address})
+    rows = (
+        [] if person_id is None else session.execute(_CONVERSATION, {"person_id": person_id}).all()
+    )
+    if not rows:
         return Conversation(None, None, None, False, int(plain.scalar(_NEWEST_VERSION) or 0))
-    rows = session.execute(_RUNS_AND_PROMPTS, {"person_id": person.id}).all()
-    if not rows:  # no open run
-        held_since = plain.scalar(_HELD_SINCE, {"person_id": person.id})
-        newest = plain.scalar(_NEWEST_VERSION)
-        return Conversation(person, None, None, held_since is not None, int(newest or 0))
+    person, _run, _step, held_since, newest = rows[0]
+    runs = [row[1] for row in rows if row[1] is not None]
     # The current run: the latest started (runs.current_run); its open prompt: the latest sent
     # (runs.open_prompt), a step never stamped counting as the earliest.
-    run = max((row[0] for row in rows), key=_started)
+    run = max(runs, key=_started, default=None)
     prompt = max(
-        (row[1] for row in rows if row[0] is run and row[1] is not None), key=_sent, default=None
+        (row[2] for row in rows if row[1] is run and row[2] is not None), key=_sent, default=None
     )
-    _run, _step, held_since, newest = rows[0]
     return Conversation(person, run, prompt, held_since is not None, int(newest or 0))
 
 
