@@ -94,7 +94,15 @@ def new_link_key() -> str:
 def create_person(
     session: Session, medium: str, address: str, now: datetime, verified: bool = True
 ) -> Person:
-    """A new person; when two first messages race (two replicas), the loser finds the winner's.
+    """A new person; when two first messages race (two replicas), the loser finds the winner's."""
+    return add_person(session, medium, address, now, verified)[0]
+
+
+def add_person(
+    session: Session, medium: str, address: str, now: datetime, verified: bool = True
+) -> tuple[Person, bool]:
+    """create_person, and whether this call wrote the row (False: a first message racing this
+    one, on another replica, wrote it first; it may have started a run for them too).
 
     One plain INSERT that does nothing when the address is taken (no savepoint, no flush).
     """
@@ -106,10 +114,10 @@ def create_person(
         found = find_person(session, medium, address, lock=True)
         if found is None:
             raise IntegrityError("INSERT INTO people", None, Exception("the address is taken"))
-        return found
+        return found, False
     person = as_loaded(session, Person, written[0], values)
     consent_ledger.opened(person, now, consent_ledger.by_first_message(medium))
-    return person
+    return person, True
 
 
 def _new_person(medium: str, address: str, now: datetime, verified: bool) -> dict[str, Any]:

@@ -76,9 +76,10 @@ class Turn:
     # The language every reply of this turn is in (language_of): worked out once, here.
     lang: str = language.DEFAULT
     held: bool | None = None  # a coach holds the conversation (None: not looked up)
-    # Made by this message: `run` was read before they existed, so it says nothing (a first
-    # message racing another on a second replica may find the other's person and run).
-    new_person: bool = False
+    # Found by this message's insert of them: a first message racing it on another replica
+    # wrote them first, and `run`, read before they existed, says nothing of the run it may
+    # have started. (Someone this message wrote has no run but the one it starts.)
+    found_racing: bool = False
 
 
 def country_of(msg: Incoming) -> str | None:

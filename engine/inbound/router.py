@@ -150,10 +150,11 @@ class Router:
             isinstance(intent, i.Crisis) and intent.opt_out
         )
         if person is None and creates:
-            person = people.create_person(
+            person, wrote = people.add_person(
                 session, message.medium, message.sender, now, verified=message.verified
             )
-            turn = replace(turn, person=person, lang=language_of(person, message), new_person=True)
+            lang = language_of(person, message)
+            turn = replace(turn, person=person, lang=lang, found_racing=not wrote)
         confirmed = (
             person is not None
             and message.medium == "email"

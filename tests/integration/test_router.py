@@ -443,3 +443,39 @@ def test_a_crisis_phrase_after_stop_still_gets_the_line(talk: Talk) -> None:
     reply = talk.say("i can't go on")
     assert reply is not None and "988" in reply
     assert talk.me().sms_status == "opted_out"
+
+
+def test_a_first_rejected_whose_person_another_replica_wrote_meanwhile_supersedes_its_run(
+    talk: Talk,
+) -> None:
+    """Two replicas take someone's first two messages at once. One writes the person and starts
+    a run; the other read nobody, and its insert of them finds the first one's row. Its REJECTED
+    looks again for open runs and supersedes that one: one stream, never two."""
+    from onward.engine import people
+    from onward.engine.inbound import intents, rejection
+    from onward.engine.inbound.context import Incoming, Turn
+
+    talk.send("REJECTED Acme")  # the other replica's message, committed first
+    now = talk.clock.now()
+    with talk.sessions.begin() as session:
+        person, wrote = people.add_person(session, "sms", PHONE, now)
+        assert not wrote  # found, not written: the race was lost
+        message = Incoming(0, "console", "sms", PHONE, "REJECTED Globex")
+        turn = Turn(session, talk.config, message, now, person, run=None, found_racing=True)
+        assert rejection.rejected(turn, intents.Rejected("Globex", "", "REJECTED"))
+    assert [(run.status, run.rejection_id is not None) for run in talk.runs()] == [
+        ("superseded", True),
+        ("active", True),
+    ]
+    assert talk.count(Rejection) == 2
+
+
+def test_someone_new_is_written_once_and_found_after(talk: Talk) -> None:
+    from onward.engine import people
+
+    with talk.sessions.begin() as session:
+        first, wrote_first = people.add_person(session, "sms", OTHER_PHONE, talk.clock.now())
+    with talk.sessions.begin() as session:
+        again, wrote_again = people.add_person(session, "sms", OTHER_PHONE, talk.clock.now())
+        assert (again.id, wrote_first, wrote_again) == (first.id, True, False)
+    assert talk.count(Person) == 1
