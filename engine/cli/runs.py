@@ -40,11 +40,16 @@ MAX_PAUSE = timedelta(days=365)
 def run_rows(session: Session, *where: ColumnElement[bool]) -> list[dict[str, Any]]:
     """Runs as the listings show them, newest first, in one query (no query per run)."""
     # next_due: the earliest waiting step of each run; reminders only re-ask, so they don't count.
+    # Looked up run by run through the steps' run index: no index holds every step by status.
     next_due = (
-        select(Step.run_id, func.min(Step.due_at).label("next_due"))
-        .where(Step.status.in_(WAITING_STEP_STATUSES), Step.reminder_of.is_(None))
-        .group_by(Step.run_id)
-        .subquery()
+        select(func.min(Step.due_at))
+        .where(
+            Step.run_id == Run.id,
+            Step.status.in_(WAITING_STEP_STATUSES),
+            Step.reminder_of.is_(None),
+        )
+        .correlate(Run)
+        .scalar_subquery()
     )
     query = (
         select(
@@ -55,12 +60,11 @@ def run_rows(session: Session, *where: ColumnElement[bool]) -> list[dict[str, An
             PlanVersion.version,
             Rejection.company,
             Rejection.role,
-            next_due.c.next_due,
+            next_due,
         )
         .join(Person, Person.id == Run.person_id)
         .join(PlanVersion, PlanVersion.id == Run.plan_version_id)
         .outerjoin(Rejection, Rejection.id == Run.rejection_id)  # welcome runs have none
-        .outerjoin(next_due, next_due.c.run_id == Run.id)
         .where(*where)
         .order_by(Run.started_at.desc(), Run.id.desc())
     )
