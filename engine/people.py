@@ -49,8 +49,12 @@ def canonical_timezone(text: str) -> str | None:
     return _ZONES_BY_LOWER.get(text.strip().replace(" ", "_").lower())
 
 
-def _by_address(column: Any, lock: bool) -> Select[Person]:
-    query = select(Person).where(column == bindparam("address"))
+def by_address(medium: str, lock: bool, what: Any = Person) -> Select[Any]:
+    """`what` (the person, or some of their columns) of whoever has the phone or address bound
+    as `address`; `lock` holds their row until the transaction ends."""
+    query = select(what).where(
+        (Person.phone if medium == "sms" else Person.email) == bindparam("address")
+    )
     # FOR NO KEY UPDATE: it serialises one person's messages, yet lets the dispatcher's inserts
     # (whose foreign keys take KEY SHARE on this row) go ahead, so the two never deadlock.
     return query.with_for_update(key_share=True) if lock else query
@@ -59,7 +63,7 @@ def _by_address(column: Any, lock: bool) -> Select[Person]:
 # Built once: every inbound message looks its sender up, and building a query costs about as
 # much as running it.
 _FIND = {
-    (medium, lock): _by_address(Person.phone if medium == "sms" else Person.email, lock)
+    (medium, lock): by_address(medium, lock)
     for medium in ("sms", "email")
     for lock in (False, True)
 }

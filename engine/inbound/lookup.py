@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
+from onward.engine.people import by_address
 from onward.engine.storage.console_models import Coaching
 from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
@@ -46,14 +47,11 @@ _NEWEST_VERSION = select(func.max(PlanVersion.id))
 _HELD_SINCE = select(Coaching.held_since).where(Coaching.person_id == Person.id)
 
 
-# The sender's person row, locked until the transaction ends (FOR NO KEY UPDATE, as
-# people.find_person locks it), in a plain statement of its own: on PostgreSQL the next
-# statement then reads their runs as they are once the lock is had (a rejection that held it
-# has committed its run). Read in the same statement, they would be as they were before the wait.
-_LOCKED_ID = {
-    medium: select(Person.id).where(column == bindparam("address")).with_for_update(key_share=True)
-    for medium, column in (("sms", Person.phone), ("email", Person.email))
-}
+# The sender's person row, locked until the transaction ends (as people.find_person locks it),
+# in a plain statement of its own: on PostgreSQL the next statement then reads their runs as
+# they are once the lock is had (a rejection that held it has committed its run). Read in the
+# same statement, they would be as they were before the wait.
+_LOCKED_ID = {medium: by_address(medium, lock=True, what=Person.id) for medium in ("sms", "email")}
 
 # The person with each of their open runs and each prompt sent in it (a row each; a handful at
 # most), whether a coach holds them, and the newest plan version: one read through the ORM,

@@ -9,8 +9,8 @@ that entry: a new run's ten steps wrote ten, and each step the dispatcher sends 
 (pending to claimed, claimed to sent). The dispatcher reads pending steps by due time through
 `ix_steps_pending_due_at` (0003), which holds only the waiting ones; what it also needs is the
 claimed steps whose lease ran out, a few at any moment: `ix_steps_claimed_lease_until` holds
-those alone. Nothing else reads steps by status without their run (by `ix_steps_run_id`) but
-`onward runs list`'s next due times, an operator's command.
+those alone. Everything else that reads steps by status reads one run's or a few runs' steps
+(by `ix_steps_run_id`); `onward runs list` now looks up each run's next due time so too.
 
 A replica of the previous release beside this one still finds its claims indexed: on SQLite
 the statement is prepared with the status bound and may use a partial index; on PostgreSQL its
