@@ -16,6 +16,16 @@ from types import MappingProxyType
 OPT_OUT_KEYWORDS: frozenset[str] = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
 )
+# The same said in Spanish or French, which onward speaks (accents folded: ARRÊT is ARRET).
+# Commands stay in English; stopping does not have to. PARA, ALTO and BASTA are everyday words
+# too: they stop only as the whole message (with courtesy round them), never as a hint.
+OPT_OUT_KEYWORDS_ES_FR: frozenset[str] = frozenset(
+    {
+        "BAJA", "PARA", "PARAR", "ALTO", "BASTA", "CANCELAR", "DETENER", "DESUSCRIBIR",
+        "DESUSCRIBIRME", "ARRET", "ARRETE", "ARRETEZ", "ARRETER", "DESABONNER",
+        "DESABONNEMENT", "DESINSCRIRE", "DESINSCRIPTION",
+    }
+)  # fmt: skip
 OPT_IN_KEYWORDS: tuple[str, ...] = ("START", "UNSTOP", "YES")
 # These always start the default plan; a plan may list them, and add its own.
 REJECT_KEYWORDS: tuple[str, ...] = ("REJECTED", "REJECT", "REJECTION")
@@ -25,7 +35,8 @@ REJECT_KEYWORDS: tuple[str, ...] = ("REJECTED", "REJECT", "REJECTION")
 WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
     {
         **dict.fromkeys(OPT_IN_KEYWORDS, "opt_in"),
-        **dict.fromkeys(("HELP", "INFO"), "help"),
+        # HELP, and the word a Spanish or French speaker would send for it.
+        **dict.fromkeys(("HELP", "INFO", "AYUDA", "AIDE"), "help"),
         "RESUME": "resume",
         "DONE": "done",
         **dict.fromkeys(("NEXT", "WHATS NEXT"), "next"),
@@ -60,6 +71,12 @@ LEADING: Mapping[str, str] = MappingProxyType(
 # Every word that begins a command. A plan keyword must not be one of them (a plan would never
 # see it), above all an opt-out; the reject keywords are the exception, as they start a plan.
 COMMAND_FIRST_WORDS: frozenset[str] = frozenset(
-    {*OPT_OUT_KEYWORDS, "OPT", *LEADING, *(phrase.split()[0] for phrase in WHOLE_MESSAGE)}
+    {
+        *OPT_OUT_KEYWORDS,
+        *OPT_OUT_KEYWORDS_ES_FR,
+        "OPT",
+        *LEADING,
+        *(phrase.split()[0] for phrase in WHOLE_MESSAGE),
+    }
 )
 RESERVED_WORDS: frozenset[str] = COMMAND_FIRST_WORDS - set(REJECT_KEYWORDS)

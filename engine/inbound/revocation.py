@@ -14,6 +14,13 @@ Two readings, both on the normalised words (upper-case, apostrophes dropped: "do
 "I won't stop trying", "don't stop now" and "Stop rambling next time" are not opt-outs. The last
 starts with a stop word, though: `starts_with_stop_word` lets the reply say how to stop, in case
 that was meant (never silently unsubscribed, never silently ignored).
+
+The same in Spanish and French, the other languages onward speaks, whatever the person's own
+(someone told "Responde STOP para darte de baja" may answer "darme de baja"), read with their
+accents folded: keywords (BAJA, ARRÊT, DESABONNER... `OPT_OUT_KEYWORDS_ES_FR`, with "por favor",
+"merci", "svp" round them) and phrases ("no me mandes más mensajes", "dejen de escribirme",
+"sáquenme de la lista", "ne m'envoyez plus", "désabonnez-moi", "laissez-moi tranquille"), each
+undone by its own negation ("no quiero darme de baja", "je ne veux pas me désabonner").
 """
 
 from __future__ import annotations
@@ -21,7 +28,10 @@ from __future__ import annotations
 import re
 
 from onward.engine.inbound.words import keys
-from onward.plans.keywords import OPT_OUT_KEYWORDS
+from onward.plans.keywords import OPT_OUT_KEYWORDS, OPT_OUT_KEYWORDS_ES_FR
+
+# Everyday words as well ("para mañana", "alto nivel"): no hint when a sentence starts with one.
+_HINTED_ES_FR = OPT_OUT_KEYWORDS_ES_FR - {"PARA", "ALTO", "BASTA", "DETENER"}
 
 # Politeness and emphasis: nothing here changes what a bare STOP means.
 _AROUND_A_KEYWORD = frozenset(
@@ -32,6 +42,10 @@ _AROUND_A_KEYWORD = frozenset(
         "SORRY", "KINDLY", "YES", "HEY", "HI", "OH", "SO", "CAN", "COULD", "WOULD", "WILL", "U",
         "YA", "OUT", "OPT", "NO", "MORE", "ANYMORE", "SIR", "MAAM", "GOD", "DAMN",
         "DAMMIT", "FFS", "LOL", "FINE", "THEN", "WELL", "ALRIGHT", "HERE", "MESSAGES", "TEXTS",
+        # Spanish and French.
+        "POR", "FAVOR", "PORFA", "PORFAVOR", "PLIS", "GRACIAS", "AHORA", "MISMO", "SI",
+        "HOLA", "MENSAJES", "SVP", "STP", "SIL", "VOUS", "TE", "PLAIT", "MERCI", "MAINTENANT",
+        "OUI", "BONJOUR", "SALUT", "TOUT",
     }
 )  # fmt: skip
 _MESSAGES = (
@@ -55,11 +69,55 @@ _REVOCATION = re.compile(
     r"|CANCEL (?:MY |THIS |THE )?SUBSCRIPTION|CANCEL ME|STOPALL"
     r")\b"
 )
+# Spanish, accents folded ("sáquenme" is SAQUENME).
+_ES_MESSAGES = r"(?:MENSAJES|MENSAJITOS|TEXTOS|SMS|CORREOS|EMAILS|NOTIFICACIONES|RECORDATORIOS)"
+_ES_REVOCATION = (
+    r"(?:DARME|DAME|DENME|DEME|DARSE|ME DOY) DE BAJA"
+    r"|(?<!\bNO )(?:QUIERO|QUISIERA|DESEO|PIDO) (?:LA |MI )?BAJA"
+    r"|DESUSCRIB\w*|DESINSCRIB\w*"
+    r"|CANCELAR (?:MI |LA )?SUSCRIPCION"
+    r"|NO (?:ME )?(?:MANDES|MANDEN|ENVIES|ENVIEN|ESCRIBAS|ESCRIBAN|CONTACTES|CONTACTEN"
+    r"|MOLESTES|MOLESTEN)"
+    rf"|NO QUIERO (?:RECIBIR )?(?:MAS |NINGUN |NINGUNA )?{_ES_MESSAGES}"
+    r"|(?:DEJA|DEJEN|DEJE|DEJAD|PARA|PAREN|PARE) DE (?:ESCRIBIRME|MANDARME|ENVIARME"
+    r"|CONTACTARME|MOLESTARME|LLAMARME)"
+    r"|(?:BORRA|BORREN|BORRAR|QUITA|QUITEN|QUITAR|SACA|SAQUEN|SACAR|ELIMINA|ELIMINEN|ELIMINAR)"
+    r"ME DE (?:LA |TU |SU |VUESTRA |ESTA |ESTE |SUS |TUS )?(?:LISTA|LISTAS|SERVICIO|PROGRAMA)"
+    r"|(?:DEJAME|DEJENME|DEJADME) EN PAZ"
+    r"|(?:REVOCO|RETIRO|REVOCAR|RETIRAR) (?:MI |EL )?CONSENTIMIENTO"
+    rf"|NO MAS {_ES_MESSAGES}"
+)
+# French, accents folded and apostrophes and hyphens dropped ("m'envoyez" is MENVOYEZ,
+# "laissez-moi" LAISSEZMOI).
+_FR_MESSAGES = r"(?:MESSAGES|SMS|TEXTOS|MAILS|EMAILS|COURRIELS|NOTIFICATIONS|RAPPELS)"
+_FR_REVOCATION = (
+    r"DESABONN\w*|DESINSCRI\w*"
+    r"|(?:ARRETEZ|ARRETE|ARRETER|CESSEZ|CESSE) (?:DE |D )?(?:MENVOYER|MECRIRE|ME CONTACTER"
+    rf"|ME TEXTER|ME DERANGER|ME HARCELER|MAPPELER|ENVOYER (?:DES |LES |VOS |CES )?{_FR_MESSAGES})"
+    rf"|(?:ARRETEZ|ARRETE|ARRETER|STOP) (?:LES |VOS |CES |TES |TOUS LES |TOUS CES )?{_FR_MESSAGES}"
+    r"|NE (?:MENVOYEZ|MENVOIE|MENVOIS|MECRIVEZ|MECRIS|ME CONTACTEZ|ME CONTACTE|MAPPELEZ"
+    r"|ME DERANGEZ) PLUS"
+    rf"|JE (?:NE )?VEUX PLUS (?:RECEVOIR )?(?:DE |DES |VOS |CES |LES |TES )?{_FR_MESSAGES}"
+    r"|(?:LAISSEZ|LAISSE)MOI (?:TRANQUILLE|EN PAIX)|(?:FICHEZ|FOUTEZ)MOI LA PAIX"
+    r"|(?:RETIREZ|RETIRE|SUPPRIMEZ|SUPPRIME|ENLEVEZ|ENLEVE)MOI DE (?:LA |VOTRE |TA |VOS |CETTE )?"
+    r"(?:LISTE|LISTES|PROGRAMME|SERVICE)"
+    r"|(?:RETIRE|REVOQUE|RETIRER|REVOQUER) (?:MON )?CONSENTEMENT"
+    r"|(?:ANNULER|ANNULEZ|ANNULE|RESILIER|RESILIEZ) (?:MON |MA |LE |LA )?(?:ABONNEMENT|INSCRIPTION)"
+)
+_ES_FR_REVOCATION = re.compile(rf"\b(?:{_ES_REVOCATION}|{_FR_REVOCATION})\b")
 # Undoes a phrase it comes just before: "don't stop texting me", "I don't want to unsubscribe".
 _NEGATED = re.compile(
     r"\b(?:DONT|DO NOT|NEVER|WONT|WILL NOT|NOT|CANT|CANNOT|DIDNT|DOESNT|SHOULDNT|WOULDNT)"
     r"(?: (?:WANT|WANNA|NEED|PLAN|MEAN|GOING|TRYING|GONNA|TO|EVER|REALLY|JUST|PLEASE)){0,3} \Z"
+    # "no quiero / no voy a darme de baja", "je ne veux pas / ne vais pas me désabonner".
+    r"|\b(?:NO|NUNCA) (?:QUIERO|QUIERE|QUEREMOS|DESEO|PIENSO|NECESITO|VOY A|VAMOS A)"
+    r"(?: (?:QUE|ME|TE|NADA|REALMENTE))* \Z"
+    r"|\bNE (?:VEUX|VEUT|VOULONS|VAIS|VA|SOUHAITE|COMPTE|PENSE|DOIS) (?:PAS|JAMAIS)"
+    r"(?: (?:ME|TE|VOUS|DE|ME FAIRE))* \Z"
 )
+# Accented capitals as the plain ones, for the Spanish and French readings (only these:
+# a letter carrying any other mark is another letter, as in words.py).
+_FOLD = str.maketrans("ÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇ", "AAAAAEEEEIIIIOOOOOUUUUNC")
 _MAX_KEYWORD_WORDS = 16
 _HEART = re.compile(r"</?3+")
 
@@ -68,33 +126,53 @@ def opt_out_reading(norm: str) -> str | None:
     """The keyword or phrase that makes `norm` an opt-out, or None."""
     norm = _HEART.sub(" ", norm)  # "stop <3": the heart is no word
     every = keys(norm)
+    folded = _folded(every)  # for the Spanish and French readings only ("STÖP" is no STOP)
     if every and len(every) <= _MAX_KEYWORD_WORDS:
-        keyword = _keyword_with_courtesy(every)
+        keyword = _keyword_with_courtesy(every, folded)
         if keyword is not None:
             return keyword
-    words = " ".join(every)
-    for match in _REVOCATION.finditer(words):
-        if not _NEGATED.search(words[: match.start()]):
-            return match.group()
+    for phrases, words in ((_REVOCATION, " ".join(every)), (_ES_FR_REVOCATION, " ".join(folded))):
+        for match in phrases.finditer(words):
+            if not _NEGATED.search(words[: match.start()]):
+                return match.group()
     return None
 
 
-def _keyword_with_courtesy(words: list[str]) -> str | None:
-    joined = " ".join(words).replace("OPT OUT", "OPTOUT").split()
-    keywords = [w for w in joined if w in OPT_OUT_KEYWORDS]
-    if keywords and all(w in OPT_OUT_KEYWORDS or w in _AROUND_A_KEYWORD for w in joined):
-        return keywords[0]
-    return None
+def _folded(words: list[str]) -> list[str]:
+    return [word.translate(_FOLD) for word in words]
+
+
+def _keyword_with_courtesy(words: list[str], folded: list[str]) -> str | None:
+    pairs = list(zip(_opt_out_as_one(words), _opt_out_as_one(folded), strict=True))
+    found = [
+        word if word in OPT_OUT_KEYWORDS else plain
+        for word, plain in pairs
+        if word in OPT_OUT_KEYWORDS or plain in OPT_OUT_KEYWORDS_ES_FR
+    ]
+    around = all(
+        word in OPT_OUT_KEYWORDS or plain in OPT_OUT_KEYWORDS_ES_FR or plain in _AROUND_A_KEYWORD
+        for word, plain in pairs
+    )
+    return found[0] if found and around else None
+
+
+def _opt_out_as_one(words: list[str]) -> list[str]:
+    return " ".join(words).replace("OPT OUT", "OPTOUT").split()
 
 
 def starts_with_stop_word(norm: str) -> bool:
     """Does it start (after a "please") with an opt-out keyword, or end with one ("I want to
     stop")? Such a message that is no opt-out is kept, and the reply says how to stop."""
     words = keys(norm)
+    plain = _folded(words)
     while words and words[0] in ("PLEASE", "PLS", "PLZ", "OK", "OKAY", "JUST", "SO"):
-        words = words[1:]
+        words, plain = words[1:], plain[1:]
     if not words:
         return False
     if words[:2] == ["OPT", "OUT"]:
         return True
-    return words[0] in OPT_OUT_KEYWORDS or (len(words) <= 6 and words[-1] in OPT_OUT_KEYWORDS)
+    return _hinted(words[0], plain[0]) or (len(words) <= 6 and _hinted(words[-1], plain[-1]))
+
+
+def _hinted(word: str, plain: str) -> bool:
+    return word in OPT_OUT_KEYWORDS or plain in _HINTED_ES_FR

@@ -20,7 +20,12 @@ from onward.plans.disclosures import (
     frequency,
     welcome_text,
 )
-from onward.plans.keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, WHOLE_MESSAGE
+from onward.plans.keywords import (
+    OPT_IN_KEYWORDS,
+    OPT_OUT_KEYWORDS,
+    OPT_OUT_KEYWORDS_ES_FR,
+    WHOLE_MESSAGE,
+)
 
 HELP_KEYWORDS = tuple(word for word, intent in WHOLE_MESSAGE.items() if intent == "help")
 # A made-up person and rejection, to show each text as someone would read it.
@@ -63,7 +68,11 @@ def build(plan: Plan, inputs: PackInputs, now: datetime) -> dict[str, Any]:
         },
         "opt_out": {
             "keywords": sorted(OPT_OUT_KEYWORDS),
-            "also": "any sentence a reasonable person reads as stop (FCC 24-18)",
+            "keywords_es_fr": sorted(OPT_OUT_KEYWORDS_ES_FR),
+            "also": (
+                "any sentence a reasonable person reads as stop (FCC 24-18), in English, "
+                "Spanish or French"
+            ),
             "reply": replies.opted_out("en"),
         },
         "opt_back_in": {

@@ -9,9 +9,10 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
-from onward.engine import replies
+from onward.engine import consent_ledger, replies
 from onward.engine.clock import FakeClock
 from onward.engine.crisis import crisis_line_for, crisis_reply
 from onward.engine.plan_store import add_plan
@@ -58,6 +59,7 @@ def test_a_spanish_number_hears_spanish_from_the_first_reply_to_stop(
         "Gracias. Lo he guardado en tu diario privado."
     )
     assert talk.say("HELP", MADRID) == replies.help_text("es", "onward")
+    assert talk.say("ayuda", MADRID) == replies.help_text("es", "onward")
     assert talk.say("NEXT", MADRID).startswith("Luego: ")  # type: ignore[union-attr]
 
     crisis = talk.say("me quiero morir", MADRID)
@@ -73,6 +75,30 @@ def test_a_spanish_number_hears_spanish_from_the_first_reply_to_stop(
     before = len(sent_bodies(world))
     world.drive(dispatcher)
     assert len(sent_bodies(world)) == before  # nothing after STOP
+
+
+@pytest.mark.parametrize(
+    ("number", "said", "lang", "detail"),
+    [
+        (MADRID, "Por favor dejen de escribirme", "es", "DEJEN DE ESCRIBIRME"),
+        (MADRID, "baja", "es", "BAJA"),
+        (PARIS, "Désabonnez-moi s'il vous plaît", "fr", "DESABONNEZMOI"),
+        (PARIS, "ne m'envoyez plus de messages", "fr", "NE MENVOYEZ PLUS"),
+    ],
+)
+def test_an_opt_out_in_their_own_words_stops_everything(
+    talk: Talk, world: Harness, number: str, said: str, lang: str, detail: str
+) -> None:
+    talk.say("REJECTED Acme", number)
+    talk.later(hours=1)
+    assert talk.say(said, number) == replies.opted_out(lang)
+    assert talk.me(number).sms_status == "opted_out"
+    assert talk.run(number).status != "active"
+    with talk.sessions() as session:
+        last = consent_ledger.ledger_rows(session, talk.me(number).id)[-1]
+    assert (last["status"], last["detail"], last["said"]) == ("opted_out", detail, said)
+    world.drive(world.dispatcher())
+    assert sent_bodies(world) == []  # not one nudge after it
 
 
 def test_lang_switches_a_running_plan_and_its_replies(talk: Talk, world: Harness) -> None:
@@ -122,6 +148,7 @@ def test_an_english_speaker_reads_exactly_what_they_always_did(talk: Talk, world
 
 def test_strangers_are_answered_in_their_number_s_language(talk: Talk) -> None:
     assert talk.say("HELP", MADRID) == replies.help_text("es", "onward")
+    assert talk.say("ayuda", MADRID) == replies.help_text("es", "onward")
     assert talk.say("what is this?", PARIS) == replies.hint("fr")
     assert talk.say("LANG en", PARIS) == replies.no_plan("en")  # nothing to keep it on
     assert talk.person(PARIS) is None
