@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from onward.engine.coaches.escalation import OnCall, nobody_on_call
 from onward.engine.coaches.staff import prune_attempts
+from onward.engine.dispatch.stalled_sends import settle_stalled
 from onward.engine.housekeeping import sweep
 from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
@@ -122,6 +123,7 @@ class Daemon:
                     session, self.runtime.clock.now(), settings.send_window, settings.retention_days
                 )
                 counts["signin_attempts_pruned"] = prune_attempts(session, self.runtime.clock.now())
+                counts["one_off_sends_in_doubt"] = settle_stalled(session, self.runtime.clock.now())
             retried = self.inbox.retry_unhandled()
             # Replies nobody sent: to messages routed again above (on an earlier pass), or
             # emailed replies whose webhook was cut off.

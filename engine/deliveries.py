@@ -331,7 +331,10 @@ def retry(session: Session, delivery_id: int, now: datetime) -> Delivery:
             f"delivery {delivery_id} is {delivery.status}; only failed ones can be retried"
         )
     if delivery.step_id is None:
-        raise UsageError(f"delivery {delivery_id} was an immediate reply; nothing to retry")
+        raise UsageError(
+            f"delivery {delivery_id} carried no plan step (an immediate reply, a coach's reply "
+            "or a journal copy); nothing to retry"
+        )
     step = session.get(Step, delivery.step_id)
     if step is None:
         raise NotFound(f"the step of delivery {delivery_id} no longer exists")

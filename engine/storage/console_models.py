@@ -96,7 +96,9 @@ class CoachMessage(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|sent|failed|refused
+    status: Mapped[str] = mapped_column(
+        String(16), default="queued"
+    )  # queued|sending|sent|failed|refused|unknown
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     delivery_id: Mapped[int | None] = mapped_column(
         ForeignKey("deliveries.id", ondelete="SET NULL")

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from onward.engine.storage.db import Base, UTCDateTime
 
 COPY_EMAIL, COPY_LINK = "email", "link"
-# An email: queued (waiting for due_at), sending, sent, failed, refused (no address to use).
+# An email: queued (waiting for due_at), sending, sent, failed, refused (no address to use),
+# unknown (its sender stopped mid-call: engine/dispatch/stalled_sends.py).
 # A link: issued, then used (opened once).
-COPY_QUEUED, COPY_SENDING, COPY_SENT, COPY_FAILED, COPY_REFUSED = (
-    "queued", "sending", "sent", "failed", "refused"
+COPY_QUEUED, COPY_SENDING, COPY_SENT, COPY_FAILED, COPY_REFUSED, COPY_UNKNOWN = (
+    "queued", "sending", "sent", "failed", "refused", "unknown"
 )  # fmt: skip
 LINK_ISSUED, LINK_USED = "issued", "used"
 
