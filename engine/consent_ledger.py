@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, object_session
 
 from onward.channels import DeliveryStatus
 from onward.engine.storage.bulk_rows import insert_one
-from onward.engine.storage.models import ConsentEvent, InboundMessage, Person
+from onward.engine.storage.models import InboundMessage, Person
+from onward.engine.storage.record_models import ConsentEvent
 from onward.engine.suppression import lift
 from onward.plans.disclosures import DISCLOSURE_VERSION
 

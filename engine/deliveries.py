@@ -39,10 +39,10 @@ from onward.engine.storage.models import (
     STEP_SKIPPED,
     Delivery,
     Person,
-    ProviderEvent,
     Step,
     status_is,
 )
+from onward.engine.storage.record_models import ProviderEvent
 
 # What a send's error came to, for the caller to act on (the dispatcher retries or reroutes
 # its step; an owed reply is owed again or given up).

@@ -30,12 +30,12 @@ from onward.engine.storage.models import (
     STEP_PENDING,
     WAITING_STEP_STATUSES,
     JournalEntry,
-    OutcomeEvent,
     PlanVersion,
     Recipient,
     Run,
     Step,
 )
+from onward.engine.storage.outcome_models import OutcomeEvent
 
 INTERVIEW_PREP, APPLY_SLOT = "interview_prep", "apply_slot"
 ONE_OFF_KEYS = frozenset({INTERVIEW_PREP, APPLY_SLOT})

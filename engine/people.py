@@ -22,11 +22,11 @@ from onward.engine.phones import (
     zone_is_known,
 )
 from onward.engine.storage.bulk_rows import insert_one
+from onward.engine.storage.console_models import Escalation
 from onward.engine.storage.db import ERASED
 from onward.engine.storage.journal_models import JournalCopy
 from onward.engine.storage.models import (
     Delivery,
-    Escalation,
     InboundMessage,
     JournalEntry,
     Person,

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from onward.engine.storage.app_keys import stored_secret
-from onward.engine.storage.models import Suppression
+from onward.engine.storage.record_models import Suppression
 
 KEY_SETTING = "suppression_key"
 

@@ -30,7 +30,7 @@ from onward.engine.clock import Clock
 from onward.engine.logs import get_logger
 from onward.engine.phones import mask_email, mask_phone
 from onward.engine.settings import Settings
-from onward.engine.storage.models import Escalation
+from onward.engine.storage.console_models import Escalation
 from onward.engine.storage.models import InboundMessage as InboundRow
 
 log = get_logger("onward.escalation")

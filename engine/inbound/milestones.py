@@ -21,7 +21,7 @@ from onward.engine.plan_store import parsed
 from onward.engine.prep_timing import prep_due
 from onward.engine.replies_when import when_text
 from onward.engine.schedule import window_for
-from onward.engine.storage.models import OutcomeEvent
+from onward.engine.storage.outcome_models import OutcomeEvent
 from onward.plans import parse_window
 
 # What `people.open_question` holds while onward waits to hear when an interview is.

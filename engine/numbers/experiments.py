@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onward.engine.storage.models import ExperimentArm, Run
+from onward.engine.storage.models import Run
+from onward.engine.storage.outcome_models import ExperimentArm
 from onward.plans import Plan, assign_arm
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onward.engine.errors import NotFound, UsageError
-from onward.engine.storage.models import OutcomeEvent, Person, Run
+from onward.engine.storage.models import Person, Run
+from onward.engine.storage.outcome_models import OutcomeEvent
 
 APPLIED: Final = "applied"
 INTERVIEW: Final = "interview"

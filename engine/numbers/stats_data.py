@@ -16,15 +16,14 @@ from sqlalchemy.orm import Session
 from onward.engine import people
 from onward.engine.storage.models import (
     Delivery,
-    ExperimentArm,
     InboundMessage,
-    OutcomeEvent,
     Person,
     PlanVersion,
     Run,
     Step,
     status_is,
 )
+from onward.engine.storage.outcome_models import ExperimentArm, OutcomeEvent
 
 # Inbound labels the figures follow (the router's command names; "crisis" marks duty of care).
 OPT_OUT, PAUSE, CRISIS = "opt_out", "pause", "crisis"

@@ -1,11 +1,11 @@
 """The tables of the human in the loop: staff, sign-in attempts, the audit log, who holds a
-conversation, requests for a human and coaches' messages."""
+conversation, requests for a human, coaches' messages and the on-call alerts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onward.engine.storage.db import Base, UTCDateTime
@@ -105,3 +105,29 @@ class CoachMessage(Base):
     )
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Escalation(Base):
+    """One alert to one on-call recipient that a person needs a human (coaches/escalation.py)."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    person_address: Mapped[str] = mapped_column(String(320))  # how the on-call reaches them
+    person_medium: Mapped[str] = mapped_column(String(8))
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(String(16))  # crisis|coach
+    medium: Mapped[str] = mapped_column(String(8))  # the recipient's
+    recipient: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    provider_id: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(String(500))

@@ -1,5 +1,5 @@
-"""The tables: people, plan versions, rejections, runs, steps, deliveries, inbound, journal,
-the consent ledger and the suppression list, escalations."""
+"""The tables: people, plan versions, rejections, runs, steps, deliveries, inbound, journal. The
+records', the numbers', the console's and the journal copies' are in *_models.py beside it."""
 
 from __future__ import annotations
 
@@ -291,116 +291,10 @@ class JournalEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class ProviderEvent(Base):
-    """Provider events already applied (SendGrid's sg_event_id): a retried batch changes nothing."""
-
-    __tablename__ = "provider_events"
-    __table_args__ = (UniqueConstraint("channel", "event_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(32))
-    event_id: Mapped[str] = mapped_column(String(128))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class ConsentEvent(Base):
-    """The consent ledger: one row per change of a person's status on a medium, never updated
-    (a trigger refuses UPDATE); erased only with the person (FORGET, retention)."""
-
-    __tablename__ = "consent_events"
-    __table_args__ = (Index("ix_consent_events_person_medium", "person_id", "medium", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    medium: Mapped[str] = mapped_column(String(8))
-    address: Mapped[str | None] = mapped_column(String(320))
-    event: Mapped[str] = mapped_column(String(24))  # opt_in|opt_out|revocation|re_subscription|...
-    status: Mapped[str] = mapped_column(String(16))  # the status it left the medium in
-    previous_status: Mapped[str | None] = mapped_column(String(16))
-    how: Mapped[str] = mapped_column(String(24))  # keyword|phrase|provider|unsubscribe_link|...
-    detail: Mapped[str] = mapped_column(String(300), default="")
-    # The message that carried it (no foreign key: ledger rows are never updated).
-    inbound_id: Mapped[int | None] = mapped_column(Integer)
-    disclosure_version: Mapped[str | None] = mapped_column(String(32))
-    # When the person gave it, if before it was recorded (an import's consent date).
-    given_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Suppression(Base):
-    """A keyed hash of a number or address erased by FORGET or retention: no import or
-    operator can start texting it again; only a message from it lifts it."""
-
-    __tablename__ = "suppressions"
-
-    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    medium: Mapped[str] = mapped_column(String(8))
-
-
-class OutcomeEvent(Base):
-    """One step of a person's search, with its time: applied (count), interview, offer, hired.
-
-    Written when the person texts it or a coach sets it; read by `onward stats`.
-    """
-
-    __tablename__ = "outcome_events"
-    __table_args__ = (Index("ix_outcome_events_person_kind", "person_id", "kind", "occurred_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("runs.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[str] = mapped_column(String(16))  # applied|interview|offer|hired
-    count: Mapped[int] = mapped_column(Integer, default=1)
-    company: Mapped[str] = mapped_column(String(120), default="")
-    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime())  # an interview's time
-    # The step that brings the prep nudge for this interview (no foreign key: a step goes only
-    # with its run, and ids are never reused).
-    prep_step_id: Mapped[int | None] = mapped_column(Integer)
-    source: Mapped[str] = mapped_column(String(16), default="person")  # person|coach|migrated
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class ExperimentArm(Base):
-    """The arm of a plan's experiment a run was given (stable: a hash of person and experiment)."""
-
-    __tablename__ = "experiment_arms"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    experiment: Mapped[str] = mapped_column(String(64))
-    arm: Mapped[str] = mapped_column(String(40))
-    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Escalation(Base):
-    """One alert to one on-call recipient that a person needs a human (coaches/escalation.py)."""
-
-    __tablename__ = "escalations"
-    __table_args__ = (Index("ix_escalations_due", "sent_at", "next_attempt_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), index=True
-    )
-    person_address: Mapped[str] = mapped_column(String(320))  # how the on-call reaches them
-    person_medium: Mapped[str] = mapped_column(String(8))
-    inbound_id: Mapped[int | None] = mapped_column(
-        ForeignKey("inbound_messages.id", ondelete="SET NULL")
-    )
-    reason: Mapped[str] = mapped_column(String(16))  # crisis|coach
-    medium: Mapped[str] = mapped_column(String(8))  # the recipient's
-    recipient: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    provider_id: Mapped[str | None] = mapped_column(String(128))
-    last_error: Mapped[str | None] = mapped_column(String(500))
-
-
-# The console's and the journal copies' tables live in modules of their own; imported here so
-# the metadata holds them all.
-from onward.engine.storage import console_models, journal_models  # noqa: E402, F401
+# The tables that live in modules of their own, imported here so the metadata holds them all.
+from onward.engine.storage import (  # noqa: E402, F401
+    console_models,
+    journal_models,
+    outcome_models,
+    record_models,
+)

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, func, select
 from onward.engine import consent_ledger
 from onward.engine.clock import FakeClock
 from onward.engine.runtime import Runtime
-from onward.engine.storage.models import Person, Run, Step, Suppression
+from onward.engine.storage.models import Person, Run, Step
+from onward.engine.storage.record_models import Suppression
 from tests.integration.dispatch_helpers import FlakyChannel, Harness
 from tests.integration.inbound_helpers import Talk
 from tests.integration.test_cli_listings import onward

@@ -13,7 +13,8 @@ from onward.channels import DeliveryStatus, RecipientOptedOut
 from onward.engine import consent_ledger, runs
 from onward.engine.clock import FakeClock
 from onward.engine.deliveries import apply_status
-from onward.engine.storage.models import ConsentEvent, Delivery, Person
+from onward.engine.storage.models import Delivery, Person
+from onward.engine.storage.record_models import ConsentEvent
 from onward.engine.unsubscribe import make_token
 from onward.plans.disclosures import DISCLOSURE_VERSION
 from tests.integration.dispatch_helpers import FlakyChannel, Harness

@@ -21,7 +21,7 @@ from onward.engine.coaches.escalation import (
     retry_delay,
 )
 from onward.engine.settings import load_settings
-from onward.engine.storage.models import Escalation
+from onward.engine.storage.console_models import Escalation
 from tests.fakes.smtp_server import SmtpSink, smtp_sink
 from tests.integration.inbound_helpers import OTHER_PHONE, PHONE, Talk
 

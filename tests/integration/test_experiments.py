@@ -17,7 +17,8 @@ from onward.engine.numbers.stats_experiment import experiment_report
 from onward.engine.plan_store import add_plan, parsed, require_latest, set_default
 from onward.engine.storage.db import create_db_engine, session_factory
 from onward.engine.storage.migrate import upgrade
-from onward.engine.storage.models import ExperimentArm, Step
+from onward.engine.storage.models import Step
+from onward.engine.storage.outcome_models import ExperimentArm
 from onward.plans import CONTROL_ARM, SendWindow, assign_arm
 from tests.integration.dispatch_helpers import FlakyChannel
 from tests.integration.inbound_helpers import Talk

@@ -14,11 +14,11 @@ from onward.engine.storage.models import (
     STEP_PENDING,
     Delivery,
     JournalEntry,
-    OutcomeEvent,
     PlanVersion,
     Run,
     Step,
 )
+from onward.engine.storage.outcome_models import OutcomeEvent
 from onward.plans import sms_segments
 from tests.integration.dispatch_helpers import Harness
 from tests.integration.inbound_helpers import PHONE, Talk

@@ -9,7 +9,8 @@ import pytest
 from onward.engine import prep_texts, replies
 from onward.engine.errors import UsageError
 from onward.engine.numbers import outcome_events
-from onward.engine.storage.models import ExperimentArm, InboundMessage, OutcomeEvent, Step
+from onward.engine.storage.models import InboundMessage, Step
+from onward.engine.storage.outcome_models import ExperimentArm, OutcomeEvent
 from tests.integration.inbound_helpers import PHONE, Talk
 
 

@@ -17,7 +17,8 @@ from onward.engine.logs import configure_logging
 from onward.engine.metrics import RETENTION_ERASED
 from onward.engine.records.retention import erase_idle
 from onward.engine.runtime import Runtime
-from onward.engine.storage.models import JournalEntry, Suppression
+from onward.engine.storage.models import JournalEntry
+from onward.engine.storage.record_models import Suppression
 from onward.plans import load_shipped_plan, parse_window
 from tests.integration.inbound_helpers import PHONE, Talk
 from tests.integration.records_helpers import MakeRuntime
