@@ -62,9 +62,8 @@ def delivery_of(rig: WebRig, delivery_id: int | None) -> Delivery:
         return delivery
 
 
-def test_a_journal_copy_killed_mid_send_is_in_doubt_and_never_sent_twice(
-    rig: WebRig, clock: FakeClock, sink: SmtpSink
-) -> None:
+def journal_copy_killed_mid_send(rig: WebRig, clock: FakeClock) -> JournalCopy:
+    """The person asks for their journal by email; the process sending it dies mid-call."""
     write_journal(rig, clock)
     confirm_email(rig, "sam@example.org")
     text(rig, "JOURNAL")
@@ -72,6 +71,13 @@ def test_a_journal_copy_killed_mid_send_is_in_doubt_and_never_sent_twice(
     with pytest.raises(ProcessKilled):
         killed.send_due()
     [copy] = copies(rig)
+    return copy
+
+
+def test_a_journal_copy_killed_mid_send_is_in_doubt_and_never_sent_twice(
+    rig: WebRig, clock: FakeClock, sink: SmtpSink
+) -> None:
+    copy = journal_copy_killed_mid_send(rig, clock)
     assert copy.status == "sending"
 
     # A call could still be running: nothing is decided yet.
@@ -98,13 +104,7 @@ def test_a_journal_copy_killed_mid_send_is_in_doubt_and_never_sent_twice(
 
 
 def test_a_copy_whose_delivery_a_callback_moved_on_was_sent(rig: WebRig, clock: FakeClock) -> None:
-    write_journal(rig, clock)
-    confirm_email(rig, "sam@example.org")
-    text(rig, "JOURNAL")
-    killed = JournalMailer(rig.runtime.sessions, clock, dying("email"), PUBLIC_URL, "Northside")
-    with pytest.raises(ProcessKilled):
-        killed.send_due()
-    [copy] = copies(rig)
+    copy = journal_copy_killed_mid_send(rig, clock)
     with rig.runtime.sessions.begin() as session:
         delivery = session.get(Delivery, copy.delivery_id)
         assert delivery is not None
