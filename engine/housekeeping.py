@@ -1,5 +1,5 @@
 """Housekeeping: pauses that ran out, inbound messages to route again, runs that are over,
-people kept past retention."""
+people kept past retention, journal links long expired."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from onward.engine.journal.links import forget_expired
 from onward.engine.records.retention import erase_idle
 from onward.engine.runs import complete, resume_due
 from onward.engine.storage.models import RUN_ACTIVE, WAITING_STEP_STATUSES, Run, Step
@@ -38,4 +39,5 @@ def sweep(
         "resumed": resume_due(session, now, default_window),
         "completed": complete_settled_runs(session, now),
         "erased_by_retention": erase_idle(session, now, retention_days),
+        "journal_links_forgotten": forget_expired(session, now),
     }

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from onward.engine.signing import b64, derive_key, mac, mac_matches, unb64
@@ -24,6 +24,9 @@ from onward.engine.storage.models import Person
 
 PATH = "/journal/"
 LIFETIME = timedelta(hours=24)
+# An expired link is refused from its own signed expiry, so its row serves nothing once every
+# replica's clock agrees it has passed: forgotten a day later (housekeeping).
+KEPT_AFTER_EXPIRY = timedelta(days=1)
 _PURPOSE = "onward journal link"
 _TOKEN = re.compile(r"(/journal/)[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
@@ -101,6 +104,16 @@ def redeem(session: Session, secret: str, token: str, now: datetime) -> Opened |
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         return Refused(410, person)
     return Opened(person)
+
+
+def forget_expired(session: Session, now: datetime) -> int:
+    """Housekeeping: delete the rows of links that expired more than a day ago; how many."""
+    gone = session.execute(
+        delete(JournalCopy).where(
+            JournalCopy.kind == COPY_LINK, JournalCopy.expires_at < now - KEPT_AFTER_EXPIRY
+        )
+    )
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 def redacted(reply: str | None) -> str | None:

@@ -122,6 +122,7 @@ def test_a_whole_standard_run_goes_out_once_each_at_its_local_time(world: Harnes
             "resumed": 0,
             "completed": 1,
             "erased_by_retention": 0,
+            "journal_links_forgotten": 0,
         }
         assert session.get(Run, run_id).status == "completed"  # type: ignore[union-attr]
 

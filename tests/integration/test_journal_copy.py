@@ -227,6 +227,25 @@ def test_a_link_works_for_24_hours_and_not_a_second_more(rig: WebRig, clock: Fak
     assert late.status_code == 410 and NOTE not in late.text
 
 
+def test_housekeeping_forgets_links_a_day_after_they_expired(rig: WebRig, clock: FakeClock) -> None:
+    """An expired link is refused from its own signed expiry: its row is dead weight, and goes."""
+    write_journal(rig, clock)
+    used, unused = link_path(text(rig, "JOURNAL")), link_path(text(rig, "JOURNAL"))
+    assert rig.client.get(used).status_code == 200
+    clock.advance(timedelta(hours=30))
+    fresh = link_path(text(rig, "JOURNAL"))
+    rig.daemon.housekeeping()
+    assert len(copies(rig)) == 3  # expired six hours ago: kept a day, for replicas' clocks
+    clock.advance(timedelta(hours=18, seconds=1))
+    rig.daemon.housekeeping()
+    [kept] = copies(rig)  # only the link still open
+    assert kept.expires_at is not None and kept.expires_at > clock.now()
+    late = rig.client.get(unused)
+    assert late.status_code == 410 and texts.expired_title("en") in late.text
+    assert rig.client.get(used).status_code == 410
+    assert rig.client.get(fresh).status_code == 200
+
+
 def test_a_tampered_or_made_up_link_opens_nothing(rig: WebRig, clock: FakeClock) -> None:
     write_journal(rig, clock)
     path = link_path(text(rig, "JOURNAL"))
