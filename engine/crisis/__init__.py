@@ -6,7 +6,7 @@ wide, are in engine/crisis/phrases.py; the lines per country and the reply in
 engine/crisis/lines.py (re-exported here: this module is the door to both).
 
 Matching works on words after the same clean-up of the text and of each phrase (`words`):
-NFKC, case and apostrophes dropped, punctuation and emoji as spaces, then a few contractions
+NFKC, case, accents and apostrophes dropped, punctuation and emoji as spaces, then a few
 and slang folded ("do not" -> "dont", "cannot" -> "cant", "wanna" -> "want to"). A phrase is
 found when its words appear in order, where
   * a word of five letters or more may carry one typo (one letter changed, added, dropped, or
@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from typing import TypeVar
 
 from onward.engine.crisis.lines import (
     DEFAULT_CRISIS_LINES as DEFAULT_CRISIS_LINES,
@@ -79,11 +80,16 @@ _EMPHASIS = frozenset(
 _MAX_EMPHASIS = 2
 
 Words = tuple[str, ...]
+Item = TypeVar("Item")
 
 
 def normalise(text: str) -> str:
-    """Lower-case words only: NFKC, apostrophes dropped, other punctuation and emoji as spaces."""
+    """Lower-case words only: NFKC, accents and apostrophes dropped, other punctuation and emoji
+    as spaces."""
     folded = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold())
+    if not folded.isascii():  # "estaría", "être", "à mí": written with accents or without
+        decomposed = unicodedata.normalize("NFD", folded)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
@@ -159,6 +165,10 @@ class _Phrases:
             if wanted:
                 by_longest.setdefault(max(wanted, key=len), []).append(index)
         self.by_longest = {word: tuple(indexes) for word, indexes in by_longest.items()}
+        # Both by first letter, which a written word always shares with what it stands for:
+        # a word met is compared with a few dozen of them, not with the whole list.
+        self.vocabulary_by_initial = _by_initial(self.vocabulary, lambda word: word)
+        self.joined_by_initial = _by_initial(range(len(self.joined)), lambda i: self.joined[i])
 
 
 @lru_cache(maxsize=8)
@@ -171,9 +181,23 @@ def _could_be(table: _Phrases, written: str) -> tuple[frozenset[str], frozenset[
     """The phrases' words this written word may stand for (`_same_word`), and the phrases (by
     index) whose letters run together start with it: all that `_spans` could match it to. The
     same few hundred words come back message after message, so each is worked out once."""
-    meant = frozenset(word for word in table.vocabulary if _same_word(written, word))
-    begun = frozenset(i for i, joined in enumerate(table.joined) if joined.startswith(written))
+    initial = written[:1]
+    meant = frozenset(
+        word for word in table.vocabulary_by_initial.get(initial, ()) if _same_word(written, word)
+    )
+    begun = frozenset(
+        i for i in table.joined_by_initial.get(initial, ()) if table.joined[i].startswith(written)
+    )
     return meant, begun
+
+
+def _by_initial(
+    items: Iterable[Item], spelled: Callable[[Item], str]
+) -> dict[str, tuple[Item, ...]]:
+    grouped: dict[str, list[Item]] = {}
+    for item in items:
+        grouped.setdefault(spelled(item)[:1], []).append(item)
+    return {initial: tuple(group) for initial, group in grouped.items()}
 
 
 @lru_cache(maxsize=1)

@@ -101,6 +101,24 @@ def test_an_opt_out_in_their_own_words_stops_everything(
     assert sent_bodies(world) == []  # not one nudge after it
 
 
+@pytest.mark.parametrize(
+    ("number", "said", "lang", "country"),
+    [
+        (MADRID, "me quiero matar", "es", "ES"),
+        (MADRID, "ya no aguanto más, soy una carga", "es", "ES"),
+        (PARIS, "je veux me tuer", "fr", "FR"),
+        (PARIS, "j'ai envie de me foutre en l'air", "fr", "FR"),
+    ],
+)
+def test_crisis_in_the_words_people_use_is_answered_in_their_language(
+    talk: Talk, number: str, said: str, lang: str, country: str
+) -> None:
+    talk.say("REJECTED Acme", number)
+    talk.later(hours=1)
+    assert talk.say(said, number) == crisis_reply(lang, crisis_line_for(country))
+    assert talk.run(number).status == "paused"
+
+
 def test_lang_switches_a_running_plan_and_its_replies(talk: Talk, world: Harness) -> None:
     english = talk.say("REJECTED Acme")
     assert english is not None and english.endswith("your time.\nReply STOP to end.")
