@@ -30,6 +30,32 @@ from onward.engine.settings import load_settings
 
 # What people in crisis write, each way of saying it in the issue: flagged, whatever the spelling.
 SAID_IN_CRISIS = [
+    # the shorthand and the plain words the first list missed (stop 29)
+    "i want to kms",
+    "im gonna kms tonight",
+    "I want to end it",
+    "I don't see the point anymore",
+    "I want to go to sleep and never wake up",
+    "i just want to sleep forever",
+    "I'm done with life",
+    "life is not worth it",
+    "I took a bunch of pills",
+    "I took all my pills",
+    "this is my last message",
+    "I wrote a goodbye note",
+    "I can't see a way out",
+    "there's no way out",
+    "I'm not going to be around much longer",
+    "I won't be here tomorrow",
+    "I just want the pain to stop",
+    "I wish I was never born",
+    "I'm so tired of living",
+    "tired of being alive",
+    "no one cares if I live or die",
+    "I relapsed and cut",
+    "I self harmed last night",
+    "I want to not exist",
+    "I want to stop existing",
     # not wanting to be here
     "I don't want to be here anymore",
     "i dont want to be here any more",
@@ -185,6 +211,13 @@ NOT_CRISIS = [
     "what's the point of cover letters",
     "I'm a bit of a perfectionist",
     "hurt feelings, but fine",
+    "I ran 5 kms this morning",
+    "I never wake up before 8",
+    "been cutting back on coffee",
+    "I give up on FAANG, applying to startups now",
+    "I hate my commute",
+    "I wrote a note to the recruiter",
+    "I'm done with this company",
 ]
 
 
