@@ -30,6 +30,11 @@ import re
 from onward.engine.inbound.words import keys
 from onward.plans.keywords import OPT_OUT_KEYWORDS, OPT_OUT_KEYWORDS_ES_FR
 
+# Two words that stop as one keyword does, with only courtesy round them ("sorry, wrong
+# number", "not interested, thanks"); in a sentence they are everyday words.
+_SAID_AS_ONE = {"WRONG NUMBER": "WRONGNUMBER", "NOT INTERESTED": "NOTINTERESTED"}
+_AS_SAID = {one: said for said, one in _SAID_AS_ONE.items()}
+_ENGLISH = OPT_OUT_KEYWORDS | set(_AS_SAID)
 # Everyday words as well ("para mañana", "alto nivel"): no hint when a sentence starts with one.
 _HINTED_ES_FR = OPT_OUT_KEYWORDS_ES_FR - {"PARA", "ALTO", "BASTA", "DETENER"}
 
@@ -66,7 +71,20 @@ _REVOCATION = re.compile(
     rf"|(?:NO|NOT ANY) MORE {_MESSAGES}|I DONT WANT (?:ANY )?(?:MORE )?{_MESSAGES}"
     r"|REMOVE ME|TAKE ME OFF|DELETE ME FROM|LEAVE ME ALONE|LEAVE ME BE"
     r"|(?:REVOKE|WITHDRAW|WITHDRAWING|REVOKING|RESCIND) (?:MY |ALL )?CONSENT"
-    r"|CANCEL (?:MY |THIS |THE )?SUBSCRIPTION|CANCEL ME|STOPALL"
+    r"|(?:CANCEL|END|STOP|TERMINATE) (?:MY |THIS |THE )?SUBSCRIPTION|CANCEL ME|STOPALL"
+    rf"|I DONT WANT (?:THESE |THOSE |YOUR |THE )?{_MESSAGES}"
+    r"|I DONT WANT (?:THESE|THOSE|THEM|THIS) (?:ANYMORE|ANY MORE)"
+    rf"|(?:CAN|COULD|WOULD|WILL) YOU (?:PLEASE )?NOT {_CONTACT} ME"
+    rf"|(?:TURN|SWITCH) OFF (?:(?:THE|THESE|THOSE|ALL|YOUR|MY|ALL THE|ALL THESE) )?{_MESSAGES}"
+    r"|GET ME OFF (?:THIS|THE|YOUR|UR|YA) (?:LIST|THING|SERVICE|PROGRAM|NUMBER)"
+    r"|NO LONGER (?:WISH|WANT) TO (?:RECEIVE|GET|BE SENT)"
+    r"|DELETE MY (?:NUMBER|DATA|INFO|INFORMATION|DETAILS|ACCOUNT|CONTACT)"
+    # Only as the message's end: "please stop" after anything ("I don't need this anymore,
+    # please stop"), and what could begin a longer sentence ("I want out of this industry").
+    r"|PLEASE STOP(?: (?:IT|NOW|THANKS|THANK YOU|ALREADY))*\Z"
+    r"|STOP (?:RECEIVING|GETTING) (?:THESE|THEM|THIS)(?: (?:PLEASE|NOW|THANKS|ANYMORE))*\Z"
+    rf"|ENOUGH (?:WITH |OF )?(?:THE |THESE |YOUR )?{_MESSAGES}(?: (?:PLEASE|ALREADY|NOW))*\Z"
+    r"|\AI WANT OUT\Z"
     r")\b"
 )
 # Spanish, accents folded ("sáquenme" is SAQUENME).
@@ -145,19 +163,22 @@ def _folded(words: list[str]) -> list[str]:
 def _keyword_with_courtesy(words: list[str], folded: list[str]) -> str | None:
     pairs = list(zip(_opt_out_as_one(words), _opt_out_as_one(folded), strict=True))
     found = [
-        word if word in OPT_OUT_KEYWORDS else plain
+        _AS_SAID.get(word, word) if word in _ENGLISH else plain
         for word, plain in pairs
-        if word in OPT_OUT_KEYWORDS or plain in OPT_OUT_KEYWORDS_ES_FR
+        if word in _ENGLISH or plain in OPT_OUT_KEYWORDS_ES_FR
     ]
     around = all(
-        word in OPT_OUT_KEYWORDS or plain in OPT_OUT_KEYWORDS_ES_FR or plain in _AROUND_A_KEYWORD
+        word in _ENGLISH or plain in OPT_OUT_KEYWORDS_ES_FR or plain in _AROUND_A_KEYWORD
         for word, plain in pairs
     )
     return found[0] if found and around else None
 
 
 def _opt_out_as_one(words: list[str]) -> list[str]:
-    return " ".join(words).replace("OPT OUT", "OPTOUT").split()
+    joined = " ".join(words).replace("OPT OUT", "OPTOUT")
+    for said, one in _SAID_AS_ONE.items():
+        joined = joined.replace(said, one)
+    return joined.split()
 
 
 def starts_with_stop_word(norm: str) -> bool:

@@ -334,3 +334,50 @@ def test_any_text_classifies(text: str, state: State) -> None:
         assert len(intent.company) <= 80 and len(intent.role) <= 80
     if isinstance(intent, Answer | Note):
         assert intent.text == intent.text.strip()
+
+
+# Ways of saying stop that people text and the first readings missed (stop 29).
+MORE_OPT_OUTS = [
+    "I don't want these messages anymore",
+    "I don't want these texts anymore",
+    "i dont want these anymore",
+    "wrong number",
+    "Sorry, wrong number",
+    "Wrong number, stop",
+    "I'm not interested anymore, please stop",
+    "I don't need this anymore, please stop",
+    "Not interested, thanks",
+    "enough texts",
+    "enough with the messages",
+    "can you not text me",
+    "I'd like to stop receiving these",
+    "end my subscription",
+    "turn off notifications",
+    "please turn off these reminders",
+    "i want out",
+    "get me off this list",
+    "I no longer wish to receive messages",
+    "please delete my number",
+    "delete my data",
+]
+NOT_OPT_OUTS = [
+    "I gave them the wrong number for my reference",
+    "I was not interested in the role anyway",
+    "I want to stop getting these rejections",
+    "I want out of this industry",
+    "please stop worrying me, brain",
+    "I don't want to delete my number",
+    "enough texts from recruiters today, all no",
+    "I wish the rejections would stop",
+]
+
+
+@pytest.mark.parametrize("text", MORE_OPT_OUTS)
+@pytest.mark.parametrize("state", [NONE, PLAN, PROMPT], ids=["none", "plan", "prompt"])
+def test_more_ways_of_saying_stop_opt_out(text: str, state: State) -> None:
+    assert isinstance(classify_text(text, state), OptOut), text
+
+
+@pytest.mark.parametrize("text", NOT_OPT_OUTS)
+def test_sentences_near_them_are_kept(text: str) -> None:
+    assert isinstance(classify_text(text, PROMPT), Answer), text
