@@ -1,5 +1,6 @@
 """Rejections told in ordinary words: "got rejected from Meta today", "Acme rejected me",
 "didn't get the job at Globex", "heard back from Hooli, it's a no", "rejected by Amazon for SDE II".
+(In Spanish and French: reports_es_fr.py, tried after these.)
 
 A report names its company after "by", "from", "at" or "with", or before "rejected me" and its
 kin; the company ends at punctuation, at a word of time or of a new clause ("today", "again",
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from onward.engine.inbound.reports_es_fr import rejection_report_es_fr
 from onward.engine.inbound.words import name
 
 _I = re.IGNORECASE
@@ -108,7 +110,8 @@ def company_and_role(tail: str) -> tuple[str, str]:
 
 def rejection_report(text: str) -> tuple[str, str] | None:
     """(company, role) when `text` tells of a rejection in ordinary words, else None."""
-    for finder in (_by_verb, _didnt_get, _heard_back, _company_first, _unnamed):
+    finders = (_by_verb, _didnt_get, _heard_back, _company_first, _unnamed, rejection_report_es_fr)
+    for finder in finders:
         found = finder(text)
         if found is not None:
             return found

@@ -17,6 +17,7 @@ from onward.engine.clock import FakeClock
 from onward.engine.crisis import crisis_line_for, crisis_reply
 from onward.engine.plan_store import add_plan
 from onward.engine.runtime import Runtime
+from onward.engine.storage.models import Rejection
 from onward.engine.unsubscribe import make_token
 from onward.plans import sms_segments
 from tests.integration.dispatch_helpers import Harness
@@ -117,6 +118,25 @@ def test_crisis_in_the_words_people_use_is_answered_in_their_language(
     talk.later(hours=1)
     assert talk.say(said, number) == crisis_reply(lang, crisis_line_for(country))
     assert talk.run(number).status == "paused"
+
+
+@pytest.mark.parametrize(
+    ("number", "said", "opening"),
+    [
+        (MADRID, "me rechazaron en Globex", "Siento mucho que la respuesta de Globex"),
+        (MADRID, "Globex me dijo que no", "Siento mucho que la respuesta de Globex"),
+        (PARIS, "j'ai été refusée chez Globex", "Globex"),
+        (PARIS, "Globex m'a recalé pour le poste de comptable", "Globex"),
+    ],
+)
+def test_a_rejection_told_in_their_words_starts_their_plan(
+    talk: Talk, number: str, said: str, opening: str
+) -> None:
+    first = talk.say(said, number)
+    assert first is not None and opening in first
+    run = talk.run(number)
+    [rejection] = talk.rows(Rejection, Rejection.id == run.rejection_id)
+    assert run.status == "active" and rejection.company == "Globex"
 
 
 def test_lang_switches_a_running_plan_and_its_replies(talk: Talk, world: Harness) -> None:
