@@ -93,9 +93,22 @@ _COMPANY_FIRST = re.compile(
 )
 
 
+# A stem of every verb or noun above: a text without one is no report in these languages
+# (looked for as plain substrings: one regex of many alternatives costs more than the readings).
+_STEMS = (
+    "rechaz", "descart", "seleccion", "elegid", "eligieron", "escog", "cogieron", "contrat",
+    "quisieron", "aceptaron", "dijeron", "dijo", "consegui", "obtuve", "dieron", "ofrecieron",
+    "quede", "gane", "un no", "refus", "recal", "rejet", "ecart", "retenu", "pris", "choisi",
+    "candidature", "negative", "obtenu", "decroche", "dit non", " eu ",
+)  # fmt: skip
+
+
 def rejection_report_es_fr(text: str) -> tuple[str, str] | None:
     """(company, role) when `text` tells of a rejection in Spanish or French, else None."""
     folded = text.translate(_FOLD)
+    lowered = folded.lower()
+    if not any(stem in lowered for stem in _STEMS):  # most messages: a quick look, no reading
+        return None
     finders: tuple[Callable[[str, str], tuple[str, str] | None], ...] = (
         _by_verb,
         _didnt_get,
