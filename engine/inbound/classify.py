@@ -7,7 +7,7 @@ The precedence (the design's "Understanding people"), first match wins:
 2. opt-out intent: a stop keyword with only courtesy round it, or a revocation phrase anywhere
    (`revocation`): always, whatever else the message says or whatever is open.
 3. an explicit command (`commands`): YES re-subscribes only someone opted out; otherwise it is an
-   answer like any other word.
+   answer like any other word. Then a human asked for in a sentence (`human_asks`), as COACH.
 4. a rejection told in ordinary words (`reports`). While a plan runs, one needs a company other
    than the plan's own ("I think they rejected me because..." answers the reflection instead).
 5. an answer to the open prompt: kept under that prompt.
@@ -23,8 +23,10 @@ from dataclasses import dataclass
 
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, detect_crisis
 from onward.engine.inbound.commands import parse_command
+from onward.engine.inbound.human_asks import asks_for_a_human
 from onward.engine.inbound.intents import (
     Answer,
+    AskCoach,
     Crisis,
     Free,
     Intent,
@@ -91,6 +93,8 @@ def classify(said: Said, state: State, words: Vocabulary = Vocabulary()) -> Inte
         yes_as_answer = isinstance(command, OptIn) and command.keyword in _ANSWER_UNLESS_OPTED_OUT
         if not isinstance(command, Free) and not (yes_as_answer and not state.opted_out):
             return command
+    if body and any(asks_for_a_human(norm) for norm in norms):
+        return AskCoach(body)
     for norm in norms:
         report = rejection_report(norm)
         if report is not None and _a_new_rejection(report, state):

@@ -8,6 +8,7 @@ from onward.engine import replies
 from onward.engine.coaches import coaching
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
+from onward.engine.inbound.progress import keep
 
 # What a person can always do, held or not: stop, get help, opt back in, be forgotten, have
 # their own journal, and be answered in a crisis.
@@ -25,6 +26,7 @@ def held_for_coach(turn: Turn, intent: i.Intent) -> bool:
 
 def ask_coach(turn: Turn, intent: i.AskCoach) -> str:
     assert turn.person is not None
+    keep(turn, intent.text)  # asked in a sentence: its words are theirs to keep, as any answer
     if coaching.request_coach(turn.session, turn.person, turn.msg.id, turn.now):
         return replies.coach_asked(turn.lang)
     return replies.coach_already_asked(turn.lang)

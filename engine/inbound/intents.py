@@ -89,6 +89,9 @@ class Offer:
 
 @dataclass(frozen=True)
 class AskCoach:
+    """COACH or TALK (no words), or a human asked for in a sentence (its words, to keep)."""
+
+    text: str = ""
     name: ClassVar[str] = "coach"
 
 

@@ -17,6 +17,7 @@ from onward.engine.storage.models import (
     RUN_PAUSED,
     Delivery,
     InboundMessage,
+    JournalEntry,
     Person,
     Run,
     Step,
@@ -66,6 +67,24 @@ def test_coach_puts_the_person_in_the_queue_and_says_when_to_expect_an_answer(
     sign_in(rig.client)
     page = rig.client.get("/console/").text
     assert page.count("asked for a coach") == 1 and PHONE in page
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["I want to talk to someone, this one really hurt", "quiero hablar con alguien, por favor"],
+)
+def test_a_human_asked_for_in_words_is_asked_for_and_the_words_kept(
+    rig: WebRig, words: str
+) -> None:
+    text(rig, "REJECTED Acme")
+    reply = text(rig, words)
+    assert reply is not None and "working day" in reply
+    sign_in(rig.client)
+    page = rig.client.get("/console/").text
+    assert page.count("asked for a coach") == 1 and PHONE in page
+    with rig.runtime.sessions() as session:
+        kept = session.scalars(select(JournalEntry.text)).all()
+    assert kept == [words]
 
 
 def test_a_crisis_comes_first_in_the_queue_with_how_long_ago(rig: WebRig, clock: FakeClock) -> None:
