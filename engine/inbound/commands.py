@@ -24,6 +24,8 @@ What the words are is `words`' job; what a plan may take as a keyword is `plans.
 - TZ / TIMEZONE <zone>: the zone as typed, trimmed (the caller checks it); at most four words.
 - EMAIL <address>: checked by a plain regex, domain lower-cased; "email me at a@b.co" works.
   EMAIL followed by several words and no "@" is not a command ("Email from the recruiter...").
+- Politeness round a command does not change it: "help please", "ok done", "pause 1w thanks",
+  "hi, please resume", "ayuda por favor", "aide svp". Politeness alone is no command.
 - Anything else, an empty body included, is Free with the original text, stripped.
 
 No regex here can backtrack badly and only the first eight words are tokenised, so a 10 kB body
@@ -95,6 +97,18 @@ _WHOLE_MESSAGE = {
     phrase: _WHOLE_MESSAGE_INTENTS[intent](phrase) for phrase, intent in WHOLE_MESSAGE.items()
 }
 
+# Politeness round a command, which does not change it ("help please", "ok done", "pause 1w
+# thanks", "ayuda por favor"), in the order it is written before one ("hi, please ...").
+_COURTESY_BEFORE = tuple(
+    tuple(phrase.split())
+    for phrase in ("HI", "HEY", "HELLO", "HOLA", "BONJOUR", "OK", "OKAY", "PLEASE", "PLS", "PLZ",
+                   "POR FAVOR")
+)  # fmt: skip
+_COURTESY_AFTER = tuple(
+    tuple(phrase.split())
+    for phrase in ("PLEASE", "PLS", "PLZ", "THANKS", "THANK YOU", "THX", "TY", "POR FAVOR",
+                   "GRACIAS", "MERCI", "SVP", "STP", "SIL VOUS PLAIT", "SIL VOUS PLAÎT")
+)  # fmt: skip
 _REJECT_LEAD = re.compile(r"\A[\s:,;.|\-–—]*", re.IGNORECASE)
 _SENTENCE_LEAD = re.compile(r"\A[\s:,;.]*(?:by|from|at)\s+", re.IGNORECASE)
 _COMPANY_ROLE_SPLIT = re.compile(r"\s-+\s|\s?[–—]+\s?|\s?\|\s?|:\s")
@@ -143,16 +157,34 @@ def parse_command(text: str, extra_reject_keywords: Iterable[str] = ()) -> Comma
     if not tokens:
         return Free(stripped(text))
     keys = [key(token.group()) for token in tokens]
-    if len(keys) <= 4 and " ".join(keys) in _WHOLE_MESSAGE:
-        return _WHOLE_MESSAGE[" ".join(keys)]
-    leading = LEADING.get(keys[0])
+    first, last = _without_courtesy(keys, whole=len(tokens) < 8)
+    core = keys[first:last]
+    if len(core) <= 4 and " ".join(core) in _WHOLE_MESSAGE:
+        return _WHOLE_MESSAGE[" ".join(core)]
+    leading = LEADING.get(core[0]) if core else None
     if leading is not None:
-        return _LEADING_INTENTS[leading](norm[tokens[0].end() :], text, keys[0])
+        end = tokens[last - 1].end() if last < len(keys) else len(norm)
+        return _LEADING_INTENTS[leading](norm[tokens[first].end() : end], text, core[0])
     for keyword in extra_reject_keywords:
         words = [key(w) for w in WORD.findall(unicodedata.normalize("NFKC", keyword))]
         if words and words[0] not in COMMAND_FIRST_WORDS and keys[: len(words)] == words:
             return _rejected(norm[tokens[len(words) - 1].end() :], text, " ".join(words))
     return Free(stripped(text))
+
+
+def _without_courtesy(keys: list[str], whole: bool) -> tuple[int, int]:
+    """Where a command may stand among `keys` once politeness before it and, when `whole` (all
+    the words are known), after it is set aside; never all of them ("thanks" is no command)."""
+    first, last = 0, len(keys)
+    for phrase in _COURTESY_BEFORE:
+        if tuple(keys[first : first + len(phrase)]) == phrase and first + len(phrase) < last:
+            first += len(phrase)
+    while whole:
+        phrase = next((p for p in _COURTESY_AFTER if tuple(keys[last - len(p) : last]) == p), None)
+        if phrase is None or last - len(phrase) <= first:
+            break
+        last -= len(phrase)
+    return first, last
 
 
 def _rejected(rest: str, original: str, keyword: str) -> Rejected:
