@@ -180,10 +180,10 @@ def _without_courtesy(keys: list[str], whole: bool) -> tuple[int, int]:
         if tuple(keys[first : first + len(phrase)]) == phrase and first + len(phrase) < last:
             first += len(phrase)
     while whole:
-        phrase = next((p for p in _COURTESY_AFTER if tuple(keys[last - len(p) : last]) == p), None)
-        if phrase is None or last - len(phrase) <= first:
+        ends = [p for p in _COURTESY_AFTER if tuple(keys[last - len(p) : last]) == p]
+        if not ends or last - len(ends[0]) <= first:
             break
-        last -= len(phrase)
+        last -= len(ends[0])
     return first, last
 
 
