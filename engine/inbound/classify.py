@@ -10,6 +10,7 @@ The precedence (the design's "Understanding people"), first match wins:
    answer like any other word. Then a human asked for in a sentence (`human_asks`), as COACH.
 4. a rejection told in ordinary words (`reports`). While a plan runs, one needs a company other
    than the plan's own ("I think they rejected me because..." answers the reflection instead).
+   Then a milestone told in a sentence (`milestone_words`: applications, an offer, an interview).
 5. an answer to the open prompt: kept under that prompt.
 6. a note: anything else (kept in the journal of someone with a plan; a picture with no words
    gets a kind line).
@@ -19,7 +20,7 @@ An email's command may be its subject or its first line: each is read in turn, t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, detect_crisis
 from onward.engine.inbound.commands import parse_command
@@ -36,6 +37,7 @@ from onward.engine.inbound.intents import (
     Picture,
     Rejected,
 )
+from onward.engine.inbound.milestone_words import milestone_said
 from onward.engine.inbound.reports import rejection_report
 from onward.engine.inbound.revocation import opt_out_reading, starts_with_stop_word
 from onward.engine.inbound.words import normalise, stripped
@@ -95,10 +97,15 @@ def classify(said: Said, state: State, words: Vocabulary = Vocabulary()) -> Inte
             return command
     if body and any(asks_for_a_human(norm) for norm in norms):
         return AskCoach(body)
-    for norm in norms:
-        report = rejection_report(norm)
-        if report is not None and _a_new_rejection(report, state):
+    reports = [report for report in map(rejection_report, norms) if report is not None]
+    for report in reports:
+        if _a_new_rejection(report, state):
             return Rejected(company=report[0], role=report[1], keyword="REJECTED")
+    # A sentence that tells of a rejection is no milestone, even one already counted.
+    for norm in norms if not reports else ():
+        milestone = milestone_said(norm)
+        if milestone is not None:
+            return replace(milestone, text=body)
     if not body and said.attachments:
         return Picture()
     maybe_stop = starts_with_stop_word(norms[-1])

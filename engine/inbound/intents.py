@@ -63,6 +63,7 @@ class Done:
 class Applied:
     name: ClassVar[str] = "applied"
     count: int
+    text: str = ""  # told in a sentence (milestone_words): its words, to keep
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,13 @@ class Interview:
     name: ClassVar[str] = "interview"
     company: str
     when: str  # as typed ("tomorrow 3pm", "fri", "12 Dec"); read in the person's zone later
+    text: str = ""  # told in a sentence (milestone_words): its words, to keep
 
 
 @dataclass(frozen=True)
 class Offer:
     name: ClassVar[str] = "offer"
+    text: str = ""  # told in a sentence (milestone_words): its words, to keep
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from onward.engine import one_offs, prep_texts, replies, runs
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 from onward.engine.inbound.interview_time import read_when
+from onward.engine.inbound.progress import keep
 from onward.engine.numbers import outcome_events
 from onward.engine.plan_store import parsed
 from onward.engine.prep_timing import prep_due
@@ -32,6 +33,7 @@ def interview(turn: Turn, cmd: i.Interview) -> str:
     person, now, lang = turn.person, turn.now, turn.lang
     if person is None:
         return replies.no_plan(lang)
+    keep(turn, cmd.text)  # told in a sentence: its words are kept as any answer
     local_now = now.astimezone(ZoneInfo(person.timezone))
     when = read_when(cmd.when, local_now, lang) if cmd.when else None
     # A new date for an interview still ahead moves it; it is not a second interview.
@@ -86,6 +88,7 @@ def asked_about(turn: Turn) -> OutcomeEvent | None:
 def offer(turn: Turn, cmd: i.Offer) -> str:
     if turn.person is None:
         return replies.no_plan(turn.lang)
+    keep(turn, cmd.text)
     run = runs.current_run(turn.session, turn.person.id)
     outcome_events.record(
         turn.session, turn.person.id, outcome_events.OFFER, turn.now, run_id=run.id if run else None

@@ -57,6 +57,7 @@ def done(turn: Turn, cmd: i.Done) -> str:
 
 
 def applied(turn: Turn, cmd: i.Applied) -> str:
+    keep(turn, cmd.text)  # told in a sentence: its words are kept as any answer
     run = runs.current_run(turn.session, turn.person.id) if turn.person else None
     if turn.person is not None:  # counted for the numbers even after the plan has ended
         run_id = run.id if run else None

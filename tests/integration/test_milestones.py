@@ -9,7 +9,7 @@ import pytest
 from onward.engine import prep_texts, replies
 from onward.engine.errors import UsageError
 from onward.engine.numbers import outcome_events
-from onward.engine.storage.models import InboundMessage, Step
+from onward.engine.storage.models import InboundMessage, JournalEntry, Step
 from onward.engine.storage.outcome_models import ExperimentArm, OutcomeEvent
 from tests.integration.inbound_helpers import PHONE, Talk
 
@@ -121,3 +121,24 @@ def test_forget_erases_outcomes_and_arms(talk: Talk) -> None:
     assert talk.count(OutcomeEvent, OutcomeEvent.person_id == person_id) == 0
     assert talk.count(ExperimentArm, ExperimentArm.person_id == person_id) == 0
     assert talk.count(Step) == 0 and talk.person(PHONE) is None
+
+
+def test_milestones_told_in_sentences_count_and_their_words_are_kept(talk: Talk) -> None:
+    talk.say("REJECTED Acme")
+    talk.later(days=2)
+    said = [
+        "I applied to 3 jobs today, feeling a bit better",
+        "I have an interview with Globex fri 3pm",
+        "I got an offer from Initech!",
+    ]
+    replies_heard = [talk.say(words) for words in said]
+    assert replies_heard[0] == replies.applied("en", 3, 5)  # the standard plan asks for 5
+    assert replies_heard[1] == prep_texts.interview_noted(  # two days on, it is Thursday
+        "en", "Globex", "tomorrow at 15:00", "today at 18:00"
+    )
+    assert replies_heard[2] == replies.offer_noted("en")
+    found = [(e.kind, e.count, e.company) for e in events(talk)]
+    assert found == [("applied", 3, ""), ("interview", 1, "Globex"), ("offer", 1, "")]
+    assert talk.run().applied_count == 3
+    kept = [entry.text for entry in talk.rows(JournalEntry, order=JournalEntry.id)]
+    assert kept == said
