@@ -109,6 +109,9 @@ _COURTESY_AFTER = tuple(
     for phrase in ("PLEASE", "PLS", "PLZ", "THANKS", "THANK YOU", "THX", "TY", "POR FAVOR",
                    "GRACIAS", "MERCI", "SVP", "STP", "SIL VOUS PLAIT", "SIL VOUS PLAÎT")
 )  # fmt: skip
+_COURTESY_EDGES = frozenset(
+    word for phrase in (*_COURTESY_BEFORE, *_COURTESY_AFTER) for word in (phrase[0], phrase[-1])
+)
 _REJECT_LEAD = re.compile(r"\A[\s:,;.|\-–—]*", re.IGNORECASE)
 _SENTENCE_LEAD = re.compile(r"\A[\s:,;.]*(?:by|from|at)\s+", re.IGNORECASE)
 _COMPANY_ROLE_SPLIT = re.compile(r"\s-+\s|\s?[–—]+\s?|\s?\|\s?|:\s")
@@ -176,6 +179,8 @@ def _without_courtesy(keys: list[str], whole: bool) -> tuple[int, int]:
     """Where a command may stand among `keys` once politeness before it and, when `whole` (all
     the words are known), after it is set aside; never all of them ("thanks" is no command)."""
     first, last = 0, len(keys)
+    if keys[0] not in _COURTESY_EDGES and keys[-1] not in _COURTESY_EDGES:
+        return first, last  # most messages
     for phrase in _COURTESY_BEFORE:
         if tuple(keys[first : first + len(phrase)]) == phrase and first + len(phrase) < last:
             first += len(phrase)

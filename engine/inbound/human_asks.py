@@ -51,8 +51,19 @@ _APOSTROPHES = re.compile("['’‘`´]")
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+# A stem of every "who" above (plain substrings, accents as written or not).
+_WHO_STEMS = (
+    "person", "human", "someone", "somebody", "coach", "advis", "counsel", "mentor", "staff",
+    "alguien", "persona", "humano", "asesor", "orientador", "consejer", "quelqu", "personne",
+    "humain", "conseill", "être", "etre",
+)  # fmt: skip
+
+
 def asks_for_a_human(norm: str) -> bool:
     """Does `norm` (words.normalise) ask for a person to talk to?"""
+    lowered = norm.casefold()
+    if not any(stem in lowered for stem in _WHO_STEMS):  # most messages: nobody asked for
+        return False
     text = _plain(norm)
     return any(not _NEGATED.search(text[: m.start()]) for m in _ASKS.finditer(text))
 

@@ -84,8 +84,19 @@ _NOT_A_COMPANY = frozenset(
 )  # fmt: skip
 
 
+# A stem of every verb or noun the readings need (plain substrings: cheaper than the regexes).
+_STEMS = (
+    "appl", "sent", "submit", "put in", "fired", "envi", "mand", "postul", "apliqu", "envoy",
+    "candidat", "depos", "dépos", "offer", "ofrec", "oferta", "offre", "propos", "interview",
+    "screen", "onsite", "round", "entrevista", "entretien",
+)  # fmt: skip
+
+
 def milestone_said(norm: str) -> Applied | Offer | Interview | None:
     """The milestone `norm` (words.normalise) tells of, without its words, or None."""
+    lowered = norm.casefold()
+    if not any(stem in lowered for stem in _STEMS):  # most messages: a quick look, no reading
+        return None
     text = _plain(norm)
     for pattern in _APPLIED:
         for match in pattern.finditer(text):

@@ -122,6 +122,19 @@ _FR_REVOCATION = (
     r"|(?:RETIRE|REVOQUE|RETIRER|REVOQUER) (?:MON )?CONSENTEMENT"
     r"|(?:ANNULER|ANNULEZ|ANNULE|RESILIER|RESILIEZ) (?:MON |MA |LE |LA )?(?:ABONNEMENT|INSCRIPTION)"
 )
+# The words a Spanish or French phrase above can begin with, and the stems of its one-word
+# readings: a message with none of them is not read for those phrases.
+_ES_FR_FIRST_WORDS = frozenset(
+    {"DARME", "DAME", "DENME", "DEME", "DARSE", "ME", "QUIERO", "QUISIERA", "DESEO", "PIDO",
+     "CANCELAR", "NO", "DEJA", "DEJEN", "DEJE", "DEJAD", "PARA", "PAREN", "PARE", "BORRAME",
+     "BORRENME", "BORRARME", "QUITAME", "QUITENME", "QUITARME", "SACAME", "SAQUENME", "SACARME",
+     "ELIMINAME", "ELIMINENME", "ELIMINARME", "DEJAME", "DEJENME", "DEJADME", "REVOCO", "RETIRO",
+     "REVOCAR", "RETIRAR", "ARRETEZ", "ARRETE", "ARRETER", "CESSEZ", "CESSE", "STOP", "NE", "JE",
+     "LAISSEZMOI", "LAISSEMOI", "FICHEZMOI", "FOUTEZMOI", "RETIREZMOI", "RETIREMOI",
+     "SUPPRIMEZMOI", "SUPPRIMEMOI", "ENLEVEZMOI", "ENLEVEMOI", "RETIRE", "REVOQUE", "RETIRER",
+     "REVOQUER", "ANNULER", "ANNULEZ", "ANNULE", "RESILIER", "RESILIEZ"}
+)  # fmt: skip
+_ES_FR_STEMS = ("DESUSCRIB", "DESINSCRI", "DESABONN")
 _ES_FR_REVOCATION = re.compile(rf"\b(?:{_ES_REVOCATION}|{_FR_REVOCATION})\b")
 # Undoes a phrase it comes just before: "don't stop texting me", "I don't want to unsubscribe".
 _NEGATED = re.compile(
@@ -149,14 +162,23 @@ def opt_out_reading(norm: str) -> str | None:
         keyword = _keyword_with_courtesy(every, folded)
         if keyword is not None:
             return keyword
-    for phrases, words in ((_REVOCATION, " ".join(every)), (_ES_FR_REVOCATION, " ".join(folded))):
+    readings = [(_REVOCATION, " ".join(every))]
+    if _may_start_es_fr(folded):  # most messages: no word that begins one
+        readings.append((_ES_FR_REVOCATION, " ".join(folded)))
+    for phrases, words in readings:
         for match in phrases.finditer(words):
             if not _NEGATED.search(words[: match.start()]):
                 return match.group()
     return None
 
 
+def _may_start_es_fr(words: list[str]) -> bool:
+    return any(word in _ES_FR_FIRST_WORDS or word.startswith(_ES_FR_STEMS) for word in words)
+
+
 def _folded(words: list[str]) -> list[str]:
+    if all(word.isascii() for word in words):  # most messages: nothing to fold
+        return words
     return [word.translate(_FOLD) for word in words]
 
 
@@ -185,15 +207,14 @@ def starts_with_stop_word(norm: str) -> bool:
     """Does it start (after a "please") with an opt-out keyword, or end with one ("I want to
     stop")? Such a message that is no opt-out is kept, and the reply says how to stop."""
     words = keys(norm)
-    plain = _folded(words)
     while words and words[0] in ("PLEASE", "PLS", "PLZ", "OK", "OKAY", "JUST", "SO"):
-        words, plain = words[1:], plain[1:]
+        words = words[1:]
     if not words:
         return False
     if words[:2] == ["OPT", "OUT"]:
         return True
-    return _hinted(words[0], plain[0]) or (len(words) <= 6 and _hinted(words[-1], plain[-1]))
+    return _hinted(words[0]) or (len(words) <= 6 and _hinted(words[-1]))
 
 
-def _hinted(word: str, plain: str) -> bool:
-    return word in OPT_OUT_KEYWORDS or plain in _HINTED_ES_FR
+def _hinted(word: str) -> bool:
+    return word in OPT_OUT_KEYWORDS or word.translate(_FOLD) in _HINTED_ES_FR
