@@ -35,8 +35,30 @@ REJECT_KEYWORDS: tuple[str, ...] = ("REJECTED", "REJECT", "REJECTION")
 WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
     {
         **dict.fromkeys(OPT_IN_KEYWORDS, "opt_in"),
-        # HELP, and the word a Spanish or French speaker would send for it.
-        **dict.fromkeys(("HELP", "INFO", "AYUDA", "AIDE"), "help"),
+        # HELP, the word a Spanish or French speaker would send for it, and what anyone asks
+        # a number they do not know.
+        **dict.fromkeys(
+            (
+                "HELP",
+                "INFO",
+                "AYUDA",
+                "AIDE",
+                "WHO IS THIS",
+                "WHOS THIS",
+                "WHO ARE YOU",
+                "WHAT IS THIS",
+                "WHATS THIS",
+                "QUIEN ERES",
+                "QUIÉN ERES",
+                "QUIEN ES",
+                "QUIÉN ES",
+                "QUI ESTCE",
+                "QUI ÊTES VOUS",
+                "QUI ETES VOUS",
+                "CEST QUI",
+            ),
+            "help",
+        ),  # fmt: skip
         "RESUME": "resume",
         "DONE": "done",
         **dict.fromkeys(("NEXT", "WHATS NEXT"), "next"),

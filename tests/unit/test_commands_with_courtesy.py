@@ -55,6 +55,13 @@ PROMPT = State(plan_running=True, prompt_open=True, company="Acme")
         ("start please", OptIn("START")),
         ("TZ Europe/Paris please", SetTimezone("Europe/Paris")),
         ("REJECTED Acme, thanks", Rejected("Acme", "", "REJECTED")),
+        ("who is this?", Help()),
+        ("Who's this??", Help()),
+        ("hi, who are you?", Help()),
+        ("what is this", Help()),
+        ("¿Quién eres?", Help()),
+        ("qui est-ce ?", Help()),
+        ("C'est qui ?", Help()),
         ("please REJECTED Acme - Analyst", Rejected("Acme", "Analyst", "REJECTED")),
     ],
 )
@@ -75,6 +82,8 @@ def test_courtesy_alone_is_no_command(text: str) -> None:
         "ok next week I will apply again",
         "thanks, done with the interview prep for today",
         "resume please review it",
+        "who is this recruiter anyway",
+        "what is this feeling",
     ],
 )
 def test_a_sentence_is_not_shortened_into_a_command(text: str) -> None:

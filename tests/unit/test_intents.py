@@ -197,7 +197,7 @@ TABLE: list[tuple[str, State, Intent]] = [
     ("Not yet", PROMPT, A("Not yet")),
     ("maybe tomorrow", PROMPT, A("maybe tomorrow")),
     ("lol", PLAN, N("lol")),
-    ("who is this?", NONE, N("who is this?")),
+    ("who is this?", NONE, Help()),  # HELP says who: the organisation and what onward does
     ("Merci, ça va mieux", PLAN, N("Merci, ça va mieux")),
     ("谢谢", PROMPT, A("谢谢")),
     ("", PLAN, N("")),
