@@ -30,6 +30,11 @@ OPT_IN_KEYWORDS: tuple[str, ...] = ("START", "UNSTOP", "YES")
 # These always start the default plan; a plan may list them, and add its own.
 REJECT_KEYWORDS: tuple[str, ...] = ("REJECTED", "REJECT", "REJECTION")
 
+_HELP_PHRASES = (
+    "HELP", "INFO", "AYUDA", "AIDE", "WHO IS THIS", "WHOS THIS", "WHO ARE YOU", "WHAT IS THIS",
+    "WHATS THIS", "QUIEN ERES", "QUIÉN ERES", "QUIEN ES", "QUIÉN ES", "QUI ESTCE",
+    "QUI ÊTES VOUS", "QUI ETES VOUS", "CEST QUI",
+)  # fmt: skip
 # Commands that are the whole message ("next week I'll apply" is not NEXT), by intent name.
 # Words are compared upper-case with inner apostrophes and hyphens dropped ("what's" is WHATS).
 WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
@@ -37,28 +42,7 @@ WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
         **dict.fromkeys(OPT_IN_KEYWORDS, "opt_in"),
         # HELP, the word a Spanish or French speaker would send for it, and what anyone asks
         # a number they do not know.
-        **dict.fromkeys(
-            (
-                "HELP",
-                "INFO",
-                "AYUDA",
-                "AIDE",
-                "WHO IS THIS",
-                "WHOS THIS",
-                "WHO ARE YOU",
-                "WHAT IS THIS",
-                "WHATS THIS",
-                "QUIEN ERES",
-                "QUIÉN ERES",
-                "QUIEN ES",
-                "QUIÉN ES",
-                "QUI ESTCE",
-                "QUI ÊTES VOUS",
-                "QUI ETES VOUS",
-                "CEST QUI",
-            ),
-            "help",
-        ),  # fmt: skip
+        **dict.fromkeys(_HELP_PHRASES, "help"),
         "RESUME": "resume",
         "DONE": "done",
         **dict.fromkeys(("NEXT", "WHATS NEXT"), "next"),
