@@ -7,7 +7,8 @@ The precedence (the design's "Understanding people"), first match wins:
 2. opt-out intent: a stop keyword with only courtesy round it, or a revocation phrase anywhere
    (`revocation`): always, whatever else the message says or whatever is open.
 3. an explicit command (`commands`): YES re-subscribes only someone opted out; otherwise it is an
-   answer like any other word. Then a human asked for in a sentence (`human_asks`), as COACH.
+   answer like any other word. Then a human asked for in a sentence (`human_asks`), as COACH,
+   and a pause asked for in one (`pause_words`), as PAUSE.
 4. a rejection told in ordinary words (`reports`). While a plan runs, one needs a company other
    than the plan's own ("I think they rejected me because..." answers the reflection instead).
    Then a milestone told in a sentence (`milestone_words`: applications, an offer, an interview).
@@ -38,6 +39,7 @@ from onward.engine.inbound.intents import (
     Rejected,
 )
 from onward.engine.inbound.milestone_words import milestone_said
+from onward.engine.inbound.pause_words import pause_asked
 from onward.engine.inbound.reports import rejection_report
 from onward.engine.inbound.revocation import opt_out_reading, starts_with_stop_word
 from onward.engine.inbound.words import normalise, stripped
@@ -97,6 +99,10 @@ def classify(said: Said, state: State, words: Vocabulary = Vocabulary()) -> Inte
             return command
     if body and any(asks_for_a_human(norm) for norm in norms):
         return AskCoach(body)
+    for norm in norms:
+        pause = pause_asked(norm)
+        if pause is not None:
+            return pause
     reports = [report for report in map(rejection_report, norms) if report is not None]
     for report in reports:
         if _a_new_rejection(report, state):

@@ -229,7 +229,8 @@ def _duration(arg: str) -> timedelta | None:
     return total if tokens else None
 
 
-def _pause(rest: str, original: str, keyword: str = "") -> Command:
+def read_pause(rest: str, original: str, keyword: str = "") -> Command:
+    """PAUSE's argument (`rest`): its duration, the default, Invalid, or Free for a sentence."""
     if len(rest.split(maxsplit=6)) > 5:
         return Free(stripped(original))
     if not WORD.search(rest):
@@ -327,7 +328,7 @@ def _interview(rest: str, original: str, keyword: str = "") -> Command:
 
 
 _LEADING_INTENTS: dict[str, Callable[[str, str, str], Command]] = {
-    "pause": _pause,
+    "pause": read_pause,
     "applied": _applied,
     "set_timezone": _timezone,
     "set_email": _email,

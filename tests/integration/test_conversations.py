@@ -230,3 +230,26 @@ def test_a_provider_answered_yes_with_a_prompt_open_is_kept_quietly(talk: Talk) 
     [entry] = talk.rows(JournalEntry)
     assert entry.text == "Yes"
     assert talk.count(Person, Person.phone == PHONE, Person.sms_status == "active") == 1
+
+
+@pytest.mark.parametrize(
+    ("sentence", "command"),
+    [
+        ("I'm going on holiday, can you pause for 2 weeks?", "PAUSE 2w"),
+        ("I need a break from these messages", "PAUSE"),
+        ("pause please", "PAUSE"),
+        ("resume please", "RESUME"),
+    ],
+)
+def test_a_request_in_words_does_what_its_command_does(
+    talk: Talk, sentence: str, command: str
+) -> None:
+    talk.say("REJECTED Acme")
+    if command == "RESUME":
+        talk.say("PAUSE")
+    before = talk.run().status
+    by_words = talk.say(sentence)
+    after_words = talk.run().status
+    assert after_words != before
+    talk.say("RESUME" if command != "RESUME" else "PAUSE")
+    assert talk.say(command) == by_words  # the same answer, word for word

@@ -1,0 +1,51 @@
+"""A pause asked for in a sentence is PAUSE: "can we pause for a week", "I need a break from
+these messages", "I'm going on holiday, pause for 2 weeks". Talk of pausing that asks nothing
+of onward ("I paused my search", "don't pause") stays as written."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from onward.engine.inbound.classify import State, classify_text
+from onward.engine.inbound.intents import Answer, Intent, Invalid, Pause
+
+PROMPT = State(plan_running=True, prompt_open=True, company="Acme")
+DEFAULT = Pause(timedelta(days=3))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("can we pause for a week", Pause(timedelta(weeks=1))),
+        ("Could you pause the messages for 2 weeks?", Pause(timedelta(weeks=2))),
+        ("I'm going on holiday, pause for 2 weeks", Pause(timedelta(weeks=2))),
+        ("I'm going on holiday, please pause for 10 days", Pause(timedelta(days=10))),
+        ("can you pause these texts, I'm exhausted", DEFAULT),
+        ("I need a break from these messages", DEFAULT),
+        ("I'd like a break from the reminders for a week", Pause(timedelta(weeks=1))),
+        ("let's pause", DEFAULT),
+        ("can we pause for a year", Invalid("PAUSE", "")),
+    ],
+)
+def test_a_pause_asked_for_in_a_sentence_is_a_pause(text: str, expected: Intent) -> None:
+    intent = classify_text(text, PROMPT)
+    if isinstance(expected, Invalid):
+        assert isinstance(intent, Invalid) and intent.command == "PAUSE"
+    else:
+        assert intent == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I paused my search for a week after Acme",
+        "don't pause, I need the push",
+        "there was a long pause before they answered",
+        "I need a break from job hunting",
+        "can we talk about the pause in hiring",
+    ],
+)
+def test_talk_of_pausing_that_asks_nothing_is_kept(text: str) -> None:
+    assert classify_text(text, PROMPT) == Answer(text, False)
