@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from onward.engine.inbound.commands import DEFAULT_PAUSE, read_pause
-from onward.engine.inbound.intents import Command, Free, Pause
+from onward.engine.inbound.intents import Invalid, Pause
 
 _THESE = (
     r"(?: (?:the|these|my|your|all the|all these|all) (?:messages|texts|reminders|nudges|plan))?"
@@ -31,7 +31,7 @@ _CLAUSE_END = re.compile(
 )
 
 
-def pause_asked(norm: str) -> Command | None:
+def pause_asked(norm: str) -> Pause | Invalid | None:
     """PAUSE (or its Invalid) when `norm` (words.normalise) asks for a pause, else None."""
     lowered = norm.casefold()
     if "pause" not in lowered and "break from" not in lowered:  # most messages
@@ -42,5 +42,6 @@ def pause_asked(norm: str) -> Command | None:
             continue
         rest = _CLAUSE_END.split(text[match.end() :], maxsplit=1)[0].strip()
         intent = read_pause(rest, rest)
-        return Pause(DEFAULT_PAUSE) if isinstance(intent, Free) else intent
+        # Too many words to be a duration: the ask itself, with PAUSE's default.
+        return intent if isinstance(intent, Pause | Invalid) else Pause(DEFAULT_PAUSE)
     return None
