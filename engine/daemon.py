@@ -124,12 +124,12 @@ class Daemon:
                 )
                 counts["signin_attempts_pruned"] = prune_attempts(session, self.runtime.clock.now())
                 counts["one_off_sends_in_doubt"] = settle_stalled(session, self.runtime.clock.now())
-            retried = self.inbox.retry_unhandled()
+            retried = self.inbox.stored.retry_unhandled()
             # Replies nobody sent: to messages routed again above (on an earlier pass), or
             # emailed replies whose webhook was cut off.
             replied = sum(
                 self.replier.send(inbound_id, reply) == "sent"
-                for inbound_id, reply in self.inbox.replies_owed()
+                for inbound_id, reply in self.inbox.stored.replies_owed()
             )
             if any(counts.values()) or retried or replied:
                 log.info("housekeeping", inbound_retried=retried, late_replies=replied, **counts)

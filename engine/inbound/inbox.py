@@ -1,12 +1,12 @@
 """Store every inbound message once (unique on channel + provider id), then act on it, in one
 transaction. Should acting fail, that transaction is rolled back whole and the message stored
-again on its own with its error; housekeeping routes it again later (`handle`, in a savepoint)."""
+again on its own with its error; housekeeping routes it again later (stored_messages.py, in a
+savepoint)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -18,8 +18,9 @@ from onward.engine.inbound import inbound_rows as rows
 from onward.engine.inbound.context import Incoming, Outcome
 from onward.engine.inbound.inbound_rows import MAX_HANDLING_ATTEMPTS as MAX_HANDLING_ATTEMPTS
 from onward.engine.inbound.router import Router
+from onward.engine.inbound.stored_messages import StoredMessages, acted
 from onward.engine.logs import get_logger
-from onward.engine.metrics import INBOUND, INBOUND_DUPLICATES, INBOUND_FAILURES
+from onward.engine.metrics import INBOUND_DUPLICATES, INBOUND_FAILURES
 from onward.engine.storage.db import NO_WAIT, is_busy, write_lock_free
 from onward.engine.storage.models import InboundMessage as InboundRow
 from onward.engine.storage.write_queue import FairLock, write_lock
@@ -54,6 +55,8 @@ class Inbox:
         self.clock = clock
         # On SQLite, webhooks queue for the one write lock in arrival order (write_queue.py).
         self.write_lock = write_lock(sessions)
+        # Stored messages routed again (by housekeeping, or after storing first).
+        self.stored = StoredMessages(sessions, router, clock)
 
     def receive(self, message: InboundMessage, replies_inline: bool = True) -> Received:
         """Store first, then act: a provider's retry of the same message changes nothing.
@@ -177,7 +180,7 @@ class Inbox:
                 rows.write_outcome(plain, msg, outcome, now, replies_inline)
                 done.append((msg, outcome))
         for msg, outcome in done:
-            _acted(msg, outcome)
+            acted(msg, outcome)
         return [
             Received(
                 msg.id, outcome.reply, False, handled=True, moves_schedule=outcome.moves_schedule
@@ -210,7 +213,7 @@ class Inbox:
                 row_id = rows.store(session.connection(), values)
         except IntegrityError:
             return self._duplicate(message)
-        reply, handled = self.handle(row_id, True, message, replies_inline)
+        reply, handled = self.stored.handle(row_id, True, message, replies_inline)
         return Received(row_id, reply, duplicate=False, handled=handled)
 
     def _duplicate(self, message: InboundMessage) -> Received:
@@ -225,75 +228,6 @@ class Inbox:
             # The first delivery's reply, so the retry gets the same answer.
             return Received(row.id, row.reply, duplicate=True, handled=row.handled_at is not None)
 
-    def handle(
-        self,
-        inbound_id: int,
-        live: bool = False,
-        origin: InboundMessage | None = None,
-        replies_inline: bool = True,
-    ) -> tuple[str | None, bool]:
-        """Route a stored message; on failure keep it, with its error, for housekeeping.
-
-        `live` says the reply goes back to the person at once (the provider's request is still
-        open); a retry by housekeeping has nobody to answer. `origin`, the message as the
-        channel parsed it, carries what the row does not keep (what the provider answered).
-        """
-        now = self.clock.now()
-        try:
-            with self.sessions.begin() as session:
-                # Locked, so two replicas' housekeeping never route the same message twice.
-                row = session.get(InboundRow, inbound_id, with_for_update=True)
-                if row is None or row.handled_at is not None:
-                    return (row.reply if row else None), True
-                msg = Incoming(
-                    row.id,
-                    row.channel,
-                    row.medium,
-                    row.sender,
-                    row.body,
-                    live,
-                    subject=row.subject,
-                    extra=dict(origin.extra) if origin else {},
-                    provider_answered=origin.provider_answered if origin else None,
-                    attachments=origin.attachments if origin else 0,
-                )
-                return self._route(session, msg, now, replies_inline)
-        except Exception as exc:
-            self._failed(inbound_id)
-            self._record_failure(inbound_id, exc)
-            return None, False
-
-    def _route(
-        self, session: Session, msg: Incoming, now: datetime, replies_inline: bool = True
-    ) -> tuple[str | None, bool]:
-        """Act on a stored message in the caller's transaction, in a savepoint: its reply, and
-        whether it was handled. A failure is rolled back alone; the row keeps its error."""
-        plain = session.connection()
-        try:
-            with session.begin_nested():
-                outcome = self.router.route(session, msg, now)
-        except Exception as exc:
-            self._failed(msg.id)
-            plain.execute(rows.ATTEMPT, {"row_id": msg.id, "error": rows.error_text(exc)})
-            return None, False
-        _acted(msg, outcome)
-        rows.write_outcome(plain, msg, outcome, now, replies_inline)
-        return outcome.reply, True
-
-    def _failed(self, inbound_id: int) -> None:
-        INBOUND_FAILURES.inc()
-        log.exception("handling an inbound message failed; kept for retry", inbound_id=inbound_id)
-
-    def _record_failure(self, inbound_id: int, exc: Exception) -> None:
-        try:
-            with self.sessions.begin() as session:
-                params = {"row_id": inbound_id, "error": rows.error_text(exc)}
-                session.connection().execute(rows.ATTEMPT, params)
-        except Exception:  # the database itself is gone: the row keeps its earlier state
-            log.exception(
-                "could not record the failure of an inbound message", inbound_id=inbound_id
-            )
-
     def warm_up(self) -> None:
         """Route a made-up REJECTED and a reply to it, then roll both back: the first real
         message after a start finds the plan parsed, its texts compiled and every statement
@@ -306,33 +240,6 @@ class Inbox:
                 session.rollback()
         except Exception as exc:  # only ever a missed head start: never stop the daemon for it
             log.info("warm-up skipped", reason=f"{type(exc).__name__}: {exc}"[:200])
-
-    def replies_owed(
-        self, older_than: timedelta = timedelta(seconds=30), within: timedelta = timedelta(hours=1)
-    ) -> list[tuple[int, str]]:
-        """Handled messages whose reply is still owed: routed again by housekeeping (nobody's
-        request was open), or an emailed reply cut off with its webhook. Left alone for
-        `older_than`, while a webhook may still be answering; and only those received `within`
-        the last hour: a reply much later than the message would not make sense."""
-        now = self.clock.now()
-        with self.sessions() as session:
-            return rows.owed_replies(session, now - within, now - older_than)
-
-    def retry_unhandled(self, older_than: timedelta = timedelta(seconds=30)) -> int:
-        """Housekeeping: route again what failed (or was cut off) before, a few times at most."""
-        with self.sessions() as session:
-            ids = rows.unhandled_ids(session, self.clock.now() - older_than)
-        handled = 0
-        for inbound_id in ids:
-            _reply, ok = self.handle(inbound_id)
-            handled += ok
-        return handled
-
-
-def _acted(msg: Incoming, outcome: Outcome) -> None:
-    INBOUND.labels(msg.channel, outcome.command).inc()
-    # The sender is masked by the log processor; the words are never logged.
-    log.info("inbound", channel=msg.channel, sender=msg.sender, command=outcome.command)
 
 
 class _AlreadyStored(Exception):

@@ -59,7 +59,8 @@ def inbound(talk: Talk) -> InboundMessage:
 
 def retry(talk: Talk, router: Router | None = None) -> int:
     """Housekeeping's pass, with the normal router unless told otherwise."""
-    return Inbox(talk.sessions, router or Router(RouterConfig()), talk.clock).retry_unhandled()
+    inbox = Inbox(talk.sessions, router or Router(RouterConfig()), talk.clock)
+    return inbox.stored.retry_unhandled()
 
 
 def together(count: int, work: Callable[[], Any]) -> list[Any]:
