@@ -67,8 +67,8 @@ from onward.engine.inbound.intents import (
     UseSms,
 )
 from onward.engine.inbound.reports import company_and_role
-from onward.engine.inbound.when_words import split_when
-from onward.engine.inbound.words import WORD, key, name, normalise, stripped
+from onward.engine.inbound.when_words import NUMBER_WORDS, duration_of, split_when
+from onward.engine.inbound.words import WORD, key, name, normalise, stripped, without_courtesy
 from onward.engine.language import N_, parse_code
 from onward.plans.keywords import COMMAND_FIRST_WORDS, LEADING, WHOLE_MESSAGE
 
@@ -97,39 +97,11 @@ _WHOLE_MESSAGE = {
     phrase: _WHOLE_MESSAGE_INTENTS[intent](phrase) for phrase, intent in WHOLE_MESSAGE.items()
 }
 
-# Politeness round a command, which does not change it ("help please", "ok done", "pause 1w
-# thanks", "ayuda por favor"), in the order it is written before one ("hi, please ...").
-_COURTESY_BEFORE = tuple(
-    tuple(phrase.split())
-    for phrase in ("HI", "HEY", "HELLO", "HOLA", "BONJOUR", "OK", "OKAY", "PLEASE", "PLS", "PLZ",
-                   "POR FAVOR")
-)  # fmt: skip
-_COURTESY_AFTER = tuple(
-    tuple(phrase.split())
-    for phrase in ("PLEASE", "PLS", "PLZ", "THANKS", "THANK YOU", "THX", "TY", "POR FAVOR",
-                   "GRACIAS", "MERCI", "SVP", "STP", "SIL VOUS PLAIT", "SIL VOUS PLAÎT")
-)  # fmt: skip
-_COURTESY_EDGES = frozenset(
-    word for phrase in (*_COURTESY_BEFORE, *_COURTESY_AFTER) for word in (phrase[0], phrase[-1])
-)
 _REJECT_LEAD = re.compile(r"\A[\s:,;.|\-–—]*", re.IGNORECASE)
 _SENTENCE_LEAD = re.compile(r"\A[\s:,;.]*(?:by|from|at)\s+", re.IGNORECASE)
 _COMPANY_ROLE_SPLIT = re.compile(r"\s-+\s|\s?[–—]+\s?|\s?\|\s?|:\s")
 _TRAILING_TIME = re.compile(r"(?:\s+(?:again|today|yesterday|tonight))+\W*\Z", re.IGNORECASE)
 _NOT_NAMES = frozenset({"again", "today", "yesterday", "tonight"})
-_DURATION_TOKEN = re.compile(r"\d+|[^\W\d_]+")
-_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-}  # fmt: skip
-_HOUR, _DAY = timedelta(hours=1), timedelta(days=1)
-_UNITS = {
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), timedelta(minutes=1)),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), _HOUR),
-    **dict.fromkeys(("d", "day", "days"), _DAY),
-    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), timedelta(weeks=1)),
-    **dict.fromkeys(("month", "months"), 30 * _DAY),
-}
 _APPLIED_ARG = re.compile(
     r"[\s:,#=]*(?:(?:to|for)\s+)?(?P<sign>[+-]?)\s*(?P<num>\d+(?:[.,]\d+)?|[^\W\d_]+)",
     re.IGNORECASE,
@@ -160,7 +132,7 @@ def parse_command(text: str, extra_reject_keywords: Iterable[str] = ()) -> Comma
     if not tokens:
         return Free(stripped(text))
     keys = [key(token.group()) for token in tokens]
-    first, last = _without_courtesy(keys, whole=len(tokens) < 8)
+    first, last = without_courtesy(keys, whole=len(tokens) < 8)
     core = keys[first:last]
     if len(core) <= 4 and " ".join(core) in _WHOLE_MESSAGE:
         return _WHOLE_MESSAGE[" ".join(core)]
@@ -173,23 +145,6 @@ def parse_command(text: str, extra_reject_keywords: Iterable[str] = ()) -> Comma
         if words and words[0] not in COMMAND_FIRST_WORDS and keys[: len(words)] == words:
             return _rejected(norm[tokens[len(words) - 1].end() :], text, " ".join(words))
     return Free(stripped(text))
-
-
-def _without_courtesy(keys: list[str], whole: bool) -> tuple[int, int]:
-    """Where a command may stand among `keys` once politeness before it and, when `whole` (all
-    the words are known), after it is set aside; never all of them ("thanks" is no command)."""
-    first, last = 0, len(keys)
-    if keys[0] not in _COURTESY_EDGES and keys[-1] not in _COURTESY_EDGES:
-        return first, last  # most messages
-    for phrase in _COURTESY_BEFORE:
-        if tuple(keys[first : first + len(phrase)]) == phrase and first + len(phrase) < last:
-            first += len(phrase)
-    while whole:
-        ends = [p for p in _COURTESY_AFTER if tuple(keys[last - len(p) : last]) == p]
-        if not ends or last - len(ends[0]) <= first:
-            break
-        last -= len(ends[0])
-    return first, last
 
 
 def _rejected(rest: str, original: str, keyword: str) -> Rejected:
@@ -205,37 +160,13 @@ def _rejected(rest: str, original: str, keyword: str) -> Rejected:
     return Rejected(company=company, role=role, keyword=keyword)
 
 
-def _duration(arg: str) -> timedelta | None:
-    tokens = [t for t in _DURATION_TOKEN.findall(arg.lower()) if t not in ("please", "pls")]
-    if tokens[:1] == ["for"]:
-        tokens = tokens[1:]
-    if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) <= 6:
-        return int(tokens[0]) * _DAY
-    total, i = timedelta(0), 0
-    while i < len(tokens):
-        if tokens[i] == "and":
-            i += 1
-            continue
-        token = tokens[i]
-        if token.isdigit() and len(token) <= 6:
-            amount: int | None = int(token)
-        else:
-            amount = 1 if token in ("a", "an") else _NUMBERS.get(token)
-        unit = _UNITS.get(tokens[i + 1]) if i + 1 < len(tokens) else None
-        if amount is None or unit is None:
-            return None
-        total += amount * unit
-        i += 2
-    return total if tokens else None
-
-
 def read_pause(rest: str, original: str, keyword: str = "") -> Command:
     """PAUSE's argument (`rest`): its duration, the default, Invalid, or Free for a sentence."""
     if len(rest.split(maxsplit=6)) > 5:
         return Free(stripped(original))
     if not WORD.search(rest):
         return Pause(DEFAULT_PAUSE)
-    duration = _duration(rest)
+    duration = duration_of(rest)
     if duration is None:
         return Invalid("PAUSE", _PAUSE_UNREADABLE)
     if duration < MIN_PAUSE:
@@ -253,9 +184,9 @@ def _applied(rest: str, original: str, keyword: str = "") -> Command:
         return Free(stripped(original))
     number = match["num"].lower()
     if not number[0].isdigit():
-        if number not in _NUMBERS:
+        if number not in NUMBER_WORDS:
             return Free(stripped(original))  # "applied to Acme today": a journal line
-        count = _NUMBERS[number]
+        count = NUMBER_WORDS[number]
     elif not number.isdigit():
         return Invalid("APPLIED", _APPLIED_NOT_COUNT)  # 2.5
     else:

@@ -7,7 +7,7 @@ Every phrase is a regular expression over lower-case text; longer phrases come f
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 
 MORNING, NOON, AFTERNOON, EVENING = time(9), time(12), time(14), time(18)
 _MANANA = "ma(?:ñ|n)ana"
@@ -135,3 +135,44 @@ def split_when(rest: str) -> tuple[str, str]:
             break
         company, when = company[: lead.start()].rstrip(), f"{lead.group(1)} {when}"
     return company, " ".join(when.split())
+
+
+_DURATION_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+_HOUR, _DAY = timedelta(hours=1), timedelta(days=1)
+_UNITS = {
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), timedelta(minutes=1)),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), _HOUR),
+    **dict.fromkeys(("d", "day", "days"), _DAY),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), timedelta(weeks=1)),
+    **dict.fromkeys(("month", "months"), 30 * _DAY),
+}
+
+
+def duration_of(arg: str) -> timedelta | None:
+    """A span as people write one: "3d", "1w 2d", "two weeks", "a week", "for 5 days"; a bare
+    number is days."""
+    tokens = [t for t in _DURATION_TOKEN.findall(arg.lower()) if t not in ("please", "pls")]
+    if tokens[:1] == ["for"]:
+        tokens = tokens[1:]
+    if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) <= 6:
+        return int(tokens[0]) * _DAY
+    total, i = timedelta(0), 0
+    while i < len(tokens):
+        if tokens[i] == "and":
+            i += 1
+            continue
+        token = tokens[i]
+        if token.isdigit() and len(token) <= 6:
+            amount: int | None = int(token)
+        else:
+            amount = 1 if token in ("a", "an") else NUMBER_WORDS.get(token)
+        unit = _UNITS.get(tokens[i + 1]) if i + 1 < len(tokens) else None
+        if amount is None or unit is None:
+            return None
+        total += amount * unit
+        i += 2
+    return total if tokens else None

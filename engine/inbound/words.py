@@ -5,7 +5,7 @@ Unicode NFKC (fullwidth or maths-bold letters read as plain ones); invisible for
 "Re:"/"Fwd:" prefixes skipped. A word is letters and digits, with inner apostrophes and hyphens
 ("what's", "Rolls-Royce"); its key is upper-case with those dropped ("WHATS", "OPTOUT").
 Punctuation, emoji and symbols are not words, but letters carrying combining marks are other
-letters ("S̶T̶O̶P̶" is not STOP).
+letters ("S̶T̶O̶P̶" is not STOP). Politeness round a command is set aside (`without_courtesy`).
 """
 
 from __future__ import annotations
@@ -75,3 +75,37 @@ def _trim(value: str) -> str:
 def name(value: str) -> str:
     """A company or role as the person typed it: edges trimmed, capped at 80 characters."""
     return _trim(_trim(value)[:MAX_NAME_CHARS])
+
+
+# Politeness round a command, which does not change it ("help please", "ok done", "pause 1w
+# thanks", "ayuda por favor"), in the order it is written before one ("hi, please ...").
+COURTESY_BEFORE = tuple(
+    tuple(phrase.split())
+    for phrase in ("HI", "HEY", "HELLO", "HOLA", "BONJOUR", "OK", "OKAY", "PLEASE", "PLS", "PLZ",
+                   "POR FAVOR")
+)  # fmt: skip
+COURTESY_AFTER = tuple(
+    tuple(phrase.split())
+    for phrase in ("PLEASE", "PLS", "PLZ", "THANKS", "THANK YOU", "THX", "TY", "POR FAVOR",
+                   "GRACIAS", "MERCI", "SVP", "STP", "SIL VOUS PLAIT", "SIL VOUS PLAÎT")
+)  # fmt: skip
+COURTESY_EDGES = frozenset(
+    word for phrase in (*COURTESY_BEFORE, *COURTESY_AFTER) for word in (phrase[0], phrase[-1])
+)
+
+
+def without_courtesy(keys: list[str], whole: bool) -> tuple[int, int]:
+    """Where a command may stand among `keys` once politeness before it and, when `whole` (all
+    the words are known), after it is set aside; never all of them ("thanks" is no command)."""
+    first, last = 0, len(keys)
+    if keys[0] not in COURTESY_EDGES and keys[-1] not in COURTESY_EDGES:
+        return first, last  # most messages
+    for phrase in COURTESY_BEFORE:
+        if tuple(keys[first : first + len(phrase)]) == phrase and first + len(phrase) < last:
+            first += len(phrase)
+    while whole:
+        ends = [p for p in COURTESY_AFTER if tuple(keys[last - len(p) : last]) == p]
+        if not ends or last - len(ends[0]) <= first:
+            break
+        last -= len(ends[0])
+    return first, last
