@@ -1,5 +1,6 @@
 """The words of time onward reads itself, in English, Spanish and French (dateparser reads the
-rest): parts of the day, little words around a time, and where a time starts after a company.
+rest): parts of the day, little words around a time, where a time starts after a company, and
+a span as PAUSE takes one (`duration_of`).
 
 Every phrase is a regular expression over lower-case text; longer phrases come first.
 """
