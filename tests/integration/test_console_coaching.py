@@ -318,7 +318,7 @@ def test_a_held_persons_new_message_waits_in_the_queue_until_the_coach_replies(
 def test_an_unplaced_message_can_be_marked_handled(rig: WebRig) -> None:
     text(rig, "REJECTED Acme")
     text(rig, "HIRED")
-    text(rig, "what is this?")
+    text(rig, "hmm, not sure about any of this")
     pid = person_id(rig)
     csrf = sign_in(rig.client)
     assert "onward could not place it" in rig.client.get("/console/").text
@@ -326,7 +326,9 @@ def test_an_unplaced_message_can_be_marked_handled(rig: WebRig) -> None:
     assert "In the queue" in page and "Mark handled" in page
     with rig.runtime.sessions() as session:
         [inbound] = [
-            m.id for m in session.scalars(select(InboundMessage)) if m.body == "what is this?"
+            m.id
+            for m in session.scalars(select(InboundMessage))
+            if m.body == "hmm, not sure about any of this"
         ]
     rig.client.post(
         f"/console/people/{pid}/resolve",

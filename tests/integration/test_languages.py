@@ -187,7 +187,8 @@ def test_an_english_speaker_reads_exactly_what_they_always_did(talk: Talk, world
 def test_strangers_are_answered_in_their_number_s_language(talk: Talk) -> None:
     assert talk.say("HELP", MADRID) == replies.help_text("es", "onward")
     assert talk.say("ayuda", MADRID) == replies.help_text("es", "onward")
-    assert talk.say("what is this?", PARIS) == replies.hint("fr")
+    assert talk.say("what is this?", PARIS) == replies.help_text("fr", "onward")  # who we are
+    assert talk.say("bonjour ?", PARIS) == replies.hint("fr")
     assert talk.say("LANG en", PARIS) == replies.no_plan("en")  # nothing to keep it on
     assert talk.person(PARIS) is None
 
