@@ -13,14 +13,14 @@ from onward.engine.crisis import (
     FALLBACK_CRISIS_LINE,
     SHARES_LINE_WITH,
     CrisisLine,
-    _Said,
-    _says,
+    Said,
     crisis_line_for,
     crisis_reply,
     detect_crisis,
     normalise,
     parse_crisis_lines_setting,
     parse_crisis_phrases_setting,
+    says,
     words,
 )
 from onward.engine.crisis.phrases import FIGURES_OF_SPEECH
@@ -349,10 +349,8 @@ def test_the_quick_look_first_never_hides_a_phrase_the_full_match_finds(
     phrase = data.draw(st.sampled_from([*DEFAULT_CRISIS_PHRASES, *FIGURES_OF_SPEECH]))
     said = [*data.draw(around), *_said_somehow(phrase, data), *data.draw(around)]
     text = " ".join(said)
-    every = _Said(text)
-    first = next(
-        (p for p in DEFAULT_CRISIS_PHRASES if every.words and _says(every, words(p))), None
-    )
+    every = Said(text)
+    first = next((p for p in DEFAULT_CRISIS_PHRASES if every.words and says(every, words(p))), None)
     assert detect_crisis(text) == first
 
 
