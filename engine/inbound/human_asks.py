@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# "My coach" is theirs here; "my mentor" or "my advisor" is someone of their own.
 _WHO_EN = (
-    r"(?:(?:a|an|some|my|the|your|one of your) )?(?:real |actual |live )?"
+    r"(?:my coach|(?:(?:a|an|some|the|your|one of your) )?(?:real |actual |live )?"
     r"(?:person|human|human being|someone|somebody|coach|coaches|advis[oe]r|counsel(?:l)?or"
-    r"|careers? advis[oe]r|mentor|member of staff|staff member)"
+    r"|careers? advis[oe]r|mentor|member of staff|staff member))"
 )
 _WHO_ES = (
     r"(?:alguien|una persona(?: real)?|un humano|un ser humano|(?:un|una|mi) coach"
