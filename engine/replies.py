@@ -139,6 +139,18 @@ def picture(lang: str) -> str:
     )
 
 
+def automated(lang: str, operator: str) -> str:
+    """The plain answer to "is this a bot?": yes, whose, and how to reach a person."""
+    return (
+        speaker(lang)
+        .gettext(
+            "I'm an automated helper from {operator}, not a person. Text COACH and a coach will "
+            "reply here, usually within one working day."
+        )
+        .format(operator=operator)
+    )
+
+
 def hint(lang: str) -> str:
     return speaker(lang).gettext(
         "I'm here when you need me. Send REJECTED <company> after a rejection, "

@@ -35,6 +35,16 @@ _HELP_PHRASES = (
     "WHATS THIS", "QUIEN ERES", "QUIÉN ERES", "QUIEN ES", "QUIÉN ES", "QUI ESTCE",
     "QUI ÊTES VOUS", "QUI ETES VOUS", "CEST QUI",
 )  # fmt: skip
+# "Is this a bot?", as people ask it (apostrophes and hyphens dropped: "c'est" is CEST).
+_BOT_QUESTIONS = (
+    "IS THIS A BOT", "ARE YOU A BOT", "ARE YOU A ROBOT", "ARE YOU A REAL PERSON", "ARE YOU REAL",
+    "ARE YOU HUMAN", "ARE YOU A HUMAN", "ARE YOU A PERSON", "AM I TALKING TO A BOT",
+    "AM I TALKING TO A REAL PERSON", "AM I TALKING TO A HUMAN", "IS THIS AUTOMATED",
+    "IS THIS A REAL PERSON", "ERES UN BOT", "ERES UN ROBOT", "ERES UNA PERSONA REAL",
+    "ERES UNA PERSONA", "ERES REAL", "ERES HUMANO", "ES UN BOT", "TU ES UN ROBOT", "TU ES UN BOT",
+    "CEST UN BOT", "CEST UN ROBOT", "VOUS ÊTES UN ROBOT", "VOUS ETES UN ROBOT",
+    "ÊTES VOUS UN ROBOT", "ETES VOUS UN ROBOT",
+)  # fmt: skip
 # Commands that are the whole message ("next week I'll apply" is not NEXT), by intent name.
 # Words are compared upper-case with inner apostrophes and hyphens dropped ("what's" is WHATS).
 WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
@@ -43,6 +53,7 @@ WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
         # HELP, the word a Spanish or French speaker would send for it, and what anyone asks
         # a number they do not know.
         **dict.fromkeys(_HELP_PHRASES, "help"),
+        **dict.fromkeys(_BOT_QUESTIONS, "automated"),
         "RESUME": "resume",
         "DONE": "done",
         **dict.fromkeys(("NEXT", "WHATS NEXT"), "next"),

@@ -12,7 +12,16 @@ from onward.engine.inbound.progress import keep
 
 # What a person can always do, held or not: stop, get help, opt back in, be forgotten, have
 # their own journal, and be answered in a crisis.
-ALWAYS_ANSWERED = (i.OptOut, i.OptIn, i.Help, i.Forget, i.ForgetConfirm, i.Journal, i.Crisis)
+ALWAYS_ANSWERED = (
+    i.OptOut,
+    i.OptIn,
+    i.Help,
+    i.Automated,
+    i.Forget,
+    i.ForgetConfirm,
+    i.Journal,
+    i.Crisis,
+)
 
 
 def held_for_coach(turn: Turn, intent: i.Intent) -> bool:

@@ -43,6 +43,7 @@ from itertools import islice
 from onward.engine.inbound.intents import (
     Applied,
     AskCoach,
+    Automated,
     Command,
     Done,
     Forget,
@@ -80,6 +81,7 @@ MAX_APPLIED = 50
 _WHOLE_MESSAGE_INTENTS: dict[str, Callable[[str], Command]] = {
     "opt_in": lambda phrase: OptIn(phrase),
     "help": lambda _: Help(),
+    "automated": lambda _: Automated(),
     "resume": lambda _: Resume(),
     "done": lambda _: Done(),
     "next": lambda _: Next(),
@@ -134,7 +136,7 @@ def parse_command(text: str, extra_reject_keywords: Iterable[str] = ()) -> Comma
     keys = [key(token.group()) for token in tokens]
     first, last = without_courtesy(keys, whole=len(tokens) < 8)
     core = keys[first:last]
-    if len(core) <= 4 and " ".join(core) in _WHOLE_MESSAGE:
+    if len(core) <= 7 and " ".join(core) in _WHOLE_MESSAGE:  # "am I talking to a real person"
         return _WHOLE_MESSAGE[" ".join(core)]
     leading = LEADING.get(core[0]) if core else None
     if leading is not None:

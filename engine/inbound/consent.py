@@ -66,6 +66,10 @@ def help_(turn: Turn, intent: i.Help) -> str:
     return help_reply(turn.config, turn.lang)
 
 
+def automated(turn: Turn, intent: i.Automated) -> str:
+    return replies.automated(turn.lang, turn.config.org_name)
+
+
 def forget(turn: Turn, intent: i.Forget) -> str:
     if turn.person is None:
         people.forget_address(turn.session, turn.msg.sender)

@@ -36,6 +36,13 @@ class Help:
 
 
 @dataclass(frozen=True)
+class Automated:
+    """ "Is this a bot?": answered plainly, with how to reach a person."""
+
+    name: ClassVar[str] = "automated"
+
+
+@dataclass(frozen=True)
 class Rejected:
     name: ClassVar[str] = "rejected"
     company: str
@@ -198,11 +205,11 @@ class Picture:
 Command: TypeAlias = (
     Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
     | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Free | Invalid
-    | AskCoach | Share | Unshare | SetLanguage | Journal
+    | AskCoach | Share | Unshare | SetLanguage | Journal | Automated
 )  # fmt: skip
 # What the classifier gives: a command, or what it made of words that are not one.
 Intent: TypeAlias = (
     Crisis | Rejected | OptOut | OptIn | Help | Pause | Resume | Done | Applied | Next | Hired
     | Interview | Offer | SetTimezone | SetEmail | UseSms | Forget | ForgetConfirm | Invalid
-    | Answer | Note | Picture | AskCoach | Share | Unshare | SetLanguage | Journal
+    | Answer | Note | Picture | AskCoach | Share | Unshare | SetLanguage | Journal | Automated
 )  # fmt: skip

@@ -44,6 +44,7 @@ HANDLERS: Mapping[type[i.Intent], Handler] = {
     i.OptOut: consent.opt_out,
     i.OptIn: consent.opt_in,
     i.Help: consent.help_,
+    i.Automated: consent.automated,
     i.Forget: consent.forget,
     i.ForgetConfirm: consent.forget_confirm,
     i.Rejected: rejection.rejected,
@@ -69,11 +70,11 @@ HANDLERS: Mapping[type[i.Intent], Handler] = {
     i.Invalid: _invalid,
 }
 # What someone opted out of this medium still gets an answer to: nothing else re-subscribes.
-ANSWERED_WHEN_OPTED_OUT = (i.OptIn, i.Help, i.Crisis)
+ANSWERED_WHEN_OPTED_OUT = (i.OptIn, i.Help, i.Automated, i.Crisis)
 # What never adds or moves a step: the daemon need not look for a sooner wake-up after these.
 # An answer or a note may (a time for an interview asked about, or for an application slot):
 # `_may_book` says when.
-LEAVES_SCHEDULE = (i.Answer, i.Note, i.Picture, i.Help, i.Next)
+LEAVES_SCHEDULE = (i.Answer, i.Note, i.Picture, i.Help, i.Automated, i.Next)
 
 # The provider has already acted on these and answered them itself: one confirmation only.
 PROVIDER_ANSWERED: Mapping[ProviderAnswer, i.Intent] = {

@@ -253,3 +253,14 @@ def test_a_request_in_words_does_what_its_command_does(
     assert after_words != before
     talk.say("RESUME" if command != "RESUME" else "PAUSE")
     assert talk.say(command) == by_words  # the same answer, word for word
+
+
+@pytest.mark.parametrize(("number", "asked", "lang"), [(PHONE, "is this a bot?", "en"),
+                                                       ("+34612345678", "¿Eres un bot?", "es")])  # fmt: skip
+def test_asked_whether_it_is_a_bot_onward_says_so_and_how_to_reach_a_person(
+    talk: Talk, number: str, asked: str, lang: str
+) -> None:
+    talk.say("REJECTED Acme", number)
+    assert talk.say(asked, number) == replies.automated(lang, "onward")
+    assert talk.say("STOP", number) == replies.opted_out(lang)
+    assert talk.say(asked, number) == replies.automated(lang, "onward")  # even after STOP

@@ -22,7 +22,7 @@ ASKS = [
     "I'd like someone to call me please",
     "I'd like to speak with a coach about Acme",
     "Could I chat with an advisor?",
-    "am I talking to a real person?",
+    "am I talking to a real person here? I'd rather talk to one",
     "I need a human",
     "connect me with a coach",
     "can I talk to my coach?",

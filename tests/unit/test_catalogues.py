@@ -129,6 +129,7 @@ def samples(lang: str, days_ahead: int = 3) -> dict[str, str]:
         "note with stop line": f"{replies.note_kept(lang)} {replies.stop_line(lang)}",
         "picture": replies.picture(lang),
         "hint": replies.hint(lang),
+        "automated": replies.automated(lang, "Acme Careers Club UK"),
         "no plan": replies.no_plan(lang),
         "language set": replies.language_set(lang),
         "language choices": replies.language_choices(lang),
