@@ -255,8 +255,10 @@ def test_a_request_in_words_does_what_its_command_does(
     assert talk.say(command) == by_words  # the same answer, word for word
 
 
-@pytest.mark.parametrize(("number", "asked", "lang"), [(PHONE, "is this a bot?", "en"),
-                                                       ("+34612345678", "¿Eres un bot?", "es")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("number", "asked", "lang"),
+    [(PHONE, "is this a bot?", "en"), ("+34612345678", "¿Eres un bot?", "es")],
+)
 def test_asked_whether_it_is_a_bot_onward_says_so_and_how_to_reach_a_person(
     talk: Talk, number: str, asked: str, lang: str
 ) -> None:
