@@ -74,7 +74,7 @@ WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
 # Commands led by a keyword and followed by an argument, by intent name.
 LEADING: Mapping[str, str] = MappingProxyType(
     {
-        "PAUSE": "pause",
+        **dict.fromkeys(("PAUSE", "PAUSA"), "pause"),
         "APPLIED": "applied",
         **dict.fromkeys(("TZ", "TIMEZONE"), "set_timezone"),
         "EMAIL": "set_email",

@@ -142,35 +142,45 @@ _DURATION_TOKEN = re.compile(r"\d+|[^\W\d_]+")
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    # Spanish and French, for PAUSE's spans ("PAUSA dos semanas", "pause trois jours").
+    "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+    "nueve": 9, "diez": 10, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8,
+    "neuf": 9, "dix": 10,
 }  # fmt: skip
+_ONE = frozenset({"a", "an", "un", "una", "une"})
+_LEADING = frozenset({"for", "por", "durante", "pendant", "de", "d"})
+_AND = frozenset({"and", "y", "et"})
 _HOUR, _DAY = timedelta(hours=1), timedelta(days=1)
 _UNITS = {
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), timedelta(minutes=1)),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), _HOUR),
-    **dict.fromkeys(("d", "day", "days"), _DAY),
-    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), timedelta(weeks=1)),
-    **dict.fromkeys(("month", "months"), 30 * _DAY),
-}
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes", "minuto", "minutos"),
+                    timedelta(minutes=1)),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours", "hora", "horas", "heure", "heures"),
+                    _HOUR),
+    **dict.fromkeys(("d", "day", "days", "dia", "día", "dias", "días", "jour", "jours"), _DAY),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks", "semana", "semanas", "semaine",
+                     "semaines"), timedelta(weeks=1)),
+    **dict.fromkeys(("month", "months", "mes", "meses", "mois"), 30 * _DAY),
+}  # fmt: skip
 
 
 def duration_of(arg: str) -> timedelta | None:
-    """A span as people write one: "3d", "1w 2d", "two weeks", "a week", "for 5 days"; a bare
-    number is days."""
+    """A span as people write one: "3d", "1w 2d", "two weeks", "a week", "for 5 days", "dos
+    semanas", "por una semana", "pendant 10 jours"; a bare number is days."""
     tokens = [t for t in _DURATION_TOKEN.findall(arg.lower()) if t not in ("please", "pls")]
-    if tokens[:1] == ["for"]:
+    if tokens[:1] and tokens[0] in _LEADING:
         tokens = tokens[1:]
     if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) <= 6:
         return int(tokens[0]) * _DAY
     total, i = timedelta(0), 0
     while i < len(tokens):
-        if tokens[i] == "and":
+        if tokens[i] in _AND:
             i += 1
             continue
         token = tokens[i]
         if token.isdigit() and len(token) <= 6:
             amount: int | None = int(token)
         else:
-            amount = 1 if token in ("a", "an") else NUMBER_WORDS.get(token)
+            amount = 1 if token in _ONE else NUMBER_WORDS.get(token)
         unit = _UNITS.get(tokens[i + 1]) if i + 1 < len(tokens) else None
         if amount is None or unit is None:
             return None

@@ -49,3 +49,34 @@ def test_a_pause_asked_for_in_a_sentence_is_a_pause(text: str, expected: Intent)
 )
 def test_talk_of_pausing_that_asks_nothing_is_kept(text: str) -> None:
     assert classify_text(text, PROMPT) == Answer(text, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PAUSE 2 semanas", Pause(timedelta(weeks=2))),
+        ("pause 3 jours", Pause(timedelta(days=3))),
+        ("pause une semaine", Pause(timedelta(weeks=1))),
+        ("PAUSA", DEFAULT),
+        ("pausa por una semana", Pause(timedelta(weeks=1))),
+        ("¿podemos hacer una pausa de dos semanas?", Pause(timedelta(weeks=2))),
+        ("necesito un descanso de estos mensajes", DEFAULT),
+        ("je voudrais faire une pause", DEFAULT),
+        ("pouvez-vous mettre en pause pendant 10 jours ?", Pause(timedelta(days=10))),
+        ("j'ai besoin d'une pause dans ces messages", DEFAULT),
+    ],
+)
+def test_a_pause_in_spanish_or_french(text: str, expected: Intent) -> None:
+    assert classify_text(text, PROMPT) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hice una pausa en la búsqueda",
+        "la pause déjeuner était trop courte",
+        "necesito un descanso",
+    ],
+)
+def test_their_talk_of_pausing_is_kept(text: str) -> None:
+    assert classify_text(text, PROMPT) == Answer(text, False)
