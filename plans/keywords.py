@@ -54,7 +54,8 @@ WHOLE_MESSAGE: Mapping[str, str] = MappingProxyType(
         # a number they do not know.
         **dict.fromkeys(_HELP_PHRASES, "help"),
         **dict.fromkeys(_BOT_QUESTIONS, "automated"),
-        "RESUME": "resume",
+        # RESUME, and the word a Spanish or French speaker would try (as PAUSA for PAUSE).
+        **dict.fromkeys(("RESUME", "REANUDAR", "REPRENDRE"), "resume"),
         "DONE": "done",
         **dict.fromkeys(("NEXT", "WHATS NEXT"), "next"),
         "SMS": "use_sms",

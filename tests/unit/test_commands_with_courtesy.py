@@ -40,6 +40,8 @@ PROMPT = State(plan_running=True, prompt_open=True, company="Acme")
         ("aide svp", Help()),
         ("resume please", Resume()),
         ("ok resume", Resume()),
+        ("reanudar por favor", Resume()),
+        ("Reprendre svp", Resume()),
         ("RESUME, thank you", Resume()),
         ("pause please", Pause(timedelta(days=3))),
         ("pause thanks", Pause(timedelta(days=3))),
