@@ -2,7 +2,8 @@
 me", "is there a person I can talk to?", "quiero hablar con alguien", "je veux parler à
 quelqu'un", "est-ce qu'un conseiller peut me rappeler ?".
 
-Read on the lower-case words, accents and apostrophes dropped. Asked, not told: "I talked to a
+Read on the lower-case words, accents and apostrophes dropped (as the crisis reader reads
+text: crisis.normalise). Asked, not told: "I talked to a
 coach" (past), "waiting for someone to call me back" (not asked of us) and "they want a person
 with five years of experience" (someone else's want) are not asks; a negation just before undoes
 one ("I don't need to talk to someone", "je ne veux pas parler à quelqu'un"). Who is asked for
@@ -13,7 +14,8 @@ is a person, a human, a coach or an adviser: "my manager", "a recruiter", "nadie
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from onward.engine.crisis import normalise as plain_words
 
 # "My coach" is theirs here; "my mentor" or "my advisor" is someone of their own.
 _WHO_EN = (
@@ -48,8 +50,6 @@ _NEGATED = re.compile(
     r"|\bno (?:quiero|necesito|hace falta|voy a|me hace falta)(?: \w+)? \Z"
     r"|\bne \w+ (?:pas|jamais)(?: \w+)? \Z"
 )
-_APOSTROPHES = re.compile("['’‘`´]")
-_NON_WORD = re.compile(r"[\W_]+")
 
 
 # A stem of every "who" above (plain substrings, accents as written or not).
@@ -65,13 +65,5 @@ def asks_for_a_human(norm: str) -> bool:
     lowered = norm.casefold()
     if not any(stem in lowered for stem in _WHO_STEMS):  # most messages: nobody asked for
         return False
-    text = _plain(norm)
+    text = plain_words(norm)
     return any(not _NEGATED.search(text[: m.start()]) for m in _ASKS.finditer(text))
-
-
-def _plain(norm: str) -> str:
-    lowered = _APOSTROPHES.sub("", norm.casefold())
-    if not lowered.isascii():
-        decomposed = unicodedata.normalize("NFD", lowered)
-        lowered = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_NON_WORD.sub(" ", lowered).split())

@@ -16,8 +16,8 @@ note), and needs a company by name ("with them" is none).
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from onward.engine.crisis import normalise as plain_words
 from onward.engine.inbound.intents import Applied, Interview, Offer
 from onward.engine.inbound.when_words import split_when
 from onward.engine.inbound.words import name
@@ -97,7 +97,7 @@ def milestone_said(norm: str) -> Applied | Offer | Interview | None:
     lowered = norm.casefold()
     if not any(stem in lowered for stem in _STEMS):  # most messages: a quick look, no reading
         return None
-    text = _plain(norm)
+    text = plain_words(norm)
     for pattern in _APPLIED:
         for match in pattern.finditer(text):
             if not _NOT_TOLD.search(text[: match.start()]):
@@ -122,11 +122,3 @@ def _interview(norm: str, words_before: int) -> Interview | None:
     if not company or len(company.split()) > 5 or company.casefold() in _NOT_A_COMPANY:
         return None
     return Interview(company, when)
-
-
-def _plain(norm: str) -> str:
-    lowered = norm.casefold().replace("'", "").replace("’", "")
-    if not lowered.isascii():
-        decomposed = unicodedata.normalize("NFD", lowered)
-        lowered = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[\W_]+", " ", lowered).split())
