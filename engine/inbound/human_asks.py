@@ -5,10 +5,9 @@ quelqu'un", "est-ce qu'un conseiller peut me rappeler ?".
 Read on the lower-case words, accents and apostrophes dropped (as the crisis reader reads text:
 crisis.normalise). Asked, not told: "I talked to a coach" (past), "waiting for someone to call
 me back" (not asked of us) and "they want a person with five years of experience" (someone
-else's want) are not asks; a negation just before undoes
-one ("I don't need to talk to someone", "je ne veux pas parler à quelqu'un"). Who is asked for
-is a person, a human, a coach or an adviser: "my manager", "a recruiter", "nadie" and "personne"
-(nobody) are not.
+else's want) are not asks; a negation just before undoes one ("I don't need to talk to
+someone", "je ne veux pas parler à quelqu'un"). Who is asked for is a person, a human, a coach
+or an adviser: "my manager", "a recruiter", "nadie" and "personne" (nobody) are not.
 """
 
 from __future__ import annotations
