@@ -128,6 +128,8 @@ def to_markdown(pack: dict[str, Any]) -> str:
         "",
         f"Keywords: {', '.join(opt_out['keywords'])}; {opt_out['also']}.",
         "",
+        f"In Spanish and French too: {', '.join(opt_out['keywords_es_fr'])}.",
+        "",
         f"Reply: {opt_out['reply']}",
         "",
         f"Opt back in with {', '.join(pack['opt_back_in']['keywords'])}: "

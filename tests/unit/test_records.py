@@ -130,6 +130,7 @@ def test_the_pack_names_everything_a_registration_asks_for() -> None:
         assert heading in markdown
     assert pack["missing"] == ["ONWARD_PRIVACY_POLICY_URL"]
     assert "Acme" in pack["sample_messages"][0]["text"]
+    assert "In Spanish and French too: " in markdown and "BAJA" in markdown
 
 
 STATUS_COLUMNS = {"sms_status", "email_status"}
