@@ -150,6 +150,11 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # A checkpoint every 10,000 pages (about 40 MB of WAL), not SQLite's 1,000: a drain's
+        # commits paid for one (and its fsync) every few batches, and the same hot pages were
+        # copied again each time. Side by side, a burst of 10,010 steps through `onward serve`
+        # took 6% less time (bench/README, stop 29). An erasure still empties the WAL at once.
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         # Deleted content is overwritten, not left in free pages: FORGET must mean it.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
