@@ -35,6 +35,7 @@ from onward.engine.inbound.intents import (
     Note,
     OptIn,
     OptOut,
+    Pause,
     Picture,
     Rejected,
 )
@@ -102,7 +103,7 @@ def classify(said: Said, state: State, words: Vocabulary = Vocabulary()) -> Inte
     for norm in norms:
         pause = pause_asked(norm)
         if pause is not None:
-            return pause
+            return replace(pause, text=body) if isinstance(pause, Pause) else pause
     reports = [report for report in map(rejection_report, norms) if report is not None]
     for report in reports:
         if _a_new_rejection(report, state):

@@ -54,6 +54,7 @@ class Rejected:
 class Pause:
     name: ClassVar[str] = "pause"
     duration: timedelta
+    text: str = ""  # asked in a sentence (pause_words): its words, to keep
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from onward.engine.storage.models import RUN_PAUSED, STEP_SENT, JournalEntry, St
 
 
 def pause(turn: Turn, cmd: i.Pause) -> str:
+    keep(turn, cmd.text)  # asked in a sentence ("I'm going on holiday, pause..."): kept
     person, lang = turn.person, turn.lang
     run = runs.current_run(turn.session, person.id) if person else None
     if person is None or run is None:

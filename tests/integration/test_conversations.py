@@ -253,6 +253,9 @@ def test_a_request_in_words_does_what_its_command_does(
     assert after_words != before
     talk.say("RESUME" if command != "RESUME" else "PAUSE")
     assert talk.say(command) == by_words  # the same answer, word for word
+    if command.startswith("PAUSE") and sentence.split()[0] != "pause":
+        kept = [e.text for e in talk.rows(JournalEntry)]
+        assert kept == [sentence]  # every word of the sentence kept, as any answer
 
 
 @pytest.mark.parametrize(

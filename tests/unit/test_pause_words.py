@@ -4,12 +4,20 @@ of onward ("I paused my search", "don't pause") stays as written."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from onward.engine.inbound.classify import State, classify_text
 from onward.engine.inbound.intents import Answer, Intent, Invalid, Pause
+
+
+def _with_words(expected: Intent, text: str) -> Intent:
+    """A pause asked in a sentence carries its words (to keep); the command PAUSE none."""
+    command = text.split()[0].upper() in ("PAUSE", "PAUSA")
+    return expected if command or not isinstance(expected, Pause) else replace(expected, text=text)
+
 
 PROMPT = State(plan_running=True, prompt_open=True, company="Acme")
 DEFAULT = Pause(timedelta(days=3))
@@ -34,7 +42,7 @@ def test_a_pause_asked_for_in_a_sentence_is_a_pause(text: str, expected: Intent)
     if isinstance(expected, Invalid):
         assert isinstance(intent, Invalid) and intent.command == "PAUSE"
     else:
-        assert intent == expected
+        assert intent == _with_words(expected, text)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +75,7 @@ def test_talk_of_pausing_that_asks_nothing_is_kept(text: str) -> None:
     ],
 )
 def test_a_pause_in_spanish_or_french(text: str, expected: Intent) -> None:
-    assert classify_text(text, PROMPT) == expected
+    assert classify_text(text, PROMPT) == _with_words(expected, text)
 
 
 @pytest.mark.parametrize(
