@@ -17,13 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from onward.engine.inbound.words import name
+from onward.engine.inbound.words import FOLD_ACCENTS, name
 
 _I = re.IGNORECASE
-_FOLD = str.maketrans(
-    "áàâäãéèêëíìîïóòôöõúùûüñçÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇ’‘`´",
-    "aaaaaeeeeiiiiooooouuuuncAAAAAEEEEIIIIOOOOOUUUUNC''''",
-)
 _END_WORDS = (
     r"hoy|ayer|anoche|otra\s+vez|de\s+nuevo|y|pero|porque|aunque|cuando|para|como|por|"
     r"finalmente|al\s+final|esta\s+semana|esta\s+manana|jaja|lol|"
@@ -105,7 +101,7 @@ _STEMS = (
 
 def rejection_report_es_fr(text: str) -> tuple[str, str] | None:
     """(company, role) when `text` tells of a rejection in Spanish or French, else None."""
-    folded = text.translate(_FOLD)
+    folded = text.translate(FOLD_ACCENTS)
     lowered = folded.lower()
     if not any(stem in lowered for stem in _STEMS):  # most messages: a quick look, no reading
         return None
@@ -180,7 +176,7 @@ def _role_at(text: str, folded: str, at: int) -> str:
 
 def _clean(raw: str) -> str:
     company = name(raw.strip())
-    words = {w.lower().translate(_FOLD) for w in company.split()}
+    words = {w.lower().translate(FOLD_ACCENTS) for w in company.split()}
     if len(words) > 5 or words & _NOT_A_NAME:
         return ""
     return company

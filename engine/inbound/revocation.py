@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from onward.engine.inbound.words import keys
+from onward.engine.inbound.words import FOLD_ACCENTS, keys
 from onward.plans.keywords import OPT_OUT_KEYWORDS, OPT_OUT_KEYWORDS_ES_FR
 
 # Two words that stop as one keyword does, with only courtesy round them ("sorry, wrong
@@ -146,9 +146,6 @@ _NEGATED = re.compile(
     r"|\bNE (?:VEUX|VEUT|VOULONS|VAIS|VA|SOUHAITE|COMPTE|PENSE|DOIS) (?:PAS|JAMAIS)"
     r"(?: (?:ME|TE|VOUS|DE|ME FAIRE))* \Z"
 )
-# Accented capitals as the plain ones, for the Spanish and French readings (only these:
-# a letter carrying any other mark is another letter, as in words.py).
-_FOLD = str.maketrans("ÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇ", "AAAAAEEEEIIIIOOOOOUUUUNC")
 _MAX_KEYWORD_WORDS = 16
 _HEART = re.compile(r"</?3+")
 
@@ -179,7 +176,7 @@ def _may_start_es_fr(words: list[str]) -> bool:
 def _folded(words: list[str]) -> list[str]:
     if all(word.isascii() for word in words):  # most messages: nothing to fold
         return words
-    return [word.translate(_FOLD) for word in words]
+    return [word.translate(FOLD_ACCENTS) for word in words]
 
 
 def _keyword_with_courtesy(words: list[str], folded: list[str]) -> str | None:
@@ -217,4 +214,4 @@ def starts_with_stop_word(norm: str) -> bool:
 
 
 def _hinted(word: str) -> bool:
-    return word in OPT_OUT_KEYWORDS or word.translate(_FOLD) in _HINTED_ES_FR
+    return word in OPT_OUT_KEYWORDS or word.translate(FOLD_ACCENTS) in _HINTED_ES_FR

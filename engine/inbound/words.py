@@ -25,6 +25,13 @@ INVISIBLE_CHARS = "".join(
 _INVISIBLE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}]")
 WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _INNER_JOINERS = re.compile(r"['’-]")
+# The accented letters of Spanish and French as plain ones, one letter for one (positions keep,
+# so a match found in the folded text slices the text as written), and curly apostrophes as
+# straight ones. Only these: a letter carrying any other mark stays another letter.
+FOLD_ACCENTS = str.maketrans(
+    "áàâäãéèêëíìîïóòôöõúùûüñçÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇ’‘`´",
+    "aaaaaeeeeiiiiooooouuuuncAAAAAEEEEIIIIOOOOOUUUUNC" + "'" * 4,
+)
 _REPLY_PREFIX = re.compile(r"\A(?:(?:re|fwd?)\s*:\s*)+", re.IGNORECASE)
 MAX_NAME_CHARS = 80
 
