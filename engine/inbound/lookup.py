@@ -1,8 +1,8 @@
 """The router's one read of a conversation before it acts: the sender, their current run with its
 rejection, the prompt open in it, whether a coach holds them, and the newest plan version (whose
-id keys the cached trigger keywords). Two statements where it took six, only one of them through
-the ORM: each read through the ORM costs more than the query itself. The handlers find these in
-the Turn; nothing reads them again."""
+id keys the cached trigger keywords). One statement on SQLite and two on PostgreSQL where it
+took six, only one of them through the ORM: each read through the ORM costs more than the query
+itself. The handlers find these in the Turn; nothing reads them again."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from onward.engine.people import by_address
@@ -53,38 +53,54 @@ _HELD_SINCE = select(Coaching.held_since).where(Coaching.person_id == Person.id)
 # same statement, they would be as they were before the wait.
 _LOCKED_ID = {medium: by_address(medium, lock=True, what=Person.id) for medium in ("sms", "email")}
 
+
 # The person with each of their open runs and each prompt sent in it (a row each; a handful at
 # most), whether a coach holds them, and the newest plan version: one read through the ORM,
 # which costs more than its query. Not the one latest run and prompt: picking those in SQL
 # (ORDER BY ... LIMIT 1 in correlated subqueries) made SQLite sort twice, several times what
 # the rows cost to read.
-_CONVERSATION = (
-    select(Person, Run, Step, _HELD_SINCE.scalar_subquery(), _NEWEST_VERSION.scalar_subquery())
-    .outerjoin(Run, and_(Run.person_id == Person.id, _one_of(Run.status, OPEN_RUN_STATUSES)))
-    .outerjoin(Rejection, Rejection.id == Run.rejection_id)
-    .outerjoin(
-        Step,
-        and_(
-            Step.run_id == Run.id,
-            status_is(Step.status, STEP_SENT),
-            _one_of(Step.kind, PROMPT_KINDS),
-            Step.reminder_of.is_(None),
-        ),
+def _conversation(person: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(Person, Run, Step, _HELD_SINCE.scalar_subquery(), _NEWEST_VERSION.scalar_subquery())
+        .outerjoin(Run, and_(Run.person_id == Person.id, _one_of(Run.status, OPEN_RUN_STATUSES)))
+        .outerjoin(Rejection, Rejection.id == Run.rejection_id)
+        .outerjoin(
+            Step,
+            and_(
+                Step.run_id == Run.id,
+                status_is(Step.status, STEP_SENT),
+                _one_of(Step.kind, PROMPT_KINDS),
+                Step.reminder_of.is_(None),
+            ),
+        )
+        .options(contains_eager(Run.rejection))
+        .where(person)
     )
-    .options(contains_eager(Run.rejection))
-    .where(Person.id == bindparam("person_id"))
-)
+
+
+_CONVERSATION = _conversation(Person.id == bindparam("person_id"))
+# SQLite has no row locks (the transaction holds the database's one write lock already), so
+# the sender is found in the same statement: one read where PostgreSQL needs two.
+_CONVERSATION_OF = {
+    "sms": _conversation(Person.phone == bindparam("address")),
+    "email": _conversation(Person.email == bindparam("address")),
+}
 
 
 def find_conversation(session: Session, medium: str, address: str) -> Conversation:
     """The conversation of whoever wrote from `address`, their person row locked until the
     transaction ends."""
     plain = session.connection()  # plain reads need none of the session's unit of work
-    lookup = _LOCKED_ID["sms" if medium == "sms" else "email"]
-    person_id = plain.scalar(lookup, {"address": address})
-    rows = (
-        [] if person_id is None else session.execute(_CONVERSATION, {"person_id": person_id}).all()
-    )
+    by = "sms" if medium == "sms" else "email"
+    if plain.dialect.name == "sqlite":
+        rows = session.execute(_CONVERSATION_OF[by], {"address": address}).all()
+    else:
+        person_id = plain.scalar(_LOCKED_ID[by], {"address": address})
+        rows = (
+            []
+            if person_id is None
+            else session.execute(_CONVERSATION, {"person_id": person_id}).all()
+        )
     if not rows:
         return Conversation(None, None, None, False, int(plain.scalar(_NEWEST_VERSION) or 0))
     person, _run, _step, held_since, newest = rows[0]

@@ -19,9 +19,11 @@ from tests.integration.inbound_helpers import Talk
 # bench/README.md, "Statements per message": a REJECTED from someone new wrote 21 statements
 # and a journal reply 12 before this budget (the wake-up look after each not counted here).
 # One more since: the count of their rejections in 30 days that picks the plan (when: rules).
-# (No look for open runs of someone this message wrote: they have none.)
+# (No look for open runs of someone this message wrote: they have none.) On SQLite the sender
+# is found in the read of their conversation (inbound/lookup.py); PostgreSQL locks their row
+# first, in a statement of its own.
 REJECTED_BUDGET = 16
-JOURNAL_BUDGET = 6
+JOURNAL_BUDGET = {"sqlite": 5, "postgresql": 6}
 
 
 # A status of steps or deliveries bound as a parameter: on SQLite, the statement is prepared
@@ -69,7 +71,7 @@ def test_a_journal_reply_stays_within_its_statements(engine: Engine, talk: Talk)
     with counted(engine) as statements:
         received = talk.send("It went ok, I think. I rushed the salary question.")
     assert received.handled and received.reply
-    assert len(statements) <= JOURNAL_BUDGET, statements
+    assert len(statements) <= JOURNAL_BUDGET[engine.dialect.name], statements
 
 
 def test_the_hot_paths_write_the_statuses_of_steps_and_deliveries_into_their_sql(
