@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from onward.engine.people import by_address
 from onward.engine.storage.console_models import Coaching
@@ -32,7 +32,8 @@ from onward.plans import PROMPT_KINDS
 @dataclass(frozen=True)
 class Conversation:
     person: Person | None
-    run: Run | None  # the current run (the latest open one), its rejection loaded
+    run: Run | None  # the current run (the latest open one)
+    company: str  # the company of the current run's rejection ("" for none)
     prompt: Step | None  # the run's most recently sent prompt
     held: bool  # a coach holds the conversation: what they write is the coach's to answer
     newest_version: int  # the newest plan version's id (0: none yet)
@@ -55,13 +56,21 @@ _LOCKED_ID = {medium: by_address(medium, lock=True, what=Person.id) for medium i
 
 
 # The person with each of their open runs and each prompt sent in it (a row each; a handful at
-# most), whether a coach holds them, and the newest plan version: one read through the ORM,
-# which costs more than its query. Not the one latest run and prompt: picking those in SQL
+# most), whether a coach holds them, the newest plan version and the run's company: one read
+# through the ORM, which costs more than its query (the rejection is read as its company alone:
+# loading it as an object cost a fifth of the read). Not the one latest run and prompt: picking those in SQL
 # (ORDER BY ... LIMIT 1 in correlated subqueries) made SQLite sort twice, several times what
 # the rows cost to read.
 def _conversation(person: ColumnElement[bool]) -> Select[Any]:
     return (
-        select(Person, Run, Step, _HELD_SINCE.scalar_subquery(), _NEWEST_VERSION.scalar_subquery())
+        select(
+            Person,
+            Run,
+            Step,
+            _HELD_SINCE.scalar_subquery(),
+            _NEWEST_VERSION.scalar_subquery(),
+            Rejection.company,
+        )
         .outerjoin(Run, and_(Run.person_id == Person.id, _one_of(Run.status, OPEN_RUN_STATUSES)))
         .outerjoin(Rejection, Rejection.id == Run.rejection_id)
         .outerjoin(
@@ -73,7 +82,6 @@ def _conversation(person: ColumnElement[bool]) -> Select[Any]:
                 Step.reminder_of.is_(None),
             ),
         )
-        .options(contains_eager(Run.rejection))
         .where(person)
     )
 
@@ -102,8 +110,8 @@ def find_conversation(session: Session, medium: str, address: str) -> Conversati
             else session.execute(_CONVERSATION, {"person_id": person_id}).all()
         )
     if not rows:
-        return Conversation(None, None, None, False, int(plain.scalar(_NEWEST_VERSION) or 0))
-    person, _run, _step, held_since, newest = rows[0]
+        return Conversation(None, None, "", None, False, int(plain.scalar(_NEWEST_VERSION) or 0))
+    person, _run, _step, held_since, newest, _company = rows[0]
     runs = [row[1] for row in rows if row[1] is not None]
     # The current run: the latest started (runs.current_run); its open prompt: the latest sent
     # (runs.open_prompt), a step never stamped counting as the earliest.
@@ -111,7 +119,8 @@ def find_conversation(session: Session, medium: str, address: str) -> Conversati
     prompt = max(
         (row[2] for row in rows if row[1] is run and row[2] is not None), key=_sent, default=None
     )
-    return Conversation(person, run, prompt, held_since is not None, int(newest or 0))
+    company = next((row[5] for row in rows if row[1] is run), None) or ""
+    return Conversation(person, run, company, prompt, held_since is not None, int(newest or 0))
 
 
 def _started(run: Run) -> tuple[datetime, int]:

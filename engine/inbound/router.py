@@ -98,7 +98,7 @@ class Router:
             and people.status_on(person, message.medium) == people.OPTED_OUT,
             plan_running=run is not None,
             prompt_open=prompt is not None,
-            company=run.rejection.company if run is not None and run.rejection else "",
+            company=found.company,
         )
         intent = classify(
             Said(message.body, message.subject, message.medium == "email", message.attachments),
