@@ -3,8 +3,9 @@ facts, and the pure choice of `onward.plans.rules` between them (the default pla
 
 The order lives in `app_settings` (`onward plans order`); unset, it is the shipped order, which
 puts the gentler plan first. Every REJECTED reads its facts in one statement (the person's
-rejections of the last 30 days, the order, the newest plan version); the rules of the ordered
-plans are cached on the order and that version, as plan versions never change.
+rejections of the last 30 days, the order, the newest plan version, the default plan's latest
+version); the rules of the ordered plans are cached on the order and that version, as plan
+versions never change, and so is the default version's object (plan_store.version_in_hand).
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from sqlalchemy.orm import Session
 
 from onward.engine.errors import UsageError
 from onward.engine.plan_store import (
+    DEFAULT_VERSION_CHECKSUM,
+    DEFAULT_VERSION_ID,
     default_plan_name,
     latest_version,
     parsed,
     plan_for_keyword,
     require_latest,
+    version_in_hand,
 )
 from onward.engine.storage.models import AppSetting, Person, PlanVersion, Rejection
 from onward.plans.keywords import REJECT_KEYWORDS
@@ -40,6 +44,8 @@ _FACTS = select(
     .scalar_subquery(),
     select(AppSetting.value).where(AppSetting.key == ORDER_KEY).scalar_subquery(),
     select(func.max(PlanVersion.id)).scalar_subquery(),
+    DEFAULT_VERSION_ID,
+    DEFAULT_VERSION_CHECKSUM,
 )
 _SETTINGS = select(
     select(AppSetting.value).where(AppSetting.key == ORDER_KEY).scalar_subquery(),
@@ -79,7 +85,7 @@ def choose_plan(
     (and REJECT, REJECTION) the first ordered plan whose rules hold, else the default."""
     if keyword.upper() not in REJECT_KEYWORDS:
         return plan_for_keyword(session, keyword)
-    count, order_text, newest = session.execute(
+    count, order_text, newest, default_id, default_checksum = session.execute(
         _FACTS, {"person_id": person.id, "since": now - WINDOW}
     ).one()
     ordered = _ordered(session, order_text, newest)
@@ -92,7 +98,9 @@ def choose_plan(
             version = session.get(PlanVersion, version_id)
             if version is not None:
                 return version
-    return plan_for_keyword(session, keyword)
+    if default_id is not None:
+        return version_in_hand(session, default_id, default_checksum)
+    return plan_for_keyword(session, keyword)  # no default plan stored: it says so
 
 
 def recent_rejections(session: Session, person_id: int, now: datetime) -> int:

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from onward.engine.clock import Clock
 from onward.engine.errors import NotFound
 from onward.engine.storage.models import AppSetting, PlanVersion
+from onward.engine.storage.plain_writes import as_loaded
 from onward.plans import Plan, load_plan, shipped_plan_names, shipped_plan_source
 from onward.plans.keywords import REJECT_KEYWORDS
 
@@ -177,6 +179,12 @@ _DEFAULT_VERSION = (
     .order_by(PlanVersion.version.desc())
     .limit(1)
 )
+# The default plan's latest version as its id and checksum, for a statement that reads more
+# (plan_choice's facts) and then `version_in_hand`.
+DEFAULT_VERSION_ID = _DEFAULT_VERSION.with_only_columns(PlanVersion.id).scalar_subquery()
+DEFAULT_VERSION_CHECKSUM = _DEFAULT_VERSION.with_only_columns(
+    PlanVersion.checksum
+).scalar_subquery()
 _NEWEST_VERSION_ID = select(func.max(PlanVersion.id))
 
 
@@ -184,6 +192,33 @@ def default_version(session: Session) -> PlanVersion:
     """The latest version of the default plan, in one query."""
     version = session.scalars(_DEFAULT_VERSION).first()
     return version or require_latest(session, default_plan_name(session))
+
+
+# The columns of versions already read, by (database, id, checksum): a version never changes.
+_VERSION_VALUES: dict[tuple[str, int, str], dict[str, object]] = {}
+
+
+def version_in_hand(session: Session, version_id: int, digest: str) -> PlanVersion:
+    """The version `version_id`, whose checksum the caller has just read: in the session as if
+    loaded, from its columns as first read (a REJECTED's plan, without reading its text again:
+    the ORM's read cost three times the object's making); read when not known yet."""
+    found = session.identity_map.get(identity_key(PlanVersion, version_id))
+    if isinstance(found, PlanVersion):
+        return found
+    key = (str(session.get_bind().engine.url), version_id, digest)
+    values = _VERSION_VALUES.get(key)
+    if values is None:
+        version = session.get(PlanVersion, version_id)
+        if version is None or version.checksum != digest:  # gone, or not the one asked for
+            raise NotFound(f"no plan version {version_id} with checksum {digest[:12]}")
+        if len(_VERSION_VALUES) > 256:
+            _VERSION_VALUES.clear()
+        _VERSION_VALUES[key] = {c: getattr(version, c) for c in _VERSION_COLUMNS}
+        return version
+    return as_loaded(session, PlanVersion, version_id, values)
+
+
+_VERSION_COLUMNS = ("name", "version", "source", "checksum", "created_at")
 
 
 def trigger_keywords(session: Session, newest: int | None = None) -> frozenset[str]:

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from onward.engine import plan_choice
+from onward.engine import plan_choice, plan_store
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.plan_store import add_plan, set_default
+from onward.engine.storage.models import PlanVersion
+from onward.plans import shipped_plan_source
 from onward.plans.rules import Facts
 from tests.integration.inbound_helpers import OTHER_PHONE, PHONE, Talk
 
@@ -123,20 +125,38 @@ def test_the_order_names_only_known_plans_once(talk: Talk) -> None:
         plan_choice.set_plan_order(session, ["standard"])
 
 
-def test_the_choice_costs_one_statement_beyond_the_default_plans(talk: Talk) -> None:
-    talk.say("REJECTED Acme")  # warms the cache of the ordered plans' rules
+def test_the_choice_costs_one_statement(talk: Talk) -> None:
+    talk.say("REJECTED Acme")  # warms the caches: the ordered plans' rules, the version's columns
     person = talk.me()
     with talk.sessions() as session:
         statements = _counting(session)
         version = plan_choice.choose_plan(session, person, "REJECTED", "", talk.clock.now())
         assert version.name == "standard"
-        # One for the facts (recent rejections, the order, the newest version), one for the
-        # default plan's version, as before there were rules.
-        assert len(statements) == 2, statements
+        # One for the facts (recent rejections, the order, the newest version, which version of
+        # the default plan): the version's object is made from its columns as first read.
+        assert len(statements) == 1, statements
+        assert version.checksum == plan_store.checksum(version.source)
+        assert session.get(PlanVersion, version.id) is version  # in the session, as if loaded
         statements.clear()
         keyword = plan_choice.choose_plan(session, person, "SETBACK", "", talk.clock.now())
         assert keyword.name == "gentle"
         assert not any("rejections" in sql for sql in statements)
+
+
+def test_a_new_default_or_a_new_version_of_it_is_started_at_once(talk: Talk) -> None:
+    talk.say("REJECTED Acme")  # the standard plan's version, remembered
+    person = talk.me()
+    with talk.sessions.begin() as session:
+        set_default(session, "gentle")
+    with talk.sessions() as session:
+        chosen = plan_choice.choose_plan(session, person, "REJECTED", "", talk.clock.now())
+        assert (chosen.name, chosen.version) == ("gentle", 1)
+    newer = shipped_plan_source("gentle").replace("name: gentle", "name: gentle  # v2", 1)
+    with talk.sessions.begin() as session:
+        added = add_plan(session, newer, talk.clock).id
+    with talk.sessions() as session:
+        chosen = plan_choice.choose_plan(session, person, "REJECTED", "", talk.clock.now())
+        assert (chosen.id, chosen.version, chosen.source) == (added, 2, newer)
 
 
 def test_explain_says_which_plan_and_why(talk: Talk) -> None:
