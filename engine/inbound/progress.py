@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
-from sqlalchemy import Table, bindparam, exists, insert, select, update
+from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from onward.engine import replies, runs
@@ -15,6 +15,7 @@ from onward.engine.inbound.upcoming import next_line, when
 from onward.engine.numbers import outcome_events
 from onward.engine.plan_store import parsed
 from onward.engine.schedule import next_waiting
+from onward.engine.storage.bulk_rows import insert_one
 from onward.engine.storage.models import RUN_PAUSED, STEP_SENT, JournalEntry, Step, status_is
 
 
@@ -95,7 +96,7 @@ def hired(turn: Turn, cmd: i.Hired) -> str:
     return replies.hired(turn.lang, ended=bool(ended))
 
 
-_INSERT_ENTRY = insert(cast(Table, JournalEntry.__table__))
+_ENTRIES = cast(Table, JournalEntry.__table__)
 _STEPS = cast(Table, Step.__table__)
 _ANSWERED = (
     update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(answered_at=bindparam("at"))
@@ -109,10 +110,11 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
     if person is None or turn.run is None or not text:
         return None
     run_id = prompt.run_id if prompt is not None else turn.run.id
-    # Plain (Core) statements: nothing reads the entry back, and a flush of ORM objects costs
-    # several times what these do. The words are sealed by the column's type all the same.
-    turn.session.connection().execute(
-        _INSERT_ENTRY,
+    # Plain statements: nothing reads the entry back, and a flush of ORM objects costs several
+    # times what these do. The words are sealed by the column's type all the same.
+    insert_one(
+        turn.session.connection(),
+        _ENTRIES,
         {
             "person_id": person.id,
             "run_id": run_id,
@@ -121,6 +123,7 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
             "text": text,
             "created_at": turn.now,
         },
+        returning=(),
     )
     if prompt is None:
         return "note"
