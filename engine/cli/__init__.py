@@ -18,6 +18,7 @@ from onward.engine.cli import deliveries as deliveries_cli
 from onward.engine.cli import demo as demo_cli
 from onward.engine.cli import journal as journal_cli
 from onward.engine.cli import people as people_cli
+from onward.engine.cli import plan_preview as plan_preview_cli
 from onward.engine.cli import plans as plans_cli
 from onward.engine.cli import records as records_cli
 from onward.engine.cli import runs as runs_cli
@@ -38,6 +39,7 @@ app = typer.Typer(
 )
 app.add_typer(db_cli.app, name="db")
 app.add_typer(plans_cli.app, name="plans")
+plans_cli.app.command("preview")(plan_preview_cli.preview_command)
 app.add_typer(people_cli.app, name="people")
 app.add_typer(runs_cli.app, name="runs")
 app.add_typer(deliveries_cli.app, name="deliveries")
