@@ -24,8 +24,8 @@ from onward.engine.dispatch.stalled_sends import settle_stalled
 from onward.engine.housekeeping import sweep
 from onward.engine.logs import configure_logging, get_logger
 from onward.engine.metrics import TICK_DURATION
+from onward.engine.placeholder_credentials import refuse_placeholder_credentials
 from onward.engine.runtime import Runtime
-from onward.engine.settings import refuse_placeholder_credentials
 from onward.engine.storage.migrate import require_current
 from onward.engine.web.admission import connection_ceiling
 from onward.engine.web.app import WebDeps, create_app

@@ -7,8 +7,9 @@ from datetime import time
 import pytest
 
 from onward.engine.errors import ConfigError
+from onward.engine.placeholder_credentials import refuse_placeholder_credentials
 from onward.engine.runtime import router_config
-from onward.engine.settings import Settings, load_settings, refuse_placeholder_credentials
+from onward.engine.settings import Settings, load_settings
 from onward.plans import DEFAULT_WINDOW, SendWindow
 
 TWILIO = {
