@@ -10,6 +10,7 @@ from onward.plans.experiments import (
     assign_arm,
     skipped_for,
 )
+from onward.plans.keywords import RESERVED_WORDS
 from onward.plans.loader import (
     PlanError,
     PlanIssue,
@@ -23,7 +24,6 @@ from onward.plans.schema import (
     CONTROL_ARM,
     DEFAULT_KEYWORDS,
     PROMPT_KINDS,
-    RESERVED_WORDS,
     STEP_KINDS,
     Holdout,
     Plan,

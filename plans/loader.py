@@ -23,12 +23,11 @@ from onward.plans.schema import (
     Reminder,
     Step,
     Variant,
-    parse_due,
     step_rule_problems,
 )
 from onward.plans.templates import check_template
 from onward.plans.translations import translation_problems
-from onward.plans.values import Due
+from onward.plans.values import Due, parse_due
 
 Loc = Sequence[str | int]
 _TEMPLATE_FIELDS = ("subject", "text")

@@ -9,16 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from onward.plans.schema import (
-    PROMPT_KINDS,
-    STEP_KINDS,
-    Due,
-    Plan,
-    SendWindow,
-    Step,
-    parse_due,
-    parse_window,
-)
+from onward.plans.schema import PROMPT_KINDS, STEP_KINDS, Plan, Step
+from onward.plans.values import Due, SendWindow, parse_due, parse_window
 
 
 @pytest.mark.parametrize(
