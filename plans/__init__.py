@@ -10,10 +10,9 @@ from onward.plans.experiments import (
     assign_arm,
     skipped_for,
 )
+from onward.plans.issues import PlanError, PlanIssue
 from onward.plans.keywords import RESERVED_WORDS
 from onward.plans.loader import (
-    PlanError,
-    PlanIssue,
     load_plan,
     load_plan_file,
     load_shipped_plan,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from onward.plans.experiments import variant_problems
+from onward.plans.issues import LineIndex, Loc, PlanError, PlanIssue, field_name
 from onward.plans.rules import When
 from onward.plans.schema import (
     RULE_ERROR,
@@ -29,7 +29,6 @@ from onward.plans.templates import check_template
 from onward.plans.translations import translation_problems
 from onward.plans.values import Due, parse_due
 
-Loc = Sequence[str | int]
 _TEMPLATE_FIELDS = ("subject", "text")
 _STR_TAG = "tag:yaml.org,2002:str"
 _TAG_NAMES = {
@@ -47,67 +46,10 @@ _TAG_NAMES = {
 
 
 @dataclass(frozen=True, slots=True)
-class PlanIssue:
-    source: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        # One line per issue, whatever a message (say, from Jinja) carries.
-        message = " ".join(self.message.split())
-        return f"{self.source}:{self.line}: {self.field}: {message}"
-
-
-class PlanError(ValueError):
-    """A plan that cannot be used; ``issues`` lists every problem found."""
-
-    def __init__(self, issues: Sequence[PlanIssue]) -> None:
-        self.issues = list(issues)
-        super().__init__("\n".join(str(issue) for issue in self.issues))
-
-
-class LineIndex:
-    """Finds the YAML line of a field from its path, e.g. ``("steps", 2, "due")``."""
-
-    def __init__(self, root: Node | None) -> None:
-        self._root = root
-
-    def line_of(self, loc: Loc) -> int:
-        node, line = self._root, 1 if self._root is None else self._root.start_mark.line + 1
-        for part in loc:
-            child: Node | None = None
-            if isinstance(node, MappingNode):
-                # The last occurrence wins, as it does when YAML builds the mapping.
-                for key, value in node.value:
-                    if isinstance(key, ScalarNode) and key.value == str(part):
-                        child, line = value, key.start_mark.line + 1
-            elif (
-                isinstance(node, SequenceNode)
-                and isinstance(part, int)
-                and 0 <= part < len(node.value)
-            ):
-                child = node.value[part]
-                line = child.start_mark.line + 1
-            if child is None:
-                break  # a missing field: the line of the mapping that lacks it
-            node = child
-        return line
-
-
-@dataclass(frozen=True, slots=True)
 class ParsedPlan:
     plan: Plan | None
     errors: list[PlanIssue]
     lines: LineIndex
-
-
-def field_name(loc: Loc) -> str:
-    """``("steps", 2, "due")`` -> ``steps[2].due``; the whole document is ``plan``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
-    return text or "plan"
 
 
 def parse_plan(text: str, source: str = "<plan>") -> ParsedPlan:

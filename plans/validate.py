@@ -14,7 +14,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from onward.plans.loader import Loc, PlanIssue, field_name, parse_plan
+from onward.plans.issues import Loc, PlanIssue, field_name
+from onward.plans.loader import parse_plan
 from onward.plans.schema import Plan, Reminder, Step
 from onward.plans.sms import non_gsm7_chars, sms_segments_with_footer
 from onward.plans.templates import TemplateRenderError, render, sample_context

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from onward.plans import CONTROL_ARM, PLAN_ARM, arm_text, arms_of, assign_arm, load_plan
-from onward.plans.loader import PlanError
+from onward.plans.issues import PlanError
 from onward.plans.validate import validate_plan
 
 HEAD = """\
