@@ -3,34 +3,38 @@
 from __future__ import annotations
 
 from onward.channels.base import (
-    STATE_RANK,
-    TERMINAL_STATES,
     Channel,
     ChannelContext,
-    ChannelError,
     ChannelFactory,
+    FindsSent,
+    SendInDoubt,
+    body_digest,
+)
+from onward.channels.errors import (
+    ChannelError,
     ChannelNotConfigured,
     ChannelUnavailable,
-    DeliveryState,
-    DeliveryStatus,
-    FindsSent,
-    InboundMessage,
     InvalidAddress,
-    Medium,
     NotAChannel,
-    OutboundMessage,
     PermanentSendError,
-    ProviderAnswer,
     ProviderAuthError,
     RecipientOptedOut,
-    SendInDoubt,
     SendOutcomeUnknown,
-    SendResult,
     TransientSendError,
     UnknownChannel,
     WebhookRejected,
+)
+from onward.channels.values import (
+    STATE_RANK,
+    TERMINAL_STATES,
+    DeliveryState,
+    DeliveryStatus,
+    InboundMessage,
+    Medium,
+    OutboundMessage,
+    ProviderAnswer,
+    SendResult,
     WebhookRequest,
-    body_digest,
     can_advance,
 )
 

@@ -8,18 +8,17 @@ import threading
 import uuid
 from typing import TextIO
 
-from onward.channels.base import (
-    ChannelContext,
+from onward.channels.base import ChannelContext
+from onward.channels.errors import PermanentSendError, WebhookRejected
+from onward.channels.net import is_loopback_host
+from onward.channels.values import (
     DeliveryStatus,
     InboundMessage,
     Medium,
     OutboundMessage,
-    PermanentSendError,
     SendResult,
-    WebhookRejected,
     WebhookRequest,
 )
-from onward.channels.net import is_loopback_host
 
 FRAME_WIDTH = 72
 MESSAGE_ID_HEADER = "x-console-message-id"

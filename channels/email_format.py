@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 from email_reply_parser import EmailReplyParser
 
-from onward.channels.base import OutboundMessage
+from onward.channels.values import OutboundMessage
 
 # A nudge without a subject of its own still needs one that reads gently in an inbox.
 DEFAULT_SUBJECT = "A note from onward"

@@ -11,15 +11,9 @@ from importlib import metadata
 from importlib.metadata import EntryPoint
 from typing import Any
 
-from onward.channels.base import (
-    Channel,
-    ChannelContext,
-    ChannelFactory,
-    ChannelUnavailable,
-    Medium,
-    NotAChannel,
-    UnknownChannel,
-)
+from onward.channels.base import Channel, ChannelContext, ChannelFactory
+from onward.channels.errors import ChannelUnavailable, NotAChannel, UnknownChannel
+from onward.channels.values import Medium
 
 ENTRY_POINT_GROUP = "onward.channels"
 

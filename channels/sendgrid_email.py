@@ -16,25 +16,27 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import CustomArg, Header, Mail
 from sendgrid.helpers.mail.exceptions import SendGridException
 
-from onward.channels.base import (
-    ChannelContext,
+from onward.channels.base import ChannelContext
+from onward.channels.email_format import address_of, email_parts, subject_for, unsubscribe_headers
+from onward.channels.errors import (
     ChannelError,
     ChannelNotConfigured,
-    DeliveryStatus,
-    InboundMessage,
     InvalidAddress,
-    Medium,
-    OutboundMessage,
     PermanentSendError,
     ProviderAuthError,
     SendOutcomeUnknown,
-    SendResult,
     TransientSendError,
-    WebhookRequest,
 )
-from onward.channels.email_format import address_of, email_parts, subject_for, unsubscribe_headers
 from onward.channels.net import parse_retry_after
 from onward.channels.sendgrid_webhooks import DELIVERY_ARG, EventVerifier, InboundParser
+from onward.channels.values import (
+    DeliveryStatus,
+    InboundMessage,
+    Medium,
+    OutboundMessage,
+    SendResult,
+    WebhookRequest,
+)
 
 DEFAULT_API_BASE = "https://api.sendgrid.com"
 DEFAULT_TIMEOUT = 10.0

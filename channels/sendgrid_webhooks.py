@@ -18,15 +18,9 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric import ec
 from sendgrid.helpers.eventwebhook import EventWebhook, EventWebhookHeader
 
-from onward.channels.base import (
-    ChannelNotConfigured,
-    DeliveryState,
-    DeliveryStatus,
-    InboundMessage,
-    WebhookRejected,
-    WebhookRequest,
-)
 from onward.channels.email_format import address_of, aligned, domain_of, first_address, reply_text
+from onward.channels.errors import ChannelNotConfigured, WebhookRejected
+from onward.channels.values import DeliveryState, DeliveryStatus, InboundMessage, WebhookRequest
 
 DELIVERY_ARG = "onward_delivery_id"
 MAX_AGE = timedelta(minutes=10)

@@ -14,22 +14,7 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from onward.channels.base import (
-    ChannelContext,
-    ChannelNotConfigured,
-    DeliveryStatus,
-    InboundMessage,
-    InvalidAddress,
-    Medium,
-    OutboundMessage,
-    PermanentSendError,
-    ProviderAuthError,
-    SendOutcomeUnknown,
-    SendResult,
-    TransientSendError,
-    WebhookRejected,
-    WebhookRequest,
-)
+from onward.channels.base import ChannelContext
 from onward.channels.email_format import (
     address_of,
     domain_of,
@@ -37,7 +22,24 @@ from onward.channels.email_format import (
     subject_for,
     unsubscribe_headers,
 )
+from onward.channels.errors import (
+    ChannelNotConfigured,
+    InvalidAddress,
+    PermanentSendError,
+    ProviderAuthError,
+    SendOutcomeUnknown,
+    TransientSendError,
+    WebhookRejected,
+)
 from onward.channels.net import is_loopback_host
+from onward.channels.values import (
+    DeliveryStatus,
+    InboundMessage,
+    Medium,
+    OutboundMessage,
+    SendResult,
+    WebhookRequest,
+)
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer

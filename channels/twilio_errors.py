@@ -18,7 +18,7 @@ from twilio.base.exceptions import (
 )
 from twilio.http.http_client import TwilioHttpClient
 
-from onward.channels.base import (
+from onward.channels.errors import (
     ChannelError,
     InvalidAddress,
     PermanentSendError,

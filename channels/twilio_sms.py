@@ -11,22 +11,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from twilio.rest import Client
 
-from onward.channels.base import (
-    ChannelContext,
+from onward.channels.base import ChannelContext, SendInDoubt, body_digest
+from onward.channels.errors import (
     ChannelNotConfigured,
-    DeliveryState,
-    DeliveryStatus,
-    InboundMessage,
-    Medium,
-    OutboundMessage,
     PermanentSendError,
-    ProviderAnswer,
     ProviderAuthError,
-    SendInDoubt,
-    SendResult,
     WebhookRejected,
-    WebhookRequest,
-    body_digest,
 )
 from onward.channels.twilio_errors import (
     INVALID_RECIPIENT_CODES,
@@ -37,6 +27,16 @@ from onward.channels.twilio_errors import (
     map_errors,
 )
 from onward.channels.twilio_signing import matches
+from onward.channels.values import (
+    DeliveryState,
+    DeliveryStatus,
+    InboundMessage,
+    Medium,
+    OutboundMessage,
+    ProviderAnswer,
+    SendResult,
+    WebhookRequest,
+)
 
 DEFAULT_TIMEOUT = 10.0
 # How many of a number's latest messages a send in doubt is looked for among, and the clock

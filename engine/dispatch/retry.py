@@ -7,7 +7,7 @@ drawn uniformly from `[(1 - jitter) * backoff, backoff]`. `jitter=1.0` is AWS's 
 nudge while still spreading a burst. A provider's Retry-After is a floor: onward never retries
 sooner than it says, even past `max_wait`, up to `HARD_CAP` (24 hours), beyond which a nudge is
 stale anyway and retrying after a day is the most onward will wait. (Channels read the header
-itself with `onward.channels.base.parse_retry_after`.)
+itself with `onward.channels.net.parse_retry_after`.)
 """
 
 from __future__ import annotations

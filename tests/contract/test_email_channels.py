@@ -15,25 +15,23 @@ from typing import Any
 
 import pytest
 
-from onward.channels.base import (
-    Channel,
-    ChannelContext,
+from onward.channels.base import Channel, ChannelContext, FindsSent
+from onward.channels.console import ConsoleChannel
+from onward.channels.email_format import email_parts, html_to_text, reply_text
+from onward.channels.errors import (
     ChannelError,
     ChannelNotConfigured,
-    FindsSent,
     InvalidAddress,
-    OutboundMessage,
     PermanentSendError,
     ProviderAuthError,
     SendOutcomeUnknown,
     TransientSendError,
     WebhookRejected,
 )
-from onward.channels.console import ConsoleChannel
-from onward.channels.email_format import email_parts, html_to_text, reply_text
 from onward.channels.registry import ChannelRegistry
 from onward.channels.sendgrid_email import SendgridEmailChannel
 from onward.channels.smtp_email import SmtpEmailChannel
+from onward.channels.values import OutboundMessage
 from onward.engine.clock import FakeClock
 from tests.fakes.sendgrid_api import (
     API_KEY,

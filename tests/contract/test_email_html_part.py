@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from onward.channels.base import ChannelContext, OutboundMessage
+from onward.channels.base import ChannelContext
 from onward.channels.email_format import email_parts
 from onward.channels.sendgrid_email import SendgridEmailChannel
 from onward.channels.smtp_email import SmtpEmailChannel
+from onward.channels.values import OutboundMessage
 from tests.fakes.sendgrid_api import API_KEY, FakeSendgridApi, running_fake
 from tests.fakes.smtp_server import smtp_sink
 

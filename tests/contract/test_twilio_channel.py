@@ -12,27 +12,21 @@ from typing import Any
 import pytest
 from twilio.twiml.messaging_response import MessagingResponse
 
-from onward.channels.base import (
-    Channel,
-    ChannelContext,
+from onward.channels.base import Channel, ChannelContext, FindsSent, SendInDoubt, body_digest
+from onward.channels.errors import (
     ChannelError,
     ChannelNotConfigured,
-    FindsSent,
     InvalidAddress,
-    OutboundMessage,
     PermanentSendError,
     ProviderAuthError,
     RecipientOptedOut,
-    SendInDoubt,
     SendOutcomeUnknown,
-    SendResult,
     TransientSendError,
     WebhookRejected,
-    WebhookRequest,
-    body_digest,
 )
 from onward.channels.registry import ChannelRegistry
 from onward.channels.twilio_sms import MAX_VALIDITY, STATES, TwilioSmsChannel
+from onward.channels.values import OutboundMessage, SendResult, WebhookRequest
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
     AUTH_TOKEN,

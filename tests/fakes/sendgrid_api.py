@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.requests import Request
 
-from onward.channels.base import WebhookRequest
+from onward.channels.values import WebhookRequest
 from onward.engine.web.request import parse_form
 from tests.fakes.provider_server import FakeProvider, QuietHandler, running
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from twilio.request_validator import RequestValidator
 
-from onward.channels.base import WebhookRequest
+from onward.channels.values import WebhookRequest
 from tests.fakes.provider_server import FakeProvider, QuietHandler, running
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
