@@ -161,7 +161,7 @@ def with_footer(
     """`text` with the opt-out footer when one is owed, remembered on the person; else as is.
     Given the `session`, it is remembered with a plain UPDATE at once (storage/plain_writes.py).
     Given a `batch`, on the person (a batch's plain copy: storage.models.PersonRow), noted
-    there by id for the batch to write in one statement (dispatch/claims.write_footers).
+    there by id for the batch to write in one statement (dispatch/batch_writes.write_footers).
     Given neither, by the person's next flush."""
     if not footer_owed(person, medium, now, retry_of):
         return text

@@ -1,4 +1,5 @@
-"""A batch's database work: claim due steps, read what their guards need, write what they decided.
+"""A batch's reads: claim due steps, and read what their guards need (batch_writes.py writes
+what they decided).
 
 A step is due when it is pending and its time has come, or when the dispatcher that claimed it
 let its lease run out. Each kind is read on its own, in (due_at, id) order straight off an index,
@@ -10,33 +11,28 @@ replicas claim side by side without waiting for, or taking, each other's steps.
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from onward.channels import STATE_RANK, DeliveryState
 from onward.engine.coaches.coaching import coach_names
-from onward.engine.deliveries import starting
-from onward.engine.dispatch.batch_sql import ByBackend, Match, fresh_plans
+from onward.engine.dispatch.batch_sql import ByBackend, fresh_plans
 from onward.engine.dispatch.values import Batch, Claimed, DeliveryRow, Prompt, StepRow
 from onward.engine.one_offs import send_facts
 from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed
 from onward.engine.render import journal_answers
-from onward.engine.storage.bulk_rows import insert_rows, is_postgres, update_rows
+from onward.engine.storage.bulk_rows import is_postgres
 from onward.engine.storage.db import Base
 from onward.engine.storage.models import (
     RUN_ACTIVE,
     STEP_CLAIMED,
     STEP_PENDING,
-    STEP_SENT,
-    UNANSWERED,
     Person,
     PersonRow,
     PlanVersion,
-    Recipient,
     status_is,
 )
 
@@ -45,13 +41,11 @@ RUNS = Base.metadata.tables["runs"]
 REJECTIONS = Base.metadata.tables["rejections"]
 DELIVERIES = Base.metadata.tables["deliveries"]
 PEOPLE = Base.metadata.tables["people"]
-_FOOTERS = ("sms_footer_at", "email_footer_at")
 
 
 STEP_FIELDS = tuple(f.name for f in fields(StepRow))
 _DUE_AT = STEP_FIELDS.index("due_at")
 DELIVERY_FIELDS = tuple(f.name for f in fields(DeliveryRow))
-LOST_LEASE = "the sender lost its lease before recording a result; not re-sent"
 
 # Core rows (the ORM would make an entity of each row's person, seven times over for seven
 # steps of one run); the batch's people are read after, once each, as plain rows too: what
@@ -97,69 +91,6 @@ _PARENTS = ByBackend(
     )
 )
 _VERSIONS = select(PlanVersion).where(PlanVersion.id.in_(bindparam("ids", expanding=True)))
-_HOLD = ByBackend(
-    lambda ids: (
-        update(STEPS)
-        .where(ids(STEPS.c.id))
-        .values(
-            status=STEP_CLAIMED,
-            claimed_by=bindparam("worker"),
-            lease_until=bindparam("lease_until"),
-            attempts=STEPS.c.attempts + 1,
-        )
-    )
-)
-
-
-def steps_sent(ids: Match, **more: Any) -> Update:
-    """The UPDATE that writes the steps `ids` picks as sent at `:now`, lease and error cleared
-    (plus `more`): by the claim for a batch handed over whole, by the record otherwise."""
-    return (
-        update(STEPS)
-        .where(ids(STEPS.c.id))
-        .values(
-            status=STEP_SENT,
-            sent_at=bindparam("now"),
-            last_error=None,
-            claimed_by=None,
-            lease_until=None,
-            **more,
-        )
-    )
-
-
-# A step of a batch handed to the provider whole as the claim commits is written once, in its
-# final state: its delivery in `sending` is what says a send may be in flight (`mark_in_doubt`).
-_HAND_OVER = ByBackend(lambda ids: steps_sent(ids, attempts=STEPS.c.attempts + 1))
-# Handed over by a dispatcher that never recorded the provider's answer (a recorded one has
-# the provider's id, even while the provider still says `queued`), read off the partial index
-# of those alone: its condition written out, as both planners match it only so.
-_LOCKED_UNANSWERED = (
-    select(DELIVERIES.c.id, DELIVERIES.c.step_id)
-    .where(text(UNANSWERED), DELIVERIES.c.updated_at < bindparam("before"))
-    .with_for_update(skip_locked=True)
-)
-# SQLite's planner would take the index on status (every send Twilio answered `queued` stays
-# `sending` until its callback): named.
-_UNANSWERED = text(
-    "SELECT id, step_id FROM deliveries INDEXED BY ix_deliveries_unanswered "
-    f"WHERE {UNANSWERED} AND updated_at < :before"
-).bindparams(bindparam("before", type_=DELIVERIES.c.updated_at.type))
-_STEPS_SENT = ByBackend(
-    lambda ids: select(STEPS.c.id).where(ids(STEPS.c.id), status_is(STEPS.c.status, STEP_SENT))
-)
-_MARK_UNKNOWN = ByBackend(
-    lambda ids: (
-        update(DELIVERIES)
-        .where(ids(DELIVERIES.c.id), status_is(DELIVERIES.c.status, "sending"))
-        .values(
-            status="unknown",
-            status_rank=STATE_RANK["unknown"],
-            error=LOST_LEASE,
-            updated_at=bindparam("now"),
-        )
-    )
-)
 
 
 def claim_due(
@@ -234,87 +165,6 @@ def load_batch(session: Session, items: list[Claimed]) -> Batch:
         session, [(item.step.id, item.step.step_key, item.person_id) for item in items]
     )
     return Batch(items, latest, loaded, parents, answers, plans, coaches, one_offs)
-
-
-def write_back(
-    session: Session,
-    batch: Batch,
-    handed: list[int],
-    waiting: list[int],
-    worker_id: str,
-    now: datetime,
-    lease_until: datetime,
-) -> None:
-    """One UPDATE writes the steps of a batch handed over whole as sent, or holds those of a
-    paced batch (claimed, leased); each has one more attempt. Any other change the guards made
-    is written row by row."""
-    if handed:
-        session.execute(_HAND_OVER.on(session), {"ids": handed, "now": now})
-    if waiting:
-        leased = {"ids": waiting, "worker": worker_id, "lease_until": lease_until}
-        session.execute(_HOLD.on(session), leased)
-    held = {*handed, *waiting}
-    others = [(item.step, item.loaded) for item in batch.items if item.step.id not in held]
-    _write_changes(session, STEPS.name, STEP_FIELDS, others)
-    deliveries = [(row, batch.delivery_loaded[row.id]) for row in batch.latest_delivery.values()]
-    _write_changes(session, DELIVERIES.name, DELIVERY_FIELDS, deliveries)
-
-
-def _write_changes(
-    session: Session, table: str, names: tuple[str, ...], rows: list[tuple[Any, tuple[object, ...]]]
-) -> None:
-    """UPDATE the columns that differ from what was read, one executemany per set of columns."""
-    groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
-    for row, loaded in rows:
-        changed = tuple(
-            name for name, before in zip(names, loaded, strict=True) if getattr(row, name) != before
-        )
-        if changed:
-            values = {name: getattr(row, name) for name in changed}
-            groups.setdefault(changed, []).append({"row_id": row.id, **values})
-    target = Base.metadata.tables[table]
-    for params in groups.values():
-        # A row erased meanwhile (FORGET) is simply not matched.
-        session.execute(update(target).where(target.c.id == bindparam("row_id")), params)
-
-
-def write_footers(session: Session, people: dict[int, Recipient]) -> None:
-    """The opt-out footers a batch's messages carry (set on its people's rows and noted by
-    render.with_footer), remembered in one statement."""
-    rows = [(person.id, person.sms_footer_at, person.email_footer_at) for person in people.values()]
-    update_rows(session, PEOPLE, ("id", *_FOOTERS), rows, {})
-
-
-def insert_deliveries(
-    session: Session,
-    rows: list[tuple[int, int, int, str, str, str, str]],
-    now: datetime,
-    state: DeliveryState = "sending",
-) -> dict[int, int]:
-    """New deliveries in `state`, from (step, run, person, channel, medium, address, digest of
-    the text) each, in one statement; returns each one's id by its step id."""
-    same = starting(state, now)  # what every new delivery starts as
-    names = ("step_id", "run_id", "person_id", "channel", "medium", "address", "body_digest")
-    returned = insert_rows(session, DELIVERIES, names, rows, same, ("id", "step_id"))
-    return {step_id: delivery_id for delivery_id, step_id in returned}
-
-
-def mark_in_doubt(session: Session, now: datetime, lease: timedelta) -> int:
-    """Deliveries a dispatcher handed to the provider and never recorded, though its lease ran
-    out: `unknown`, never sent again (engine/dispatch/reconcile.py asks the providers that can
-    tell). Returns how many."""
-    query = _LOCKED_UNANSWERED if is_postgres(session) else _UNANSWERED
-    found = session.execute(query, {"before": now - lease}).all()
-    if not found:
-        return 0
-    # Only those whose step the claim wrote as sent: a paced batch's steps stay claimed, and
-    # the claim of their expired lease settles them (guards.decide).
-    steps = [step_id for _, step_id in found]
-    sent = set(session.scalars(_STEPS_SENT.on(session), {"ids": steps}))
-    ids = [delivery_id for delivery_id, step_id in found if step_id in sent]
-    if ids:
-        session.execute(_MARK_UNKNOWN.on(session), {"ids": ids, "now": now})
-    return len(ids)
 
 
 def still_wanted(session: Session, step_id: int, medium: str) -> bool:

@@ -4,7 +4,8 @@ The database is the truth: a step is a row with a UTC due time, claimed in one s
 (FOR UPDATE SKIP LOCKED on PostgreSQL; BEGIN IMMEDIATE serialises SQLite), so any number of
 dispatchers, in one process or many, never send the same step twice. The same transaction
 checks the guards and writes a delivery row in `sending` for each step about to be handed to
-the provider (prepare.py, guards.py, claims.py); it commits before any channel is called.
+the provider (prepare.py, guards.py, claims.py, batch_writes.py); it commits before any channel
+is called.
 The results are recorded in a second transaction (dispatch/record.py), or, for a full batch
 the provider all accepted, by the next claim's (one transaction a batch). A delivery still in
 `sending` with no answer from the provider once the lease has run out was left by a dispatcher
@@ -27,7 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from onward.channels import Channel, SendResult
 from onward.engine.clock import Clock
 from onward.engine.deliveries import hand_over
-from onward.engine.dispatch.claims import mark_in_doubt, still_wanted
+from onward.engine.dispatch.claims import still_wanted
+from onward.engine.dispatch.in_doubt import mark_in_doubt
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer, Sleep
 from onward.engine.dispatch.prepare import claim_and_prepare
 from onward.engine.dispatch.reconcile import finders, settle

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from onward.channels import DeliveryState
 from onward.engine import people
-from onward.engine.dispatch.claims import LOST_LEASE
+from onward.engine.dispatch.in_doubt import LOST_LEASE
 from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Batch, Claimed, DeliveryRow, StepRow
 from onward.engine.dispatch.wording import wording
 from onward.engine.one_offs import is_one_off, unwanted

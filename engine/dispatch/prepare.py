@@ -13,13 +13,8 @@ from sqlalchemy.orm import Session
 
 from onward.channels import DeliveryState, OutboundMessage, body_digest
 from onward.engine.deliveries import send_again, set_state
-from onward.engine.dispatch.claims import (
-    claim_due,
-    insert_deliveries,
-    load_batch,
-    write_back,
-    write_footers,
-)
+from onward.engine.dispatch.batch_writes import insert_deliveries, write_back, write_footers
+from onward.engine.dispatch.claims import claim_due, load_batch
 from onward.engine.dispatch.guards import Decision, Placement, Release, Rules, Send, decide
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.values import (
@@ -55,7 +50,7 @@ def claim_and_prepare(
     only those in doubt (the next claimer sends the queued ones). When the channels take a
     whole batch at once (no provider pace: all when no rates are given), each step is written
     once, as sent: its delivery in `sending`, without the provider's answer, is then what says
-    a send may be in flight (`claims.mark_in_doubt`). Otherwise the steps wait claimed, with a
+    a send may be in flight (`in_doubt.mark_in_doubt`). Otherwise the steps wait claimed, with a
     lease.
 
     With `recover`, steps whose claimer's lease ran out (it died) are claimed too.

@@ -25,7 +25,7 @@ from onward.channels import (
 )
 from onward.engine.dispatch import outcomes
 from onward.engine.dispatch.batch_sql import ByBackend, answers_only, fresh_plans
-from onward.engine.dispatch.claims import steps_sent
+from onward.engine.dispatch.batch_writes import steps_sent
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Accepted, Prepared, Sent

@@ -4,7 +4,7 @@ Both are taken (`sending`) and given a delivery in one transaction, the provider
 none open, and the answer is recorded in a second. A process killed in between left them
 `sending` for ever: the person's copy or the coach's words neither sent again nor shown as in
 doubt. Housekeeping now treats them as the dispatcher treats a nudge whose sender lost its lease
-(claims.mark_in_doubt): once no call can still be running, the delivery becomes `unknown`, is
+(in_doubt.mark_in_doubt): once no call can still be running, the delivery becomes `unknown`, is
 never sent twice on onward's own, and is settled by the provider where it can tell
 (reconcile.py) or listed for an operator (`onward deliveries list --unknown`); the copy or the
 reply says `unknown` too (the coach sees it on the person's page; the person can text JOURNAL

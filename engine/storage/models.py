@@ -215,7 +215,7 @@ class Delivery(Base):
         UniqueConstraint("channel", "provider_id"),
         Index("ix_deliveries_status", "status"),
         # A step's sends handed over whose answer is not recorded: the few in flight, and any
-        # a dispatcher that died left in doubt (dispatch/claims.mark_in_doubt reads this).
+        # a dispatcher that died left in doubt (dispatch/in_doubt.mark_in_doubt reads this).
         Index(
             "ix_deliveries_unanswered",
             "updated_at",

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, event, select, text
 
 from onward.engine.clock import FakeClock
-from onward.engine.dispatch import claims
+from onward.engine.dispatch import claims, in_doubt
 from onward.engine.dispatch.batch_sql import fresh_plans
 from onward.engine.dispatch.dispatcher import RECOVERY_INTERVAL
 from onward.engine.dispatch.pacing import ChannelHealth
@@ -134,7 +134,7 @@ def test_the_look_for_sends_in_doubt_reads_only_the_unanswered_ones(
     event.listen(db_engine, "before_cursor_execute", capture)
     try:
         with world.sessions.begin() as session:
-            assert claims.mark_in_doubt(session, world.clock.now(), timedelta(seconds=120)) == 0
+            assert in_doubt.mark_in_doubt(session, world.clock.now(), timedelta(seconds=120)) == 0
     finally:
         event.remove(db_engine, "before_cursor_execute", capture)
     [(statement, params)] = captured

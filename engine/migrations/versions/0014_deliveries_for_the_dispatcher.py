@@ -13,7 +13,7 @@ else deletes steps or runs).
 
 `ix_deliveries_unanswered` holds only the deliveries of steps handed to a provider whose answer
 is not recorded yet (a few per dispatcher at any moment): how a dispatcher finds the sends a
-dead one left in doubt without reading the table (engine/dispatch/claims.mark_in_doubt).
+dead one left in doubt without reading the table (engine/dispatch/in_doubt.mark_in_doubt).
 
 On SQLite the table's CREATE statement is changed in place (SQLite's documented way to drop a
 constraint without touching the rows, as 0010 does): rebuilding a table with foreign keys on
