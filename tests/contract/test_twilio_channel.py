@@ -25,7 +25,8 @@ from onward.channels.errors import (
     WebhookRejected,
 )
 from onward.channels.registry import ChannelRegistry
-from onward.channels.twilio_sms import MAX_VALIDITY, STATES, TwilioSmsChannel
+from onward.channels.twilio_sms import MAX_VALIDITY, TwilioSmsChannel
+from onward.channels.twilio_webhooks import STATES
 from onward.channels.values import OutboundMessage, SendResult, WebhookRequest
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
