@@ -58,9 +58,9 @@ _LOCKED_ID = {medium: by_address(medium, lock=True, what=Person.id) for medium i
 # The person with each of their open runs and each prompt sent in it (a row each; a handful at
 # most), whether a coach holds them, the newest plan version and the run's company: one read
 # through the ORM, which costs more than its query (the rejection is read as its company alone:
-# loading it as an object cost a fifth of the read). Not the one latest run and prompt: picking those in SQL
-# (ORDER BY ... LIMIT 1 in correlated subqueries) made SQLite sort twice, several times what
-# the rows cost to read.
+# loading it as an object cost a fifth of the read). Not the one latest run and prompt: picking
+# those in SQL (ORDER BY ... LIMIT 1 in correlated subqueries) made SQLite sort twice, several
+# times what the rows cost to read.
 def _conversation(person: ColumnElement[bool]) -> Select[Any]:
     return (
         select(
