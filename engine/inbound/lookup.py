@@ -1,8 +1,8 @@
 """The router's one read of a conversation before it acts: the sender, their current run and its
-rejection's company, the prompt open in it, whether a coach holds them, and the newest plan version (whose
-id keys the cached trigger keywords). Two statements where it took six, only one of them through
-the ORM (none for someone new on SQLite): each read through the ORM costs more than the query
-itself. The handlers find these in the Turn; nothing reads them again."""
+rejection's company, the prompt open in it, whether a coach holds them, and the newest plan
+version (whose id keys the cached trigger keywords). Two statements where it took six, only one
+of them through the ORM (none for someone new on SQLite): each read through the ORM costs more
+than the query itself. The handlers find these in the Turn; nothing reads them again."""
 
 from __future__ import annotations
 
