@@ -198,10 +198,13 @@ def plan_timeline(
     spaced = spread_burst([row[0] for row in rows], tz, window, spread, [row[3] for row in rows])
     timeline: list[tuple[str, Placement]] = []
     unwindowed: datetime | None = None
-    for (_, name, due, _), (final, _) in zip(rows, spaced, strict=True):
-        # Moved by the window: anything beyond what spreading alone would make of the offset.
+    for (windowed, name, due, _), (final, _) in zip(rows, spaced, strict=True):
+        # Moved by the window: its own offset was outside it, or spreading alone would have
+        # placed it elsewhere (the order is the windowed one: a step held from the night can
+        # follow a timed step it would otherwise precede).
         unwindowed = due if unwindowed is None else max(due, unwindowed + spread)
-        timeline.append((name, Placement(final, final.astimezone(tz), due, final != unwindowed)))
+        moved = windowed != due or final != unwindowed
+        timeline.append((name, Placement(final, final.astimezone(tz), due, moved)))
     return timeline
 
 

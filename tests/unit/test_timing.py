@@ -453,6 +453,19 @@ def test_plan_timeline_night_report_opens_with_spaced_steps() -> None:
     assert all(p.moved_by_window for _, p in timeline)
 
 
+def test_plan_timeline_marks_a_step_the_window_held_behind_a_timed_one() -> None:
+    """Reported at 3 am: "at once" waits for the window and goes out behind "at 09:00", spread
+    after it. The window moved it (from 3 am), though spreading alone would place it there too
+    once it is behind (hypothesis found this on New York's spring-forward night)."""
+    anchor = local(NY, 2026, 6, 15, 3).astimezone(UTC)
+    steps = [named("nine", spec(at=time(9))), named("at_once", spec())]
+    timeline = plan_timeline(anchor, steps, NY, DAYTIME, None)
+    assert [(name, p.due_local.time(), p.moved_by_window) for name, p in timeline] == [
+        ("nine", time(9), False),
+        ("at_once", time(9, 3), True),
+    ]
+
+
 def test_spread_burst_values() -> None:
     base = utc(2026, 6, 15, 16)
     assert spread_burst([base, base], NY, SendWindow.ANY, timedelta(0)) == [
