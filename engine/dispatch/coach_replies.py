@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import OutboundMessage, SendResult
-from onward.engine import deliveries, people, replies, runs
+from onward.engine import deliveries, delivery_failures, people, replies, runs
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.errors import UsageError
@@ -161,7 +161,7 @@ class CoachReplies:
                 return ReplyResult("sent", message_id=message_id)
             # The same handling of transient, permanent and opted-out errors as every send.
             person = session.get(Person, stored.person_id)
-            deliveries.send_failed(session, stored, person, result, self.clock.now())
+            delivery_failures.send_failed(session, stored, person, result, self.clock.now())
             kept.error = str(result)[:500]
             kept.status = "failed"
             log.error("a coach's reply could not be sent", channel=name, error=str(result))

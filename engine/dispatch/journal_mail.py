@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import OutboundMessage, SendResult, body_digest
-from onward.engine import deliveries, people
+from onward.engine import deliveries, delivery_failures, people
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.journal.copies import retry_after
@@ -136,7 +136,7 @@ class JournalMailer:
                 copy.status, copy.error = COPY_SENT, None
                 return COPY_SENT
             person = session.get(Person, copy.person_id)
-            failure = deliveries.send_failed(session, delivery, person, result, now)
+            failure = delivery_failures.send_failed(session, delivery, person, result, now)
             copy.error = str(result)[:500]
             wait = retry_after(copy.attempts)
             log.error("a journal copy could not be sent", channel=channel, error=str(result))

@@ -1,6 +1,6 @@
 """What a send's result does to its step: sent, retried, failed, rerouted to the other medium,
 or held because the provider refused our credentials. What it does to the delivery and the
-person is the same for every sender: `deliveries.send_failed` decides it."""
+person is the same for every sender: `delivery_failures.send_failed` decides it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from onward.channels import TransientSendError
 from onward.engine import people
-from onward.engine.deliveries import fall_back, send_failed, set_state
+from onward.engine.deliveries import set_state
+from onward.engine.delivery_failures import fall_back, send_failed
 from onward.engine.dispatch.retry import RetryPolicy
 from onward.engine.runs import OPTED_OUT_REASON
 from onward.engine.storage.models import (

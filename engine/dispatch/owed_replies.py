@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import OutboundMessage, SendResult, body_digest
-from onward.engine import deliveries
+from onward.engine import deliveries, delivery_failures
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.logs import get_logger
@@ -111,7 +111,7 @@ class Replier:
                 deliveries.accepted(stored, result, now)
                 return "sent"
             person = session.get(Person, stored.person_id)
-            failure = deliveries.send_failed(session, stored, person, result, now)
+            failure = delivery_failures.send_failed(session, stored, person, result, now)
             log.error("an immediate reply could not be sent", channel=channel, error=str(result))
             if failure in ("transient", "auth"):
                 # Owed again: housekeeping sends it within the hour, on this same delivery.

@@ -106,7 +106,7 @@ def _record_accepted(session: Session, accepted: Accepted, now: datetime) -> Non
     for (channel, status), count in counts.items():
         DELIVERIES.labels(channel, status).inc(count)
     # A status callback may have come in while the send call was returning (a fast provider):
-    # the state only moves forward, as in deliveries.apply_status. One UPDATE writes it all:
+    # the state only moves forward, as in status_callbacks.apply_status. One UPDATE writes it all:
     # a second one would write every index of each row again.
     update_rows(
         session,

@@ -28,7 +28,6 @@ from onward.engine import replies_consent, runs
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import Clock
 from onward.engine.consent_ledger import by_unsubscribe_link
-from onward.engine.deliveries import apply_status
 from onward.engine.dispatch.coach_replies import CoachReplies
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth
@@ -39,6 +38,7 @@ from onward.engine.metrics import REGISTRY, SCHEMA_CURRENT
 from onward.engine.phones import InvalidPhoneNumber, NotAPhoneNumber, sender_number
 from onward.engine.render import person_language
 from onward.engine.settings import Settings
+from onward.engine.status_callbacks import apply_status
 from onward.engine.storage.migrate import current_revision, head_revision
 from onward.engine.storage.models import Person
 from onward.engine.storage.write_queue import InboundFirst, concurrent_writers

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from onward.channels import DeliveryStatus, RecipientOptedOut
 from onward.engine import consent_ledger, runs
 from onward.engine.clock import FakeClock
-from onward.engine.deliveries import apply_status
+from onward.engine.status_callbacks import apply_status
 from onward.engine.storage.models import Delivery, Person
 from onward.engine.storage.record_models import ConsentEvent
 from onward.engine.unsubscribe import make_token

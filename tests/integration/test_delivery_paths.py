@@ -25,13 +25,13 @@ from onward.engine.channel_set import ChannelSet
 from onward.engine.cli import app
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
-from onward.engine.deliveries import apply_status
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.dispatch.owed_replies import Replier
 from onward.engine.dispatch.pacing import ChannelHealth, Pacer
 from onward.engine.people import create_person
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.engine.status_callbacks import apply_status
 from onward.engine.storage.models import InboundMessage as InboundRow
 from onward.engine.unsubscribe import make_token, read_token, unsubscribe_url
 from tests.integration.dispatch_helpers import PHONE, FlakyChannel, Harness

@@ -20,7 +20,7 @@ from onward.channels import (
     RecipientOptedOut,
 )
 from onward.channels import TransientSendError as Transient
-from onward.engine import consent_ledger, deliveries
+from onward.engine import consent_ledger, deliveries, status_callbacks
 from onward.engine.cli import main
 from onward.engine.cli.state import state
 from onward.engine.clock import FakeClock
@@ -614,7 +614,9 @@ def test_status_callbacks_only_move_a_delivery_forward(db_engine: Engine, clock:
     ) -> bool:
         status = DeliveryStatus("flaky", provider_id, delivery_id, state)
         with world.sessions.begin() as session:
-            return deliveries.apply_status(session, status, world.clock.now(), {"sms", "email"})
+            return status_callbacks.apply_status(
+                session, status, world.clock.now(), {"sms", "email"}
+            )
 
     assert apply("delivered") is True
     assert apply("sent") is False  # late

@@ -24,12 +24,12 @@ from onward.channels.twilio_sms import TwilioSmsChannel
 from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import FakeClock
 from onward.engine.daemon import Daemon
-from onward.engine.deliveries import apply_status
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.housekeeping import sweep
 from onward.engine.runs import get_run, pause
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
+from onward.engine.status_callbacks import apply_status
 from onward.engine.storage.db import create_db_engine, session_factory
 from onward.engine.storage.models import Delivery, Run, Step
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, running_fake
