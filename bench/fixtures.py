@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, func, inspect, or_, select, text, upd
 from onward.engine.clock import SystemClock
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, parsed, require_latest
-from onward.engine.runs import start_run
+from onward.engine.run_start import start_run
 from onward.engine.storage.db import create_db_engine, session_factory
 from onward.engine.storage.migrate import upgrade
 from onward.engine.storage.models import Person, PlanVersion, Run, Step

@@ -132,7 +132,7 @@ def step_source(
 
 # Carriers ask that people be reminded how to opt out, but not in every text: a plan's first
 # message says it, then at most one message a week (per medium: "Reply STOP" means nothing in
-# an inbox). A new plan clears the memory (runs.start_run), so its first message says it again.
+# an inbox). A new plan clears the memory (run_start.start_run), so its first message says it again.
 FOOTER_EVERY = timedelta(days=7)
 
 

@@ -1,63 +1,38 @@
-"""Runs of a plan: start (superseding older ones), pause, resume, finish; what is open or next."""
+"""Runs of a plan once started: pause, resume, finish, an opt-out and START after it; what is
+open or next. Starting one (superseding older ones) is run_start.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from onward.engine import consent_ledger, one_offs, people
+from onward.engine import consent_ledger, people
 from onward.engine.errors import NotFound, UsageError
-from onward.engine.numbers import experiments
 from onward.engine.plan_store import parsed
-from onward.engine.schedule import (
-    NewStep,
-    SentNow,
-    cancel_waiting,
-    expand_run,
-    shift_waiting,
-    window_for,
-)
-from onward.engine.storage.bulk_rows import insert_one
+from onward.engine.schedule import cancel_waiting, shift_waiting, window_for
 from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
     RUN_ACTIVE,
     RUN_CANCELLED,
     RUN_COMPLETED,
     RUN_PAUSED,
-    RUN_SUPERSEDED,
     STEP_CANCELLED,
     STEP_PENDING,
     STEP_SENT,
     InboundMessage,
     Person,
-    PlanVersion,
-    Rejection,
     Run,
     Step,
     status_is,
 )
-from onward.engine.storage.plain_writes import as_loaded, row_values, write_now
 from onward.plans import PROMPT_KINDS, SendWindow
 
 # The reason an opt-out writes on the steps it cancels: START finds the plan STOP ended by it.
 OPTED_OUT_REASON = "opted out"
 # START resumes the plan STOP ended only this soon after: later, the plan's moment has passed.
 RESUMABLE_AFTER_OPT_OUT = timedelta(days=30)
-
-
-Written = TypeVar("Written", Rejection, Run)
-
-
-@dataclass(frozen=True)
-class Started:
-    run: Run
-    steps: list[NewStep]
 
 
 # Built once (every inbound message asks): building a query costs about as much as running it.
@@ -94,105 +69,6 @@ def get_run(session: Session, run_id: int) -> Run:
     if run is None:
         raise NotFound(f"no run with id {run_id}")
     return run
-
-
-def start_run(
-    session: Session,
-    person: Person,
-    version: PlanVersion,
-    company: str,
-    role: str,
-    now: datetime,
-    default_window: SendWindow,
-    sent_now: SentNow | None = None,
-    superseding: Sequence[Run] | None = None,
-) -> Started:
-    """Record the rejection and start its plan; one person never gets two streams.
-
-    Steps `sent_now` picks are written as sent: they go in the reply to the person's message.
-    `superseding`: the person's open runs when the caller has read them already (none, for
-    someone with no current run); otherwise they are looked up.
-    """
-    older = open_runs(session, person.id) if superseding is None else superseding
-    # A new plan's first message says how to stop, whenever the last one did (render.py).
-    if person.sms_footer_at is not None or person.email_footer_at is not None:
-        write_now(session, person, sms_footer_at=None, email_footer_at=None)
-    rejection = _written(
-        session,
-        Rejection,
-        {"person_id": person.id, "company": company, "role": role, "reported_at": now},
-    )
-    started = _begin(session, person, version, rejection, now, default_window, sent_now)
-    if older:
-        # An interview's prep nudge outlives the plan it was booked in.
-        one_offs.carry_over(session, [old.id for old in older], started.run.id)
-    for old in older:
-        finish(session, old, RUN_SUPERSEDED, now, "superseded by a newer rejection")
-    return started
-
-
-def start_welcome(
-    session: Session, person: Person, version: PlanVersion, now: datetime, window: SendWindow
-) -> Started:
-    """The one-message run that greets someone an operator enrolled: it answers no rejection."""
-    return _begin(session, person, version, None, now, window)
-
-
-def start_prep_run(session: Session, person: Person, now: datetime) -> Run:
-    """A run of its own to carry an interview's prep nudge, for someone with no plan running:
-    no plan steps, only the one-off steps added to it (a later rejection supersedes it and
-    takes the nudge over)."""
-    run = Run(
-        person=person,
-        rejection=None,
-        plan_version=one_offs.prep_plan_version(session, now),
-        status=RUN_ACTIVE,
-        applied_count=0,
-        started_at=now,
-    )
-    session.add(run)
-    session.flush()
-    return run
-
-
-def _begin(
-    session: Session,
-    person: Person,
-    version: PlanVersion,
-    rejection: Rejection | None,
-    now: datetime,
-    default_window: SendWindow,
-    sent_now: SentNow | None = None,
-) -> Started:
-    # Plain INSERTs, the rows then in the session as if loaded (storage/plain_writes.py): rendering
-    # the opening step later finds the rejection in hand instead of loading it again.
-    if person.id is None:
-        session.flush()
-    values = {
-        "person_id": person.id,
-        "rejection_id": rejection.id if rejection is not None else None,
-        "plan_version_id": version.id,
-        "status": RUN_ACTIVE,
-        "applied_count": 0,
-        "started_at": now,
-    }
-    run = _written(session, Run, values)
-    set_committed_value(run, "person", person)
-    set_committed_value(run, "rejection", rejection)
-    set_committed_value(run, "plan_version", version)
-    plan = parsed(version)
-    experiments.record_arm(session, run, plan, now)
-    window = window_for(person, plan, default_window)
-    steps = expand_run(session, run, plan, person, now, window, sent_now)
-    return Started(run=run, steps=steps)
-
-
-def _written(session: Session, model: type[Written], given: dict[str, Any]) -> Written:
-    """A row written by one plain INSERT, as the ORM object the rest of the turn works with."""
-    values = row_values(cast(Table, model.__table__), given)
-    row = insert_one(session.connection(), cast(Table, model.__table__), values)
-    assert row is not None
-    return as_loaded(session, model, row[0], values)
 
 
 def finish(session: Session, run: Run, status: str, now: datetime, reason: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from onward.engine import one_offs, prep_texts, replies, runs
+from onward.engine import one_offs, prep_texts, replies, run_start, runs
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Turn
 from onward.engine.inbound.interview_time import read_when
@@ -69,7 +69,7 @@ def date_interview(turn: Turn, event: OutcomeEvent, when: datetime) -> str:
     tz = ZoneInfo(person.timezone)
     due = prep_due(when, now, tz, window)
     if due is not None and run is None:
-        run = runs.start_prep_run(session, person, now)  # no plan runs: one of its own
+        run = run_start.start_prep_run(session, person, now)  # no plan runs: one of its own
     one_offs.book_prep(session, event, run, due, now)
     lang = turn.lang
     prep = when_text(lang, due, now, tz) if due is not None else None

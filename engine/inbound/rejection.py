@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from onward.engine import deliveries, replies, runs
+from onward.engine import deliveries, replies, run_start
 from onward.engine.coaches.coaching import coach_name
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.context import Incoming, Turn
@@ -46,7 +46,7 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
     def in_reply(step_key: str, due: datetime) -> bool:
         return msg.live and (due <= now or step_key in at_once)
 
-    started = runs.start_run(
+    started = run_start.start_run(
         session,
         person,
         version,

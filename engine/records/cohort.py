@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onward.engine import consent_ledger, runs
+from onward.engine import consent_ledger, run_start
 from onward.engine.clock import Clock
 from onward.engine.language import DEFAULT, SUPPORTED
 from onward.engine.people import ACTIVE, OPTED_OUT, UNCONFIRMED, find_person, new_link_key
@@ -105,7 +105,7 @@ def enrol(
         row.consent_given_at,
     )
     consent_ledger.opened(person, now, how)
-    [step] = runs.start_welcome(session, person, welcome, now, default_window).steps
+    [step] = run_start.start_welcome(session, person, welcome, now, default_window).steps
     address = phone or email
     assert address is not None
     return Enrolled(row.line, person.id, address, step.due_at)

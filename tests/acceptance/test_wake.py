@@ -18,7 +18,7 @@ from onward.engine.clock import SystemClock
 from onward.engine.daemon import Daemon
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, require_latest
-from onward.engine.runs import start_run
+from onward.engine.run_start import start_run
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
 from onward.engine.storage.migrate import upgrade

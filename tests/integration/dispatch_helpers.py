@@ -33,7 +33,7 @@ from onward.engine.clock import FakeClock
 from onward.engine.dispatch.dispatcher import DispatchConfig, Dispatcher
 from onward.engine.people import create_person
 from onward.engine.plan_store import install_shipped_plans, require_latest
-from onward.engine.runs import start_run
+from onward.engine.run_start import start_run
 from onward.engine.storage.db import session_factory
 from onward.engine.storage.models import Delivery, Person, Step
 from onward.plans import DEFAULT_WINDOW

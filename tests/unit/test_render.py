@@ -95,7 +95,7 @@ def test_a_retry_says_what_its_first_attempt_said() -> None:
 def test_a_new_plan_clears_the_memory_so_its_first_message_says_it() -> None:
     someone = person()
     with_footer("Old plan.", "sms", someone, NOW)
-    someone.sms_footer_at = someone.email_footer_at = None  # what runs.start_run does
+    someone.sms_footer_at = someone.email_footer_at = None  # what run_start.start_run does
     assert with_footer("New plan.", "sms", someone, NOW + timedelta(days=1)).endswith(SMS_FOOTER)
 
 
