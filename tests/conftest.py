@@ -14,7 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from onward.engine.clock import FakeClock
-from onward.engine.storage.db import Base, create_db_engine
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.declarative import Base
 from onward.engine.storage.migrate import upgrade
 from onward.engine.storage.models import AppSetting
 from onward.engine.storage.sealing import STORED_KEY

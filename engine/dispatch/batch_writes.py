@@ -16,7 +16,7 @@ from onward.engine.dispatch.batch_sql import ByBackend, Match
 from onward.engine.dispatch.claims import DELIVERIES, DELIVERY_FIELDS, PEOPLE, STEP_FIELDS, STEPS
 from onward.engine.dispatch.values import Batch
 from onward.engine.storage.bulk_rows import insert_rows, update_rows
-from onward.engine.storage.db import Base
+from onward.engine.storage.declarative import Base
 from onward.engine.storage.models import STEP_CLAIMED, STEP_SENT, Recipient
 
 _FOOTERS = ("sms_footer_at", "email_footer_at")

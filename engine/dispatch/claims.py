@@ -25,7 +25,7 @@ from onward.engine.people import ACTIVE
 from onward.engine.plan_store import parsed
 from onward.engine.render import journal_answers
 from onward.engine.storage.bulk_rows import is_postgres
-from onward.engine.storage.db import Base
+from onward.engine.storage.declarative import Base
 from onward.engine.storage.models import (
     RUN_ACTIVE,
     STEP_CLAIMED,

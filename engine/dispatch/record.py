@@ -32,7 +32,7 @@ from onward.engine.dispatch.values import HELD_CHANNEL_DELAY, Accepted, Prepared
 from onward.engine.logs import get_logger
 from onward.engine.metrics import DELIVERIES, DISPATCH_LAG, SEND_ERRORS
 from onward.engine.storage.bulk_rows import update_rows
-from onward.engine.storage.db import Base
+from onward.engine.storage.declarative import Base
 from onward.engine.storage.models import Delivery, Run, Step
 
 log = get_logger("onward.dispatch")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from onward.engine.storage import models  # noqa: F401  (registers every table on the metadata)
-from onward.engine.storage.db import Base
+from onward.engine.storage.declarative import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

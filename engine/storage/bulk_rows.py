@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.selectable import TableValuedAlias
 
-from onward.engine.storage.db import UTCDateTime
+from onward.engine.storage.declarative import UTCDateTime
 from onward.engine.storage.plain_writes import defaults_besides
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onward.engine.storage.db import Base, UTCDateTime
+from onward.engine.storage.declarative import Base, UTCDateTime
 
 ROLE_COACH, ROLE_ADMIN = "coach", "admin"
 ROLES = (ROLE_COACH, ROLE_ADMIN)

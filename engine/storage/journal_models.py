@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onward.engine.storage.db import Base, UTCDateTime
+from onward.engine.storage.declarative import Base, UTCDateTime
 
 COPY_EMAIL, COPY_LINK = "email", "link"
 # An email: queued (waiting for due_at), sending, sent, failed, refused (no address to use),

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onward.engine.storage.db import Base, UTCDateTime
+from onward.engine.storage.declarative import Base, UTCDateTime
 from onward.engine.storage.sealing import SealedText
 
 # Run statuses of the contract; only "active" runs have steps the dispatcher may send.

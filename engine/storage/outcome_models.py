@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onward.engine.storage.db import Base, UTCDateTime
+from onward.engine.storage.declarative import Base, UTCDateTime
 
 
 class OutcomeEvent(Base):

@@ -16,7 +16,7 @@ from onward.engine.dispatch.dispatcher import RECOVERY_INTERVAL
 from onward.engine.dispatch.pacing import ChannelHealth
 from onward.engine.dispatch.prepare import claim_and_prepare
 from onward.engine.storage.bulk_rows import insert_rows, update_rows
-from onward.engine.storage.db import Base
+from onward.engine.storage.declarative import Base
 from onward.engine.storage.models import Person
 from tests.integration.dispatch_helpers import FlakyChannel, Harness
 

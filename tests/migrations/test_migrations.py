@@ -11,7 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from onward.engine.errors import SchemaOutOfDate
-from onward.engine.storage.db import Base, create_db_engine
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.declarative import Base
 from onward.engine.storage.migrate import (
     current_revision,
     downgrade,

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from onward.engine.storage.db import UTCDateTime, create_db_engine
+from onward.engine.storage.db import create_db_engine
+from onward.engine.storage.declarative import UTCDateTime
 from onward.engine.storage.migrate import downgrade, upgrade
 
 T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from sqlalchemy import DateTime, create_engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from onward.engine.storage.db import UTCDateTime
+from onward.engine.storage.declarative import UTCDateTime
 from onward.engine.storage.models import PlanVersion
 
 DIALECT = sqlite.dialect()

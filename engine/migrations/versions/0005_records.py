@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from onward.engine.storage.db import UTCDateTime
+from onward.engine.storage.declarative import UTCDateTime
 
 revision = "0005"
 down_revision = "0004"

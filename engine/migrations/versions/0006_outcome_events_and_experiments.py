@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from onward.engine.storage.db import UTCDateTime
+from onward.engine.storage.declarative import UTCDateTime
 
 # Typed result columns: SQLite hands back stored text, which the column type reads as a time.
 _TIME = UTCDateTime(timezone=True)
