@@ -5,7 +5,7 @@ The order lives in `app_settings` (`onward plans order`); unset, it is the shipp
 puts the gentler plan first. Every REJECTED reads its facts in one statement (the person's
 rejections of the last 30 days, the order, the newest plan version, the default plan's latest
 version); the rules of the ordered plans are cached on the order and that version, as plan
-versions never change, and so is the default version's object (plan_store.version_in_hand).
+versions never change, and so are the columns of the version started (plan_store.version_in_hand).
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ _SETTINGS = select(
     select(func.max(PlanVersion.id)).scalar_subquery(),
 )
 
-# (name, version id, rules) of each ordered plan, by (database, newest version id, order).
-Ordered = tuple[tuple[str, int, When | None], ...]
+# (name, version id, checksum, rules) of each ordered plan, by (database, newest version id,
+# order).
+Ordered = tuple[tuple[str, int, str, When | None], ...]
 _ORDERED: dict[tuple[str, int, str | None], Ordered] = {}
 
 
@@ -71,7 +72,7 @@ def _ordered(session: Session, order_text: str | None, newest: int | None) -> Or
         for name in _names(order_text):
             version = latest_version(session, name)
             if version is not None:  # the shipped order names a plan this database may lack
-                found.append((name, version.id, parsed(version).when))
+                found.append((name, version.id, version.checksum, parsed(version).when))
         if len(_ORDERED) > 64:
             _ORDERED.clear()
         cached = _ORDERED[key] = tuple(found)
@@ -92,12 +93,12 @@ def choose_plan(
     if ordered:
         # The rejection being recorded counts too: it is not stored yet.
         facts = Facts(int(count) + 1, role, person.country)
-        choice = choose([(name, when) for name, _id, when in ordered], facts, "")
+        choice = choose([(name, when) for name, _id, _sum, when in ordered], facts, "")
         if choice.by_rules:
-            version_id = next(vid for name, vid, _w in ordered if name == choice.plan)
-            version = session.get(PlanVersion, version_id)
-            if version is not None:
-                return version
+            vid, digest = next(
+                (vid, sum_) for name, vid, sum_, _w in ordered if name == choice.plan
+            )
+            return version_in_hand(session, vid, digest)
     if default_id is not None:
         return version_in_hand(session, default_id, default_checksum)
     return plan_for_keyword(session, keyword)  # no default plan stored: it says so
@@ -117,13 +118,15 @@ def explain(session: Session, facts: Facts) -> Choice:
     """Which plan a REJECTED with these facts would start, and why (`plans preview --phone`)."""
     order_text, newest = session.execute(_SETTINGS).one()
     ordered = _ordered(session, order_text, newest)
-    return choose([(name, when) for name, _id, when in ordered], facts, default_plan_name(session))
+    return choose(
+        [(name, when) for name, _id, _sum, when in ordered], facts, default_plan_name(session)
+    )
 
 
 def plan_order(session: Session) -> list[str]:
     """The plans REJECTED checks, in turn (those this database has)."""
     order_text, newest = session.execute(_SETTINGS).one()
-    return [name for name, _id, _when in _ordered(session, order_text, newest)]
+    return [name for name, _id, _sum, _when in _ordered(session, order_text, newest)]
 
 
 def set_plan_order(session: Session, names: Sequence[str]) -> list[str]:

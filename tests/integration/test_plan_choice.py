@@ -143,6 +143,19 @@ def test_the_choice_costs_one_statement(talk: Talk) -> None:
         assert not any("rejections" in sql for sql in statements)
 
 
+def test_a_plan_the_rules_choose_costs_one_statement_too(talk: Talk) -> None:
+    add(talk, ENGINEERS)
+    order(talk, "engineers")
+    talk.say("REJECTED Acme - Engineer")  # warms the caches: the rules, the version's columns
+    person = talk.me()
+    with talk.sessions() as session:
+        statements = _counting(session)
+        version = plan_choice.choose_plan(session, person, "REJECTED", "Engineer", talk.clock.now())
+        assert version.name == "engineers"
+        assert len(statements) == 1, statements
+        assert version.source == ENGINEERS
+
+
 def test_a_new_default_or_a_new_version_of_it_is_started_at_once(talk: Talk) -> None:
     talk.say("REJECTED Acme")  # the standard plan's version, remembered
     person = talk.me()
