@@ -14,7 +14,7 @@ from onward.engine import language
 from onward.engine.coaches.escalation import OnCall
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
 from onward.engine.phones import InvalidPhoneNumber, region_for_phone
-from onward.engine.storage.models import Person, Run, Step
+from onward.engine.storage.models import Person
 from onward.plans import DEFAULT_WINDOW, SendWindow
 
 
@@ -59,6 +59,18 @@ class Incoming:
 
 
 @dataclass(frozen=True)
+class OpenPrompt:
+    """The current run's most recently sent prompt, as the handlers read it. Its row is not
+    loaded: a handler that changes it writes the change itself (progress.keep)."""
+
+    id: int
+    run_id: int
+    kind: str
+    step_key: str
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Turn:
     """One message being acted on: every handler gets this and the intent it handles."""
 
@@ -68,8 +80,8 @@ class Turn:
     now: datetime
     person: Person | None
     # As the router found them before acting (it read them to classify the message).
-    run: Run | None = None  # the person's current run
-    prompt: Step | None = None  # its open prompt
+    run_id: int | None = None  # the person's current run
+    prompt: OpenPrompt | None = None  # its open prompt
     # The question onward asked them last and this message may answer ("interview:<id>"),
     # cleared on the person as this message is handled: it is asked once.
     question: str | None = None

@@ -2,11 +2,15 @@
 rejection's company, the prompt open in it, whether a coach holds them, and the newest plan
 version (whose id keys the cached trigger keywords). Two statements where it took six, only one
 of them through the ORM (none for someone new on SQLite): each read through the ORM costs more
-than the query itself. The handlers find these in the Turn; nothing reads them again."""
+than the query itself. The handlers find these in the Turn; nothing reads them again.
+
+Only the person is loaded as an object (handlers change it). The run and its prompt are read as
+the few columns the handlers use: loading them as objects was three quarters of the read's
+cost, and the busiest message there is, a journal reply, needs only their ids."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from onward.engine.inbound.context import OpenPrompt
 from onward.engine.people import by_address
 from onward.engine.storage.console_models import Coaching
 from onward.engine.storage.models import (
@@ -32,9 +37,9 @@ from onward.plans import PROMPT_KINDS
 @dataclass(frozen=True)
 class Conversation:
     person: Person | None
-    run: Run | None  # the current run (the latest open one)
+    run_id: int | None  # the current run (the latest open one)
     company: str  # the company of the current run's rejection ("" for none)
-    prompt: Step | None  # the run's most recently sent prompt
+    prompt: OpenPrompt | None  # the run's most recently sent prompt
     held: bool  # a coach holds the conversation: what they write is the coach's to answer
     newest_version: int  # the newest plan version's id (0: none yet)
 
@@ -57,18 +62,23 @@ _LOCKED_ID = {medium: by_address(medium, lock=True, what=Person.id) for medium i
 
 # The person with each of their open runs and each prompt sent in it (a row each; a handful at
 # most), whether a coach holds them, the newest plan version and the run's company: one read
-# through the ORM, which costs more than its query (the rejection is read as its company alone:
-# loading it as an object cost a fifth of the read). Not the one latest run and prompt: picking
-# those in SQL (ORDER BY ... LIMIT 1 in correlated subqueries) made SQLite sort twice, several
-# times what the rows cost to read.
+# through the ORM, which costs more than its query (the rejection is read as its company alone,
+# the run and the prompt as the columns used: loaded as objects, they cost most of the read).
+# Not the one latest run and prompt: picking those in SQL (ORDER BY ... LIMIT 1 in correlated
+# subqueries) made SQLite sort twice, several times what the rows cost to read.
 _CONVERSATION = (
     select(
         Person,
-        Run,
-        Step,
         _HELD_SINCE.scalar_subquery(),
         _NEWEST_VERSION.scalar_subquery(),
+        Run.id,
+        Run.started_at,
         Rejection.company,
+        Step.id,
+        Step.sent_at,
+        Step.kind,
+        Step.step_key,
+        Step.answered_at,
     )
     .outerjoin(Run, and_(Run.person_id == Person.id, _one_of(Run.status, OPEN_RUN_STATUSES)))
     .outerjoin(Rejection, Rejection.id == Run.rejection_id)
@@ -111,24 +121,25 @@ def find_conversation(session: Session, medium: str, address: str) -> Conversati
         if newest is None:
             newest = plain.scalar(_NEWEST_VERSION)
         return Conversation(None, None, "", None, False, int(newest or 0))
-    person, _run, _step, held_since, newest, _company = rows[0]
-    runs = [row[1] for row in rows if row[1] is not None]
+    person, held_since, newest = rows[0][:3]
     # The current run: the latest started (runs.current_run); its open prompt: the latest sent
     # (runs.open_prompt), a step never stamped counting as the earliest.
-    run = max(runs, key=_started, default=None)
-    prompt = max(
-        (row[2] for row in rows if row[1] is run and row[2] is not None), key=_sent, default=None
-    )
-    company = next((row[5] for row in rows if row[1] is run), None) or ""
-    return Conversation(person, run, company, prompt, held_since is not None, int(newest or 0))
+    current = max((row for row in rows if row[3] is not None), key=_started, default=None)
+    if current is None:
+        return Conversation(person, None, "", None, held_since is not None, int(newest or 0))
+    run_id, company = current[3], current[5] or ""
+    sent = [row for row in rows if row[3] == run_id and row[6] is not None]
+    step = max(sent, key=_sent, default=None)
+    prompt = None if step is None else OpenPrompt(step[6], run_id, step[8], step[9], step[10])
+    return Conversation(person, run_id, company, prompt, held_since is not None, int(newest or 0))
 
 
-def _started(run: Run) -> tuple[datetime, int]:
-    return run.started_at, run.id
+def _started(row: Sequence[Any]) -> tuple[datetime, int]:
+    return row[4], row[3]
 
 
-def _sent(step: Step) -> tuple[bool, datetime, int]:
-    return step.sent_at is not None, step.sent_at or _NEVER, step.id
+def _sent(row: Sequence[Any]) -> tuple[bool, datetime, int]:
+    return row[7] is not None, row[7] or _NEVER, row[6]
 
 
 _NEVER = datetime.min.replace(tzinfo=UTC)

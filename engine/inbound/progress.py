@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Literal, cast
 
 from sqlalchemy import Table, bindparam, exists, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from onward.engine import replies, runs
 from onward.engine.inbound import intents as i
@@ -107,9 +106,9 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
     """Every word kept: under the open prompt as its answer, else as a note of the running
     plan. Nothing is kept for someone with no plan (or no words)."""
     person, prompt = turn.person, turn.prompt
-    if person is None or turn.run is None or not text:
+    if person is None or turn.run_id is None or not text:
         return None
-    run_id = prompt.run_id if prompt is not None else turn.run.id
+    run_id = prompt.run_id if prompt is not None else turn.run_id
     # Plain statements: nothing reads the entry back, and a flush of ORM objects costs several
     # times what these do. The words are sealed by the column's type all the same.
     insert_one(
@@ -129,7 +128,6 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
         return "note"
     if prompt.answered_at is None:
         turn.session.connection().execute(_ANSWERED, {"step_id": prompt.id, "at": turn.now})
-        set_committed_value(prompt, "answered_at", turn.now)  # as written: nothing to flush
     return "answer"
 
 

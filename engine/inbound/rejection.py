@@ -57,7 +57,7 @@ def rejected(turn: Turn, cmd: i.Rejected) -> str:
         in_reply,
         # The router read the current run, the person locked: with none, there is no open run
         # to supersede. Someone another replica wrote meanwhile is looked at again.
-        superseding=[] if turn.run is None and not turn.found_racing else None,
+        superseding=[] if turn.run_id is None and not turn.found_racing else None,
     )
     opening = [step for step in started.steps if step.status == STEP_SENT]
     lang = turn.lang  # a new person's too (their number's country's)

@@ -92,11 +92,11 @@ class Router:
         # Locked: one person's messages are acted on one at a time, so two rejections arriving
         # together can never both supersede the same run and leave two streams.
         found = find_conversation(session, message.medium, message.sender)
-        person, run, prompt = found.person, found.run, found.prompt
+        person, run_id, prompt = found.person, found.run_id, found.prompt
         state = State(
             opted_out=person is not None
             and people.status_on(person, message.medium) == people.OPTED_OUT,
-            plan_running=run is not None,
+            plan_running=run_id is not None,
             prompt_open=prompt is not None,
             company=found.company,
         )
@@ -114,7 +114,7 @@ class Router:
             message,
             now,
             person,
-            run,
+            run_id,
             prompt,
             lang=language_of(person, message),
             held=found.held,

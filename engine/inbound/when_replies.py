@@ -19,6 +19,7 @@ from onward.engine.inbound.interview_time import read_when
 from onward.engine.plan_store import parsed
 from onward.engine.replies_when import when_text
 from onward.engine.schedule import window_for
+from onward.engine.storage.models import Run
 from onward.engine.timing import place_in_window
 
 
@@ -53,14 +54,21 @@ def _asks_when(turn: Turn) -> bool:
     prompt = turn.prompt
     if prompt is None or prompt.kind != "apply":
         return False
-    plan = parsed(prompt.run.plan_version)
+    plan = parsed(_run(turn, prompt.run_id).plan_version)
     return plan.step(prompt.step_key).ask_when
+
+
+def _run(turn: Turn, run_id: int) -> Run:
+    """The prompt's run, loaded for its plan (the router read its id alone)."""
+    run = turn.session.get(Run, run_id)
+    assert run is not None  # the person's row is locked: their runs stay
+    return run
 
 
 def _book_slot(turn: Turn, text: str, when: datetime) -> str:
     person, prompt = turn.person, turn.prompt
     assert person is not None and prompt is not None
-    run = prompt.run
+    run = _run(turn, prompt.run_id)
     tz = ZoneInfo(person.timezone)
     window = window_for(person, parsed(run.plan_version), turn.config.default_window)
     due, moved = place_in_window(when, tz, window)

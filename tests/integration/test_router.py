@@ -461,7 +461,7 @@ def test_a_first_rejected_whose_person_another_replica_wrote_meanwhile_supersede
         person, wrote = people.add_person(session, "sms", PHONE, now)
         assert not wrote  # found, not written: the race was lost
         message = Incoming(0, "console", "sms", PHONE, "REJECTED Globex")
-        turn = Turn(session, talk.config, message, now, person, run=None, found_racing=True)
+        turn = Turn(session, talk.config, message, now, person, run_id=None, found_racing=True)
         assert rejection.rejected(turn, intents.Rejected("Globex", "", "REJECTED"))
     assert [(run.status, run.rejection_id is not None) for run in talk.runs()] == [
         ("superseded", True),

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event, update
 
-from onward.engine.storage.models import Run, Step
+from onward.engine.storage.models import JournalEntry, Run, Step
 from tests.integration.dispatch_helpers import Harness
 from tests.integration.inbound_helpers import Talk
 
@@ -73,6 +73,38 @@ def test_a_journal_reply_stays_within_its_statements(engine: Engine, talk: Talk)
         received = talk.send("It went ok, I think. I rushed the salary question.")
     assert received.handled and received.reply
     assert len(statements) <= JOURNAL_BUDGET, statements
+
+
+def test_a_journal_reply_loads_no_run_or_step_as_an_object(engine: Engine, talk: Talk) -> None:
+    """The router reads the current run and its open prompt as the columns it uses (lookup.py):
+    loaded as objects, they were most of a journal reply's read."""
+    talk.send("REJECTED Acme")
+    with talk.sessions.begin() as session:
+        session.execute(
+            update(Step)
+            .where(Step.step_key == "reflect")
+            .values(status="sent", sent_at=talk.clock.now() - timedelta(hours=1), attempts=1)
+        )
+    loaded: list[str] = []
+
+    def note(target: object, _context: object) -> None:
+        loaded.append(type(target).__name__)
+
+    for mapped in (Run, Step):
+        event.listen(mapped, "load", note)
+    try:
+        received = talk.send("It went ok, I think. I rushed the salary question.")
+    finally:
+        for mapped in (Run, Step):
+            event.remove(mapped, "load", note)
+    assert received.handled and received.reply
+    entry = talk.rows(JournalEntry)[0]
+    assert (entry.text, entry.step_key) == (
+        "It went ok, I think. I rushed the salary question.",
+        "reflect",
+    )
+    assert talk.step(entry.run_id, "reflect").answered_at is not None
+    assert loaded == []
 
 
 def test_the_hot_paths_write_the_statuses_of_steps_and_deliveries_into_their_sql(
