@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from zoneinfo import available_timezones
 
 from sqlalchemy import Select, Table, bindparam, delete, or_, select, update
@@ -153,7 +153,21 @@ def _new_person(medium: str, address: str, now: datetime, verified: bool) -> dic
 _PEOPLE = cast(Table, Person.__table__)
 
 
-def status_on(person: Recipient, medium: str) -> str:
+class Addressed(Protocol):
+    """What `status_on` reads of a person: their object, a batch's row of them
+    (storage.models.PersonRow), or the router's read of them (inbound.context.Sender)."""
+
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def sms_status(self) -> str: ...
+    @property
+    def email_status(self) -> str: ...
+
+
+def status_on(person: Addressed, medium: str) -> str:
     if medium == "sms":
         return person.sms_status if person.phone else INVALID
     return person.email_status if person.email else INVALID

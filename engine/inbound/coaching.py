@@ -26,11 +26,11 @@ ALWAYS_ANSWERED = (
 
 def held_for_coach(turn: Turn, intent: i.Intent) -> bool:
     """True when a coach holds the conversation and this message is theirs to answer."""
-    if turn.person is None or isinstance(intent, ALWAYS_ANSWERED):
+    if turn.sender is None or isinstance(intent, ALWAYS_ANSWERED):
         return False
     if turn.held is not None:  # the router read it with the person
         return turn.held
-    return coaching.is_held(turn.session, turn.person.id)
+    return coaching.is_held(turn.session, turn.sender.id)
 
 
 def ask_coach(turn: Turn, intent: i.AskCoach) -> str:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from onward.channels import ProviderAnswer
@@ -15,6 +17,7 @@ from onward.engine.coaches.escalation import OnCall
 from onward.engine.crisis import DEFAULT_CRISIS_PHRASES, CrisisLine
 from onward.engine.phones import InvalidPhoneNumber, region_for_phone
 from onward.engine.storage.models import Person
+from onward.engine.storage.plain_writes import as_read
 from onward.plans import DEFAULT_WINDOW, SendWindow
 
 
@@ -71,6 +74,48 @@ class OpenPrompt:
 
 
 @dataclass(frozen=True)
+class Sender:
+    """The sender's row as the router read it with their conversation, as plain values: what it
+    looks at for every message. A handler that changes the person, or reads more of them, asks
+    for the object (`Turn.person`), made from `row` with no second read. A journal reply never
+    needs it: loading the person through the ORM was half of that reply's read."""
+
+    id: int
+    phone: str | None
+    email: str | None
+    sms_status: str
+    email_status: str
+    language: str | None
+    country: str | None
+    timezone_source: str
+    open_question: str | None
+    row: Mapping[str, Any] = field(repr=False, compare=False)  # every column
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Sender:
+        return cls(
+            id=row["id"],
+            phone=row["phone"],
+            email=row["email"],
+            sms_status=row["sms_status"],
+            email_status=row["email_status"],
+            language=row["language"],
+            country=row["country"],
+            timezone_source=row["timezone_source"],
+            open_question=row["open_question"],
+            row=row,
+        )
+
+    @classmethod
+    def of_person(cls, person: Person) -> Sender:
+        """The sender as a person object now says (one this message wrote)."""
+        return cls.of({name: getattr(person, name) for name in PERSON_COLUMNS})
+
+
+PERSON_COLUMNS = tuple(column.key for column in cast(Table, Person.__table__).columns)
+
+
+@dataclass(frozen=True)
 class Turn:
     """One message being acted on: every handler gets this and the intent it handles."""
 
@@ -78,7 +123,7 @@ class Turn:
     config: RouterConfig
     msg: Incoming
     now: datetime
-    person: Person | None
+    sender: Sender | None  # who wrote, as the router read them (None: someone new)
     # As the router found them before acting (it read them to classify the message).
     run_id: int | None = None  # the person's current run
     prompt: OpenPrompt | None = None  # its open prompt
@@ -93,6 +138,12 @@ class Turn:
     # have started. (Someone this message wrote has no run but the one it starts.)
     found_racing: bool = False
 
+    @property
+    def person(self) -> Person | None:
+        """The sender as an object (the session's own, once made): for the handlers that change
+        them or read more than the router did."""
+        return None if self.sender is None else as_read(self.session, Person, self.sender.row)
+
 
 def country_of(msg: Incoming) -> str | None:
     """A stranger's country, from their number (an email address names none)."""
@@ -104,7 +155,7 @@ def country_of(msg: Incoming) -> str | None:
         return None
 
 
-def language_of(person: Person | None, msg: Incoming) -> str:
+def language_of(person: Sender | Person | None, msg: Incoming) -> str:
     """The language to answer in: the person's (LANG, else their country's); a stranger's
     phone's country's, so a Spanish number is answered in Spanish from the first reply."""
     if person is not None:

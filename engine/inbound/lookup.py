@@ -1,24 +1,24 @@
 """The router's one read of a conversation before it acts: the sender, their current run and its
 rejection's company, the prompt open in it, whether a coach holds them, and the newest plan
-version (whose id keys the cached trigger keywords). Two statements where it took six, only one
-of them through the ORM (none for someone new on SQLite): each read through the ORM costs more
-than the query itself. The handlers find these in the Turn; nothing reads them again.
+version (whose id keys the cached trigger keywords). Two plain statements where it took six
+(one for someone new on SQLite). The handlers find these in the Turn; nothing reads them again.
 
-Only the person is loaded as an object (handlers change it). The run and its prompt are read as
-the few columns the handlers use: loading them as objects was three quarters of the read's
-cost, and the busiest message there is, a journal reply, needs only their ids."""
+Nothing is loaded through the ORM, which cost more than the query itself: the person comes as
+their row's values (a handler that needs them as an object has it made from those, context.py),
+the run and its prompt as the few columns the handlers use. The busiest message there is, a
+journal reply, needs no object at all."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from onward.engine.inbound.context import OpenPrompt
+from onward.engine.inbound.context import PERSON_COLUMNS, OpenPrompt, Sender
 from onward.engine.people import by_address
 from onward.engine.storage.console_models import Coaching
 from onward.engine.storage.models import (
@@ -36,7 +36,7 @@ from onward.plans import PROMPT_KINDS
 
 @dataclass(frozen=True)
 class Conversation:
-    person: Person | None
+    person: Sender | None
     run_id: int | None  # the current run (the latest open one)
     company: str  # the company of the current run's rejection ("" for none)
     prompt: OpenPrompt | None  # the run's most recently sent prompt
@@ -61,14 +61,14 @@ _LOCKED_ID = {medium: by_address(medium, lock=True, what=Person.id) for medium i
 
 
 # The person with each of their open runs and each prompt sent in it (a row each; a handful at
-# most), whether a coach holds them, the newest plan version and the run's company: one read
-# through the ORM, which costs more than its query (the rejection is read as its company alone,
-# the run and the prompt as the columns used: loaded as objects, they cost most of the read).
+# most), whether a coach holds them, the newest plan version and the run's company: one plain
+# read (through the ORM, the person, the run and the prompt loaded as objects cost twice the
+# query's time; a run and a prompt are read as the columns used, a rejection as its company).
 # Not the one latest run and prompt: picking those in SQL (ORDER BY ... LIMIT 1 in correlated
 # subqueries) made SQLite sort twice, several times what the rows cost to read.
+_PEOPLE = cast(Table, Person.__table__)
 _CONVERSATION = (
     select(
-        Person,
         _HELD_SINCE.scalar_subquery(),
         _NEWEST_VERSION.scalar_subquery(),
         Run.id,
@@ -79,7 +79,9 @@ _CONVERSATION = (
         Step.kind,
         Step.step_key,
         Step.answered_at,
+        *[_PEOPLE.c[name] for name in PERSON_COLUMNS],  # the person's row: row[_PERSON:]
     )
+    .select_from(_PEOPLE)
     .outerjoin(Run, and_(Run.person_id == Person.id, _one_of(Run.status, OPEN_RUN_STATUSES)))
     .outerjoin(Rejection, Rejection.id == Run.rejection_id)
     .outerjoin(
@@ -93,6 +95,7 @@ _CONVERSATION = (
     )
     .where(Person.id == bindparam("person_id"))
 )
+_PERSON = 10
 # SQLite has no row locks (the transaction holds its one write lock already): the sender's id
 # and the newest version in one plain statement, which is all there is to read for someone new
 # (a read through the ORM costs about 90 µs even when it finds no row; this, about 20).
@@ -114,32 +117,32 @@ def find_conversation(session: Session, medium: str, address: str) -> Conversati
         person_id, newest = plain.execute(_SENDER_AND_NEWEST[by], {"address": address}).one()
     else:
         person_id, newest = plain.scalar(_LOCKED_ID[by], {"address": address}), None
-    rows = (
-        [] if person_id is None else session.execute(_CONVERSATION, {"person_id": person_id}).all()
-    )
+    rows = [] if person_id is None else plain.execute(_CONVERSATION, {"person_id": person_id}).all()
     if not rows:
         if newest is None:
             newest = plain.scalar(_NEWEST_VERSION)
         return Conversation(None, None, "", None, False, int(newest or 0))
-    person, held_since, newest = rows[0][:3]
+    held_since, newest = rows[0][:2]
+    person = Sender.of(dict(zip(PERSON_COLUMNS, rows[0][_PERSON:], strict=True)))
+    held = held_since is not None
     # The current run: the latest started (runs.current_run); its open prompt: the latest sent
     # (runs.open_prompt), a step never stamped counting as the earliest.
-    current = max((row for row in rows if row[3] is not None), key=_started, default=None)
+    current = max((row for row in rows if row[2] is not None), key=_started, default=None)
     if current is None:
-        return Conversation(person, None, "", None, held_since is not None, int(newest or 0))
-    run_id, company = current[3], current[5] or ""
-    sent = [row for row in rows if row[3] == run_id and row[6] is not None]
+        return Conversation(person, None, "", None, held, int(newest or 0))
+    run_id, company = current[2], current[4] or ""
+    sent = [row for row in rows if row[2] == run_id and row[5] is not None]
     step = max(sent, key=_sent, default=None)
-    prompt = None if step is None else OpenPrompt(step[6], run_id, step[8], step[9], step[10])
-    return Conversation(person, run_id, company, prompt, held_since is not None, int(newest or 0))
+    prompt = None if step is None else OpenPrompt(step[5], run_id, step[7], step[8], step[9])
+    return Conversation(person, run_id, company, prompt, held, int(newest or 0))
 
 
 def _started(row: Sequence[Any]) -> tuple[datetime, int]:
-    return row[4], row[3]
+    return row[3], row[2]
 
 
 def _sent(row: Sequence[Any]) -> tuple[bool, datetime, int]:
-    return row[7] is not None, row[7] or _NEVER, row[6]
+    return row[6] is not None, row[6] or _NEVER, row[5]
 
 
 _NEVER = datetime.min.replace(tzinfo=UTC)

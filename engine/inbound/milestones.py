@@ -79,10 +79,10 @@ def date_interview(turn: Turn, event: OutcomeEvent, when: datetime) -> str:
 def asked_about(turn: Turn) -> OutcomeEvent | None:
     """The interview whose date onward asked for, if this message may answer that."""
     question = turn.question or ""
-    if turn.person is None or not question.startswith(INTERVIEW_QUESTION):
+    if turn.sender is None or not question.startswith(INTERVIEW_QUESTION):
         return None
     event = turn.session.get(OutcomeEvent, int(question.removeprefix(INTERVIEW_QUESTION)))
-    return event if event is not None and event.person_id == turn.person.id else None
+    return event if event is not None and event.person_id == turn.sender.id else None
 
 
 def offer(turn: Turn, cmd: i.Offer) -> str:

@@ -105,7 +105,7 @@ _ANSWERED = (
 def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
     """Every word kept: under the open prompt as its answer, else as a note of the running
     plan. Nothing is kept for someone with no plan (or no words)."""
-    person, prompt = turn.person, turn.prompt
+    person, prompt = turn.sender, turn.prompt
     if person is None or turn.run_id is None or not text:
         return None
     run_id = prompt.run_id if prompt is not None else turn.run_id

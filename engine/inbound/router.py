@@ -25,10 +25,18 @@ from onward.engine.inbound import (
 )
 from onward.engine.inbound import intents as i
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify
-from onward.engine.inbound.context import Incoming, Outcome, RouterConfig, Turn, language_of
+from onward.engine.inbound.context import (
+    Incoming,
+    Outcome,
+    RouterConfig,
+    Sender,
+    Turn,
+    language_of,
+)
 from onward.engine.inbound.lookup import find_conversation
 from onward.engine.language import speaker
 from onward.engine.plan_store import trigger_keywords
+from onward.engine.storage.models import Person
 
 Handler = Callable[[Turn, Any], str | None]
 
@@ -92,10 +100,10 @@ class Router:
         # Locked: one person's messages are acted on one at a time, so two rejections arriving
         # together can never both supersede the same run and leave two streams.
         found = find_conversation(session, message.medium, message.sender)
-        person, run_id, prompt = found.person, found.run_id, found.prompt
+        sender, run_id, prompt = found.person, found.run_id, found.prompt
         state = State(
-            opted_out=person is not None
-            and people.status_on(person, message.medium) == people.OPTED_OUT,
+            opted_out=sender is not None
+            and people.status_on(sender, message.medium) == people.OPTED_OUT,
             plan_running=run_id is not None,
             prompt_open=prompt is not None,
             company=found.company,
@@ -113,10 +121,10 @@ class Router:
             self.config,
             message,
             now,
-            person,
+            sender,
             run_id,
             prompt,
-            lang=language_of(person, message),
+            lang=language_of(sender, message),
             held=found.held,
         )
         if message.provider_answered is not None:
@@ -131,61 +139,71 @@ class Router:
         return self._act(turn, intent)
 
     def _act(self, turn: Turn, intent: i.Intent) -> Outcome:
-        session, message, now, person = turn.session, turn.msg, turn.now, turn.person
-        if person is not None and person.open_question is not None:
+        # The sender as read (`sender`); as an object (`turn.person`) only where one is changed.
+        session, message, now, sender = turn.session, turn.msg, turn.now, turn.sender
+        if sender is not None and sender.open_question is not None:
             # Asked once: this message answers it (when_replies) or leaves it, either way.
-            turn = replace(turn, question=person.open_question)
-            person.open_question = None
-        if person is not None and people.status_on(person, message.medium) == people.OPTED_OUT:
+            turn = replace(turn, question=sender.open_question)
+            _person(turn).open_question = None
+        if sender is not None and people.status_on(sender, message.medium) == people.OPTED_OUT:
             # Opted out: stored, never re-subscribed by anything but START (HELP still answers,
             # and someone who says they want to die is answered with a line even after STOP).
             if not isinstance(intent, ANSWERED_WHEN_OPTED_OUT):
-                return Outcome(None, intent.name, person.id, moves_schedule=False)
+                return Outcome(None, intent.name, sender.id, moves_schedule=False)
             reply = HANDLERS[type(intent)](turn, intent)
-            return Outcome(reply, intent.name, person.id)
+            return Outcome(reply, intent.name, sender.id)
         if coaching.held_for_coach(turn, intent):
-            assert person is not None
+            assert sender is not None
             # A coach holds it: theirs to answer.
-            return Outcome(None, "held", person.id, moves_schedule=False)
+            return Outcome(None, "held", sender.id, moves_schedule=False)
         creates = isinstance(intent, i.Rejected | i.OptOut | i.AskCoach) or (
             isinstance(intent, i.Crisis) and intent.opt_out
         )
-        if person is None and creates:
+        if sender is None and creates:
             person, wrote = people.add_person(
                 session, message.medium, message.sender, now, verified=message.verified
             )
-            lang = language_of(person, message)
-            turn = replace(turn, person=person, lang=lang, found_racing=not wrote)
+            sender = Sender.of_person(person)
+            lang = language_of(sender, message)
+            turn = replace(turn, sender=sender, lang=lang, found_racing=not wrote)
         confirmed = (
-            person is not None
+            sender is not None
             and message.medium == "email"
             and message.verified
-            and person.email_status == people.UNCONFIRMED
+            and sender.email_status == people.UNCONFIRMED
         )
         if confirmed:
-            assert person is not None
             how = consent_ledger.How(
                 "confirmation", "wrote from the address (DKIM/SPF passed)", message.id
             )
-            consent_ledger.record(person, "email", people.ACTIVE, now, how)  # they wrote from it
+            # They wrote from it.
+            consent_ledger.record(_person(turn), "email", people.ACTIVE, now, how)
         reply = HANDLERS[type(intent)](turn, intent)
-        # LANG has just changed it: what is added below is in the new language too.
-        lang = language_of(person, message) if isinstance(intent, i.SetLanguage) else turn.lang
-        if reply and person is not None and person.timezone_source == people.TZ_TO_ASK:
-            reply = f"{reply}\n{replies.timezone_question(lang)}"  # its zones vary: ask once
-            person.timezone_source = people.TZ_ASKED
-        if confirmed and person is not None and person.email and not isinstance(intent, i.OptOut):
-            reply = " ".join(filter(None, [replies.email_confirmed(lang, person.email), reply]))
         erased = isinstance(intent, i.Forget | i.ForgetConfirm) and reply == replies.forgotten(
             turn.lang
         )
-        return Outcome(
-            reply,
-            intent.name,
-            None if erased or person is None else person.id,
-            erased,
-            moves_schedule=not isinstance(intent, LEAVES_SCHEDULE) or _may_book(turn),
-        )
+        moves = not isinstance(intent, LEAVES_SCHEDULE) or _may_book(turn)
+        if erased or sender is None:
+            return Outcome(reply, intent.name, None, erased, moves_schedule=moves)
+        # LANG has just changed it: what is added below is in the new language too.
+        lang = language_of(turn.person, message) if isinstance(intent, i.SetLanguage) else turn.lang
+        # Only someone whose zone was unknown when they were added has been asked nothing yet.
+        if reply and sender.timezone_source == people.TZ_TO_ASK:
+            person = _person(turn)
+            if person.timezone_source == people.TZ_TO_ASK:  # unless they have just told it
+                reply = f"{reply}\n{replies.timezone_question(lang)}"  # its zones vary: ask once
+                person.timezone_source = people.TZ_ASKED
+        email = _person(turn).email if confirmed else None
+        if email and not isinstance(intent, i.OptOut):
+            reply = " ".join(filter(None, [replies.email_confirmed(lang, email), reply]))
+        return Outcome(reply, intent.name, sender.id, moves_schedule=moves)
+
+
+def _person(turn: Turn) -> Person:
+    """The sender as an object, where the router changes them: someone it has read or written."""
+    person = turn.person
+    assert person is not None
+    return person
 
 
 def _may_book(turn: Turn) -> bool:

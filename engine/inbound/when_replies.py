@@ -33,13 +33,14 @@ def note(turn: Turn, intent: i.Note) -> str:
 
 def _timed(turn: Turn, text: str) -> str | None:
     """The reply when `text` is a time something waits for; None to keep it as usual."""
-    person = turn.person
-    if person is None:
+    if turn.sender is None:
         return None
     asked = milestones.asked_about(turn)
     slot = asked is None and _asks_when(turn)
     if asked is None and not slot:
         return None
+    person = turn.person
+    assert person is not None
     lang = turn.lang
     tz = ZoneInfo(person.timezone)
     when = read_when(text, turn.now.astimezone(tz), lang)

@@ -7,6 +7,7 @@ objects they expect.
 NULL), so the object `as_loaded` puts in the session is wholly loaded: reading any attribute runs
 no query, and changing one is flushed as an UPDATE, as for any object the session loaded.
 `write_now` updates columns of a loaded object at once and leaves it clean for the flush.
+`as_read` makes the object of a row read as plain values, when a caller first needs it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, Update, bindparam, update
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 Model = TypeVar("Model", bound=DeclarativeBase)
 
@@ -77,6 +79,16 @@ def as_loaded(
 def _update(table: Table, columns: tuple[str, ...]) -> Update:
     values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in columns}
     return update(table).where(table.c.id == bindparam("row_id")).values(values)
+
+
+def as_read(session: Session, model: type[Model], values: Mapping[str, Any]) -> Model:
+    """The ORM object of a row this transaction read as plain values (every column, the key
+    `id` among them): the session's own if it has one, else made from them as if loaded, with
+    no statement."""
+    found = session.identity_map.get(identity_key(model, values["id"]))
+    if found is not None:
+        return found
+    return as_loaded(session, model, values["id"], {k: v for k, v in values.items() if k != "id"})
 
 
 def write_now(session: Session, obj: DeclarativeBase, **values: Any) -> None:

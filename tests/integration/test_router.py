@@ -453,7 +453,7 @@ def test_a_first_rejected_whose_person_another_replica_wrote_meanwhile_supersede
     looks again for open runs and supersedes that one: one stream, never two."""
     from onward.engine import people
     from onward.engine.inbound import intents, rejection
-    from onward.engine.inbound.context import Incoming, Turn
+    from onward.engine.inbound.context import Incoming, Sender, Turn
 
     talk.send("REJECTED Acme")  # the other replica's message, committed first
     now = talk.clock.now()
@@ -461,7 +461,8 @@ def test_a_first_rejected_whose_person_another_replica_wrote_meanwhile_supersede
         person, wrote = people.add_person(session, "sms", PHONE, now)
         assert not wrote  # found, not written: the race was lost
         message = Incoming(0, "console", "sms", PHONE, "REJECTED Globex")
-        turn = Turn(session, talk.config, message, now, person, run_id=None, found_racing=True)
+        sender = Sender.of_person(person)
+        turn = Turn(session, talk.config, message, now, sender, run_id=None, found_racing=True)
         assert rejection.rejected(turn, intents.Rejected("Globex", "", "REJECTED"))
     assert [(run.status, run.rejection_id is not None) for run in talk.runs()] == [
         ("superseded", True),
