@@ -7,15 +7,15 @@ import asyncio
 import threading
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from onward.channels import InboundMessage as Message
-from onward.engine import replies
+from onward.engine import people, replies
 from onward.engine.clock import FakeClock
 from onward.engine.inbound.inbox import Received
 from onward.engine.storage.db import create_db_engine
 from onward.engine.storage.migrate import upgrade
-from onward.engine.storage.models import InboundMessage
+from onward.engine.storage.models import InboundMessage, Person
 from onward.engine.web.loop_turns import Answer, LoopTurns
 from tests.integration.inbound_helpers import OTHER_PHONE, Talk
 
@@ -41,6 +41,19 @@ def test_an_email_stored_before_its_address_was_linked_is_erased(talk: Talk) -> 
     talk.say("EMAIL sam@example.org")
     talk.say("EMAIL sam.new@example.org")  # and changed again since
     _forget(talk)
+    assert _senders(talk) == {OTHER_PHONE}
+
+
+def test_an_erasure_answers_only_that_it_is_done(talk: Talk) -> None:
+    """Someone onward has not yet asked for their time zone is not asked it on their way out,
+    and the erasure is recognised as one (their FORGET messages go with everything else)."""
+    talk.say("REJECTED Acme", OTHER_PHONE)  # someone else, who must stay
+    talk.say("REJECTED Acme")
+    assert talk.say("FORGET") == replies.forget_asked("en")
+    with talk.sessions.begin() as session:  # as for a number whose zone could not be placed
+        session.execute(update(Person).values(timezone_source=people.TZ_TO_ASK))
+    talk.later(minutes=1)
+    assert talk.say("FORGET YES") == replies.forgotten("en")
     assert _senders(talk) == {OTHER_PHONE}
 
 
