@@ -81,12 +81,17 @@ class Keyring:
         self._read_options = dict(read_options)
         self.configured = tuple(configured)
         self.stored: tuple[bytes, ...] | None = None
-        self._ciphers: dict[str, AESGCM] = {key_id(k): AESGCM(k) for k in self.configured}
+        self._use(self.configured)
 
     def reload(self) -> None:
         engine = self._engine()
         self.stored = read_stored(engine, self._read_options) if engine is not None else ()
-        self._ciphers = {key_id(k): AESGCM(k) for k in (*self.configured, *self.stored)}
+        self._use((*self.configured, *self.stored))
+
+    def _use(self, keys: Sequence[bytes]) -> None:
+        # Each key's id hashed once here, not at every seal.
+        self._ids = {k: key_id(k) for k in keys}
+        self._ciphers: dict[str, AESGCM] = {kid: AESGCM(k) for k, kid in self._ids.items()}
 
     @property
     def sealing_key(self) -> bytes | None:
@@ -100,7 +105,7 @@ class Keyring:
         key = self.sealing_key
         if key is None:
             raise UnreadableWords("no journal key for this database: run `onward db upgrade`")
-        kid, nonce = key_id(key), os.urandom(NONCE_BYTES)
+        kid, nonce = self._ids[key], os.urandom(NONCE_BYTES)
         sealed = self._ciphers[kid].encrypt(nonce, text.encode(), kid.encode())
         return f"{PREFIX}{kid}:{base64.b64encode(nonce + sealed).decode()}"
 

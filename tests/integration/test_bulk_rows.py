@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     event,
     func,
+    insert,
     select,
     type_coerce,
 )
@@ -52,7 +53,7 @@ def test_columns_not_given_get_the_models_scalar_defaults(engine: Engine) -> Non
     assert row is not None
     with Session(engine) as session:
         stored = session.scalars(select(InboundMessage)).one()
-    assert row.id == stored.id
+    assert row[0] == stored.id
     assert (stored.recipient, stored.subject, stored.attempts) == ("", "", 0)
     assert stored.person_id is None and stored.handled_at is None
 
@@ -80,6 +81,21 @@ def test_a_taken_unique_key_is_skipped_and_the_transaction_goes_on(engine: Engin
         assert insert_one(conn, PEOPLE, _person("+14155550101")) is not None
         assert conn.execute(select(func.count()).select_from(PEOPLE)).scalar() == 2
     assert _phones(engine) == ["+14155550100", "+14155550101"]
+
+
+def test_each_new_rows_own_id_comes_back_and_none_for_a_skipped_one(engine: Engine) -> None:
+    """On SQLite the id is the driver's last row id, not a RETURNING: a skipped insert must not
+    hand back the id of the row written before it."""
+    with engine.begin() as conn:
+        conn.execute(insert(PEOPLE).values(_person("+14155550199")))  # ids do not start at 1
+        given = [insert_one(conn, PEOPLE, _person(f"+1415555010{n}")) for n in range(3)]
+        skipped = insert_one(conn, PEOPLE, _person("+14155550102"), skip_conflict=True)
+        kept = insert_one(conn, PEOPLE, _person("+14155550103"), skip_conflict=True)
+    with Session(engine) as session:
+        ids = dict(session.execute(select(Person.phone, Person.id)).all())
+    assert [row[0] for row in given if row] == [ids[f"+1415555010{n}"] for n in range(3)]
+    assert skipped is None
+    assert kept is not None and kept[0] == ids["+14155550103"]
 
 
 def test_a_taken_unique_key_raises_without_skip_conflict(engine: Engine) -> None:
