@@ -1,7 +1,8 @@
 """The router's one read of a conversation before it acts: the sender, their current run and its
 rejection's company, the prompt open in it, whether a coach holds them, and the newest plan
-version (whose id keys the cached trigger keywords). Two plain statements where it took six
-(one for someone new on SQLite). The handlers find these in the Turn; nothing reads them again.
+version (whose id keys the cached trigger keywords). One plain statement on SQLite where it took
+six; on PostgreSQL, two (the sender's row locked first). The handlers find these in the Turn;
+nothing reads them again.
 
 Nothing is loaded through the ORM, which cost more than the query itself: the person comes as
 their row's values (a handler that needs them as an object has it made from those, context.py),
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from onward.engine.inbound.context import PERSON_COLUMNS, OpenPrompt, Sender
@@ -67,44 +68,56 @@ _LOCKED_ID = {medium: by_address(medium, lock=True, what=Person.id) for medium i
 # Not the one latest run and prompt: picking those in SQL (ORDER BY ... LIMIT 1 in correlated
 # subqueries) made SQLite sort twice, several times what the rows cost to read.
 _PEOPLE = cast(Table, Person.__table__)
-_CONVERSATION = (
-    select(
-        _HELD_SINCE.scalar_subquery(),
-        _NEWEST_VERSION.scalar_subquery(),
-        Run.id,
-        Run.started_at,
-        Rejection.company,
-        Step.id,
-        Step.sent_at,
-        Step.kind,
-        Step.step_key,
-        Step.answered_at,
-        *[_PEOPLE.c[name] for name in PERSON_COLUMNS],  # the person's row: row[_PERSON:]
+_NEWEST = _NEWEST_VERSION.subquery()  # one row, whoever wrote
+
+
+def _conversation(newest: Any, people: Any, *where: ColumnElement[bool]) -> Select[Any]:
+    """The read, its rows starting with the coach's hold and the newest version (`newest`), the
+    person's columns last (row[_PERSON:]); `people` is what the FROM starts with."""
+    return (
+        select(
+            _HELD_SINCE.scalar_subquery(),
+            newest,
+            Run.id,
+            Run.started_at,
+            Rejection.company,
+            Step.id,
+            Step.sent_at,
+            Step.kind,
+            Step.step_key,
+            Step.answered_at,
+            *[_PEOPLE.c[name] for name in PERSON_COLUMNS],
+        )
+        .select_from(people)
+        .outerjoin(Run, and_(Run.person_id == Person.id, _one_of(Run.status, OPEN_RUN_STATUSES)))
+        .outerjoin(Rejection, Rejection.id == Run.rejection_id)
+        .outerjoin(
+            Step,
+            and_(
+                Step.run_id == Run.id,
+                status_is(Step.status, STEP_SENT),
+                _one_of(Step.kind, PROMPT_KINDS),
+                Step.reminder_of.is_(None),
+            ),
+        )
+        .where(*where)
     )
-    .select_from(_PEOPLE)
-    .outerjoin(Run, and_(Run.person_id == Person.id, _one_of(Run.status, OPEN_RUN_STATUSES)))
-    .outerjoin(Rejection, Rejection.id == Run.rejection_id)
-    .outerjoin(
-        Step,
-        and_(
-            Step.run_id == Run.id,
-            status_is(Step.status, STEP_SENT),
-            _one_of(Step.kind, PROMPT_KINDS),
-            Step.reminder_of.is_(None),
-        ),
-    )
-    .where(Person.id == bindparam("person_id"))
-)
+
+
 _PERSON = 10
-# SQLite has no row locks (the transaction holds its one write lock already): the sender's id
-# and the newest version in one plain statement, which is all there is to read for someone new
-# (a read through the ORM costs about 90 µs even when it finds no row; this, about 20).
-_SENDER_AND_NEWEST = {
-    medium: select(
-        by_address(medium, lock=False, what=Person.id).scalar_subquery(),
-        _NEWEST_VERSION.scalar_subquery(),
+# PostgreSQL: the person whose row the statement before has locked.
+_BY_ID = _conversation(
+    _NEWEST_VERSION.scalar_subquery(), _PEOPLE, Person.id == bindparam("person_id")
+)
+# SQLite has no row locks (the transaction holds its one write lock already): everything in one
+# statement, found by the address, the newest version from a one-row table the person is joined
+# to, so that someone new still gets a row (their columns NULL) with it.
+_BY_ADDRESS = {
+    medium: _conversation(
+        _NEWEST.c[0],
+        _NEWEST.outerjoin(_PEOPLE, address == bindparam("address")),
     )
-    for medium in ("sms", "email")
+    for medium, address in (("sms", Person.phone), ("email", Person.email))
 }
 
 
@@ -114,13 +127,12 @@ def find_conversation(session: Session, medium: str, address: str) -> Conversati
     plain = session.connection()  # plain reads need none of the session's unit of work
     by = "sms" if medium == "sms" else "email"
     if plain.dialect.name == "sqlite":
-        person_id, newest = plain.execute(_SENDER_AND_NEWEST[by], {"address": address}).one()
+        rows = plain.execute(_BY_ADDRESS[by], {"address": address}).all()
     else:
-        person_id, newest = plain.scalar(_LOCKED_ID[by], {"address": address}), None
-    rows = [] if person_id is None else plain.execute(_CONVERSATION, {"person_id": person_id}).all()
-    if not rows:
-        if newest is None:
-            newest = plain.scalar(_NEWEST_VERSION)
+        person_id = plain.scalar(_LOCKED_ID[by], {"address": address})
+        rows = [] if person_id is None else plain.execute(_BY_ID, {"person_id": person_id}).all()
+    if not rows or rows[0][_PERSON] is None:  # someone new
+        newest = rows[0][1] if rows else plain.scalar(_NEWEST_VERSION)
         return Conversation(None, None, "", None, False, int(newest or 0))
     held_since, newest = rows[0][:2]
     person = Sender.of(dict(zip(PERSON_COLUMNS, rows[0][_PERSON:], strict=True)))
