@@ -75,14 +75,21 @@ _HEARD_BACK = re.compile(
     r"was|they\s+said|a)\s+(?:a\s+)?(?:no|rejection|hard\s+no|not\s+good)\b",
     _I,
 )
-_COMPANY_FIRST = re.compile(
-    r"(?:\A|[,.;!?:]\s*|\b(?:and|but|so|ugh|well|sadly|unfortunately|welp|yeah|today|update)\s+)"
-    r"(?P<company>[^\s,.;!?:][^,;!?:\n]{0,59}?)\s+(?:(?:has|have|just|finally|officially|also|"
-    r"went\s+ahead\s+and)\s+)*(?:rejected\s+me|turned\s+me\s+down|passed\s+on\s+me|"
+# What a company did, in "Acme rejected me": the verb a report that names the company first
+# must have. Looked for alone first: most messages have none, and the whole pattern tries a
+# name at every position.
+_DID_TO_ME = (
+    r"(?:rejected\s+me|turned\s+me\s+down|passed\s+on\s+me|"
     r"declined\s+me|said\s+no|says\s+no|let\s+me\s+go|didn'?t\s+pick\s+me|dropped\s+me|"
     r"went\s+with\s+(?:someone|somebody|another)|(?:decided|chose)\s+(?:not\s+to\s+(?:move|go|"
     r"proceed|hire|offer)|to\s+(?:go|move\s+forward|proceed)\s+with\s+(?:another|other|someone|"
-    r"a\s+different)))\b",
+    r"a\s+different)))\b"
+)
+_DID_TO_ME_ALONE = re.compile(rf"\s{_DID_TO_ME}", _I)
+_COMPANY_FIRST = re.compile(
+    r"(?:\A|[,.;!?:]\s*|\b(?:and|but|so|ugh|well|sadly|unfortunately|welp|yeah|today|update)\s+)"
+    r"(?P<company>[^\s,.;!?:][^,;!?:\n]{0,59}?)\s+(?:(?:has|have|just|finally|officially|also|"
+    rf"went\s+ahead\s+and)\s+)*{_DID_TO_ME}",
     _I,
 )
 _BARE = re.compile(
@@ -144,6 +151,8 @@ def _heard_back(text: str) -> tuple[str, str] | None:
 
 
 def _company_first(text: str) -> tuple[str, str] | None:
+    if not _DID_TO_ME_ALONE.search(text):
+        return None  # the whole pattern cannot match either
     match = _COMPANY_FIRST.search(text)
     if match is None or _NEGATION.search(match["company"]):
         return None

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from onward.engine.inbound import reports
 from onward.engine.inbound.classify import Said, State, Vocabulary, classify, classify_text
 from onward.engine.inbound.intents import (
     Answer,
@@ -334,6 +335,27 @@ def test_any_text_classifies(text: str, state: State) -> None:
         assert len(intent.company) <= 80 and len(intent.role) <= 80
     if isinstance(intent, Answer | Note):
         assert intent.text == intent.text.strip()
+
+
+_REPORT_WORDS = [
+    *("Acme", "rejected", "me", "has", "just", "turned", "down", "said", "no", "went", "with"),
+    *("someone", "decided", "not", "to", "move", "and", ",", ".", "today", " "),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_REPORT_WORDS), max_size=12).map(" ".join))
+def test_a_company_named_first_is_only_found_with_its_verb(text: str) -> None:
+    """reports._company_first looks for the verb alone before the whole pattern: a text the
+    whole pattern matches always has the verb, so the look first loses no report."""
+    if reports._COMPANY_FIRST.search(text):
+        assert reports._DID_TO_ME_ALONE.search(text), text
+
+
+def test_every_report_in_the_table_has_the_verb_the_look_first_needs() -> None:
+    matched = [text for text, _state, _intent in TABLE if reports._COMPANY_FIRST.search(text)]
+    assert len(matched) >= 5
+    assert all(reports._DID_TO_ME_ALONE.search(text) for text in matched)
 
 
 # Ways of saying stop that people text and the first readings missed (stop 29).
