@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from onward.channels import InboundMessage
 from onward.engine.inbound.context import Incoming, Outcome
 from onward.engine.journal.links import redacted
-from onward.engine.storage.bulk_rows import insert_one
+from onward.engine.storage.bulk_rows import insert_one, update_one
 from onward.engine.storage.db import READ_ONLY
 from onward.engine.storage.models import InboundMessage as InboundRow
 
@@ -65,15 +65,23 @@ def incoming(row_id: int, message: InboundMessage, live: bool) -> Incoming:
 
 
 def write_outcome(
-    plain: Connection, msg: Incoming, outcome: Outcome, now: datetime, replies_inline: bool
+    plain: Connection,
+    msg: Incoming,
+    outcome: Outcome,
+    now: datetime,
+    replies_inline: bool,
+    attempts: int,
 ) -> None:
-    """What acting on a message did, written on its row (a plain UPDATE: it is not loaded)."""
+    """What acting on a message did, written on its row with the count of `attempts` made (this
+    one included): the driver's own UPDATE (bulk_rows.update_one), as the row was inserted."""
     if outcome.erased:
         return  # FORGET took the row with everything else
-    plain.execute(
-        ATTEMPT,
+    update_one(
+        plain,
+        TABLE,
+        msg.id,
         {
-            "row_id": msg.id,
+            "attempts": attempts,
             "person_id": outcome.person_id,
             "command": outcome.command,
             "reply": redacted(outcome.reply),  # a one-time link is not kept

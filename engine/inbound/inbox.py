@@ -177,7 +177,8 @@ class Inbox:
                     outcome = self.router.route(session, msg, now)
                 except Exception as exc:
                     raise _RoutingFailed(exc) from exc
-                rows.write_outcome(plain, msg, outcome, now, replies_inline)
+                # Its first attempt: the row was inserted just now with none.
+                rows.write_outcome(plain, msg, outcome, now, replies_inline, attempts=1)
                 done.append((msg, outcome))
         for msg, outcome in done:
             acted(msg, outcome)

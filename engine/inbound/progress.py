@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
-from sqlalchemy import Table, bindparam, exists, select, update
+from sqlalchemy import Table, exists, select
 
 from onward.engine import replies, runs
 from onward.engine.inbound import intents as i
@@ -14,7 +14,7 @@ from onward.engine.inbound.upcoming import next_line, when
 from onward.engine.numbers import outcome_events
 from onward.engine.plan_store import parsed
 from onward.engine.schedule import next_waiting
-from onward.engine.storage.bulk_rows import insert_one
+from onward.engine.storage.bulk_rows import insert_one, update_one
 from onward.engine.storage.models import RUN_PAUSED, STEP_SENT, JournalEntry, Step, status_is
 
 
@@ -97,9 +97,6 @@ def hired(turn: Turn, cmd: i.Hired) -> str:
 
 _ENTRIES = cast(Table, JournalEntry.__table__)
 _STEPS = cast(Table, Step.__table__)
-_ANSWERED = (
-    update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(answered_at=bindparam("at"))
-)
 
 
 def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
@@ -127,7 +124,7 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
     if prompt is None:
         return "note"
     if prompt.answered_at is None:
-        turn.session.connection().execute(_ANSWERED, {"step_id": prompt.id, "at": turn.now})
+        update_one(turn.session.connection(), _STEPS, prompt.id, {"answered_at": turn.now})
     return "answer"
 
 

@@ -59,14 +59,14 @@ class StoredMessages:
                     provider_answered=origin.provider_answered if origin else None,
                     attachments=origin.attachments if origin else 0,
                 )
-                return self._route(session, msg, now, replies_inline)
+                return self._route(session, msg, now, replies_inline, row.attempts + 1)
         except Exception as exc:
             self._failed(inbound_id)
             self._record_failure(inbound_id, exc)
             return None, False
 
     def _route(
-        self, session: Session, msg: Incoming, now: datetime, replies_inline: bool = True
+        self, session: Session, msg: Incoming, now: datetime, replies_inline: bool, attempts: int
     ) -> tuple[str | None, bool]:
         """Act on a stored message in the caller's transaction, in a savepoint: its reply, and
         whether it was handled. A failure is rolled back alone; the row keeps its error."""
@@ -79,7 +79,7 @@ class StoredMessages:
             plain.execute(rows.ATTEMPT, {"row_id": msg.id, "error": rows.error_text(exc)})
             return None, False
         acted(msg, outcome)
-        rows.write_outcome(plain, msg, outcome, now, replies_inline)
+        rows.write_outcome(plain, msg, outcome, now, replies_inline, attempts)
         return outcome.reply, True
 
     def _failed(self, inbound_id: int) -> None:

@@ -1,6 +1,6 @@
 """Rows written through the driver's own SQL where SQLAlchemy's preparation costs more than the
 statement: many rows in one statement (a dispatcher's batch, a new run's steps) and the single
-rows a webhook's hot path inserts.
+rows a webhook's hot path inserts and updates.
 
 SQLite runs a statement in-process, so what costs is SQLAlchemy preparing every parameter of
 every row (about 15 µs a statement, and more a wide row's column): SQLite gets the statement's
@@ -287,3 +287,31 @@ def _sqlite_insert_one(
             raise ValueError(f"{table.name}.id is not its integer primary key (the row id)")
         return sql, convert, constants
     return (f"{sql} RETURNING {back}" if returning else sql), convert, constants
+
+
+def update_one(conn: Connection, table: Table, row_id: int, values: Mapping[str, object]) -> None:
+    """UPDATE the row whose id is `row_id`, setting the columns of `values`: the driver's own
+    SQL on SQLite (its values converted as their columns convert them, as `insert_one`'s), a
+    compiled UPDATE on PostgreSQL. A row that no longer exists is simply not matched."""
+    names = tuple(values)
+    if conn.dialect.name == "postgresql":
+        params = {f"new_{name}": value for name, value in values.items()}
+        conn.execute(_pg_update_one(table, names), {"row_id": row_id, **params})
+        return
+    sql, convert = _sqlite_update_one(table, names, conn.dialect)
+    conn.exec_driver_sql(sql, (*convert(tuple(values.values())), row_id))
+
+
+@lru_cache(maxsize=64)
+def _pg_update_one(table: Table, names: tuple[str, ...]) -> Update:
+    assigned = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names}
+    return update(table).where(table.c.id == bindparam("row_id")).values(assigned)
+
+
+@lru_cache(maxsize=64)
+def _sqlite_update_one(
+    table: Table, names: tuple[str, ...], dialect: Dialect
+) -> tuple[str, Callable[[Sequence[object]], tuple[object, ...]]]:
+    convert, _alike = _converters(table, names, (), dialect)
+    assignments = ", ".join(f'"{name}" = ?' for name in names)
+    return f'UPDATE "{table.name}" SET {assignments} WHERE "id" = ?', convert

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onward.engine.storage.bulk_rows import insert_one
+from onward.engine.storage.bulk_rows import insert_one, update_one
 from onward.engine.storage.models import InboundMessage, Person
 from onward.engine.storage.sealing import PREFIX
 
@@ -116,6 +116,24 @@ def test_nothing_returned_still_writes_the_row(engine: Engine) -> None:
         "active",
         "sms",
     )
+
+
+def test_update_one_sets_the_columns_given_as_their_types_convert_them(engine: Engine) -> None:
+    handled = datetime(2026, 11, 24, 20, 30, 15, 250000, tzinfo=timezone(timedelta(hours=-8)))
+    with engine.begin() as conn:
+        first = insert_one(conn, INBOUND, _message())
+        other = insert_one(conn, INBOUND, {**_message(), "provider_message_id": "SM2"})
+        assert first is not None and other is not None
+        values = {"attempts": 1, "command": "answer", "handled_at": handled, "reply_owed": True}
+        update_one(conn, INBOUND, first[0], values)
+        update_one(conn, INBOUND, 10_000, values)  # no such row: nothing matched, no error
+    with Session(engine) as session:
+        stored = {row.id: row for row in session.scalars(select(InboundMessage))}
+    done, untouched = stored[first[0]], stored[other[0]]
+    assert (done.attempts, done.command, done.reply_owed) == (1, "answer", True)
+    assert done.handled_at == handled and done.handled_at.tzinfo == UTC
+    assert done.body == _message()["body"]  # the columns not given are left as they were
+    assert (untouched.attempts, untouched.command, untouched.handled_at) == (0, None, None)
 
 
 def test_the_statement_passes_through_sqlalchemys_events(engine: Engine) -> None:
