@@ -93,6 +93,28 @@ def test_the_same_words_never_seal_to_the_same_text(engine: Engine) -> None:
     assert journal != body  # a fresh nonce for every value: equal words do not show
 
 
+def test_an_empty_text_is_stored_empty(engine: Engine) -> None:
+    """An SMS has no subject: its empty text is kept as it is (sealing it would hide nothing, its
+    length shows it is empty either way, and the reseal skips empty values all the same)."""
+    with Session(engine) as session, session.begin():
+        session.add(
+            InboundMessage(
+                channel="console",
+                provider_message_id="m-empty",
+                medium="sms",
+                sender="+14155550100",
+                body=WORDS,
+                subject="",
+                received_at=NOW,
+            )
+        )
+    body, subject = stored(engine)
+    assert body.startswith(PREFIX) and subject == ""
+    with Session(engine) as session:
+        message = session.scalars(select(InboundMessage)).one()
+        assert (message.body, message.subject) == (WORDS, "")
+
+
 def test_altered_words_are_refused_not_misread(engine: Engine) -> None:
     entry_id, _ = write_words(engine)
     [value, *_] = stored(engine)
