@@ -6,8 +6,9 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -230,17 +231,18 @@ def trigger_keywords(session: Session, newest: int | None = None) -> frozenset[s
     """
     if newest is None:
         newest = session.connection().scalar(_NEWEST_VERSION_ID) or 0
-    key = (str(session.get_bind().engine.url), newest)
-    cached = _KEYWORDS.get(key)
+    # By engine (one database each), not by its URL: rendering a URL costs more than the look.
+    by_version = _KEYWORDS.setdefault(session.get_bind().engine, {})
+    cached = by_version.get(newest)
     if cached is None:
         words = set(REJECT_KEYWORDS)
         for summary in list_plans(session):
             words.update(summary.keywords)
-        cached = _KEYWORDS[key] = frozenset(words)
+        cached = by_version[newest] = frozenset(words)
     return cached
 
 
-_KEYWORDS: dict[tuple[str, int], frozenset[str]] = {}
+_KEYWORDS: WeakKeyDictionary[Engine, dict[int, frozenset[str]]] = WeakKeyDictionary()
 
 
 def get_version(session: Session, name: str, version: int) -> PlanVersion:
