@@ -38,6 +38,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from functools import lru_cache
 from itertools import islice
 
 from onward.engine.inbound.intents import (
@@ -142,11 +143,18 @@ def parse_command(text: str, extra_reject_keywords: Iterable[str] = ()) -> Comma
     if leading is not None:
         end = tokens[last - 1].end() if last < len(keys) else len(norm)
         return _LEADING_INTENTS[leading](norm[tokens[first].end() : end], text, core[0])
-    for keyword in extra_reject_keywords:
-        words = [key(w) for w in WORD.findall(unicodedata.normalize("NFKC", keyword))]
-        if words and words[0] not in COMMAND_FIRST_WORDS and keys[: len(words)] == words:
+    for words in _keyword_words(tuple(extra_reject_keywords)):
+        if keys[: len(words)] == words:
             return _rejected(norm[tokens[len(words) - 1].end() :], text, " ".join(words))
     return Free(stripped(text))
+
+
+@lru_cache(maxsize=16)
+def _keyword_words(keywords: tuple[str, ...]) -> tuple[list[str], ...]:
+    """Each plan keyword as the words a message must start with, read once for a set of
+    keywords rather than for every message; one that starts like a command is left out."""
+    read = ([key(w) for w in WORD.findall(unicodedata.normalize("NFKC", k))] for k in keywords)
+    return tuple(words for words in read if words and words[0] not in COMMAND_FIRST_WORDS)
 
 
 def _rejected(rest: str, original: str, keyword: str) -> Rejected:
