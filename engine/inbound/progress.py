@@ -108,8 +108,9 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
     run_id = prompt.run_id if prompt is not None else turn.run_id
     # Plain statements: nothing reads the entry back, and a flush of ORM objects costs several
     # times what these do. The words are sealed by the column's type all the same.
+    plain = turn.session.connection()
     insert_one(
-        turn.session.connection(),
+        plain,
         _ENTRIES,
         {
             "person_id": person.id,
@@ -124,7 +125,7 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
     if prompt is None:
         return "note"
     if prompt.answered_at is None:
-        update_one(turn.session.connection(), _STEPS, prompt.id, {"answered_at": turn.now})
+        update_one(plain, _STEPS, prompt.id, {"answered_at": turn.now})
     return "answer"
 
 

@@ -115,7 +115,9 @@ class Router:
                 tuple(trigger_keywords(session, found.newest_version)), self.config.crisis_phrases
             ),
         )
-        message = replace(message, crisis=isinstance(intent, i.Crisis))
+        crisis = isinstance(intent, i.Crisis)
+        if message.crisis != crisis:  # a copy only when it changes (most messages: no crisis)
+            message = replace(message, crisis=crisis)
         turn = Turn(
             session,
             self.config,
