@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from onward.engine.errors import UsageError
 from onward.engine.plan_store import (
     DEFAULT_VERSION_CHECKSUM,
     DEFAULT_VERSION_ID,
+    cache_for,
     default_plan_name,
     latest_version,
     parsed,
@@ -52,10 +54,10 @@ _SETTINGS = select(
     select(func.max(PlanVersion.id)).scalar_subquery(),
 )
 
-# (name, version id, checksum, rules) of each ordered plan, by (database, newest version id,
-# order).
+# (name, version id, checksum, rules) of each ordered plan, by database, then (newest version
+# id, order).
 Ordered = tuple[tuple[str, int, str, When | None], ...]
-_ORDERED: dict[tuple[str, int, str | None], Ordered] = {}
+_ORDERED: WeakKeyDictionary[Engine, dict[tuple[int, str | None], Ordered]] = WeakKeyDictionary()
 
 
 def _names(order_text: str | None) -> tuple[str, ...]:
@@ -65,17 +67,17 @@ def _names(order_text: str | None) -> tuple[str, ...]:
 
 
 def _ordered(session: Session, order_text: str | None, newest: int | None) -> Ordered:
-    key = (str(session.get_bind().engine.url), newest or 0, order_text)
-    cached = _ORDERED.get(key)
+    known = cache_for(_ORDERED, session)
+    cached = known.get((newest or 0, order_text))
     if cached is None:
         found = []
         for name in _names(order_text):
             version = latest_version(session, name)
             if version is not None:  # the shipped order names a plan this database may lack
                 found.append((name, version.id, version.checksum, parsed(version).when))
-        if len(_ORDERED) > 64:
-            _ORDERED.clear()
-        cached = _ORDERED[key] = tuple(found)
+        if len(known) > 64:
+            known.clear()
+        cached = known[newest or 0, order_text] = tuple(found)
     return cached
 
 

@@ -6,6 +6,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, func, select
@@ -195,8 +196,20 @@ def default_version(session: Session) -> PlanVersion:
     return version or require_latest(session, default_plan_name(session))
 
 
-# The columns of versions already read, by (database, id, checksum): a version never changes.
-_VERSION_VALUES: dict[tuple[str, int, str], dict[str, object]] = {}
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def cache_for(caches: WeakKeyDictionary[Engine, dict[K, V]], session: Session) -> dict[K, V]:
+    """The part for this session's database of a cache of what never changes in it: kept by
+    engine, not by its URL (rendering a URL as text cost more than the look itself)."""
+    return caches.setdefault(session.get_bind().engine, {})
+
+
+# The columns of versions already read, by (id, checksum): a version never changes.
+_VERSION_VALUES: WeakKeyDictionary[Engine, dict[tuple[int, str], dict[str, object]]] = (
+    WeakKeyDictionary()
+)
 
 
 def version_in_hand(session: Session, version_id: int, digest: str) -> PlanVersion:
@@ -206,15 +219,15 @@ def version_in_hand(session: Session, version_id: int, digest: str) -> PlanVersi
     found = session.identity_map.get(identity_key(PlanVersion, version_id))
     if isinstance(found, PlanVersion):
         return found
-    key = (str(session.get_bind().engine.url), version_id, digest)
-    values = _VERSION_VALUES.get(key)
+    known = cache_for(_VERSION_VALUES, session)
+    values = known.get((version_id, digest))
     if values is None:
         version = session.get(PlanVersion, version_id)
         if version is None or version.checksum != digest:  # gone, or not the one asked for
             raise NotFound(f"no plan version {version_id} with checksum {digest[:12]}")
-        if len(_VERSION_VALUES) > 256:
-            _VERSION_VALUES.clear()
-        _VERSION_VALUES[key] = {c: getattr(version, c) for c in _VERSION_COLUMNS}
+        if len(known) > 256:
+            known.clear()
+        known[version_id, digest] = {c: getattr(version, c) for c in _VERSION_COLUMNS}
         return version
     return as_loaded(session, PlanVersion, version_id, values)
 
@@ -231,8 +244,7 @@ def trigger_keywords(session: Session, newest: int | None = None) -> frozenset[s
     """
     if newest is None:
         newest = session.connection().scalar(_NEWEST_VERSION_ID) or 0
-    # By engine (one database each), not by its URL: rendering a URL costs more than the look.
-    by_version = _KEYWORDS.setdefault(session.get_bind().engine, {})
+    by_version = cache_for(_KEYWORDS, session)
     cached = by_version.get(newest)
     if cached is None:
         words = set(REJECT_KEYWORDS)

@@ -3,10 +3,12 @@ whose `when:` rules hold (a third rejection in a month gets the gentler plan), e
 
 from __future__ import annotations
 
+import gc
 from textwrap import dedent
+from weakref import WeakKeyDictionary
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
 from onward.engine import plan_choice, plan_store
@@ -195,3 +197,20 @@ def _counting(session: Session) -> list[str]:
         statements.append(statement)
 
     return statements
+
+
+def test_what_is_cached_of_a_database_stays_with_its_engine() -> None:
+    """Caches of plans are kept by engine, not by URL: two engines on databases that share a
+    URL (a file made again in the same place) never see each other's, and a disposed engine's
+    part goes with it."""
+    caches: WeakKeyDictionary[Engine, dict[str, int]] = WeakKeyDictionary()
+    first, second = create_engine("sqlite://"), create_engine("sqlite://")
+    with Session(first) as one, Session(second) as other, Session(first) as again:
+        plan_store.cache_for(caches, one)["order"] = 1
+        assert plan_store.cache_for(caches, again) == {"order": 1}
+        assert plan_store.cache_for(caches, other) == {}
+    del one, again
+    first.dispose()
+    del first
+    gc.collect()
+    assert list(caches) == [second]
