@@ -65,6 +65,7 @@ def dispatcher(engine: Engine, channel: NullChannel, worker: str) -> Dispatcher:
         before_batch=first.wait_turn,
         before_send=first.wait_send_turn,
     )
+    built.warm_up()  # the plans of open runs parsed, as `onward serve` does at start
     gc.freeze()
     return built
 

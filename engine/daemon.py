@@ -77,6 +77,14 @@ class Daemon:
             TICK_DURATION.observe(time.perf_counter() - started)
             self._tick_lock.release()
 
+    def warm_up(self) -> None:
+        """The plans of open runs parsed before the first claim, which would otherwise parse them
+        holding the write lock (Dispatcher.warm_up)."""
+        try:
+            self.dispatcher.warm_up()
+        except Exception as exc:  # only ever a missed head start: never stop the daemon for it
+            log.info("dispatcher warm-up skipped", reason=f"{type(exc).__name__}: {exc}"[:200])
+
     def wake_soon(self) -> None:
         """An inbound message may have brought a step due sooner: move the wake-up. It may
         also have asked for a human: tell the on-call person now, not at housekeeping."""
@@ -152,6 +160,7 @@ class Daemon:
             log.info("channel accepted again", channel=name)
 
     def start_scheduler(self) -> None:
+        self.warm_up()
         self.scheduler.add_job(
             self.tick,
             "interval",

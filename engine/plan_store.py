@@ -63,6 +63,15 @@ class ParsedPlans:
     def __len__(self) -> int:
         return len(self._plans)
 
+    def __contains__(self, digest: object) -> bool:
+        """Is the version with this checksum parsed already?"""
+        return digest in self._plans
+
+    def clear(self) -> None:
+        """Forget every parse (a test that starts as a new process would)."""
+        with self._lock:
+            self._plans.clear()
+
 
 PARSED = ParsedPlans()
 

@@ -36,8 +36,17 @@ from onward.engine.dispatch.reconcile import finders, settle
 from onward.engine.dispatch.record import record, record_accepted
 from onward.engine.dispatch.values import Accepted, DispatchConfig, Prepared, Sent, group_size
 from onward.engine.metrics import STEPS
+from onward.engine.plan_store import parsed
 from onward.engine.storage.db import READ_ONLY
-from onward.engine.storage.models import RUN_ACTIVE, STEP_PENDING, Run, Step, status_is
+from onward.engine.storage.models import (
+    OPEN_RUN_STATUSES,
+    RUN_ACTIVE,
+    STEP_PENDING,
+    PlanVersion,
+    Run,
+    Step,
+    status_is,
+)
 
 # How old a batch may be before each send first checks the person still wants it.
 RECHECK_AFTER = timedelta(seconds=2)
@@ -55,6 +64,11 @@ _EARLIEST_DUE = (
     select(func.min(Step.due_at))
     .join(Run, Run.id == Step.run_id)
     .where(Run.status == RUN_ACTIVE, status_is(Step.status, STEP_PENDING))
+)
+
+# The versions the open runs follow: what a claim may need parsed.
+_OPEN_PLANS = select(PlanVersion).where(
+    PlanVersion.id.in_(select(Run.plan_version_id).where(Run.status.in_(OPEN_RUN_STATUSES)))
 )
 
 
@@ -98,6 +112,17 @@ class Dispatcher:
         self.recover_at: datetime | None = None  # the next look for what died dispatchers left
         # A full batch's answers, all accepted, written by the next claim's transaction.
         self.owed: Accepted = []
+
+    def warm_up(self) -> int:
+        """Parse the plans the open runs follow, by a read; returns how many. Otherwise the first
+        claim after a start parses them while it holds the write lock, and on SQLite every
+        webhook waits meanwhile (about 100 ms a plan on a slow machine)."""
+        with self.sessions() as session:
+            session.connection(execution_options=READ_ONLY)
+            versions = session.scalars(_OPEN_PLANS).all()
+            for version in versions:
+                parsed(version)
+        return len(versions)
 
     # -- claiming ------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from onward.engine.channel_set import ChannelSet
 from onward.engine.clock import SystemClock
 from onward.engine.daemon import Daemon
 from onward.engine.people import create_person
-from onward.engine.plan_store import install_shipped_plans, require_latest
+from onward.engine.plan_store import PARSED, install_shipped_plans, require_latest
 from onward.engine.run_start import start_run
 from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
@@ -28,12 +28,11 @@ from onward.plans import SendWindow
 pytestmark = pytest.mark.slow
 
 
-def test_a_step_due_soon_is_sent_by_the_wake_up_not_the_periodic_tick(tmp_path: Path) -> None:
-    clock = SystemClock()
+def _runtime_with_a_run(tmp_path: Path, clock: SystemClock, printed: io.StringIO) -> Runtime:
+    """A daemon's runtime on a SQLite file, one standard run in it, its steps days away."""
     settings = load_settings(
         {"ONWARD_DATABASE_URL": f"sqlite:///{tmp_path}/wake.db", "ONWARD_TICK_SECONDS": "600"}
     )
-    printed = io.StringIO()
     console = ConsoleChannel(ChannelContext(output=printed))
     channels = ChannelSet({"sms": ("console", console), "email": ("console", console)})
     runtime = Runtime(settings, clock, channels=channels)
@@ -52,6 +51,12 @@ def test_a_step_due_soon_is_sent_by_the_wake_up_not_the_periodic_tick(tmp_path: 
             SendWindow.ANY,
         )
         session.execute(update(Step).values(due_at=clock.now() + timedelta(days=3)))
+    return runtime
+
+
+def test_a_step_due_soon_is_sent_by_the_wake_up_not_the_periodic_tick(tmp_path: Path) -> None:
+    clock, printed = SystemClock(), io.StringIO()
+    runtime = _runtime_with_a_run(tmp_path, clock, printed)
     daemon = Daemon(runtime)
     daemon.start_scheduler()  # the first tick runs at once and schedules the wake-up
     try:
@@ -69,3 +74,19 @@ def test_a_step_due_soon_is_sent_by_the_wake_up_not_the_periodic_tick(tmp_path: 
         runtime.close()
     with runtime.sessions() as session:
         assert session.scalars(select(Person.sms_status)).one() == "active"
+
+
+def test_the_daemon_parses_the_plans_of_open_runs_before_its_first_claim(tmp_path: Path) -> None:
+    """Nothing is due, so no claim parses the plan: the start's warm-up did, by a read."""
+    clock = SystemClock()
+    runtime = _runtime_with_a_run(tmp_path, clock, io.StringIO())
+    with runtime.sessions() as session:
+        digest = require_latest(session, "standard").checksum
+    PARSED.clear()  # as in a process just started
+    daemon = Daemon(runtime)
+    daemon.start_scheduler()
+    try:
+        assert digest in PARSED
+    finally:
+        daemon.stop_scheduler()
+        runtime.close()
