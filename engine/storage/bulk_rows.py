@@ -10,8 +10,9 @@ is a round of parsing, planning and executing on the server, so a batch's rows t
 JSON document instead, which the statement reads as a table: one plan and one run for the
 whole batch; a single row goes through SQLAlchemy's compiled INSERT, as before.
 
-Every statement still passes through SQLAlchemy's connection (`exec_driver_sql`): its events
-(statement counts, logging) see it as any other.
+On SQLite every statement runs on the driver's cursor through `driver_sql.run`, which fires
+SQLAlchemy's statement events (statement counts, logging see it as any other) and raises its
+exceptions, without the execution context and result object `exec_driver_sql` builds.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from onward.engine.storage.declarative import UTCDateTime
+from onward.engine.storage.driver_sql import run
 from onward.engine.storage.plain_writes import defaults_besides
 
 
@@ -142,7 +144,7 @@ def update_rows(
     pick = itemgetter(*picks)
     constants = tuple(alike.values())
     sql = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?'
-    conn.exec_driver_sql(sql, [pick((*convert(row[1:]), *constants, row[0])) for row in rows])
+    run(conn, sql, [pick((*convert(row[1:]), *constants, row[0])) for row in rows], many=True)
 
 
 def insert_rows(
@@ -181,7 +183,7 @@ def insert_rows(
             + f" RETURNING {back_sql}"
         )
         flat = [value for row in part for value in (*convert(row), *constants)]
-        found += [tuple(row) for row in conn.exec_driver_sql(sql, tuple(flat))]
+        found += run(conn, sql, tuple(flat)).rows
     return found
 
 
@@ -237,15 +239,15 @@ def insert_one(
     if conn.dialect.name == "postgresql":
         statement = _pg_insert_one(table, names, returning, skip_conflict)
         result = conn.execute(statement, dict(values))
-    else:
-        sql, convert, constants = _sqlite_insert_one(
-            table, names, returning, skip_conflict, conn.dialect
-        )
-        result = conn.exec_driver_sql(sql, (*convert(tuple(values.values())), *constants))
-        if returning == _ROWID:  # the driver's last row id (a RETURNING's result cost more)
-            return (result.lastrowid,) if result.rowcount else None
-    row = result.first() if returning else None
-    return None if row is None else tuple(row)
+        row = result.first() if returning else None
+        return None if row is None else tuple(row)
+    sql, convert, constants = _sqlite_insert_one(
+        table, names, returning, skip_conflict, conn.dialect
+    )
+    ran = run(conn, sql, (*convert(tuple(values.values())), *constants))
+    if returning == _ROWID:  # the driver's last row id (a RETURNING's result cost more)
+        return (ran.lastrowid,) if ran.rowcount else None
+    return tuple(ran.rows[0]) if ran.rows else None
 
 
 # On SQLite an integer primary key is the row id, which the driver gives after an INSERT: a
@@ -299,7 +301,7 @@ def update_one(conn: Connection, table: Table, row_id: int, values: Mapping[str,
         conn.execute(_pg_update_one(table, names), {"row_id": row_id, **params})
         return
     sql, convert = _sqlite_update_one(table, names, conn.dialect)
-    conn.exec_driver_sql(sql, (*convert(tuple(values.values())), row_id))
+    run(conn, sql, (*convert(tuple(values.values())), row_id))
 
 
 @lru_cache(maxsize=64)

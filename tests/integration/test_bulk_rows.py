@@ -3,6 +3,7 @@ PostgreSQL): read back through the ORM as if SQLAlchemy had written it, on both 
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from onward.engine.storage.bulk_rows import insert_one, update_one
@@ -150,6 +151,51 @@ def test_the_statement_passes_through_sqlalchemys_events(engine: Engine) -> None
         event.remove(engine, "before_cursor_execute", capture)
     inserts = [s for s in seen if s.lstrip().upper().startswith("INSERT")]
     assert len(inserts) == 1 and "people" in inserts[0], seen
+
+
+def test_the_statement_is_seen_after_it_ran_too(engine: Engine) -> None:
+    ran: list[str] = []
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        ran.append(statement)
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        with engine.begin() as conn:
+            row = insert_one(conn, INBOUND, _message())
+            assert row is not None
+            update_one(conn, INBOUND, row[0], {"attempts": 1})
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert [s.split(None, 1)[0].upper() for s in ran if "inbound_messages" in s] == [
+        "INSERT",
+        "UPDATE",
+    ], ran
+
+
+def test_outside_a_transaction_the_row_is_written_in_one_the_connection_begins(
+    engine: Engine,
+) -> None:
+    with engine.connect() as conn:
+        insert_one(conn, PEOPLE, _person("+14155550100"))
+        conn.rollback()  # nothing was committed on its own
+    assert _phones(engine) == []
+
+
+def test_a_write_the_database_refuses_raises_sqlalchemys_own_error(sqlite_engine: Engine) -> None:
+    """A reader's snapshot that another connection's commit made stale cannot write (SQLite's
+    SQLITE_BUSY_SNAPSHOT): the caller gets SQLAlchemy's OperationalError, the driver's inside."""
+    with sqlite_engine.connect() as reader:
+        reader = reader.execution_options(onward_read_only=True)  # a plain BEGIN: no write lock
+        reader.begin()
+        reader.exec_driver_sql("SELECT count(*) FROM people").all()  # its snapshot taken
+        with sqlite_engine.begin() as writer:
+            insert_one(writer, PEOPLE, _person("+14155550100"))
+        with pytest.raises(OperationalError) as raised:
+            insert_one(reader, PEOPLE, _person("+14155550101"))
+        assert isinstance(raised.value.orig, sqlite3.OperationalError)
+        reader.rollback()
+    assert _phones(sqlite_engine) == ["+14155550100"]
 
 
 def test_a_computed_default_not_given_is_refused(sqlite_engine: Engine) -> None:
