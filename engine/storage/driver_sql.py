@@ -6,8 +6,9 @@ SQLAlchemy's own exception (OperationalError, IntegrityError, ...), the driver's
 What it leaves out is the execution context and the result object SQLAlchemy builds anew for
 every statement given as text (`exec_driver_sql`): about 30 µs a statement on a 2-core AMD
 EPYC, where SQLite inserts a row in a few. The rows of the webhook's hot path and of the
-dispatcher's batches are written this way (bulk_rows.py); reads still go through SQLAlchemy,
-whose result rows convert each column's type.
+dispatcher's batches are written this way (bulk_rows.py), and the router's read of a
+conversation runs this way, converting its columns itself (inbound/lookup.py); other reads go
+through SQLAlchemy, whose result rows convert each column's type.
 """
 
 from __future__ import annotations
