@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onward.channels import InboundMessage, Medium
@@ -174,3 +174,14 @@ class Talk:
         for model, column in PERSON_TABLES:
             counts[model.__tablename__] = self.count(model, column == person_id)
         return counts
+
+
+def with_a_prompt_open(talk: Talk) -> None:
+    """A plan started, its reflect prompt sent an hour ago: what they write next is journalled."""
+    talk.send("REJECTED Acme")
+    with talk.sessions.begin() as session:
+        session.execute(
+            update(Step)
+            .where(Step.step_key == "reflect")
+            .values(status="sent", sent_at=talk.clock.now() - timedelta(hours=1), attempts=1)
+        )

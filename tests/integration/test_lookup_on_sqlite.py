@@ -4,16 +4,15 @@ converted by its type (instants aware, in UTC), for someone known and for someon
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from onward.engine.clock import FakeClock
 from onward.engine.inbound.lookup import _BY_ADDRESS, _on_sqlite
 from onward.engine.storage.driver_sql import run
-from onward.engine.storage.models import Step
-from tests.integration.inbound_helpers import OTHER_PHONE, PHONE, Talk
+from tests.integration.inbound_helpers import OTHER_PHONE, PHONE, Talk, with_a_prompt_open
 
 
 def _both(talk: Talk, address: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -31,13 +30,7 @@ def test_someone_with_a_prompt_open_reads_as_sqlalchemy_reads_them(
     sqlite_engine: Engine, clock: FakeClock
 ) -> None:
     talk = Talk(sqlite_engine, clock)
-    talk.send("REJECTED Acme")
-    with talk.sessions.begin() as session:
-        session.execute(
-            update(Step)
-            .where(Step.step_key == "reflect")
-            .values(status="sent", sent_at=talk.clock.now() - timedelta(hours=1), attempts=1)
-        )
+    with_a_prompt_open(talk)
     by_driver, by_sqlalchemy = _both(talk, PHONE)
     assert by_driver == by_sqlalchemy and len(by_driver) >= 1
     instants = [v for row in by_driver for v in row if isinstance(v, datetime)]

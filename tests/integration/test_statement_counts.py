@@ -7,14 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, event, update
 
 from onward.engine.storage.models import JournalEntry, Person, Run, Step
 from tests.integration.dispatch_helpers import Harness
-from tests.integration.inbound_helpers import Talk
+from tests.integration.inbound_helpers import Talk, with_a_prompt_open
 
 # bench/README.md, "Statements per message": a REJECTED from someone new wrote 21 statements
 # and a journal reply 12 before this budget (the wake-up look after each not counted here).
@@ -63,19 +62,8 @@ def test_a_rejected_from_someone_new_stays_within_its_statements(
     assert statements.count("UPDATE") == 2, statements
 
 
-def _with_a_prompt_open(talk: Talk) -> None:
-    """A plan started, its reflect prompt sent an hour ago: what they write next is journalled."""
-    talk.send("REJECTED Acme")
-    with talk.sessions.begin() as session:
-        session.execute(
-            update(Step)
-            .where(Step.step_key == "reflect")
-            .values(status="sent", sent_at=talk.clock.now() - timedelta(hours=1), attempts=1)
-        )
-
-
 def test_a_journal_reply_stays_within_its_statements(engine: Engine, talk: Talk) -> None:
-    _with_a_prompt_open(talk)
+    with_a_prompt_open(talk)
     with counted(engine) as statements:
         received = talk.send("It went ok, I think. I rushed the salary question.")
     assert received.handled and received.reply
@@ -86,7 +74,7 @@ def test_a_journal_reply_loads_no_object(engine: Engine, talk: Talk) -> None:
     """The router reads the sender's row, the current run and its open prompt as plain values
     (lookup.py): loaded through the ORM, they cost twice what the query does, and a journal
     reply changes none of them as an object."""
-    _with_a_prompt_open(talk)
+    with_a_prompt_open(talk)
     loaded: list[str] = []
 
     def note(target: object, _context: object) -> None:
