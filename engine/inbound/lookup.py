@@ -11,20 +11,18 @@ journal reply, needs no object at all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, or_, select
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from onward.engine.inbound.context import PERSON_COLUMNS, OpenPrompt, Sender
 from onward.engine.people import by_address
 from onward.engine.storage.console_models import Coaching
-from onward.engine.storage.driver_sql import run
+from onward.engine.storage.driver_sql import select_rows
 from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
     STEP_SENT,
@@ -131,8 +129,10 @@ def find_conversation(session: Session, medium: str, address: str) -> Conversati
     by = "sms" if medium == "sms" else "email"
     rows: Sequence[Sequence[Any]]
     if plain.dialect.name == "sqlite":
-        sql, params, convert = _on_sqlite(by, plain.dialect)
-        rows = [convert(row) for row in run(plain, sql, params(address)).rows]
+        # One read on the driver's cursor (storage/driver_sql.py): through SQLAlchemy it cost
+        # 95 µs where SQLite takes 23 (a statement this size hashed for its cache key, a context
+        # and a result object made, at every message).
+        rows = select_rows(plain, _BY_ADDRESS[by], {"address": address})
     else:
         person_id = plain.scalar(_LOCKED_ID[by], {"address": address})
         rows = [] if person_id is None else plain.execute(_BY_ID, {"person_id": person_id}).all()
@@ -152,41 +152,6 @@ def find_conversation(session: Session, medium: str, address: str) -> Conversati
     step = max(sent, key=_sent, default=None)
     prompt = None if step is None else OpenPrompt(step[5], run_id, step[7], step[8], step[9])
     return Conversation(person, run_id, company, prompt, held, int(newest or 0))
-
-
-# On SQLite the read runs on the driver's cursor (storage/driver_sql.py), as its text compiled
-# once: through SQLAlchemy it cost 95 µs where SQLite takes 23 (the cache key of a statement this
-# size hashed, a context and a result object made, at every message). Its rows are converted as
-# SQLAlchemy's would be, column by column, by each column's own result processor.
-@lru_cache(maxsize=4)
-def _on_sqlite(
-    by: str, dialect: Dialect
-) -> tuple[str, Callable[[str], tuple[Any, ...]], Callable[[Sequence[Any]], tuple[Any, ...]]]:
-    statement = _BY_ADDRESS[by]
-    compiled = statement.compile(dialect=dialect)
-    order = compiled.positiontup or []
-    fixed = compiled.construct_params({"address": ""})
-    where = order.index("address")
-    template = [fixed[name] for name in order]
-
-    def params(address: str) -> tuple[Any, ...]:
-        given = list(template)
-        given[where] = address
-        return tuple(given)
-
-    processors = [
-        (index, process)
-        for index, column in enumerate(statement.selected_columns)
-        if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
-    ]
-
-    def convert(row: Sequence[Any]) -> tuple[Any, ...]:
-        values = list(row)
-        for index, process in processors:
-            values[index] = process(values[index])
-        return tuple(values)
-
-    return str(compiled), params, convert
 
 
 def _started(row: Sequence[Any]) -> tuple[datetime, int]:

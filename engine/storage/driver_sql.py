@@ -6,19 +6,22 @@ SQLAlchemy's own exception (OperationalError, IntegrityError, ...), the driver's
 What it leaves out is the execution context and the result object SQLAlchemy builds anew for
 every statement given as text (`exec_driver_sql`): about 30 µs a statement on a 2-core AMD
 EPYC, where SQLite inserts a row in a few. The rows of the webhook's hot path and of the
-dispatcher's batches are written this way (bulk_rows.py), and the router's read of a
-conversation runs this way, converting its columns itself (inbound/lookup.py); other reads go
-through SQLAlchemy, whose result rows convert each column's type.
+dispatcher's batches are written this way (bulk_rows.py). `select_rows` runs a SELECT built
+with SQLAlchemy this way, compiled once, its bound values and its columns converted by their
+types' own processors as SQLAlchemy's execution converts them: the router's read of a
+conversation and a REJECTED's plan facts (about 95 µs through SQLAlchemy for the first, 23 in
+SQLite). Other statements go through SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import exc
-from sqlalchemy.engine import Connection
+from sqlalchemy import Select, exc
+from sqlalchemy.engine import Connection, Dialect
 
 
 @dataclass(frozen=True)
@@ -60,3 +63,64 @@ def run(conn: Connection, sql: str, params: Sequence[Any], many: bool = False) -
         cursor.close()
     dispatch.after_cursor_execute(conn, cursor, sql, params, None, many)
     return ran
+
+
+def select_rows(
+    conn: Connection, statement: Select[Any], params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of `statement` with `params` (its bound values by name), as SQLAlchemy's own
+    execution gives them; on SQLite through `run`."""
+    if conn.dialect.name != "sqlite":
+        return [tuple(row) for row in conn.execute(statement, dict(params)).all()]
+    ready = _prepared(statement, tuple(params), conn.dialect)
+    return [ready.convert(row) for row in run(conn, ready.sql, ready.values(params)).rows]
+
+
+Convert = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    sql: str
+    template: tuple[Any, ...]  # the values fixed in the statement, converted once
+    given: tuple[tuple[int, str, Convert | None], ...]  # (position, name, its conversion)
+    columns: tuple[tuple[int, Convert], ...]  # (column, its result processor)
+
+    def values(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = list(self.template)
+        for index, name, process in self.given:
+            value = params[name]
+            values[index] = process(value) if process is not None else value
+        return tuple(values)
+
+    def convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(row)
+        for index, process in self.columns:
+            values[index] = process(values[index])
+        return tuple(values)
+
+
+# Statements are module constants, each asked with the same names every time.
+@lru_cache(maxsize=32)
+def _prepared(statement: Select[Any], names: tuple[str, ...], dialect: Dialect) -> _Prepared:
+    compiled = statement.compile(dialect=dialect)
+    order = compiled.positiontup or []
+    binds = [compiled.binds[name] for name in order]
+    if any(bind.expanding or bind.literal_execute for bind in binds):
+        raise ValueError("a statement whose SQL depends on its values cannot be compiled once")
+    fixed = compiled.construct_params(dict.fromkeys(names))
+
+    def processor(index: int) -> Convert | None:
+        return binds[index].type.dialect_impl(dialect).bind_processor(dialect)
+
+    template = []
+    for index, name in enumerate(order):
+        process = None if name in names else processor(index)
+        template.append(fixed[name] if process is None else process(fixed[name]))
+    given = tuple((i, name, processor(i)) for i, name in enumerate(order) if name in names)
+    columns = tuple(
+        (index, process)
+        for index, column in enumerate(statement.selected_columns)
+        if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
+    )
+    return _Prepared(str(compiled), tuple(template), given, columns)

@@ -16,9 +16,10 @@ from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, Update, bindparam, update
+from sqlalchemy import Table, Update, bindparam, inspect, update
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.instrumentation import ClassManager
 from sqlalchemy.orm.util import identity_key
 
 Model = TypeVar("Model", bound=DeclarativeBase)
@@ -69,10 +70,28 @@ def as_loaded(
 ) -> Model:
     """The ORM object of a row just inserted with `values` (from `row_values`) and `row_id`, in
     the session as if it had been loaded: no flush writes it again."""
-    obj = model(id=row_id, **values)
+    # Made as the ORM's loading makes an object (its class manager's new instance, the values
+    # in its dict), not through the constructor, whose instrumented setting of each attribute
+    # cost two thirds of the whole: 30 µs against 11 for a person. As for a loaded row, no
+    # attribute event runs (onward's models have none).
+    manager, known = _made_by(model)
+    unknown = values.keys() - known
+    if unknown:
+        raise KeyError(f"{model.__name__} has no column {sorted(unknown)}")
+    obj = cast(Model, manager.new_instance())
+    state_dict = instance_dict(obj)
+    state_dict.update(values)
+    state_dict["id"] = row_id
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+@cache
+def _made_by(model: type[DeclarativeBase]) -> tuple[ClassManager[Any], frozenset[str]]:
+    """The model's class manager, and the names of its mapped columns."""
+    mapper = inspect(model)
+    return mapper.class_manager, frozenset(mapper.column_attrs.keys())
 
 
 @cache
