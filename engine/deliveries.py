@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from onward.channels import (
@@ -23,6 +23,7 @@ from onward.channels import (
     can_advance,
 )
 from onward.engine.errors import NotFound, UsageError
+from onward.engine.storage.bulk_rows import insert_one
 from onward.engine.storage.models import (
     STEP_FAILED,
     STEP_PENDING,
@@ -82,8 +83,8 @@ def open_delivery(
     return delivery
 
 
-# A plain (Core) INSERT, built once: nothing reads the delivery back in this transaction.
-_INSERT = insert(cast(Table, Delivery.__table__))
+# A plain INSERT (bulk_rows.insert_one): nothing reads the delivery back in this transaction.
+_DELIVERIES = cast(Table, Delivery.__table__)
 
 
 # Kept in the error column of a step that travelled inside the reply to the person's own message
@@ -102,8 +103,9 @@ def sent_in_reply(
     now: datetime,
 ) -> None:
     """A step that travelled in the answer to the person's own message: sent with it."""
-    session.connection().execute(
-        _INSERT,
+    insert_one(
+        session.connection(),
+        _DELIVERIES,
         {
             "step_id": step_id,
             "run_id": run_id,
@@ -114,6 +116,7 @@ def sent_in_reply(
             "error": IN_REPLY,
             **starting("sent", now),
         },
+        returning=(),
     )
 
 

@@ -6,11 +6,12 @@ SQLAlchemy's own exception (OperationalError, IntegrityError, ...), the driver's
 What it leaves out is the execution context and the result object SQLAlchemy builds anew for
 every statement given as text (`exec_driver_sql`): about 30 µs a statement on a 2-core AMD
 EPYC, where SQLite inserts a row in a few. The rows of the webhook's hot path and of the
-dispatcher's batches are written this way (bulk_rows.py). `select_rows` runs a SELECT built
-with SQLAlchemy this way, compiled once, its bound values and its columns converted by their
-types' own processors as SQLAlchemy's execution converts them: the router's read of a
-conversation and a REJECTED's plan facts (about 95 µs through SQLAlchemy for the first, 23 in
-SQLite). Other statements go through SQLAlchemy.
+dispatcher's batches are written this way (bulk_rows.py). `select_rows` and `write` run a
+SELECT, an UPDATE or a DELETE built with SQLAlchemy this way, compiled once, its bound values
+and its columns converted by their types' own processors as SQLAlchemy's execution converts
+them: the router's read of a conversation (95 µs through SQLAlchemy, 23 in SQLite), a
+REJECTED's plan facts, the columns `plain_writes.write_now` sets. Other statements go through
+SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, exc
+from sqlalchemy import Delete, Select, Update, exc
 from sqlalchemy.engine import Connection, Dialect
 
 
@@ -76,6 +77,15 @@ def select_rows(
     return [ready.convert(row) for row in run(conn, ready.sql, ready.values(params)).rows]
 
 
+def write(conn: Connection, statement: Update | Delete, params: Mapping[str, Any]) -> int:
+    """Run an UPDATE or DELETE built with SQLAlchemy with `params` (its bound values by name),
+    on SQLite through `run`, compiled once; returns how many rows it matched."""
+    if conn.dialect.name != "sqlite":
+        return conn.execute(statement, dict(params)).rowcount
+    ready = _prepared(statement, tuple(params), conn.dialect)
+    return run(conn, ready.sql, ready.values(params)).rowcount
+
+
 Convert = Callable[[Any], Any]
 
 
@@ -100,14 +110,21 @@ class _Prepared:
         return tuple(values)
 
 
-# Statements are module constants, each asked with the same names every time.
-@lru_cache(maxsize=32)
-def _prepared(statement: Select[Any], names: tuple[str, ...], dialect: Dialect) -> _Prepared:
+# Statements are module constants (or built once for each shape), each asked with the same
+# names every time.
+@lru_cache(maxsize=128)
+def _prepared(
+    statement: Select[Any] | Update | Delete, names: tuple[str, ...], dialect: Dialect
+) -> _Prepared:
     compiled = statement.compile(dialect=dialect)
     order = compiled.positiontup or []
     binds = [compiled.binds[name] for name in order]
     if any(bind.expanding or bind.literal_execute for bind in binds):
         raise ValueError("a statement whose SQL depends on its values cannot be compiled once")
+    if compiled.insert_prefetch or compiled.update_prefetch:  # a default made at each run
+        raise ValueError(
+            "a statement with a column default computed in Python cannot be compiled once"
+        )
     fixed = compiled.construct_params(dict.fromkeys(names))
 
     def processor(index: int) -> Convert | None:
@@ -118,9 +135,10 @@ def _prepared(statement: Select[Any], names: tuple[str, ...], dialect: Dialect) 
         process = None if name in names else processor(index)
         template.append(fixed[name] if process is None else process(fixed[name]))
     given = tuple((i, name, processor(i)) for i, name in enumerate(order) if name in names)
+    selected = statement.selected_columns if isinstance(statement, Select) else ()
     columns = tuple(
         (index, process)
-        for index, column in enumerate(statement.selected_columns)
+        for index, column in enumerate(selected)
         if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
     )
     return _Prepared(str(compiled), tuple(template), given, columns)

@@ -22,6 +22,8 @@ from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.instrumentation import ClassManager
 from sqlalchemy.orm.util import identity_key
 
+from onward.engine.storage.driver_sql import write
+
 Model = TypeVar("Model", bound=DeclarativeBase)
 
 
@@ -116,6 +118,6 @@ def write_now(session: Session, obj: DeclarativeBase, **values: Any) -> None:
     table = cast(Table, obj.__table__)
     statement = _update(table, tuple(sorted(values)))
     params = {f"new_{name}": value for name, value in values.items()}
-    session.connection().execute(statement, {"row_id": cast(Any, obj).id, **params})
+    write(session.connection(), statement, {"row_id": cast(Any, obj).id, **params})
     for name, value in values.items():
         set_committed_value(obj, name, value)
