@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from sqlalchemy import (
@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    event,
     func,
     insert,
     select,
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from onward.engine.storage.bulk_rows import insert_one, update_one
 from onward.engine.storage.models import InboundMessage, Person
 from onward.engine.storage.sealing import PREFIX
+from tests.integration.statement_helpers import counted
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 INBOUND = cast(Table, InboundMessage.__table__)
@@ -138,35 +138,17 @@ def test_update_one_sets_the_columns_given_as_their_types_convert_them(engine: E
 
 
 def test_the_statement_passes_through_sqlalchemys_events(engine: Engine) -> None:
-    seen: list[str] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        with engine.begin() as conn:
-            insert_one(conn, PEOPLE, _person("+14155550100"))
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
+    with counted(engine, whole=True) as seen, engine.begin() as conn:
+        insert_one(conn, PEOPLE, _person("+14155550100"))
     inserts = [s for s in seen if s.lstrip().upper().startswith("INSERT")]
     assert len(inserts) == 1 and "people" in inserts[0], seen
 
 
 def test_the_statement_is_seen_after_it_ran_too(engine: Engine) -> None:
-    ran: list[str] = []
-
-    def after(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        ran.append(statement)
-
-    event.listen(engine, "after_cursor_execute", after)
-    try:
-        with engine.begin() as conn:
-            row = insert_one(conn, INBOUND, _message())
-            assert row is not None
-            update_one(conn, INBOUND, row[0], {"attempts": 1})
-    finally:
-        event.remove(engine, "after_cursor_execute", after)
+    with counted(engine, whole=True, after=True) as ran, engine.begin() as conn:
+        row = insert_one(conn, INBOUND, _message())
+        assert row is not None
+        update_one(conn, INBOUND, row[0], {"attempts": 1})
     assert [s.split(None, 1)[0].upper() for s in ran if "inbound_messages" in s] == [
         "INSERT",
         "UPDATE",

@@ -5,7 +5,6 @@ statement events as SQLAlchemy's own execution, on both backends."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +17,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
-    event,
     select,
     update,
 )
@@ -28,6 +26,7 @@ from onward.engine import suppression
 from onward.engine.storage.driver_sql import write
 from onward.engine.storage.models import Person
 from onward.engine.storage.plain_writes import write_now
+from tests.integration.statement_helpers import counted
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 PHONE = "+14155550100"
@@ -75,19 +74,10 @@ def test_a_lifted_suppression_is_gone(engine: Engine) -> None:
 
 
 def test_statement_events_see_each_statement(engine: Engine) -> None:
-    seen: list[str] = []
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    try:
-        with Session(engine) as session:
-            person = _someone(session)
-            seen.clear()
+    with Session(engine) as session:
+        person = _someone(session)
+        with counted(engine, whole=True, after=True) as seen:
             write_now(session, person, timezone="Europe/Paris")
-    finally:
-        event.remove(engine, "after_cursor_execute", _seen)
     assert len(seen) == 1 and seen[0].startswith("UPDATE people SET timezone=")
 
 

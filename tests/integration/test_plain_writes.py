@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Engine, Table, event, inspect, select
+from sqlalchemy import Engine, Table, inspect, select
 from sqlalchemy.orm import Session
 
 from onward.engine.storage.bulk_rows import insert_one
 from onward.engine.storage.models import Person, PlanVersion, Rejection, Run
 from onward.engine.storage.plain_writes import as_loaded, as_read, row_values
+from tests.integration.statement_helpers import counted
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 PEOPLE = cast(Table, Person.__table__)
@@ -35,16 +36,6 @@ def _someone(session: Session, phone: str = "+14155550100") -> Person:
     return as_loaded(session, Person, row_id, values)
 
 
-def _statements(engine: Engine) -> list[str]:
-    seen: list[str] = []
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    return seen
-
-
 def test_an_object_made_as_loaded_is_persistent_clean_and_read_without_a_query(
     engine: Engine,
 ) -> None:
@@ -54,24 +45,24 @@ def test_an_object_made_as_loaded_is_persistent_clean_and_read_without_a_query(
         assert state.persistent and not state.modified
         assert state.key == (Person, (person.id,), None)
         assert session.get(Person, person.id) is person
-        seen = _statements(engine)
-        assert (person.phone, person.timezone, person.sms_status) == (
-            "+14155550100",
-            "America/New_York",
-            "active",
-        )
-        assert person.email is None and person.open_question is None
-        session.flush()
+        with counted(engine) as seen:
+            assert (person.phone, person.timezone, person.sms_status) == (
+                "+14155550100",
+                "America/New_York",
+                "active",
+            )
+            assert person.email is None and person.open_question is None
+            session.flush()
         assert seen == []
 
 
 def test_a_change_to_it_is_flushed_as_an_update_of_that_column_alone(engine: Engine) -> None:
     with Session(engine) as session:
         person = _someone(session)
-        seen = _statements(engine)
-        person.timezone = "Europe/Paris"
-        assert session.dirty
-        session.flush()
+        with counted(engine, whole=True) as seen:
+            person.timezone = "Europe/Paris"
+            assert session.dirty
+            session.flush()
         assert len(seen) == 1 and seen[0].startswith("UPDATE people SET timezone=")
         session.commit()
     with Session(engine) as session:
@@ -99,11 +90,11 @@ def test_its_relationships_load_as_a_loaded_objects_do(engine: Engine) -> None:
             },
         )
         run = as_loaded(session, Run, run_id, values)
-        seen = _statements(engine)
-        assert run.person is person  # the session's own, no query
-        assert seen == []
-        rejection = run.rejection  # not in the session: loaded when first read
-        assert rejection is not None and rejection.company == "Acme"
+        with counted(engine) as seen:
+            assert run.person is person  # the session's own, no query
+            assert seen == []
+            rejection = run.rejection  # not in the session: loaded when first read
+            assert rejection is not None and rejection.company == "Acme"
         assert len(seen) == 1
 
 

@@ -5,15 +5,13 @@ them). A new statement here should be a choice, not an accident."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 from sqlalchemy import Engine, event, update
 
 from onward.engine.storage.models import JournalEntry, Person, Run, Step
 from tests.integration.dispatch_helpers import Harness
 from tests.integration.inbound_helpers import Talk, with_a_prompt_open
+from tests.integration.statement_helpers import counted
 
 # bench/README.md, "Statements per message": a REJECTED from someone new wrote 21 statements
 # and a journal reply 12 before this budget (the wake-up look after each not counted here).
@@ -31,21 +29,6 @@ JOURNAL_BUDGET = {"sqlite": 5, "postgresql": 6}
 # A status of steps or deliveries bound as a parameter: on SQLite, the statement is prepared
 # again at each execution (their partial indexes, models.status_is).
 BOUND_STATUS = re.compile(r"\b(steps|deliveries)\.status\s*(=|!=|<>)\s*(\?|%\(|:)")
-
-
-@contextmanager
-def counted(engine: Engine, whole: bool = False) -> Iterator[list[str]]:
-    """The statements run meanwhile: each one's first word, or `whole`, its whole SQL."""
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        statements.append(sql if whole else sql.split(None, 1)[0].upper())
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_rejected_from_someone_new_stays_within_its_statements(
