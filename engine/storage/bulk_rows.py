@@ -31,7 +31,7 @@ from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from onward.engine.storage.declarative import UTCDateTime
-from onward.engine.storage.driver_sql import run
+from onward.engine.storage.driver_sql import converter, run
 from onward.engine.storage.plain_writes import defaults_besides
 
 
@@ -216,21 +216,7 @@ def _converters(
     def processor(name: str) -> Callable[[Any], Any] | None:
         return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
 
-    processors = [processor(name) for name in names]
-    alike = [processor(name) for name in same]
-    converted = [(index, process) for index, process in enumerate(processors) if process]
-    if not converted:
-        return tuple, alike
-
-    # Only the columns with a conversion are visited: a person's row has 21 columns, 4 of them
-    # instants (a tuple rebuilt value by value cost three times as much).
-    def convert(row: Sequence[object]) -> tuple[object, ...]:
-        values = list(row)
-        for index, process in converted:
-            values[index] = process(values[index])
-        return tuple(values)
-
-    return convert, alike
+    return converter([processor(name) for name in names]), [processor(name) for name in same]
 
 
 def insert_one(
