@@ -97,22 +97,25 @@ def offset_due(anchor: datetime, spec: Due, tz: ZoneInfo, open_day: DayCheck | N
     reported = _utc(anchor, "anchor")
     local = reported.astimezone(tz)
     day = local.date()
-    for _ in range(spec.days):
-        day = _following_day(day, open_day)
+    if open_day is None:
+        day += spec.days * _ONE_DAY  # calendar days: no day is skipped
+    else:
+        for _ in range(spec.days):
+            day = _following_day(day, open_day)
     # On the report's own day keep the instant itself: re-reading its wall time would put a
     # report made during the second 01:30 of a fall-back night an hour before it was made.
-    base = reported if day == local.date() else localize(datetime.combine(day, local.time()), tz)
-    reached = base.astimezone(UTC) + spec.delta
+    base = reported if day == local.date() else _instant(datetime.combine(day, local.time()), tz)
+    reached = base + spec.delta
     if open_day is not None:
         reached = _on_open_day(reached, tz, open_day)
     if spec.at is None:
         return reached
     day = reached.astimezone(tz).date()
-    due = localize(datetime.combine(day, spec.at), tz)
+    due = _instant(datetime.combine(day, spec.at), tz)
     while due <= reported:
         day = _following_day(day, open_day)
-        due = localize(datetime.combine(day, spec.at), tz)
-    return due.astimezone(UTC)
+        due = _instant(datetime.combine(day, spec.at), tz)
+    return due
 
 
 def place_in_window(
@@ -208,7 +211,14 @@ def plan_timeline(
     return timeline
 
 
+def _instant(naive_local: datetime, tz: ZoneInfo) -> datetime:
+    """`localize`'s instant, in UTC (the same instant, without converting it back to `tz`)."""
+    return naive_local.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
 def _utc(value: datetime, what: str) -> datetime:
+    if value.tzinfo is UTC:  # most values here are already: no conversion to make
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} must be an aware datetime, not naive {value.isoformat()}")
     return value.astimezone(UTC)
@@ -234,7 +244,7 @@ def _on_open_day(moment: datetime, tz: ZoneInfo, is_open_day: DayCheck) -> datet
     if is_open_day(local.date()):
         return moment
     day = _following_day(local.date(), is_open_day)
-    return localize(datetime.combine(day, local.time()), tz).astimezone(UTC)
+    return _instant(datetime.combine(day, local.time()), tz)
 
 
 def _openings(day: date, start: time, tz: ZoneInfo) -> list[datetime]:

@@ -17,8 +17,9 @@ from functools import cache
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, Update, bindparam, inspect, update
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.instrumentation import ClassManager
 from sqlalchemy.orm.util import identity_key
 
@@ -81,11 +82,21 @@ def as_loaded(
     if unknown:
         raise KeyError(f"{model.__name__} has no column {sorted(unknown)}")
     obj = cast(Model, manager.new_instance())
-    state_dict = instance_dict(obj)
-    state_dict.update(values)
-    state_dict["id"] = row_id
-    make_transient_to_detached(obj)
-    session.add(obj)
+    state = instance_state(obj)
+    state.dict.update(values)
+    state.dict["id"] = row_id
+    # Put in the session as a query's loading puts a row's object (orm/loading.py): its
+    # identity key, the session's id, the identity map, every value committed. The public way,
+    # make_transient_to_detached() and then add(), cost three times as much: add() walks every
+    # relationship for a cascade, and a new row has nothing loaded to cascade to.
+    # (tests/integration/test_plain_writes.py holds the object to a loaded one's behaviour.)
+    key = state.mapper.identity_key_from_primary_key((row_id,))
+    if key in session.identity_map:
+        raise InvalidRequestError(f"{model.__name__} {row_id} is already in the session")
+    state.key = key
+    state.session_id = session.hash_key
+    session.identity_map._add_unpresent(state, key)
+    state._commit_all(state.dict, session.identity_map)
     return obj
 
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import Engine, Table, inspect, select
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
 from onward.engine.storage.bulk_rows import insert_one
@@ -117,3 +118,23 @@ def test_as_read_gives_the_sessions_own_object_when_it_has_one(engine: Engine) -
         again = as_read(session, Person, values)
         assert again is not person and again.phone == person.phone
         assert not inspect(again).modified
+
+
+def test_a_row_whose_object_the_session_holds_is_refused_and_the_session_goes_on(
+    engine: Engine,
+) -> None:
+    with Session(engine) as session:
+        person = _someone(session)
+        values = {c.key: getattr(person, c.key) for c in PEOPLE.columns if c.key != "id"}
+        with pytest.raises(InvalidRequestError, match=f"Person {person.id} is already"):
+            as_loaded(session, Person, person.id, values)
+        assert session.get(Person, person.id) is person
+
+
+def test_it_leaves_the_session_with_the_rest_of_the_turn(engine: Engine) -> None:
+    # expunge_all between a group's messages, and the end of the session, let go of it.
+    with Session(engine) as session:
+        person = _someone(session)
+        session.expunge_all()
+        assert inspect(person).detached and person not in session
+        assert session.get(Person, person.id) is not person

@@ -78,6 +78,22 @@ def test_times_read_the_way_people_say_them() -> None:
     assert replies.when_text("en", now + timedelta(days=9), now, tz) == "Thu 3 Dec at 10:00"
 
 
+def test_the_same_times_read_in_each_language_whichever_came_first() -> None:
+    # The words of clock times and dates are remembered: by language and pattern, not once.
+    tz = ZoneInfo("America/New_York")
+    now = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    dues = [now + timedelta(days=3), now + timedelta(days=9, hours=-9)]
+    said = {
+        lang: [replies.when_text(lang, due, now, tz) for due in dues]
+        for lang in ("en", "es", "fr", "en")
+    }
+    assert said == {
+        "en": ["Friday at 10:00", "Thu 3 Dec at 01:00"],
+        "es": ["el viernes a las 10:00", "el 3 de diciembre a la 1:00"],
+        "fr": ["vendredi à 10h00", "le 3 décembre à 1h00"],
+    }
+
+
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_no_reply_says_text_so_email_replies_read_right(name: str) -> None:
     assert "Text " not in SAMPLES[name] and " text FORGET" not in SAMPLES[name]
