@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from onward.channels import DeliveryStatus
 from onward.engine.storage.bulk_rows import insert_one
+from onward.engine.storage.driver_sql import connection_of
 from onward.engine.storage.models import InboundMessage, Person
 from onward.engine.storage.record_models import ConsentEvent
 from onward.engine.suppression import lift
@@ -134,7 +135,7 @@ def _append(
     # A plain (Core) INSERT: ledger rows are only ever appended, and nothing reads one back in
     # the transaction that writes it.
     insert_one(
-        session.connection(),
+        connection_of(session),
         _LEDGER,
         {
             "person_id": person_id,

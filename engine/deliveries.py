@@ -24,6 +24,7 @@ from onward.channels import (
 )
 from onward.engine.errors import NotFound, UsageError
 from onward.engine.storage.bulk_rows import insert_one
+from onward.engine.storage.driver_sql import connection_of
 from onward.engine.storage.models import (
     STEP_FAILED,
     STEP_PENDING,
@@ -104,7 +105,7 @@ def sent_in_reply(
 ) -> None:
     """A step that travelled in the answer to the person's own message: sent with it."""
     insert_one(
-        session.connection(),
+        connection_of(session),
         _DELIVERIES,
         {
             "step_id": step_id,

@@ -24,6 +24,7 @@ from onward.engine.phones import (
 from onward.engine.storage.bulk_rows import insert_one
 from onward.engine.storage.console_models import Escalation
 from onward.engine.storage.db import ERASED
+from onward.engine.storage.driver_sql import connection_of
 from onward.engine.storage.journal_models import JournalCopy
 from onward.engine.storage.models import (
     Delivery,
@@ -113,7 +114,7 @@ def add_person(
     values = row_values(_PEOPLE, _new_person(medium, address, now, verified))
     # ON CONFLICT DO NOTHING: a race on the address leaves this transaction whole (a failed
     # INSERT would abort it on PostgreSQL), and costs no savepoint when there is none.
-    written = insert_one(session.connection(), _PEOPLE, values, skip_conflict=True)
+    written = insert_one(connection_of(session), _PEOPLE, values, skip_conflict=True)
     if written is None:  # another transaction wrote this address first
         found = find_person(session, medium, address, lock=True)
         if found is None:

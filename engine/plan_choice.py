@@ -29,7 +29,7 @@ from onward.engine.plan_store import (
     require_latest,
     version_in_hand,
 )
-from onward.engine.storage.driver_sql import select_rows
+from onward.engine.storage.driver_sql import connection_of, select_rows
 from onward.engine.storage.models import AppSetting, Person, PlanVersion, Rejection
 from onward.plans.keywords import REJECT_KEYWORDS
 from onward.plans.rules import Choice, Facts, When, choose
@@ -91,7 +91,7 @@ def choose_plan(
         return plan_for_keyword(session, keyword)
     # A plain statement, on SQLite on the driver's cursor (70 µs through SQLAlchemy, 25 there).
     [(count, order_text, newest, default_id, default_checksum)] = select_rows(
-        session.connection(), _FACTS, {"person_id": person.id, "since": now - WINDOW}
+        connection_of(session), _FACTS, {"person_id": person.id, "since": now - WINDOW}
     )
     ordered = _ordered(session, order_text, newest)
     if ordered:

@@ -15,6 +15,7 @@ from sqlalchemy.orm.util import identity_key
 
 from onward.engine.clock import Clock
 from onward.engine.errors import NotFound
+from onward.engine.storage.driver_sql import connection_of
 from onward.engine.storage.models import AppSetting, PlanVersion
 from onward.engine.storage.plain_writes import as_loaded
 from onward.plans import Plan, load_plan, shipped_plan_names, shipped_plan_source
@@ -252,7 +253,7 @@ def trigger_keywords(session: Session, newest: int | None = None) -> frozenset[s
     the caller read `newest` already).
     """
     if newest is None:
-        newest = session.connection().scalar(_NEWEST_VERSION_ID) or 0
+        newest = connection_of(session).scalar(_NEWEST_VERSION_ID) or 0
     by_version = cache_for(_KEYWORDS, session)
     cached = by_version.get(newest)
     if cached is None:

@@ -19,6 +19,7 @@ from onward.engine.plan_store import parsed
 from onward.engine.runs import finish, open_runs
 from onward.engine.schedule import NewStep, SentNow, expand_run, window_for
 from onward.engine.storage.bulk_rows import insert_one
+from onward.engine.storage.driver_sql import connection_of
 from onward.engine.storage.models import (
     RUN_ACTIVE,
     RUN_SUPERSEDED,
@@ -133,6 +134,6 @@ def _begin(
 def _written(session: Session, model: type[Written], given: dict[str, Any]) -> Written:
     """A row written by one plain INSERT, as the ORM object the rest of the turn works with."""
     values = row_values(cast(Table, model.__table__), given)
-    row = insert_one(session.connection(), cast(Table, model.__table__), values)
+    row = insert_one(connection_of(session), cast(Table, model.__table__), values)
     assert row is not None
     return as_loaded(session, model, row[0], values)

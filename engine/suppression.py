@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from onward.engine.storage.app_keys import stored_secret
-from onward.engine.storage.driver_sql import write
+from onward.engine.storage.driver_sql import connection_of, write
 from onward.engine.storage.record_models import Suppression
 
 KEY_SETTING = "suppression_key"
@@ -60,7 +60,7 @@ def is_suppressed(session: Session, address: str) -> bool:
 
 def lift(session: Session, address: str) -> None:
     """The person wrote to onward from this number or address themselves."""
-    write(session.connection(), _LIFT, {"key_hash": key_hash(session, address)})
+    write(connection_of(session), _LIFT, {"key_hash": key_hash(session, address)})
 
 
 # Built once: every new person's first message lifts a suppression, if there is one.

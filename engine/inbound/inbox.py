@@ -22,6 +22,7 @@ from onward.engine.inbound.stored_messages import StoredMessages, acted
 from onward.engine.logs import get_logger
 from onward.engine.metrics import INBOUND_DUPLICATES, INBOUND_FAILURES
 from onward.engine.storage.db import NO_WAIT, is_busy, write_lock_free
+from onward.engine.storage.driver_sql import connection_of
 from onward.engine.storage.models import InboundMessage as InboundRow
 from onward.engine.storage.write_queue import FairLock, write_lock
 
@@ -142,7 +143,7 @@ class Inbox:
         with self.write_lock:
             try:
                 with self.sessions.begin() as session:
-                    row_id = rows.store(session.connection(), values)
+                    row_id = rows.store(connection_of(session), values)
             except IntegrityError:
                 return self._duplicate(message)
         return Received(row_id, None, duplicate=False, handled=True)
@@ -202,7 +203,7 @@ class Inbox:
         values["error"] = rows.error_text(error)
         try:
             with self.sessions.begin() as session:
-                row_id = rows.store(session.connection(), values)
+                row_id = rows.store(connection_of(session), values)
         except IntegrityError:  # a retry of it was stored meanwhile
             return self._duplicate(message)
         return Received(row_id, None, duplicate=False, handled=False)
@@ -211,7 +212,7 @@ class Inbox:
         try:
             with self.sessions.begin() as session:
                 values = rows.row_values(message, self.clock.now())
-                row_id = rows.store(session.connection(), values)
+                row_id = rows.store(connection_of(session), values)
         except IntegrityError:
             return self._duplicate(message)
         reply, handled = self.stored.handle(row_id, True, message, replies_inline)

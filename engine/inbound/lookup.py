@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from onward.engine.inbound.context import PERSON_COLUMNS, OpenPrompt, Sender
 from onward.engine.people import by_address
 from onward.engine.storage.console_models import Coaching
-from onward.engine.storage.driver_sql import select_rows
+from onward.engine.storage.driver_sql import connection_of, select_rows
 from onward.engine.storage.models import (
     OPEN_RUN_STATUSES,
     STEP_SENT,
@@ -125,7 +125,7 @@ _BY_ADDRESS = {
 def find_conversation(session: Session, medium: str, address: str) -> Conversation:
     """The conversation of whoever wrote from `address`, their person row locked until the
     transaction ends."""
-    plain = session.connection()  # plain reads need none of the session's unit of work
+    plain = connection_of(session)  # plain reads need none of the session's unit of work
     by = "sms" if medium == "sms" else "email"
     rows: Sequence[Sequence[Any]]
     if plain.dialect.name == "sqlite":

@@ -15,6 +15,7 @@ from onward.engine.numbers import outcome_events
 from onward.engine.plan_store import parsed
 from onward.engine.schedule import next_waiting
 from onward.engine.storage.bulk_rows import insert_one, update_one
+from onward.engine.storage.driver_sql import connection_of
 from onward.engine.storage.models import RUN_PAUSED, STEP_SENT, JournalEntry, Step, status_is
 
 
@@ -108,7 +109,7 @@ def keep(turn: Turn, text: str) -> Literal["answer", "note"] | None:
     run_id = prompt.run_id if prompt is not None else turn.run_id
     # Plain statements: nothing reads the entry back, and a flush of ORM objects costs several
     # times what these do. The words are sealed by the column's type all the same.
-    plain = turn.session.connection()
+    plain = connection_of(turn.session)
     insert_one(
         plain,
         _ENTRIES,

@@ -16,6 +16,7 @@ from onward.engine.inbound.context import Incoming, Outcome
 from onward.engine.inbound.router import Router
 from onward.engine.logs import get_logger
 from onward.engine.metrics import INBOUND, INBOUND_FAILURES
+from onward.engine.storage.driver_sql import connection_of
 from onward.engine.storage.models import InboundMessage as InboundRow
 
 log = get_logger("onward.inbox")
@@ -70,7 +71,7 @@ class StoredMessages:
     ) -> tuple[str | None, bool]:
         """Act on a stored message in the caller's transaction, in a savepoint: its reply, and
         whether it was handled. A failure is rolled back alone; the row keeps its error."""
-        plain = session.connection()
+        plain = connection_of(session)
         try:
             with session.begin_nested():
                 outcome = self.router.route(session, msg, now)
@@ -90,7 +91,7 @@ class StoredMessages:
         try:
             with self.sessions.begin() as session:
                 params = {"row_id": inbound_id, "error": rows.error_text(exc)}
-                session.connection().execute(rows.ATTEMPT, params)
+                connection_of(session).execute(rows.ATTEMPT, params)
         except Exception:  # the database itself is gone: the row keeps its earlier state
             log.exception(
                 "could not record the failure of an inbound message", inbound_id=inbound_id

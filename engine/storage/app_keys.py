@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onward.engine.storage.driver_sql import select_rows
+from onward.engine.storage.driver_sql import connection_of, select_rows
 from onward.engine.storage.models import AppSetting
 
 # A plain read, built once: a new person's first message asks (to lift a suppression).
@@ -18,7 +18,7 @@ _VALUE = select(AppSetting.value).where(AppSetting.key == bindparam("name"))
 
 def stored_secret(session: Session, name: str) -> bytes:
     """The key named `name`, made on first use; when two replicas race, both get the winner's."""
-    found = select_rows(session.connection(), _VALUE, {"name": name})
+    found = select_rows(connection_of(session), _VALUE, {"name": name})
     value = found[0][0] if found else None
     if value is None:
         try:

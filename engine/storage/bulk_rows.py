@@ -31,7 +31,7 @@ from sqlalchemy.sql.dml import ReturningInsert, Update
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from onward.engine.storage.declarative import UTCDateTime
-from onward.engine.storage.driver_sql import converter, run
+from onward.engine.storage.driver_sql import connection_of, converter, run
 from onward.engine.storage.plain_writes import defaults_besides
 
 
@@ -193,7 +193,7 @@ def _for_driver(
     """The connection, a function converting a row of the columns named as the driver takes
     them (an aware datetime becomes SQLite's stored text; rows of integers and text, the usual
     case, pass as they are), and the values alike for all rows, converted once."""
-    conn = session.connection()
+    conn = connection_of(session)
     convert, converters = _converters(table, tuple(names), tuple(same), conn.dialect)
     return conn, convert, _alike(same, converters)
 

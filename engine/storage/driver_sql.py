@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Delete, Select, Update, exc
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,32 @@ class Ran:
     rows: list[tuple[Any, ...]]  # what a RETURNING gave back (empty without one)
     lastrowid: int | None
     rowcount: int
+
+
+_CONNECTION = "onward_connection"
+
+
+def connection_of(session: Session) -> Connection:
+    """What `session.connection()` gives, the connection of its transaction (begun if it has
+    none), remembered for that transaction: a REJECTED asks a dozen times, and the ORM's answer
+    cost 6 µs each time. Remembered for the innermost transaction: a savepoint's SAVEPOINT is
+    only sent when the ORM is first asked for the connection inside it. A transaction no longer
+    active gets the ORM's own answer (its error)."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    known = session.info.get(_CONNECTION)
+    if (
+        known is not None
+        and transaction is not None
+        and known[0] is transaction
+        and transaction.is_active
+    ):
+        return cast(Connection, known[1])
+    conn = session.connection()
+    session.info[_CONNECTION] = (
+        session.get_nested_transaction() or session.get_transaction(),
+        conn,
+    )
+    return conn
 
 
 def run(conn: Connection, sql: str, params: Sequence[Any], many: bool = False) -> Ran:

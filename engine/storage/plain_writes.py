@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.instrumentation import ClassManager
 from sqlalchemy.orm.util import identity_key
 
-from onward.engine.storage.driver_sql import write
+from onward.engine.storage.driver_sql import connection_of, write
 
 Model = TypeVar("Model", bound=DeclarativeBase)
 
@@ -129,6 +129,6 @@ def write_now(session: Session, obj: DeclarativeBase, **values: Any) -> None:
     table = cast(Table, obj.__table__)
     statement = _update(table, tuple(sorted(values)))
     params = {f"new_{name}": value for name, value in values.items()}
-    write(session.connection(), statement, {"row_id": cast(Any, obj).id, **params})
+    write(connection_of(session), statement, {"row_id": cast(Any, obj).id, **params})
     for name, value in values.items():
         set_committed_value(obj, name, value)

@@ -17,13 +17,15 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    insert,
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from onward.engine import suppression
-from onward.engine.storage.driver_sql import write
+from onward.engine.storage.driver_sql import connection_of, write
 from onward.engine.storage.models import Person
 from onward.engine.storage.plain_writes import write_now
 from tests.integration.statement_helpers import counted
@@ -93,3 +95,44 @@ def test_a_default_computed_at_each_run_is_refused(sqlite_engine: Engine) -> Non
     bump = update(table).values(n=bindparam("n"))
     with sqlite_engine.connect() as conn, pytest.raises(ValueError, match="computed in Python"):
         write(conn, bump, {"n": 1})
+
+
+def test_the_connection_of_a_session_is_its_transactions_own(engine: Engine) -> None:
+    with Session(engine) as session:
+        first = connection_of(session)  # begins the transaction, as session.connection() does
+        assert session.in_transaction() and first is session.connection()
+        assert connection_of(session) is first
+        _someone(session)
+        session.commit()
+        # A new transaction: the connection the ORM gives for it, not the one remembered.
+        again = connection_of(session)
+        assert again is session.connection() and again is not first
+        assert again.scalar(select(Person.phone)) == PHONE
+
+
+def test_a_transaction_that_failed_gets_the_orms_own_error(engine: Engine) -> None:
+    with Session(engine) as session:
+        connection_of(session)
+        _someone(session)
+        session.add(Person(phone=PHONE, timezone="UTC", created_at=NOW, updated_at=NOW))
+        with pytest.raises(IntegrityError):
+            session.flush()
+        with pytest.raises(PendingRollbackError):
+            connection_of(session)
+        session.rollback()
+        assert connection_of(session).scalar(select(Person.id)) is None
+
+
+def test_a_savepoint_rolled_back_undoes_what_was_written_on_it(engine: Engine) -> None:
+    # The ORM sends SAVEPOINT when first asked for the connection inside it: asked again there,
+    # not answered from the transaction around it (where the row would stay).
+    with Session(engine) as session:
+        connection_of(session)
+        with pytest.raises(RuntimeError), session.begin_nested():
+            connection_of(session).execute(
+                insert(Person).values(phone=PHONE, timezone="UTC", created_at=NOW, updated_at=NOW)
+            )
+            raise RuntimeError("broke half-way")
+        assert connection_of(session).scalar(select(Person.id)) is None
+        _someone(session)
+        session.commit()
