@@ -262,8 +262,6 @@ def one_round(runner: Runner, sizes: Sizes, rep: int, pg_template: str | None) -
         )
     runner.run("sqlite_limit", s("sqlite_limit.py", w / "limit.db", "--rows", sizes.claim_rows))
     runner.run("pg_limit", s("pg_limit.py", "--rows", sizes.claim_rows, "--procs", 1, 4))
-    runner.run("bare_webhook", s("bare_webhook.py", w / "bare", "--seconds", sizes.wrk_seconds))
-    runner.run("quick_webhook", s("quick_webhook.py", w / "quick", "--seconds", sizes.wrk_seconds))
     runner.run(
         "onward_drain",
         s("onward_dispatch.py", "drain", w / "drain.db", "--copy-of", w / "g1.db")
@@ -286,6 +284,10 @@ def one_round(runner: Runner, sizes: Sizes, rep: int, pg_template: str | None) -
                 f"onward_pg_{procs}",
                 s("onward_dispatch.py", "pg", pg_template, "--procs", procs),
             )
+    # The webhook's baselines just before it, the bare one last: G4's ratios compare runs
+    # seconds apart, not minutes (a busy neighbour can come and go in between).
+    runner.run("quick_webhook", s("quick_webhook.py", w / "quick", "--seconds", sizes.wrk_seconds))
+    runner.run("bare_webhook", s("bare_webhook.py", w / "bare", "--seconds", sizes.wrk_seconds))
     runner.run(
         "onward_webhook",
         s(

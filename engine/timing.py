@@ -29,10 +29,9 @@ Every datetime returned is aware; UTC unless its name says local.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -61,8 +60,9 @@ class Timed(Protocol):
     def business_days(self) -> bool: ...
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
+    """Where a step lands (a tuple: a new run makes one for each of its steps)."""
+
     due_utc: datetime
     due_local: datetime
     offset_due_utc: datetime
