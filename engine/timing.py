@@ -71,11 +71,7 @@ class Placement(NamedTuple):
 
 def localize(naive_local: datetime, tz: ZoneInfo) -> datetime:
     """A wall time as an instant: one in a gap moves forward by the gap, a repeat is the first."""
-    if naive_local.tzinfo is not None:
-        raise ValueError(f"localize() takes a naive wall time, not {naive_local.isoformat()}")
-    # PEP 495: fold=0 reads the wall time with the offset in force before a transition,
-    # which is exactly "forward by the gap" in a gap and "first occurrence" in a repeat.
-    return naive_local.replace(tzinfo=tz, fold=0).astimezone(UTC).astimezone(tz)
+    return _instant(naive_local, tz).astimezone(tz)
 
 
 def business_day_checker(country: str | None) -> DayCheck:
@@ -212,7 +208,11 @@ def plan_timeline(
 
 
 def _instant(naive_local: datetime, tz: ZoneInfo) -> datetime:
-    """`localize`'s instant, in UTC (the same instant, without converting it back to `tz`)."""
+    """`localize`'s instant in UTC, for callers that need no local time back."""
+    if naive_local.tzinfo is not None:
+        raise ValueError(f"localize() takes a naive wall time, not {naive_local.isoformat()}")
+    # PEP 495: fold=0 reads the wall time with the offset in force before a transition,
+    # which is exactly "forward by the gap" in a gap and "first occurrence" in a repeat.
     return naive_local.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
@@ -250,7 +250,7 @@ def _on_open_day(moment: datetime, tz: ZoneInfo, is_open_day: DayCheck) -> datet
 def _openings(day: date, start: time, tz: ZoneInfo) -> list[datetime]:
     """Instants where the window starts on `day`: two in a repeated hour, the gap's end in a gap."""
     wall = datetime.combine(day, start)
-    first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    first = _instant(wall, tz)
     second = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
     if first == second:
         return [first]

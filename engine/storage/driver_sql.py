@@ -11,7 +11,8 @@ SELECT, an UPDATE or a DELETE built with SQLAlchemy this way, compiled once, its
 and its columns converted by their types' own processors as SQLAlchemy's execution converts
 them: the router's read of a conversation (95 µs through SQLAlchemy, 23 in SQLite), a
 REJECTED's plan facts, the columns `plain_writes.write_now` sets. Other statements go through
-SQLAlchemy.
+SQLAlchemy. `connection_of` is the connection these run on: the session's, remembered for its
+transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Delete, Select, Update, exc
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 
 class Ran(NamedTuple):
@@ -44,21 +45,17 @@ def connection_of(session: Session) -> Connection:
     cost 6 µs each time. Remembered for the innermost transaction: a savepoint's SAVEPOINT is
     only sent when the ORM is first asked for the connection inside it. A transaction no longer
     active gets the ORM's own answer (its error)."""
-    transaction = session.get_nested_transaction() or session.get_transaction()
     known = session.info.get(_CONNECTION)
-    if (
-        known is not None
-        and transaction is not None
-        and known[0] is transaction
-        and transaction.is_active
-    ):
+    transaction = _innermost(session)
+    if known is not None and known[0] is transaction and transaction and transaction.is_active:
         return cast(Connection, known[1])
-    conn = session.connection()
-    session.info[_CONNECTION] = (
-        session.get_nested_transaction() or session.get_transaction(),
-        conn,
-    )
+    conn = session.connection()  # begins the transaction when there is none
+    session.info[_CONNECTION] = (_innermost(session), conn)
     return conn
+
+
+def _innermost(session: Session) -> SessionTransaction | None:
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 def run(conn: Connection, sql: str, params: Sequence[Any], many: bool = False) -> Ran:
