@@ -133,20 +133,19 @@ def webhook_routes(deps: WebDeps) -> list[Route]:
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
             log.error("database unavailable while taking a webhook", channel=name, reason=reason)
             return problem(503, "database unavailable, retry later", retry_after="10")
-        tasks = None
+        # What follows the answer, in this order: the person's reply first, then the daemon's
+        # look for its wake-up (which may wait out its spacing).
+        tasks = BackgroundTasks()
+        owed = None if inline else received.reply
+        if owed:
+            # The provider's answer cannot carry a reply (email): sent as a message of its own.
+            # A retry of a message whose webhook was cut off gets it too; never twice (Replier).
+            tasks.add_task(run_in_threadpool, replier.send, received.inbound_id, owed)
         moved = received.moves_schedule and not received.duplicate
         if wake is not None and moved and wake.request():
-            tasks = BackgroundTasks()
             tasks.add_task(_wake_up, wake)
-        if inline or not received.reply:
-            content_type, payload = channel.reply_response(received.reply)
-            return Response(payload, media_type=content_type, background=tasks)
-        # The provider's answer cannot carry a reply (email): send it as a message of its own.
-        # A retry of a message whose webhook was cut off gets it too; never twice (Replier).
-        tasks = tasks or BackgroundTasks()
-        tasks.add_task(run_in_threadpool, replier.send, received.inbound_id, received.reply)
-        content_type, payload = channel.reply_response(None)
-        return Response(payload, media_type=content_type, background=tasks)
+        content_type, payload = channel.reply_response(None if owed else received.reply)
+        return Response(payload, media_type=content_type, background=tasks if tasks.tasks else None)
 
     return [Route("/webhooks/{channel}/{kind}", webhook, methods=["POST"])]
 

@@ -31,6 +31,7 @@ from onward.engine.runtime import Runtime
 from onward.engine.settings import load_settings
 from onward.engine.storage.models import Delivery
 from onward.engine.storage.models import InboundMessage as InboundRow
+from onward.engine.web.app import WebDeps, create_app
 from tests.integration.web_helpers import LOOPBACK_CLIENT, engine_url
 
 INBOUND = "/webhooks/postbox/inbound"
@@ -126,6 +127,31 @@ def test_a_multipart_email_is_parsed_and_answered_by_email(
         == 200
     )
     assert len(postbox.outbox) == 1  # the provider's retry is not answered twice
+
+
+def test_the_emailed_reply_goes_before_the_daemons_look_for_its_wake_up(
+    rig: tuple[TestClient, PostboxChannel, Runtime],
+) -> None:
+    """Both follow the answer to the provider; the person's reply must not wait for the daemon's
+    own bookkeeping (spaced a tenth of a second apart under load)."""
+    _client, postbox, runtime = rig
+    replies_sent_at_each_look: list[int] = []
+    deps = WebDeps(
+        runtime.settings,
+        runtime.clock,
+        runtime.inbox,
+        runtime.channels,
+        replier=runtime.replier,
+        after_inbound=lambda: replies_sent_at_each_look.append(len(postbox.outbox)),
+    )
+    with TestClient(create_app(deps), client=LOOPBACK_CLIENT) as client:
+        for n, who in enumerate(("sam@example.org", "kim@example.org"), start=1):
+            assert (
+                _post(client, message_id=f"<w{n}@mail>", **{"from": who}, subject="REJECTED Acme")
+                == 200
+            )
+    assert len(postbox.outbox) == 2
+    assert replies_sent_at_each_look == [1, 2]
 
 
 def test_a_malformed_or_oversized_email_post_is_refused_and_nothing_stored(
